@@ -1,0 +1,374 @@
+//! JSON-lines reading and writing in the shape datatrove and dolma use:
+//! `{"id": ..., "text": ..., "metadata": {...}}`, with the id and text field names configurable.
+//! Top-level fields other than id, text and metadata (dolma's `source`, `added`, …) are folded
+//! into the metadata so nothing the input carried is lost.
+
+use std::fmt;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::{InputFile, RecordStream, Reject, compress};
+use crate::config::InputConfig;
+use crate::document::{Document, LineEdit, Reason};
+
+/// Streams documents from a JSONL file, one line at a time, with bounded line length.
+pub struct JsonlReader {
+    path: PathBuf,
+    file_index: usize,
+    reader: Box<dyn BufRead + Send>,
+    text_field: String,
+    id_field: String,
+    max_record: usize,
+    line_no: u64,
+    offset: u64,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl JsonlReader {
+    /// Opens `file` as a record stream (a reject if it cannot be opened).
+    pub fn open(file: &InputFile, cfg: &InputConfig, bytes_read: Arc<AtomicU64>) -> RecordStream {
+        match compress::open_decompressed(&file.path, bytes_read) {
+            Ok(reader) => Box::new(JsonlReader {
+                path: file.path.clone(),
+                file_index: file.index,
+                reader,
+                text_field: cfg.text_field.clone(),
+                id_field: cfg.id_field.clone(),
+                max_record: cfg.max_record_bytes.0 as usize,
+                line_no: 0,
+                offset: 0,
+                buf: Vec::new(),
+                done: false,
+            }),
+            Err(e) => super::single_reject(Reject::new(&file.path, "io", e.to_string())),
+        }
+    }
+
+    /// Reads one line into `buf` (without the newline), keeping at most `max_record` bytes and
+    /// skipping the rest. Returns (bytes consumed, whether the line was cut).
+    fn read_line(&mut self) -> std::io::Result<(usize, bool)> {
+        self.buf.clear();
+        let mut consumed = 0usize;
+        let mut cut = false;
+        loop {
+            let chunk = match self.reader.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if chunk.is_empty() {
+                return Ok((consumed, cut));
+            }
+            let (take, found) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            let room = self.max_record.saturating_sub(self.buf.len());
+            let data = &chunk[..if found { take - 1 } else { take }];
+            if data.len() > room {
+                cut = true;
+                self.buf.extend_from_slice(&data[..room]);
+            } else {
+                self.buf.extend_from_slice(data);
+            }
+            self.reader.consume(take);
+            consumed += take;
+            if found {
+                return Ok((consumed, cut));
+            }
+        }
+    }
+
+    fn reject(&self, kind: &str, message: impl Into<String>, start: u64) -> Reject {
+        Reject::new(&self.path, kind, message)
+            .at_record(self.line_no)
+            .at_offset(start)
+    }
+}
+
+impl Iterator for JsonlReader {
+    type Item = Result<Document, Reject>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.done {
+                return None;
+            }
+            let start = self.offset;
+            let (consumed, cut) = match self.read_line() {
+                Ok(r) => r,
+                Err(e) => {
+                    self.done = true;
+                    self.line_no += 1;
+                    let r = self
+                        .reject(
+                            "truncated",
+                            format!(
+                                "input ends early or is corrupt ({e}); records before it were read"
+                            ),
+                            start,
+                        )
+                        .with_excerpt(&self.buf);
+                    return Some(Err(r));
+                }
+            };
+            if consumed == 0 {
+                self.done = true;
+                return None;
+            }
+            self.offset += consumed as u64;
+            self.line_no += 1;
+            if cut {
+                return Some(Err(self.reject(
+                    "too_large",
+                    format!(
+                        "record is longer than max_record_bytes ({} bytes); raise [input] max_record_bytes to read it",
+                        self.max_record
+                    ),
+                    start,
+                )
+                .with_excerpt(&self.buf)));
+            }
+            let line = trim_ascii(&self.buf);
+            if line.is_empty() {
+                continue;
+            }
+            let position = Document::make_position(self.file_index, self.line_no - 1);
+            return Some(
+                parse_record(line, &self.text_field, &self.id_field)
+                    .map(|mut d| {
+                        d.position = position;
+                        if d.id.is_empty() {
+                            d.id = default_id(&self.path, self.line_no);
+                        }
+                        d
+                    })
+                    .map_err(|(kind, msg)| self.reject(kind, msg, start).with_excerpt(line)),
+            );
+        }
+    }
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    let mut s = 0;
+    let mut e = b.len();
+    while s < e && b[s].is_ascii_whitespace() {
+        s += 1;
+    }
+    while e > s && b[e - 1].is_ascii_whitespace() {
+        e -= 1;
+    }
+    &b[s..e]
+}
+
+/// The id given to a record without one: file name and line, stable across runs.
+pub fn default_id(path: &std::path::Path, record: u64) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    format!("{name}:{record}")
+}
+
+/// Parses one JSON object into a document. Errors are `(kind, message)`.
+pub fn parse_record(
+    line: &[u8],
+    text_field: &str,
+    id_field: &str,
+) -> Result<Document, (&'static str, String)> {
+    if let Err(e) = std::str::from_utf8(line) {
+        return Err((
+            "invalid_utf8",
+            format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()),
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let fields = RecordSeed {
+        text_field,
+        id_field,
+    }
+    .deserialize(&mut de)
+    .map_err(|e| ("malformed_json", format!("not a JSON object: {e}")))?;
+    de.end().map_err(|e| {
+        (
+            "malformed_json",
+            format!("trailing data after the JSON object: {e}"),
+        )
+    })?;
+    let text = match fields.text {
+        Some(Value::String(s)) => s,
+        Some(Value::Null) | None => {
+            return Err((
+                "missing_text",
+                format!("record has no \"{text_field}\" field"),
+            ));
+        }
+        Some(other) => {
+            return Err((
+                "missing_text",
+                format!(
+                    "field \"{text_field}\" is a {}, not a string",
+                    json_type(&other)
+                ),
+            ));
+        }
+    };
+    let id = match fields.id {
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let mut metadata = match fields.metadata {
+        Some(Value::Object(m)) => m,
+        Some(Value::Null) | None => Map::new(),
+        Some(other) => {
+            let mut m = Map::new();
+            m.insert("metadata".into(), other);
+            m
+        }
+    };
+    for (k, v) in fields.extra {
+        metadata.entry(k).or_insert(v);
+    }
+    Ok(Document {
+        id,
+        text,
+        metadata,
+        ..Default::default()
+    })
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[derive(Default)]
+struct RecordFields {
+    id: Option<Value>,
+    text: Option<Value>,
+    metadata: Option<Value>,
+    extra: Vec<(String, Value)>,
+}
+
+/// Pulls the configured id/text fields out of the object in one pass, without building an
+/// intermediate `Value` for the whole record (the text is most of its bytes).
+struct RecordSeed<'a> {
+    text_field: &'a str,
+    id_field: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = RecordFields;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<RecordFields, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = RecordFields;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RecordFields, A::Error> {
+        let mut out = RecordFields::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == self.text_field {
+                out.text = Some(map.next_value()?);
+            } else if key == self.id_field {
+                out.id = Some(map.next_value()?);
+            } else if key == "metadata" {
+                out.metadata = Some(map.next_value()?);
+            } else if key.is_empty() {
+                map.next_value::<IgnoredAny>()?;
+            } else {
+                out.extra.push((key.into_owned(), map.next_value()?));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Serialises a kept or removed document as one JSON line (with the trailing newline).
+pub fn encode_line(
+    out: &mut Vec<u8>,
+    doc: &Document,
+    removal: Option<&Reason>,
+    edits: Option<&[LineEdit]>,
+) {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        id: &'a str,
+        text: &'a str,
+        metadata: &'a Map<String, Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        removal: Option<&'a Reason>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        edits: Option<&'a [LineEdit]>,
+    }
+    let line = Line {
+        id: &doc.id,
+        text: &doc.text,
+        metadata: &doc.metadata,
+        removal,
+        edits,
+    };
+    serde_json::to_writer(&mut *out, &line).expect("serialising to a Vec cannot fail");
+    out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configured_fields_and_extra_fields_land_in_the_document() {
+        let d = parse_record(
+            br#"{"doc_id": 7, "content": "hello", "source": "cc", "metadata": {"url": "http://a"}}"#,
+            "content",
+            "doc_id",
+        )
+        .unwrap();
+        assert_eq!(d.id, "7");
+        assert_eq!(d.text, "hello");
+        assert_eq!(d.url(), Some("http://a"));
+        assert_eq!(d.source(), Some("cc"));
+    }
+
+    #[test]
+    fn bad_records_name_the_problem() {
+        assert_eq!(
+            parse_record(b"{\"id\":1}", "text", "id").unwrap_err().0,
+            "missing_text"
+        );
+        assert_eq!(
+            parse_record(b"{\"text\":", "text", "id").unwrap_err().0,
+            "malformed_json"
+        );
+        assert_eq!(
+            parse_record(b"[1,2]", "text", "id").unwrap_err().0,
+            "malformed_json"
+        );
+        assert_eq!(
+            parse_record(b"{\"text\":3}", "text", "id").unwrap_err().0,
+            "missing_text"
+        );
+        let (kind, msg) = parse_record(b"{\"text\":\"a\xff\"}", "text", "id").unwrap_err();
+        assert_eq!(kind, "invalid_utf8");
+        assert!(msg.contains("byte 10"), "{msg}");
+    }
+}

@@ -1,0 +1,286 @@
+//! Reading documents from files and writing them back: formats, compression, input expansion,
+//! sharded atomic writers, and rejects for input that cannot be read.
+//!
+//! Readers turn one input file into a stream of `Result<Document, Reject>`: a bad record becomes a
+//! [`Reject`] naming the file, the record and the problem, and reading goes on with the next
+//! record. Writers never expose a half-written file: each shard is written under a temporary name
+//! and renamed into place once complete ([`AtomicFile`]).
+
+pub mod compress;
+pub mod jsonl;
+pub mod parquet;
+mod writer;
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{InputConfig, InputFormat};
+use crate::document::Document;
+use crate::error::{Error, Result};
+
+pub use writer::{OutRow, ShardWriter, ShardWriterOptions};
+
+/// Input that could not be turned into a document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reject {
+    /// The input file.
+    pub file: String,
+    /// 1-based line (JSONL) or 0-based row (Parquet) or record number, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+    /// Byte offset of the record in the (decompressed) stream, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Class of problem, e.g. `malformed_json`, `invalid_utf8`, `missing_text`, `truncated`.
+    pub kind: String,
+    /// What is wrong, in words.
+    pub message: String,
+    /// The start of the offending record, for a look without opening the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+}
+
+impl Reject {
+    /// A reject of `file` of class `kind`.
+    pub fn new(file: &Path, kind: &str, message: impl Into<String>) -> Self {
+        Reject {
+            file: file.display().to_string(),
+            record: None,
+            offset: None,
+            kind: kind.to_string(),
+            message: message.into(),
+            excerpt: None,
+        }
+    }
+
+    /// Sets the record number.
+    pub fn at_record(mut self, record: u64) -> Self {
+        self.record = Some(record);
+        self
+    }
+
+    /// Sets the byte offset.
+    pub fn at_offset(mut self, offset: u64) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// Keeps the first 200 characters of the record (lossily decoded).
+    pub fn with_excerpt(mut self, bytes: &[u8]) -> Self {
+        let cut = &bytes[..bytes.len().min(800)];
+        let s = String::from_utf8_lossy(cut);
+        self.excerpt = Some(s.chars().take(200).collect());
+        self
+    }
+}
+
+impl std::fmt::Display for Reject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(r) = self.record {
+            write!(f, ": record {r}")?;
+        }
+        if let Some(o) = self.offset {
+            write!(f, " (byte {o})")?;
+        }
+        write!(f, ": {}: {}", self.kind, self.message)
+    }
+}
+
+/// A stream of documents (or rejects) from one input file.
+pub type RecordStream = Box<dyn Iterator<Item = std::result::Result<Document, Reject>> + Send>;
+
+/// One input file to read, with its place in the deterministic input order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// Index in the sorted input list; becomes the high bits of [`Document::position`].
+    pub index: usize,
+    /// Path.
+    pub path: PathBuf,
+    /// Size on disk in bytes.
+    pub size: u64,
+}
+
+/// File name suffixes that directory expansion picks up.
+const DATA_SUFFIXES: &[&str] = &[".jsonl", ".json", ".ndjson", ".parquet"];
+
+/// Expands files, directories and glob patterns into a sorted, de-duplicated list of files.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        let s = p.to_string_lossy();
+        if s.contains(['*', '?', '[']) {
+            let matches =
+                glob::glob(&s).map_err(|e| Error::Input(format!("{s}: bad pattern: {e}")))?;
+            let before = files.len();
+            for m in matches.flatten() {
+                if m.is_file() {
+                    files.push(m);
+                }
+            }
+            if files.len() == before {
+                return Err(Error::Input(format!("{s}: pattern matched no files")));
+            }
+        } else if p.is_dir() {
+            walk_dir(p, &mut files).map_err(|e| Error::io(p, e))?;
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            return Err(Error::Input(format!(
+                "{}: no such file or directory",
+                p.display()
+            )));
+        }
+    }
+    files.sort();
+    files.dedup();
+    if files.is_empty() {
+        return Err(Error::Input(
+            "no input files (give --input or [input] paths)".into(),
+        ));
+    }
+    Ok(files
+        .into_iter()
+        .enumerate()
+        .map(|(index, path)| {
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            InputFile { index, path, size }
+        })
+        .collect())
+}
+
+fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<io::Result<_>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = e.path();
+        if path.is_dir() {
+            walk_dir(&path, out)?;
+        } else if is_data_file(&name) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_data_file(name: &str) -> bool {
+    let stem = compress::strip_compression_suffix(name);
+    DATA_SUFFIXES.iter().any(|s| stem.ends_with(s))
+}
+
+/// Decides a file's format from the configured format or its name.
+pub fn detect_format(path: &Path, configured: InputFormat) -> Option<InputFormat> {
+    if configured != InputFormat::Auto {
+        return Some(configured);
+    }
+    let name = path.file_name()?.to_string_lossy();
+    let stem = compress::strip_compression_suffix(&name);
+    if stem.ends_with(".parquet") {
+        Some(InputFormat::Parquet)
+    } else if stem.ends_with(".jsonl") || stem.ends_with(".json") || stem.ends_with(".ndjson") {
+        Some(InputFormat::Jsonl)
+    } else {
+        None
+    }
+}
+
+/// Opens one input file as a record stream. Problems opening it become a single reject.
+pub fn open_records(
+    file: &InputFile,
+    cfg: &InputConfig,
+    bytes_read: Arc<AtomicU64>,
+) -> RecordStream {
+    let path = &file.path;
+    if file.size == 0 {
+        return single_reject(Reject::new(path, "empty_file", "the file is empty"));
+    }
+    match detect_format(path, cfg.format) {
+        Some(InputFormat::Jsonl) => jsonl::JsonlReader::open(file, cfg, bytes_read),
+        Some(InputFormat::Parquet) => parquet::read_parquet(file, cfg, bytes_read),
+        Some(InputFormat::Auto) | None => single_reject(Reject::new(
+            path,
+            "unsupported_format",
+            "cannot tell the format from the file name; set [input] format",
+        )),
+    }
+}
+
+pub(crate) fn single_reject(r: Reject) -> RecordStream {
+    Box::new(std::iter::once(Err(r)))
+}
+
+/// A file written under a temporary name in the same directory and renamed over the final name
+/// on [`commit`](AtomicFile::commit), so readers (and a resumed run) only ever see complete files.
+pub struct AtomicFile {
+    tmp: PathBuf,
+    dest: PathBuf,
+    file: Option<io::BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Creates `dest`'s temporary sibling `.NAME.tmp`.
+    pub fn create(dest: &Path) -> Result<Self> {
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let name = dest.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        Ok(AtomicFile {
+            tmp,
+            dest: dest.to_path_buf(),
+            file: Some(io::BufWriter::with_capacity(1 << 16, file)),
+        })
+    }
+
+    /// The final path.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Flushes and renames into place. No fsync: the guarantee is against killed processes,
+    /// which leave the page cache intact, not against power loss.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        let mut w = self.file.take().expect("committed once");
+        w.flush().map_err(|e| Error::io(&self.tmp, e))?;
+        drop(w);
+        std::fs::rename(&self.tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
+        Ok(self.dest.clone())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.as_mut().expect("open").write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.file.as_mut().expect("open").write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().expect("open").flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes `bytes` to `dest` atomically.
+pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = AtomicFile::create(dest)?;
+    f.write_all(bytes).map_err(|e| Error::io(dest, e))?;
+    f.commit()?;
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! Text normalizer: Unicode NFC, line endings, control and invisible characters, runs of spaces
+//! and of blank lines. Every kind of change is counted in the run stats, so a user can see how
+//! much of the corpus a normalization touched.
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+use crate::document::Document;
+use crate::stage::{Stage, StageContext, Verdict};
+
+/// Parameters of [`TextNormalizer`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NormalizeConfig {
+    /// Compose to Unicode NFC (so the same word has the same bytes for dedup and filters).
+    pub nfc: bool,
+    /// Turn `\r\n` and lone `\r` into `\n`.
+    pub line_endings: bool,
+    /// Remove C0/C1 control characters other than tab and newline.
+    pub control_chars: bool,
+    /// Remove invisible characters that only break words apart: zero-width space, word joiner,
+    /// byte-order mark, soft hyphen.
+    pub zero_width: bool,
+    /// Also remove zero-width joiner and non-joiner. Off by default: they carry meaning in
+    /// Persian, the Indic scripts and emoji sequences.
+    pub joiners: bool,
+    /// Replace Unicode space characters (no-break space, en/em spaces, ideographic space…) by
+    /// a plain space.
+    pub unicode_spaces: bool,
+    /// Collapse runs of spaces and tabs inside a line to one space, and trim line ends.
+    pub collapse_spaces: bool,
+    /// Most consecutive blank lines kept; longer runs are shortened. Leading and trailing blank
+    /// lines are removed.
+    pub max_blank_lines: usize,
+}
+
+impl Default for NormalizeConfig {
+    fn default() -> Self {
+        NormalizeConfig {
+            nfc: true,
+            line_endings: true,
+            control_chars: true,
+            zero_width: true,
+            joiners: false,
+            unicode_spaces: true,
+            collapse_spaces: true,
+            max_blank_lines: 1,
+        }
+    }
+}
+
+/// Normalizes text in place; never drops a document.
+pub struct TextNormalizer {
+    cfg: NormalizeConfig,
+}
+
+impl TextNormalizer {
+    /// A normalizer with the given options.
+    pub fn new(cfg: NormalizeConfig) -> Self {
+        TextNormalizer { cfg }
+    }
+
+    /// Returns the normalized text, adding each change to the counters in `cx`.
+    pub fn normalize(&self, text: &str, cx: &mut StageContext) -> String {
+        let c = &self.cfg;
+        let mut counts = Counts::default();
+        let composed;
+        let mut src = text;
+        if c.nfc && !text.is_ascii() && is_nfc_quick(text.chars()) != IsNormalized::Yes {
+            let nfc: String = text.nfc().collect();
+            if nfc != text {
+                counts.nfc = 1;
+                composed = nfc;
+                src = &composed;
+            }
+        }
+        let mut out = String::with_capacity(src.len());
+        let mut pending_blank = 0usize;
+        let mut started = false;
+        let mut line = String::new();
+        let mut line_endings = 0u64;
+        for raw_line in split_lines(src, c.line_endings, &mut line_endings) {
+            line.clear();
+            self.clean_line(raw_line, &mut line, &mut counts);
+            if line.is_empty() {
+                if started {
+                    pending_blank += 1;
+                } else if !raw_line.is_empty() || counts.seen_line {
+                    counts.blank_lines += 1;
+                }
+                counts.seen_line = true;
+                continue;
+            }
+            counts.seen_line = true;
+            if started {
+                let keep = pending_blank.min(c.max_blank_lines);
+                counts.blank_lines += (pending_blank - keep) as u64;
+                for _ in 0..=keep {
+                    out.push('\n');
+                }
+            }
+            pending_blank = 0;
+            started = true;
+            out.push_str(&line);
+        }
+        counts.blank_lines += pending_blank as u64;
+        counts.line_endings = line_endings;
+        cx.count("nfc_docs", counts.nfc);
+        cx.count("line_endings", counts.line_endings);
+        cx.count("control_chars", counts.control);
+        cx.count("zero_width_chars", counts.zero_width);
+        cx.count("unicode_spaces", counts.unicode_spaces);
+        cx.count("space_runs", counts.space_runs);
+        cx.count("blank_lines", counts.blank_lines);
+        out
+    }
+
+    fn clean_line(&self, raw: &str, out: &mut String, counts: &mut Counts) {
+        let c = &self.cfg;
+        let mut in_space_run = false;
+        for ch in raw.chars() {
+            let ch = match ch {
+                '\t' | ' ' => ' ',
+                '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' if c.zero_width => {
+                    counts.zero_width += 1;
+                    continue;
+                }
+                '\u{200C}' | '\u{200D}' if c.joiners => {
+                    counts.zero_width += 1;
+                    continue;
+                }
+                ch if ch.is_control() && c.control_chars => {
+                    counts.control += 1;
+                    continue;
+                }
+                '\u{00A0}'
+                | '\u{1680}'
+                | '\u{2000}'..='\u{200A}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                    if c.unicode_spaces =>
+                {
+                    counts.unicode_spaces += 1;
+                    ' '
+                }
+                ch => ch,
+            };
+            if ch == ' ' && c.collapse_spaces {
+                if in_space_run {
+                    counts.space_runs += 1;
+                    continue;
+                }
+                in_space_run = true;
+            } else {
+                in_space_run = false;
+            }
+            out.push(ch);
+        }
+        if c.collapse_spaces {
+            let trimmed = out.trim_end_matches(' ').len();
+            if trimmed < out.len() {
+                counts.space_runs += 1;
+                out.truncate(trimmed);
+            }
+            if out.starts_with(' ') {
+                counts.space_runs += 1;
+                out.remove(0);
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    nfc: u64,
+    line_endings: u64,
+    control: u64,
+    zero_width: u64,
+    unicode_spaces: u64,
+    space_runs: u64,
+    blank_lines: u64,
+    seen_line: bool,
+}
+
+/// Splits on `\n`, `\r\n` and lone `\r` (when `fix` is on), counting the non-`\n` endings.
+fn split_lines<'a>(
+    s: &'a str,
+    fix: bool,
+    fixed: &'a mut u64,
+) -> impl Iterator<Item = &'a str> + 'a {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        let cut = if fix {
+            r.find(['\n', '\r'])
+        } else {
+            r.find('\n')
+        };
+        match cut {
+            None => {
+                rest = None;
+                Some(r)
+            }
+            Some(i) => {
+                let line = &r[..i];
+                let b = r.as_bytes();
+                let skip = if b[i] == b'\r' {
+                    *fixed += 1;
+                    if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 }
+                } else {
+                    1
+                };
+                rest = Some(&r[i + skip..]);
+                Some(line)
+            }
+        }
+    })
+}
+
+impl Stage for TextNormalizer {
+    fn kind(&self) -> &'static str {
+        "normalize"
+    }
+
+    fn process(&self, doc: &mut Document, cx: &mut StageContext) -> Verdict {
+        let out = self.normalize(&doc.text, cx);
+        if out != doc.text {
+            doc.text = out;
+        }
+        Verdict::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(text: &str) -> (String, std::collections::BTreeMap<String, u64>) {
+        let mut cx = StageContext::new();
+        let out = TextNormalizer::new(NormalizeConfig::default()).normalize(text, &mut cx);
+        (out, cx.counters().clone())
+    }
+
+    #[test]
+    fn each_kind_of_change_is_made_and_counted() {
+        let (out, c) = norm(
+            "\u{FEFF}Cafe\u{301} au  lait\r\n\r\n\r\n\r\nzero\u{200B}width\x07 bell\u{00A0}nbsp  \n\n",
+        );
+        assert_eq!(out, "Café au lait\n\nzerowidth bell nbsp");
+        assert_eq!(c["nfc_docs"], 1);
+        assert_eq!(c["line_endings"], 4);
+        assert_eq!(c["zero_width_chars"], 2);
+        assert_eq!(c["control_chars"], 1);
+        assert_eq!(c["unicode_spaces"], 1);
+        assert_eq!(c["blank_lines"], 4);
+        assert_eq!(c["space_runs"], 2);
+    }
+
+    #[test]
+    fn clean_text_is_untouched_and_uncounted() {
+        let seed = include_str!("../../../../examples/data/raw-example.txt").trim_end();
+        let (out, c) = norm(seed);
+        assert_eq!(out, seed);
+        assert!(c.is_empty(), "{c:?}");
+    }
+
+    #[test]
+    fn joiners_survive_by_default() {
+        let persian = "می\u{200C}خواهم";
+        assert_eq!(norm(persian).0, persian);
+    }
+}
