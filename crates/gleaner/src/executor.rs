@@ -297,7 +297,14 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
     let mut stats_json = serde_json::to_vec_pretty(&total).expect("stats serialise");
     stats_json.push(b'\n');
     io::write_atomic(&out_dir.join("stats.json"), &stats_json)?;
-    io::write_atomic(&out_dir.join("pipeline.toml"), cfg.to_toml().as_bytes())?;
+    // The output directory is left out: it is wherever this file is, and leaving it out keeps
+    // two runs of the same pipeline into different directories byte-identical.
+    let mut recorded = cfg.clone();
+    recorded.output.dir = None;
+    io::write_atomic(
+        &out_dir.join("pipeline.toml"),
+        recorded.to_toml().as_bytes(),
+    )?;
     info.resumed_files = resumed.load(Ordering::Relaxed);
     info.elapsed_secs = started.elapsed().as_secs_f64();
     let mut info_json = serde_json::to_vec_pretty(&info).expect("run info serialises");
@@ -336,7 +343,8 @@ fn prepare_output_dir(out: &Path, work: &Path, fingerprint: &str, overwrite: boo
     let finished: Option<RunInfo> = fs::read(out.join("run.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let same_finished_run = existing.is_none() && finished.is_some_and(|f| f.fingerprint == fingerprint);
+    let same_finished_run =
+        existing.is_none() && finished.is_some_and(|f| f.fingerprint == fingerprint);
     if overwrite || same_finished_run {
         for e in OUTPUT_ENTRIES {
             let p = out.join(e);

@@ -16,7 +16,10 @@ pub fn gleaner() -> Command {
 
 /// Runs the binary with `args`, returning its output.
 pub fn run(args: &[&str]) -> Output {
-    gleaner().args(args).output().expect("the gleaner binary runs")
+    gleaner()
+        .args(args)
+        .output()
+        .expect("the gleaner binary runs")
 }
 
 pub fn repo_root() -> PathBuf {
@@ -33,13 +36,21 @@ pub fn read_jsonl(path: &Path) -> Vec<Value> {
     let raw = std::fs::read(path).unwrap();
     let mut text = String::new();
     if raw.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        zstd::stream::read::Decoder::new(&raw[..]).unwrap().read_to_string(&mut text).unwrap();
+        zstd::stream::read::Decoder::new(&raw[..])
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
     } else if raw.starts_with(&[0x1f, 0x8b]) {
-        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_string(&mut text).unwrap();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_string(&mut text)
+            .unwrap();
     } else {
         text = String::from_utf8(raw).unwrap();
     }
-    text.lines().filter(|l| !l.is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 /// Reads every shard in `dir` (sorted by name) as JSONL documents.
@@ -80,7 +91,8 @@ pub fn pipeline(dir: &Path, body: &str) -> PathBuf {
 }
 
 /// The normalise + length-filter pipeline the tests use.
-pub const BASIC: &str = "[[stage]]\ntype = \"normalize\"\n\n[[stage]]\ntype = \"length_filter\"\nmin_words = 50\n";
+pub const BASIC: &str =
+    "[[stage]]\ntype = \"normalize\"\n\n[[stage]]\ntype = \"length_filter\"\nmin_words = 50\n";
 
 /// Every file under `dir` (relative path → bytes), without `run.json`, whose wall times differ
 /// between any two runs by design.
