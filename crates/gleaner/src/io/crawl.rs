@@ -66,10 +66,20 @@ pub fn open(
     bytes_read: Arc<AtomicU64>,
     counters: Arc<ReadCounters>,
 ) -> RecordStream {
-    let reader = match compress::open_decompressed(&file.path, bytes_read) {
-        Ok(r) => r,
-        Err(e) => return super::single_reject(Reject::new(&file.path, "io", e.to_string())),
-    };
+    match compress::open_decompressed(&file.path, bytes_read) {
+        Ok(reader) => from_reader(file, reader, cfg.max_record_bytes.0, counters),
+        Err(e) => super::single_reject(Reject::new(&file.path, "io", e.to_string())),
+    }
+}
+
+/// Reads crawl records from an already decompressed `reader`; `file` names the source in
+/// metadata and rejects. This is also the fuzzing entry point.
+pub fn from_reader(
+    file: &InputFile,
+    reader: Box<dyn std::io::BufRead + Send>,
+    max_record: u64,
+    counters: Arc<ReadCounters>,
+) -> RecordStream {
     let mut stream = ArchiveStream::new(reader);
     let head = match stream.peek(64) {
         Ok(h) => h,
@@ -77,7 +87,6 @@ pub fn open(
             return super::single_reject(Reject::new(&file.path, "corrupt_input", e.to_string()));
         }
     };
-    let max_record = cfg.max_record_bytes.0;
     // Not recognisably ARC: read as WARC, whose framer reports leading garbage and finds the
     // first record after it.
     let framer: Box<dyn Iterator<Item = Framed> + Send> = match sniff(&head) {
