@@ -229,10 +229,11 @@ impl Stage for C4QualityFilter {
                 );
             }
             if c.filter_policy
-                && let Some(p) = POLICY_SUBSTRINGS.iter().find(|p| lower_contains(&line, p)) {
-                    edit("policy", (*p).into(), Value::Null);
-                    continue;
-                }
+                && let Some(p) = POLICY_SUBSTRINGS.iter().find(|p| lower_contains(&line, p))
+            {
+                edit("policy", (*p).into(), Value::Null);
+                continue;
+            }
             if c.min_num_sentences != -1 {
                 num_sentences += if c.split_paragraph {
                     tokenize_into(&line, &mut tokens);

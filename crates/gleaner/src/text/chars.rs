@@ -142,10 +142,11 @@ pub fn py_splitlines(s: &str) -> Vec<&str> {
             out.push(&s[start..i]);
             let mut end = i + c.len_utf8();
             if c == '\r'
-                && let Some(&(_, '\n')) = iter.peek() {
-                    iter.next();
-                    end += 1;
-                }
+                && let Some(&(_, '\n')) = iter.peek()
+            {
+                iter.next();
+                end += 1;
+            }
             start = end;
         }
     }

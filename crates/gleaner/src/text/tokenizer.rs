@@ -501,18 +501,19 @@ fn suffix_matches_at(s: &str, p: usize) -> bool {
             return true;
         }
         if c == '.'
-            && let Some(p1) = prev {
-                if SP_SUFFIX_DOT_AFTER.contains(p1) {
-                    return true;
-                }
-                let p2 = before.next();
-                if p2 == Some('°') && matches!(p1, 'F' | 'f' | 'C' | 'c' | 'K' | 'k') {
-                    return true;
-                }
-                if SP_ALPHA_UPPER.contains(p1) && p2.is_some_and(|x| SP_ALPHA_UPPER.contains(x)) {
-                    return true;
-                }
+            && let Some(p1) = prev
+        {
+            if SP_SUFFIX_DOT_AFTER.contains(p1) {
+                return true;
             }
+            let p2 = before.next();
+            if p2 == Some('°') && matches!(p1, 'F' | 'f' | 'C' | 'c' | 'K' | 'k') {
+                return true;
+            }
+            if SP_ALPHA_UPPER.contains(p1) && p2.is_some_and(|x| SP_ALPHA_UPPER.contains(x)) {
+                return true;
+            }
+        }
     }
     let lits = &*SUFFIX_LITERALS;
     if !lits.first_bytes[rest.as_bytes()[0] as usize] {
@@ -561,10 +562,11 @@ fn find_infixes(s: &str, found: &mut Vec<(usize, usize)>) {
     while let Some((i, c)) = iter.next() {
         let next = iter.peek().map(|&(_, n)| n);
         if i >= skip_to
-            && let Some(len) = infix_at(s, i, c, prev, next) {
-                found.push((i, i + len));
-                skip_to = i + len;
-            }
+            && let Some(len) = infix_at(s, i, c, prev, next)
+        {
+            found.push((i, i + len));
+            skip_to = i + len;
+        }
         prev = Some(c);
     }
 }
@@ -607,9 +609,10 @@ fn infix_at(s: &str, i: usize, c: char, prev: Option<char>, next: Option<char>) 
     let hyphen_start = matches!(c, '-' | '–' | '—' | '~');
     for h in tables::SP_HYPHENS.iter().filter(|_| hyphen_start) {
         if let Some(after) = rest.strip_prefix(h)
-            && after.chars().next().is_some_and(|n| SP_ALPHA.contains(n)) {
-                return Some(h.len());
-            }
+            && after.chars().next().is_some_and(|n| SP_ALPHA.contains(n))
+        {
+            return Some(h.len());
+        }
     }
     // (?<=[alpha0-9])[:<>=/](?=[alpha])
     if matches!(c, ':' | '<' | '>' | '=' | '/') && next.is_some_and(|n| SP_ALPHA.contains(n)) {
