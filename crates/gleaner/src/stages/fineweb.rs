@@ -10,7 +10,7 @@ use crate::document::{Document, Removal};
 use crate::stage::{Stage, StageContext, Verdict};
 use crate::text::chars::{is_terminal_punctuation, py_len, py_strip};
 use crate::text::repetition::find_duplicates;
-use crate::text::split_into_words;
+use crate::text::tokenizer::with_words;
 
 /// Parameters of [`FineWebQualityFilter`]; defaults are datatrove 0.10.1's
 /// `FineWebQualityFilter.__init__`.
@@ -110,7 +110,7 @@ impl Stage for FineWebQualityFilter {
                 c.char_duplicates_ratio,
             ));
         }
-        let words = split_into_words(text).len();
+        let words = with_words(text, |w| w.len());
         let newlines = text.bytes().filter(|&b| b == b'\n').count();
         let frac = newlines as f64 / words as f64;
         if frac > c.new_line_ratio {

@@ -17,7 +17,7 @@ use crate::text::chars::{
     is_datatrove_punctuation, is_py_alpha, py_len, py_lstrip, py_rstrip, py_splitlines, py_strip,
 };
 use crate::text::repetition::{WordSequence, find_duplicates};
-use crate::text::split_into_words;
+use crate::text::tokenizer::with_words;
 
 /// Parameters of [`GopherRepetitionFilter`]; defaults are datatrove 0.10.1's
 /// `GopherRepetitionFilter.__init__`, which are Gopher's table A1.
@@ -180,8 +180,7 @@ impl Stage for GopherRepetitionFilter {
             ));
         }
 
-        let words = split_into_words(text);
-        let seq = WordSequence::new(&words);
+        let seq = with_words(text, |words| WordSequence::new(words));
         for (&(n, limit), rule) in c.top_n_grams.iter().zip(&self.top_rules) {
             if let Some(chars) = seq.top_ngram_chars(n) {
                 let frac = ratio(chars, text_len);
@@ -266,12 +265,18 @@ impl Stage for GopherQualityFilter {
     }
 
     fn process(&self, doc: &mut Document, _cx: &mut StageContext) -> Verdict {
-        let c = &self.cfg;
         let text = doc.text.as_str();
-        let words = split_into_words(text);
+        with_words(text, |words| self.decide(text, words))
+    }
+}
+
+impl GopherQualityFilter {
+    /// The rules, in datatrove's order, over the document's words.
+    fn decide(&self, text: &str, words: &[&str]) -> Verdict {
+        let c = &self.cfg;
         let n_words = words.len();
         let (mut n_content, mut content_chars) = (0usize, 0usize);
-        for w in &words {
+        for w in words {
             if w.chars().any(|ch| !is_datatrove_punctuation(ch)) {
                 n_content += 1;
                 content_chars += py_len(w);

@@ -25,7 +25,7 @@ pub fn find_duplicates<'a>(items: impl IntoIterator<Item = &'a str>) -> (usize, 
 }
 
 /// A document's words prepared for n-gram statistics.
-pub struct WordSequence<'a> {
+pub struct WordSequence {
     /// Word ids: equal ids ⇔ equal words.
     ids: Vec<u32>,
     /// Code-point length of each word.
@@ -36,12 +36,11 @@ pub struct WordSequence<'a> {
     byte_offsets: Vec<usize>,
     /// Code points before each word in `concat`, plus the total.
     char_offsets: Vec<usize>,
-    _words: std::marker::PhantomData<&'a str>,
 }
 
-impl<'a> WordSequence<'a> {
+impl WordSequence {
     /// Prepares `words`.
-    pub fn new(words: &[&'a str]) -> Self {
+    pub fn new(words: &[&str]) -> Self {
         let mut interned: FxHashMap<&str, u32> = FxHashMap::default();
         let mut ids = Vec::with_capacity(words.len());
         let mut lens = Vec::with_capacity(words.len());
@@ -67,7 +66,6 @@ impl<'a> WordSequence<'a> {
             concat,
             byte_offsets,
             char_offsets,
-            _words: std::marker::PhantomData,
         }
     }
 

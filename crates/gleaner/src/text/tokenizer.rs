@@ -214,6 +214,33 @@ pub fn split_into_words(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Calls `f` with [`split_into_words`]`(text)`, reusing this thread's previous result when it was
+/// for the same text. Gopher repetition and Gopher quality split the same document one after the
+/// other; datatrove avoids the second split the same way (an `lru_cache` on `split_into_parts`).
+pub fn with_words<'t, R>(text: &'t str, f: impl FnOnce(&[&'t str]) -> R) -> R {
+    thread_local! {
+        static LAST: std::cell::RefCell<(String, Vec<(usize, usize)>)> =
+            const { std::cell::RefCell::new((String::new(), Vec::new())) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != text {
+            let (cached_text, spans) = &mut *last;
+            spans.clear();
+            spans.extend(
+                tokenize(text)
+                    .into_iter()
+                    .filter(|t| !t.is_space)
+                    .map(|t| (t.start, t.end)),
+            );
+            cached_text.clear();
+            cached_text.push_str(text);
+        }
+        let words: Vec<&'t str> = last.1.iter().map(|&(a, b)| &text[a..b]).collect();
+        f(&words)
+    })
+}
+
 /// Number of sentences datatrove's `split_into_sentences` returns for English (spaCy's
 /// sentencizer over the tokens): 1 for text without tokens, as datatrove's span arithmetic gives.
 pub fn count_sentences(text: &str) -> usize {
@@ -718,6 +745,16 @@ mod tests {
         // Public IP addresses are URLs, private ones are not (then "/" splits as an infix).
         assert_eq!(words("8.8.8.8/dns"), ["8.8.8.8/dns"]);
         assert_eq!(words("192.168.1.1/admin"), ["192.168.1.1", "/", "admin"]);
+    }
+
+    #[test]
+    fn cached_words_follow_the_text() {
+        let a = "First text, here.";
+        let b = "Second one";
+        assert_eq!(with_words(a, |w| w.to_vec()), words(a));
+        assert_eq!(with_words(a, |w| w.len()), 5);
+        assert_eq!(with_words(b, |w| w.to_vec()), ["Second", "one"]);
+        assert_eq!(with_words(a, |w| w.len()), 5);
     }
 
     #[test]
