@@ -180,7 +180,7 @@ impl Stage for GopherRepetitionFilter {
             ));
         }
 
-        let seq = with_words(text, |words| WordSequence::new(words));
+        let seq = with_words(text, WordSequence::new);
         for (&(n, limit), rule) in c.top_n_grams.iter().zip(&self.top_rules) {
             if let Some(chars) = seq.top_ngram_chars(n) {
                 let frac = ratio(chars, text_len);
