@@ -4,6 +4,7 @@
 //! Each stage family lives in its own module with a serde parameter struct whose `Default` is the
 //! published default; adding a stage means adding one [`StageInfo`] line to [`registry`].
 
+pub mod language;
 pub mod length;
 pub mod normalize;
 
@@ -65,6 +66,16 @@ pub fn registry() -> &'static [StageInfo] {
                 )?)))
             },
             defaults: || defaults_of::<length::LengthFilterConfig>(),
+        },
+        StageInfo {
+            kind: "language",
+            summary: "fastText lid.176 language ID (built-in model): records language and score, drops other languages",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(language::LanguageFilter::new(
+                    params("language", t)?,
+                )?)))
+            },
+            defaults: || defaults_of::<language::LanguageConfig>(),
         },
     ]
 }
