@@ -7,6 +7,7 @@
 pub mod language;
 pub mod length;
 pub mod normalize;
+pub mod pii;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -76,6 +77,16 @@ pub fn registry() -> &'static [StageInfo] {
                 )?)))
             },
             defaults: || defaults_of::<language::LanguageConfig>(),
+        },
+        StageInfo {
+            kind: "pii",
+            summary: "Replaces e-mail, IPv4/IPv6 addresses and phone numbers with placeholders (datatrove PIIFormatter rules), counted per kind",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(pii::PiiRedactor::new(
+                    params("pii", t)?,
+                )?)))
+            },
+            defaults: || defaults_of::<pii::PiiConfig>(),
         },
     ]
 }
