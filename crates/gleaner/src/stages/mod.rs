@@ -8,6 +8,7 @@ pub mod language;
 pub mod length;
 pub mod normalize;
 pub mod pii;
+pub mod url_filter;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -87,6 +88,16 @@ pub fn registry() -> &'static [StageInfo] {
                 )?)))
             },
             defaults: || defaults_of::<pii::PiiConfig>(),
+        },
+        StageInfo {
+            kind: "url_filter",
+            summary: "Drops documents by URL: domain/URL blocklists, banned words and subwords (datatrove URLFilter rules)",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(url_filter::UrlFilter::new(
+                    params("url_filter", t)?,
+                )?)))
+            },
+            defaults: || defaults_of::<url_filter::UrlFilterConfig>(),
         },
     ]
 }
