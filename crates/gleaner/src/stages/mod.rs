@@ -6,6 +6,7 @@
 
 pub mod language;
 pub mod length;
+pub mod line_clean;
 pub mod normalize;
 pub mod pii;
 pub mod url_filter;
@@ -98,6 +99,16 @@ pub fn registry() -> &'static [StageInfo] {
                 )?)))
             },
             defaults: || defaults_of::<url_filter::UrlFilterConfig>(),
+        },
+        StageInfo {
+            kind: "line_clean",
+            summary: "Removes teaser paragraphs cut mid-sentence and navigation/UI lines, each with its rule",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(line_clean::LineCleaner::new(
+                    params("line_clean", t)?,
+                )?)))
+            },
+            defaults: || defaults_of::<line_clean::LineCleanConfig>(),
         },
     ]
 }
