@@ -93,15 +93,35 @@ fn closed_lines_list_items_and_tables_are_not_teasers() {
         (format!("{teaser}”"), true),
         (format!("{teaser})"), true),
         (format!("{teaser}:"), true),
+        (format!("{teaser},"), true),
+        (format!("{teaser} 2025"), true),
+        (format!("{teaser} Reuters"), true),
+        (format!("{teaser} @handle"), true),
         (format!("- {teaser}"), true),
         (format!("3. {teaser}"), true),
         (format!("{teaser}\tcell"), true),
-        (format!("{teaser},"), false),
-        (format!("{teaser} 2025"), false),
+        (format!("{teaser} own"), false),
     ] {
         let (_, _, cx) = clean(LineCleanConfig::default(), &format!("{first}\n{variant}"));
         assert_eq!(cx.edits().is_empty(), kept, "{variant}");
     }
+}
+
+#[test]
+fn teaser_needs_a_complete_sentence_and_a_new_block_after_it() {
+    let first = SEED.lines().next().unwrap();
+    // The last sentence of the second teaser alone: cut, long enough, but no complete
+    // sentence before the cut — a caption or a split sentence, not a teaser.
+    let teaser = SEED.lines().nth(11).unwrap();
+    let last_sentence = teaser.rsplit(". ").next().unwrap();
+    let padded = format!("{last_sentence} and their families who live and work in Taipei and in the south of the island and in their home");
+    assert!(padded.split_whitespace().count() >= 20);
+    assert!(clean(LineCleanConfig::default(), &format!("{first}\n{padded}")).2.edits().is_empty());
+    // A teaser followed by a line continuing in lowercase is a paragraph the extractor split.
+    let split = format!("{first}\n{teaser}\ntown, he said.");
+    assert!(clean(LineCleanConfig::default(), &split).2.edits().is_empty());
+    let new_block = format!("{first}\n{teaser}\nTown hall meetings resume.");
+    assert_eq!(clean(LineCleanConfig::default(), &new_block).2.edits().len(), 1);
 }
 
 #[test]
