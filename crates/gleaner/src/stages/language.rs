@@ -267,7 +267,10 @@ mod tests {
         let mixed = format!("{GERMAN}\n{english_sentence}.");
         let stage = LanguageFilter::new(LanguageConfig::default()).unwrap();
         let all = stage.predict(&mixed, LID_176_LABELS, 0.0);
-        let en = all.iter().find(|p| p.label == "en").map_or(0.0, |p| p.score);
+        let en = all
+            .iter()
+            .find(|p| p.label == "en")
+            .map_or(0.0, |p| p.score);
         assert_eq!(all[0].label, "de", "{:?}", &all[..3]);
         assert!(en > 0.001 && en < 0.5, "{:?}", &all[..3]);
         let just_below = LanguageConfig {

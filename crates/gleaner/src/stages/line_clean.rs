@@ -28,7 +28,7 @@
 //!     continues in lowercase on the next line is kept.
 //!
 //!   Measured by `bench/parity/line_clean.py`: on the 3,824 news articles it removes nothing; on
-//!   trafilatura's main text of the 990 evaluation pages it removes 82 lines in 50 documents.
+//!   trafilatura's main text of the 990 evaluation pages it removes 83 lines in 50 documents.
 //!   Reading them shows the false-positive classes: German paragraphs split mid-sentence
 //!   where the continuation starts with a capitalised noun, photo captions and comment lines
 //!   written without a full stop, and cookie/privacy prose split by the extractor. On raw
@@ -222,9 +222,8 @@ static UI_SET: LazyLock<RegexSet> = LazyLock::new(|| {
 
 /// A complete sentence inside a line: terminal punctuation, maybe a closing quote or bracket,
 /// whitespace, then more text.
-static SENTENCE_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"[.!?…]["'”’»)\]]?\s+\S"#).expect("valid sentence regex")
-});
+static SENTENCE_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"[.!?…]["'”’»)\]]?\s+\S"#).expect("valid sentence regex"));
 
 static LIST_ITEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*([-*•·▪►–—]|\d{1,3}[.)])\s").expect("valid list regex"));
@@ -310,8 +309,12 @@ impl Stage for LineCleaner {
     }
 
     fn process(&self, doc: &mut Document, cx: &mut StageContext) -> Verdict {
-        let teasers =
-            self.cfg.teasers && !self.cfg.disabled_rules.iter().any(|d| d == "truncated_teaser");
+        let teasers = self.cfg.teasers
+            && !self
+                .cfg
+                .disabled_rules
+                .iter()
+                .any(|d| d == "truncated_teaser");
         let lines: Vec<&str> = doc.text.split('\n').collect();
         let mut kept: Vec<&str> = Vec::new();
         let mut removed = 0usize;
@@ -327,13 +330,22 @@ impl Stage for LineCleaner {
             seen_content = true;
             if self.cfg.ui_lines {
                 if let Some(rule) = self.ui_rule(line, words) {
-                    cx.remove_line(i, line, rule.name, words, json!({"max_words": rule.max_words}));
+                    cx.remove_line(
+                        i,
+                        line,
+                        rule.name,
+                        words,
+                        json!({"max_words": rule.max_words}),
+                    );
                     removed += 1;
                     continue;
                 }
             }
             if teasers && !first {
-                let next = lines[i + 1..].iter().copied().find(|l| !l.trim().is_empty());
+                let next = lines[i + 1..]
+                    .iter()
+                    .copied()
+                    .find(|l| !l.trim().is_empty());
                 if self.is_truncated_teaser(line, words, next) {
                     let last_word = line.split_whitespace().next_back().unwrap_or_default();
                     cx.remove_line(

@@ -114,14 +114,32 @@ fn teaser_needs_a_complete_sentence_and_a_new_block_after_it() {
     // sentence before the cut — a caption or a split sentence, not a teaser.
     let teaser = SEED.lines().nth(11).unwrap();
     let last_sentence = teaser.rsplit(". ").next().unwrap();
-    let padded = format!("{last_sentence} and their families who live and work in Taipei and in the south of the island and in their home");
+    let padded = format!(
+        "{last_sentence} and their families who live and work in Taipei and in the south of the island and in their home"
+    );
     assert!(padded.split_whitespace().count() >= 20);
-    assert!(clean(LineCleanConfig::default(), &format!("{first}\n{padded}")).2.edits().is_empty());
+    assert!(
+        clean(LineCleanConfig::default(), &format!("{first}\n{padded}"))
+            .2
+            .edits()
+            .is_empty()
+    );
     // A teaser followed by a line continuing in lowercase is a paragraph the extractor split.
     let split = format!("{first}\n{teaser}\ntown, he said.");
-    assert!(clean(LineCleanConfig::default(), &split).2.edits().is_empty());
+    assert!(
+        clean(LineCleanConfig::default(), &split)
+            .2
+            .edits()
+            .is_empty()
+    );
     let new_block = format!("{first}\n{teaser}\nTown hall meetings resume.");
-    assert_eq!(clean(LineCleanConfig::default(), &new_block).2.edits().len(), 1);
+    assert_eq!(
+        clean(LineCleanConfig::default(), &new_block)
+            .2
+            .edits()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -129,12 +147,20 @@ fn ellipsis_teasers_only_when_asked() {
     let first = SEED.lines().next().unwrap();
     let teaser = format!("{} …", SEED.lines().nth(10).unwrap());
     let text = format!("{first}\n{teaser}");
-    assert!(clean(LineCleanConfig::default(), &text).2.edits().is_empty());
+    assert!(
+        clean(LineCleanConfig::default(), &text)
+            .2
+            .edits()
+            .is_empty()
+    );
     let cfg = LineCleanConfig {
         teaser_ellipsis: true,
         ..Default::default()
     };
-    assert_eq!(removed_rules(&clean(cfg, &text).2), vec![(1, "truncated_teaser")]);
+    assert_eq!(
+        removed_rules(&clean(cfg, &text).2),
+        vec![(1, "truncated_teaser")]
+    );
 }
 
 /// Lines of real pages (raw text of the trafilatura evaluation pages, and news articles), each
@@ -180,7 +206,11 @@ fn ui_lines_removed_with_their_rule() {
     let stage = LineCleaner::new(LineCleanConfig::default()).unwrap();
     for (line, rule) in UI_LINES {
         let words = line.split_whitespace().count();
-        assert_eq!(stage.ui_rule(line, words).map(|r| r.name), Some(*rule), "{line}");
+        assert_eq!(
+            stage.ui_rule(line, words).map(|r| r.name),
+            Some(*rule),
+            "{line}"
+        );
     }
 }
 
@@ -219,7 +249,10 @@ fn ui_word_limit_both_sides() {
     };
     let at80 = pad(80);
     let at81 = pad(81);
-    assert_eq!(stage.ui_rule(&at80, 80).map(|r| r.name), Some("cookie_notice"));
+    assert_eq!(
+        stage.ui_rule(&at80, 80).map(|r| r.name),
+        Some("cookie_notice")
+    );
     assert_eq!(stage.ui_rule(&at81, 81).map(|r| r.name), None);
 }
 
@@ -242,9 +275,15 @@ fn disabled_rules_and_unknown_names() {
 
 #[test]
 fn only_ui_lines_drops_the_document() {
-    let (_, v, cx) = clean(LineCleanConfig::default(), "Skip to content\nMenu\n\nSearch\n");
+    let (_, v, cx) = clean(
+        LineCleanConfig::default(),
+        "Skip to content\nMenu\n\nSearch\n",
+    );
     assert_eq!(cx.edits().len(), 3);
-    assert_eq!(v, Verdict::Drop(Removal::new("all_lines_removed", 3, Value::Null)));
+    assert_eq!(
+        v,
+        Verdict::Drop(Removal::new("all_lines_removed", 3, Value::Null))
+    );
 }
 
 #[test]

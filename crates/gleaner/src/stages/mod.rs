@@ -74,9 +74,9 @@ pub fn registry() -> &'static [StageInfo] {
             kind: "language",
             summary: "fastText lid.176 language ID (built-in model): records language and score, drops other languages",
             build: |t| {
-                Ok(BuiltStage::Document(Box::new(language::LanguageFilter::new(
-                    params("language", t)?,
-                )?)))
+                Ok(BuiltStage::Document(Box::new(
+                    language::LanguageFilter::new(params("language", t)?)?,
+                )))
             },
             defaults: || defaults_of::<language::LanguageConfig>(),
         },
@@ -104,9 +104,9 @@ pub fn registry() -> &'static [StageInfo] {
             kind: "line_clean",
             summary: "Removes teaser paragraphs cut mid-sentence and navigation/UI lines, each with its rule",
             build: |t| {
-                Ok(BuiltStage::Document(Box::new(line_clean::LineCleaner::new(
-                    params("line_clean", t)?,
-                )?)))
+                Ok(BuiltStage::Document(Box::new(
+                    line_clean::LineCleaner::new(params("line_clean", t)?)?,
+                )))
             },
             defaults: || defaults_of::<line_clean::LineCleanConfig>(),
         },

@@ -147,8 +147,8 @@ impl PiiRedactor {
         let mut counts = PiiCounts::default();
         let mut current: Option<String> = None;
         let step = |cur: &mut Option<String>,
-                        f: &dyn Fn(&str) -> Vec<(usize, usize)>,
-                        repl: &[String]|
+                    f: &dyn Fn(&str) -> Vec<(usize, usize)>,
+                    repl: &[String]|
          -> u64 {
             let src = cur.as_deref().unwrap_or(text);
             let spans = f(src);
@@ -169,7 +169,12 @@ impl PiiRedactor {
         if c.emails {
             counts.email = step(
                 &mut current,
-                &|t| EMAIL_RE.find_iter(t).map(|m| (m.start(), m.end())).collect(),
+                &|t| {
+                    EMAIL_RE
+                        .find_iter(t)
+                        .map(|m| (m.start(), m.end()))
+                        .collect()
+                },
                 &c.email_replacements,
             );
         }
@@ -271,16 +276,16 @@ pub fn ipv6_is_global(a: Ipv6Addr) -> bool {
     }
     let ip = u128::from(a);
     const PRIVATE: [(u128, u32); 10] = [
-        (1, 128),                                        // ::1/128
-        (0, 128),                                        // ::/128
-        (0xffff_0000_0000, 96),                          // ::ffff:0:0/96
-        (0x0100_0000_0000_0000 << 64, 64),               // 100::/64
-        (0x2001_0000 << 96, 23),                         // 2001::/23
-        ((0x2001_0002_u128 << 96), 48),                  // 2001:2::/48
-        (0x2001_0db8 << 96, 32),                         // 2001:db8::/32
-        (0x2001_0010 << 96, 28),                         // 2001:10::/28
-        (0xfc00_u128 << 112, 7),                         // fc00::/7
-        (0xfe80_u128 << 112, 10),                        // fe80::/10
+        (1, 128),                          // ::1/128
+        (0, 128),                          // ::/128
+        (0xffff_0000_0000, 96),            // ::ffff:0:0/96
+        (0x0100_0000_0000_0000 << 64, 64), // 100::/64
+        (0x2001_0000 << 96, 23),           // 2001::/23
+        ((0x2001_0002_u128 << 96), 48),    // 2001:2::/48
+        (0x2001_0db8 << 96, 32),           // 2001:db8::/32
+        (0x2001_0010 << 96, 28),           // 2001:10::/28
+        (0xfc00_u128 << 112, 7),           // fc00::/7
+        (0xfe80_u128 << 112, 10),          // fe80::/10
     ];
     !PRIVATE
         .iter()

@@ -38,7 +38,10 @@ fn email_as_datatrove() {
         only("email"),
         "(z.B. admin:1234@192.168.1.100 ….) klappt der Aufruf nicht.",
     );
-    assert_eq!(out, "(z.B. admin:email@example.com ….) klappt der Aufruf nicht.");
+    assert_eq!(
+        out,
+        "(z.B. admin:email@example.com ….) klappt der Aufruf nicht."
+    );
 }
 
 #[test]
@@ -66,7 +69,10 @@ fn public_ipv4_replaced_private_kept_as_datatrove() {
     );
     assert_eq!(n.ipv4, 2);
     let private = "to my rsync server langly (whose ip is 192.168.0.2)\nhosts allow = 127.0.0.1";
-    assert_eq!(redact(only("ipv4"), private), (private.to_string(), PiiCounts::default()));
+    assert_eq!(
+        redact(only("ipv4"), private),
+        (private.to_string(), PiiCounts::default())
+    );
     // With only_public_ips off, private addresses go too.
     let all = PiiConfig {
         only_public_ips: false,

@@ -221,7 +221,10 @@ impl UrlFilter {
     pub fn new(cfg: UrlFilterConfig) -> Result<Self> {
         let mut domains = load(&cfg.blocked_domains, &cfg.blocked_domains_files, false)?;
         // Hosts are compared lowercased (see the module note).
-        domains = domains.into_iter().map(|d| d.to_ascii_lowercase()).collect();
+        domains = domains
+            .into_iter()
+            .map(|d| d.to_ascii_lowercase())
+            .collect();
         let subword_set = load(&cfg.banned_subwords, &cfg.banned_subwords_files, true)?;
         let mut subwords: Vec<String> = subword_set.into_iter().collect();
         subwords.sort();
@@ -340,14 +343,26 @@ mod tests {
     fn host_and_registered_domain_as_tldextract() {
         // Values printed by tldextract 5 (TLDExtract() defaults) for the same URLs.
         for (url, host, domain) in [
-            ("http://www.bbc.co.uk/news", "www.bbc.co.uk", Some("bbc.co.uk")),
-            ("https://foo.blogspot.com/x", "foo.blogspot.com", Some("blogspot.com")),
+            (
+                "http://www.bbc.co.uk/news",
+                "www.bbc.co.uk",
+                Some("bbc.co.uk"),
+            ),
+            (
+                "https://foo.blogspot.com/x",
+                "foo.blogspot.com",
+                Some("blogspot.com"),
+            ),
             (
                 "http://kulinariaathome.wordpress.com/2012/12/08/mandelplatzchen/",
                 "kulinariaathome.wordpress.com",
                 Some("wordpress.com"),
             ),
-            ("https://user:pw@Sub.Example.COM.:443/p", "sub.example.com", Some("example.com")),
+            (
+                "https://user:pw@Sub.Example.COM.:443/p",
+                "sub.example.com",
+                Some("example.com"),
+            ),
             ("http://192.168.0.1/a", "192.168.0.1", None),
             ("http://localhost:8080/", "localhost", None),
             ("http://президент.рф/", "президент.рф", Some("президент.рф")),
@@ -364,7 +379,10 @@ mod tests {
         let f = shipped();
         // blocked_domains.txt lists `ebrosia.de` (registered domain: any host under it goes) …
         assert_eq!(
-            rule(&f, "https://www.ebrosia.de/beringer-zinfandel-rose-stone-cellars-lieblich-suess"),
+            rule(
+                &f,
+                "https://www.ebrosia.de/beringer-zinfandel-rose-stone-cellars-lieblich-suess"
+            ),
             Some(("domain".into(), "ebrosia.de".into()))
         );
         // … and the host `archiv.krimiblog.de` (only that host goes, not its siblings).
@@ -407,7 +425,10 @@ mod tests {
         assert_eq!(rule(&f, "https://example.org/adult-education"), None);
         assert_eq!(
             rule(&f, "https://example.org/adult-dating"),
-            Some(("soft_blacklisted".into(), serde_json::json!(["adult", "dating"])))
+            Some((
+                "soft_blacklisted".into(),
+                serde_json::json!(["adult", "dating"])
+            ))
         );
         let strict = UrlFilter::new(UrlFilterConfig {
             soft_banned_words: vec!["adult".into()],
@@ -415,7 +436,11 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert!(strict.check("https://example.org/adult-education").is_some());
+        assert!(
+            strict
+                .check("https://example.org/adult-education")
+                .is_some()
+        );
     }
 
     #[test]
@@ -452,7 +477,10 @@ mod tests {
     fn missing_url_is_kept_and_counted_or_dropped() {
         let f = shipped();
         let mut cx = StageContext::new();
-        assert_eq!(f.process(&mut Document::new("d", "text"), &mut cx), Verdict::Keep);
+        assert_eq!(
+            f.process(&mut Document::new("d", "text"), &mut cx),
+            Verdict::Keep
+        );
         assert_eq!(cx.counters().get("url_filter.missing_url"), Some(&1));
         let strict = UrlFilter::new(UrlFilterConfig {
             drop_missing_url: true,
