@@ -38,8 +38,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         if line.trim().is_empty() {
             continue;
         }
-        let doc: Document = serde_json::from_str(&line)
-            .map_err(|e| format!("input line {}: {e}", n + 1))?;
+        let doc: Document =
+            serde_json::from_str(&line).map_err(|e| format!("input line {}: {e}", n + 1))?;
         let record = match pipeline.run_document(0..pipeline.stages.len(), doc, &mut stats) {
             DocOutcome::Kept(d) => json!({
                 "id": d.id, "kept": true, "text": d.text, "metadata": d.metadata,
