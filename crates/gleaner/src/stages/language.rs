@@ -138,7 +138,7 @@ impl LanguageFilter {
         if self.cfg.languages.is_empty() {
             return f64::from(top.score) > min;
         }
-        if self.cfg.languages.iter().any(|l| *l == top.label) {
+        if self.cfg.languages.contains(&top.label) {
             // Probabilities sum to one, so when the top label is listed, no other listed label
             // can score higher than it.
             return f64::from(top.score) > min;

@@ -328,18 +328,18 @@ impl Stage for LineCleaner {
             let words = line.split_whitespace().count();
             let first = !seen_content;
             seen_content = true;
-            if self.cfg.ui_lines {
-                if let Some(rule) = self.ui_rule(line, words) {
-                    cx.remove_line(
-                        i,
-                        line,
-                        rule.name,
-                        words,
-                        json!({"max_words": rule.max_words}),
-                    );
-                    removed += 1;
-                    continue;
-                }
+            if self.cfg.ui_lines
+                && let Some(rule) = self.ui_rule(line, words)
+            {
+                cx.remove_line(
+                    i,
+                    line,
+                    rule.name,
+                    words,
+                    json!({"max_words": rule.max_words}),
+                );
+                removed += 1;
+                continue;
             }
             if teasers && !first {
                 let next = lines[i + 1..]

@@ -283,14 +283,14 @@ impl UrlFilter {
                 self.soft_word_threshold,
             ));
         }
-        if let Some((ac, words)) = &self.subwords {
-            if let Some(m) = ac.find(&normalize(url)) {
-                return Some(Removal::new(
-                    "blacklisted_subword",
-                    words[m.pattern().as_usize()].as_str(),
-                    Value::Null,
-                ));
-            }
+        if let Some((ac, words)) = &self.subwords
+            && let Some(m) = ac.find(&normalize(url))
+        {
+            return Some(Removal::new(
+                "blacklisted_subword",
+                words[m.pattern().as_usize()].as_str(),
+                Value::Null,
+            ));
         }
         None
     }
