@@ -21,94 +21,21 @@ Env:    GLEANER_PROFILE=release to build gleaner in release mode (default: debug
 """
 
 import os
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-PINNED = [
-    "datatrove[processing]==0.10.1",
-    "fasttext-numpy2-wheel==0.9.2",
-    "trafilatura==2.0.0",
-    "lxml_html_clean==0.4.2",
-    "orjson",
-]
-
-
-def ensure_venv():
-    """Re-runs this script under the venv's python, creating bench/parity/.venv if needed."""
-    venv = os.environ.get("VENV") or os.path.join(HERE, ".venv")
-    py = os.path.join(venv, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
-        return
-    if not os.path.exists(py):
-        print(f"creating {venv} with {' '.join(PINNED)}", file=sys.stderr)
-        subprocess.check_call([sys.executable, "-m", "venv", venv])
-        subprocess.check_call([py, "-m", "pip", "install", "-q", *PINNED])
-    os.execv(py, [py, *sys.argv])
-
+from _common import REPO, ensure_venv, load_documents, run_gleaner
 
 ensure_venv()
 
-import csv  # noqa: E402
-import gzip  # noqa: E402
-import io  # noqa: E402
-import json  # noqa: E402
 import time  # noqa: E402
-import zipfile  # noqa: E402
 from collections import Counter  # noqa: E402
 
-DATA = os.environ.get("GLEANER_DATA") or os.path.join(os.path.dirname(REPO), "shared", "data")
-if not os.path.isdir(DATA):
-    DATA = "/work/shared/data"
-WORK = os.path.join(HERE, ".work")
 MODEL = os.path.join(REPO, "crates", "gleaner", "assets", "lid.176.ftz")
 PIPELINE = os.path.join(REPO, "examples", "filters", "language.toml")
 
-
-def load_documents():
-    """The parity corpus, cached as JSONL under bench/parity/.work/ (trafilatura is slow)."""
-    os.makedirs(WORK, exist_ok=True)
-    path = os.path.join(WORK, "language-docs.jsonl")
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f]
-    docs = []
-    with zipfile.ZipFile(os.path.join(DATA, "news-articles", "NewsArticles.zip")) as z:
-        name = next(n for n in z.namelist() if n.endswith(".csv"))
-        raw = z.read(name).decode("utf-8", errors="replace")
-    for row in csv.DictReader(io.StringIO(raw)):
-        docs.append({"id": f"news-{row['article_id']}", "text": row["text"], "metadata": {"kind": "news"}})
-    import lxml.html
-    import trafilatura
-
-    ev_dir = os.path.join(DATA, "extraction-dev")
-    with open(os.path.join(ev_dir, "evaldata.json"), encoding="utf-8") as f:
-        evaldata = json.load(f)
-    for url, entry in sorted(evaldata.items()):
-        fname = os.path.join(ev_dir, "html", entry["file"] + ".gz")
-        if not os.path.exists(fname):
-            continue
-        html = gzip.open(fname).read()
-        try:
-            main = trafilatura.extract(html) or ""
-        except Exception:
-            main = ""
-        try:
-            full = lxml.html.fromstring(html).text_content()
-        except Exception:
-            full = ""
-        meta = {"url": url}
-        docs.append({"id": f"main-{entry['file']}", "text": main, "metadata": dict(meta, kind="main")})
-        docs.append({"id": f"page-{entry['file']}", "text": full, "metadata": dict(meta, kind="page")})
-    with open(path, "w", encoding="utf-8") as f:
-        for d in docs:
-            f.write(json.dumps(d, ensure_ascii=False) + "\n")
-    return docs
-
-
-# Characters Rust's split_whitespace (fasttext-pure-rs) splits on but fastText's C++ tokenizer
-# does not (it splits on ASCII space, \n, \r, \t, \v, \f and NUL only).
+# Characters Rust's split_whitespace splits on but fastText's C++ tokenizer does not (it splits
+# on ASCII space, \n, \r, \t, \v, \f and NUL only); gleaner's patched fasttext-pure-rs follows
+# fastText, and the report shows whether disagreements concentrate on texts holding them.
 UNICODE_ONLY_SPACES = set("\u0085\u00a0\u1680\u2028\u2029\u202f\u205f\u3000") | {chr(c) for c in range(0x2000, 0x200B)}
 
 
@@ -132,24 +59,9 @@ def run_datatrove(docs):
     return out, time.perf_counter() - t0
 
 
-def run_gleaner(docs):
-    profile = os.environ.get("GLEANER_PROFILE", "debug")
-    cmd = ["cargo", "build", "-q", "-p", "gleaner", "--example", "apply_pipeline"]
-    if profile == "release":
-        cmd.append("--release")
-    subprocess.check_call(cmd, cwd=REPO)
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
-    exe = os.path.join(target, profile, "examples", "apply_pipeline")
-    payload = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs).encode("utf-8")
-    t0 = time.perf_counter()
-    res = subprocess.run([exe, PIPELINE], input=payload, capture_output=True, check=True)
-    elapsed = time.perf_counter() - t0
-    out = {}
-    for line in res.stdout.decode("utf-8").split("\n"):
-        if not line:
-            continue
-        r = json.loads(line)
-        out[r["id"]] = (r["kept"], r["metadata"]["language"], r["metadata"]["language_score"])
+def run_gleaner_language(docs):
+    rows, elapsed = run_gleaner(PIPELINE, docs)
+    out = {i: (r["kept"], r["metadata"]["language"], r["metadata"]["language_score"]) for i, r in rows.items()}
     return out, elapsed
 
 
@@ -158,7 +70,7 @@ def main():
     kinds = Counter(d["metadata"]["kind"] for d in docs)
     print(f"documents: {len(docs)} ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))})")
     dt, dt_s = run_datatrove(docs)
-    gl, gl_s = run_gleaner(docs)
+    gl, gl_s = run_gleaner_language(docs)
     same_label = same_keep = 0
     max_diff = 0.0
     max_diff_plain = 0.0  # on documents without Unicode-only whitespace
