@@ -298,19 +298,22 @@ impl Model {
 }
 
 /// Compute `ln(x + 1e-5)`, matching the C++ `Model::std_log`.
+///
+/// gleaner patch: C++ adds the double `1e-5` to the float, takes the logarithm in double
+/// precision and rounds the result to float; upstream computed it in single precision.
 fn std_log(x: f32) -> f32 {
-   (x + 1e-5).ln()
+   (f64::from(x) + 1e-5).ln() as f32
 }
 
-/// Sigmoid activation function.
+/// Sigmoid activation function, as fastText's `HierarchicalSoftmaxLoss::dfs` computes it at
+/// prediction time: `f = 1. / (1 + std::exp(-f))` — a float `exp`, then a double division
+/// rounded to float, and no clamping.
+///
+/// gleaner patch: upstream clamped to 0 below -8 and to 1 above 8 (the bounds of the sigmoid
+/// table fastText uses in training only), which moved probabilities by up to 1e-3 against
+/// Python fastText on real text.
 fn sigmoid(x: f32) -> f32 {
-   if x < -8.0 {
-      return 0.0;
-   }
-   if x > 8.0 {
-      return 1.0;
-   }
-   1.0 / (1.0 + (-x).exp())
+   (1.0f64 / f64::from(1.0f32 + (-x).exp())) as f32
 }
 
 // Min-heap operations for top-k selection.

@@ -225,6 +225,10 @@ static UI_SET: LazyLock<RegexSet> = LazyLock::new(|| {
 static SENTENCE_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"[.!?…]["'”’»)\]]?\s+\S"#).expect("valid sentence regex"));
 
+/// The largest `max_words` of any UI rule.
+static MAX_UI_WORDS: LazyLock<usize> =
+    LazyLock::new(|| UI_RULES.iter().map(|r| r.max_words).max().unwrap_or(0));
+
 static LIST_ITEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*([-*•·▪►–—]|\d{1,3}[.)])\s").expect("valid list regex"));
 
@@ -256,7 +260,8 @@ impl LineCleaner {
     /// The UI rule a line breaks, if any: `(rule name, max words)`.
     pub fn ui_rule(&self, line: &str, words: usize) -> Option<&'static UiRule> {
         let trimmed = line.trim();
-        if trimmed.is_empty() {
+        // Most lines are prose, longer than any UI rule allows: skip the regex set for them.
+        if trimmed.is_empty() || words > *MAX_UI_WORDS {
             return None;
         }
         UI_SET
