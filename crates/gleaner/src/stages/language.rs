@@ -18,10 +18,12 @@
 //!   above `language_threshold`; without one (datatrove's `languages=None`), when the top label
 //!   does.
 //!
-//! Tokenization follows fastText's C++ reader: words are split on ASCII whitespace only, so a
-//! no-break space (U+00A0) stays inside a word, as in Python fastText. Upstream
-//! `fasttext-pure-rs` 0.1.0 splits on Unicode whitespace, which moved scores by up to 0.33 on
-//! raw page text; gleaner builds a patched copy (`vendor/fasttext-pure-rs/PATCHED.md`).
+//! Inference follows fastText's C++ code exactly: words are split on ASCII whitespace only (a
+//! no-break space stays inside a word), and the hierarchical-softmax sigmoid and logarithm are
+//! computed as its prediction path does. Upstream `fasttext-pure-rs` 0.1.0 differs on both
+//! (scores off by up to 0.33 on raw page text); gleaner builds a patched copy
+//! (`vendor/fasttext-pure-rs/PATCHED.md`), and `bench/parity/language.py` finds labels, scores
+//! and decisions identical to datatrove's on 5,804 real documents.
 
 use std::sync::OnceLock;
 
