@@ -38,6 +38,7 @@
 //! ```
 
 pub mod config;
+pub mod dedup;
 pub mod document;
 pub mod error;
 pub mod executor;
