@@ -187,6 +187,11 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
     bounds.extend(&corpus);
     bounds.push(pipeline.stages.len());
     bounds.dedup();
+    // A corpus stage in first place still needs a pass before it (reading and carrying the input)
+    // so that its prepare runs and sees the documents: give it an empty pass 0.
+    if corpus.first() == Some(&0) {
+        bounds.insert(0, 0);
+    }
     let ranges: Vec<Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
     let ranges = if ranges.is_empty() {
         vec![0..0]

@@ -14,6 +14,8 @@
 //! sharing a band key are candidates; with `jaccard_threshold` set, a candidate is joined only if
 //! the true Jaccard similarity of its shingle set with an earlier member of the band group reaches
 //! the threshold (shingle sets are then written to disk during the scan and read back by offset).
+//! Optional lead bands (`lead_words`) add a signature of each document's opening words, which
+//! finds excerpts of an article that whole-text Jaccard misses.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -62,6 +64,14 @@ pub struct MinHashDedupConfig {
     /// Most duplicate ids/URLs listed in a kept document's metadata (the syndication map lists
     /// all of them).
     pub max_listed_duplicates: usize,
+    /// When set, a second signature over the shingles of each document's first `lead_words`
+    /// words adds `num_buckets` more bands: an excerpt of an article (a truncated syndicated copy)
+    /// shares its lead with the full article even when their whole-text Jaccard similarity is far
+    /// below the LSH threshold. Off by default (datatrove has no such bands). With
+    /// `jaccard_threshold`, lead candidates are checked by containment (shared shingles over the
+    /// smaller set) instead of Jaccard, since an excerpt is contained in the full text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_words: Option<usize>,
 }
 
 impl Default for MinHashDedupConfig {
@@ -73,6 +83,7 @@ impl Default for MinHashDedupConfig {
             seed: 1,
             jaccard_threshold: None,
             max_listed_duplicates: 100,
+            lead_words: None,
         }
     }
 }
@@ -82,6 +93,8 @@ pub struct MinHasher {
     n_grams: usize,
     bands: usize,
     rows: usize,
+    /// Shingles in a document's lead, when lead bands are on.
+    lead_shingles: Option<usize>,
     a: Vec<u64>,
     b: Vec<u64>,
 }
@@ -116,6 +129,9 @@ impl MinHasher {
             n_grams: cfg.n_grams,
             bands: cfg.num_buckets,
             rows: cfg.hashes_per_bucket,
+            lead_shingles: cfg
+                .lead_words
+                .map(|w| w.saturating_sub(cfg.n_grams) + 1),
             a,
             b,
         }
@@ -158,13 +174,35 @@ impl MinHasher {
         mins
     }
 
-    /// Band keys of a signature: xxh3-64 of each band's rows, seeded with the band index.
-    pub fn band_keys(&self, signature: &[u64]) -> Vec<u64> {
+    /// Number of band partitions: the bands, twice over with lead bands.
+    pub fn partitions(&self) -> usize {
+        self.bands * if self.lead_shingles.is_some() { 2 } else { 1 }
+    }
+
+    /// Whether partition `part` holds lead bands.
+    pub fn is_lead_partition(&self, part: usize) -> bool {
+        part >= self.bands
+    }
+
+    /// Band keys of a document's shingles, one per partition (lead bands after the main ones).
+    pub fn document_band_keys(&self, shingles: &[u64]) -> Vec<u64> {
+        let mut keys = self.band_keys(&self.signature(shingles), 0);
+        if let Some(lead) = self.lead_shingles {
+            let lead_sig = self.signature(&shingles[..lead.min(shingles.len())]);
+            keys.extend(self.band_keys(&lead_sig, self.bands));
+        }
+        keys
+    }
+
+    /// Band keys of a signature: xxh3-64 of each band's rows, seeded with the band index plus
+    /// `first_band` (so lead bands never collide with main bands).
+    pub fn band_keys(&self, signature: &[u64], first_band: usize) -> Vec<u64> {
         signature
             .chunks(self.rows)
             .take(self.bands)
             .enumerate()
             .map(|(band, rows)| {
+                let band = band + first_band;
                 let mut bytes = Vec::with_capacity(rows.len() * 8);
                 for r in rows {
                     bytes.extend_from_slice(&r.to_le_bytes());
@@ -191,9 +229,14 @@ impl MinHashDedup {
                     .into(),
             ));
         }
-        if cfg.num_buckets > 999 {
+        if cfg.num_buckets > 499 {
             return Err(Error::Config(
-                "stage minhash_dedup: at most 999 buckets".into(),
+                "stage minhash_dedup: at most 499 buckets".into(),
+            ));
+        }
+        if cfg.lead_words.is_some_and(|w| w < cfg.n_grams) {
+            return Err(Error::Config(
+                "stage minhash_dedup: lead_words must be at least n_grams".into(),
             ));
         }
         if let Some(t) = cfg.jaccard_threshold {
@@ -328,8 +371,7 @@ impl ShingleStore {
     }
 }
 
-/// Jaccard similarity of two sorted, deduplicated sets.
-pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+fn intersection(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -342,12 +384,20 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
             }
         }
     }
+    inter
+}
+
+/// Jaccard similarity of two sorted, deduplicated sets.
+pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let inter = intersection(a, b);
     let union = a.len() + b.len() - inter;
-    if union == 0 {
-        0.0
-    } else {
-        inter as f64 / union as f64
-    }
+    if union == 0 { 0.0 } else { inter as f64 / union as f64 }
+}
+
+/// Containment of the smaller of two sorted, deduplicated sets in the larger.
+pub fn contained(a: &[u64], b: &[u64]) -> f64 {
+    let smaller = a.len().min(b.len());
+    if smaller == 0 { 0.0 } else { intersection(a, b) as f64 / smaller as f64 }
 }
 
 struct ScanParams<'a> {
@@ -359,8 +409,8 @@ struct ScanParams<'a> {
 
 fn scan_file(p: &ScanParams<'_>, input: &dyn CorpusInput, file: usize) -> Result<u32> {
     let tag = format!("f{file:06}");
-    let bands = p.hasher.bands;
-    let mut spill = PartitionedSpiller::<KeyDoc>::new(p.dir, &tag, bands, p.budget)?;
+    let partitions = p.hasher.partitions();
+    let mut spill = PartitionedSpiller::<KeyDoc>::new(p.dir, &tag, partitions, p.budget)?;
     let mut table = DocTableWriter::create(p.dir, file)?;
     let mut shingle_out = if p.keep_shingles {
         Some(ShingleWriter::create(p.dir, file)?)
@@ -381,8 +431,7 @@ fn scan_file(p: &ScanParams<'_>, input: &dyn CorpusInput, file: usize) -> Result
             if shingles.is_empty() {
                 return Ok(());
             }
-            let sig = p.hasher.signature(&shingles);
-            for (band, key) in p.hasher.band_keys(&sig).into_iter().enumerate() {
+            for (band, key) in p.hasher.document_band_keys(&shingles).into_iter().enumerate() {
                 let file = file as u32;
                 spill.push(band, KeyDoc { key, file, local })?;
             }
@@ -409,6 +458,7 @@ fn cluster_band(
     layout: &Layout,
     uf: &UnionFind,
     check: Option<(&ShingleStore, f64)>,
+    containment: bool,
 ) -> Result<()> {
     let mut merged = merge_partition::<KeyDoc>(dir, band)?;
     let mut group: Vec<KeyDoc> = Vec::new();
@@ -421,7 +471,9 @@ fn cluster_band(
                         uf.union(first, layout.ordinal(r.file, r.local));
                     }
                 }
-                Some((store, threshold)) => verify_group(group, layout, uf, store, threshold)?,
+                Some((store, threshold)) => {
+                    verify_group(group, layout, uf, store, threshold, containment)?
+                }
             }
         }
         group.clear();
@@ -443,7 +495,9 @@ fn verify_group(
     uf: &UnionFind,
     store: &ShingleStore,
     threshold: f64,
+    containment: bool,
 ) -> Result<()> {
+    let similarity = if containment { contained } else { jaccard };
     // Earlier members this candidate may be compared with: (ordinal, shingle set).
     let mut reps: Vec<(u32, Vec<u64>)> = Vec::new();
     for r in group {
@@ -452,7 +506,7 @@ fn verify_group(
         let mut joined = false;
         for (rep, rep_set) in &reps {
             // Already in one component through another band: nothing to check.
-            if uf.find(*rep) == uf.find(ord) || jaccard(rep_set, &set) >= threshold {
+            if uf.find(*rep) == uf.find(ord) || similarity(rep_set, &set) >= threshold {
                 uf.union(*rep, ord);
                 joined = true;
                 break;
@@ -500,8 +554,9 @@ impl CorpusStage for MinHashDedup {
             let check = store.as_ref().zip(threshold);
             let uf = UnionFind::new(layout.total as usize);
             let first_error = Mutex::new(None);
-            (0..hasher.bands).into_par_iter().for_each(|band| {
-                if let Err(e) = cluster_band(dir, band, &layout, &uf, check) {
+            (0..hasher.partitions()).into_par_iter().for_each(|band| {
+                let containment = hasher.is_lead_partition(band);
+                if let Err(e) = cluster_band(dir, band, &layout, &uf, check, containment) {
                     first_error
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())

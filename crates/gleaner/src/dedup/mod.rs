@@ -12,7 +12,8 @@
 //! resume) and the syndication map `syndication.jsonl` ([`syndication_path`]), and answers per
 //! document in `process`.
 //!
-//! Memory: the run buffers take at most half the budget (split across threads); the rest covers
+//! Memory: the run buffers take at most half the budget (a quarter filled, split across threads,
+//! with room for `Vec` doubling); the rest covers
 //! the union-find (4 B/doc), the `(root, member)` pairs of clustered documents (8 B each) and
 //! their ids/URLs, and the repeated-line table (12 B per line hash that reaches `min_docs`).
 //!
@@ -176,10 +177,12 @@ pub(crate) fn scan_files(
         .collect()
 }
 
-/// The share of the memory budget one scanning thread may fill with records before spilling:
-/// half the budget (the rest is for clustering state), split across threads, at least 64 KiB.
+/// The share of the memory budget one scanning thread may fill with records before spilling: a
+/// quarter of the budget split across threads (at least 64 KiB). A quarter, not a half, because
+/// partition buffers grow by doubling, so their capacity can reach twice what they hold; the
+/// other half is for the reader, the merge buffers and the clustering state.
 pub(crate) fn spill_bytes(cx: &PrepareContext<'_>) -> usize {
-    let per_thread = cx.memory_budget / 2 / cx.threads.max(1) as u64;
+    let per_thread = cx.memory_budget / 4 / cx.threads.max(1) as u64;
     per_thread.max(64 << 10).min(usize::MAX as u64) as usize
 }
 
