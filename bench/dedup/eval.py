@@ -89,6 +89,11 @@ def main():
     runs["gleaner minhash+jaccard"] = (secs, gleaner_labels(work / "g-jaccard"))
     secs, _ = run_gleaner(data, work / "g-lines", LINES.format(min_docs=args.line_min_docs) + MINHASH.format(extra=""))
     runs["gleaner lines+minhash"] = (secs, gleaner_labels(work / "g-lines"))
+    # The shipped syndication pipeline (examples/dedup/syndication.toml): boilerplate lines out,
+    # then MinHash with lead bands for excerpts and the containment/Jaccard check.
+    secs, _ = run_gleaner(data, work / "g-synd", LINES.format(min_docs=args.line_min_docs)
+                          + MINHASH.format(extra="lead_words = 50\njaccard_threshold = 0.5"))
+    runs["gleaner syndication"] = (secs, gleaner_labels(work / "g-synd"))
     runs["datatrove minhash"] = run_datatrove(data, work / "datatrove")
 
     print(f"\n{len(docs)} documents, {len(set(truth.values()))} true clusters, "

@@ -42,7 +42,9 @@ fn main() -> std::io::Result<()> {
         }
     }
     let mut state = seed;
-    let syllables = ["ka", "lo", "mi", "ra", "ten", "vo", "sil", "dan", "e", "ur", "pho", "gri"];
+    let syllables = [
+        "ka", "lo", "mi", "ra", "ten", "vo", "sil", "dan", "e", "ur", "pho", "gri",
+    ];
     while vocab.len() < 50_000 {
         let n = 1 + splitmix(&mut state) % 4;
         let w: String = (0..n)
@@ -53,7 +55,9 @@ fn main() -> std::io::Result<()> {
     // Zipf-like: index = floor(V^u) - 1 for uniform u, a cheap heavy-tailed draw.
     let zipf = |state: &mut u64| -> usize {
         let u = (splitmix(state) >> 11) as f64 / (1u64 << 53) as f64;
-        ((vocab.len() as f64).powf(u) as usize).saturating_sub(1).min(vocab.len() - 1)
+        ((vocab.len() as f64).powf(u) as usize)
+            .saturating_sub(1)
+            .min(vocab.len() - 1)
     };
 
     // Recent documents that copies are drawn from (bounded, so memory stays flat).
@@ -79,7 +83,8 @@ fn main() -> std::io::Result<()> {
                     let keep = words.len() * 85 / 100;
                     words.truncate(keep.max(10));
                 }
-                let mut out: Vec<String> = vec![format!("Site {} edition", splitmix(&mut state) % 50)];
+                let mut out: Vec<String> =
+                    vec![format!("Site {} edition", splitmix(&mut state) % 50)];
                 for w in words {
                     if splitmix(&mut state) % 50 == 0 {
                         out.push(vocab[zipf(&mut state)].clone());

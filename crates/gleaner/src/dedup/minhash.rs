@@ -129,9 +129,7 @@ impl MinHasher {
             n_grams: cfg.n_grams,
             bands: cfg.num_buckets,
             rows: cfg.hashes_per_bucket,
-            lead_shingles: cfg
-                .lead_words
-                .map(|w| w.saturating_sub(cfg.n_grams) + 1),
+            lead_shingles: cfg.lead_words.map(|w| w.saturating_sub(cfg.n_grams) + 1),
             a,
             b,
         }
@@ -391,13 +389,21 @@ fn intersection(a: &[u64], b: &[u64]) -> usize {
 pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     let inter = intersection(a, b);
     let union = a.len() + b.len() - inter;
-    if union == 0 { 0.0 } else { inter as f64 / union as f64 }
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
 }
 
 /// Containment of the smaller of two sorted, deduplicated sets in the larger.
 pub fn contained(a: &[u64], b: &[u64]) -> f64 {
     let smaller = a.len().min(b.len());
-    if smaller == 0 { 0.0 } else { intersection(a, b) as f64 / smaller as f64 }
+    if smaller == 0 {
+        0.0
+    } else {
+        intersection(a, b) as f64 / smaller as f64
+    }
 }
 
 struct ScanParams<'a> {
@@ -431,7 +437,12 @@ fn scan_file(p: &ScanParams<'_>, input: &dyn CorpusInput, file: usize) -> Result
             if shingles.is_empty() {
                 return Ok(());
             }
-            for (band, key) in p.hasher.document_band_keys(&shingles).into_iter().enumerate() {
+            for (band, key) in p
+                .hasher
+                .document_band_keys(&shingles)
+                .into_iter()
+                .enumerate()
+            {
                 let file = file as u32;
                 spill.push(band, KeyDoc { key, file, local })?;
             }

@@ -404,3 +404,68 @@ fn line_dedup_in_paragraph_mode_reports_the_first_line_of_each_paragraph() {
         "Story beta begins here.\n\n\nThe end of story beta."
     );
 }
+
+#[test]
+fn lead_bands_find_excerpts_that_whole_text_minhash_misses() {
+    let articles: Vec<Document> = news_articles()
+        .into_iter()
+        .filter(|d| d.text.split_whitespace().count() > 400)
+        .take(200)
+        .collect();
+    let mut docs = articles.clone();
+    // Excerpts: the first 45 % of 30 articles, re-wrapped, with a "read more" line.
+    for (i, orig) in articles.iter().take(30).enumerate() {
+        let words: Vec<&str> = orig.text.split_whitespace().collect();
+        let excerpt = words[..words.len() * 45 / 100]
+            .chunks(12)
+            .map(|c| c.join(" "))
+            .collect::<Vec<_>>();
+        docs.push(Document::new(
+            format!("excerpt-{i}"),
+            format!("{}\nRead the full story.", excerpt.join("\n")),
+        ));
+    }
+    let corpus = MemoryCorpus::new(docs, 2);
+    let found = |cfg: MinHashDedupConfig| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut stage = MinHashDedup::new(cfg).unwrap();
+        let (_, removed, _) = run_stage(&mut stage, &corpus, dir.path(), 32 << 20);
+        let mut ok = 0;
+        for (d, r) in &removed {
+            if let Some(i) = d.id.strip_prefix("excerpt-") {
+                let i: usize = i.parse().unwrap();
+                assert_eq!(r.kept_id.as_deref(), Some(articles[i].id.as_str()));
+                ok += 1;
+            } else {
+                // An article merged with another must be a near-copy of it in the source set.
+                let kept = corpus
+                    .documents()
+                    .find(|k| Some(&k.id) == r.kept_id.as_ref())
+                    .unwrap();
+                let a = minhash::MinHasher::new(&MinHashDedupConfig::default());
+                let mut sa = a.shingles(&kept.text);
+                let mut sb = a.shingles(&d.text);
+                sa.sort_unstable();
+                sa.dedup();
+                sb.sort_unstable();
+                sb.dedup();
+                assert!(
+                    minhash::contained(&sa, &sb) > 0.5,
+                    "{} merged into {}",
+                    d.id,
+                    kept.id
+                );
+            }
+        }
+        ok
+    };
+    let whole = found(MinHashDedupConfig::default());
+    let lead = found(MinHashDedupConfig {
+        lead_words: Some(50),
+        jaccard_threshold: Some(0.5),
+        ..Default::default()
+    });
+    // Jaccard of a 45 % excerpt with its article is ~0.45: 14x8 bands find it ~1 % of the time.
+    assert!(whole <= 3, "whole-text MinHash found {whole} excerpts");
+    assert!(lead >= 28, "lead bands found {lead} of 30 excerpts");
+}
