@@ -79,14 +79,14 @@ fn main() -> std::io::Result<()> {
             } else if roll < 15 && !recent.is_empty() {
                 let base = &recent[(splitmix(&mut state) % recent.len() as u64) as usize];
                 let mut words: Vec<&str> = base.split(' ').collect();
-                if splitmix(&mut state) % 4 == 0 {
+                if splitmix(&mut state).is_multiple_of(4) {
                     let keep = words.len() * 85 / 100;
                     words.truncate(keep.max(10));
                 }
                 let mut out: Vec<String> =
                     vec![format!("Site {} edition", splitmix(&mut state) % 50)];
                 for w in words {
-                    if splitmix(&mut state) % 50 == 0 {
+                    if splitmix(&mut state).is_multiple_of(50) {
                         out.push(vocab[zipf(&mut state)].clone());
                     } else {
                         out.push(w.to_string());

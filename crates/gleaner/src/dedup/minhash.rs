@@ -154,7 +154,7 @@ impl MinHasher {
             return Vec::new();
         }
         (0..=starts.len() - self.n_grams)
-            .map(|i| xxh64(simple[starts[i]..ends[i + self.n_grams - 1]].as_bytes(), 0))
+            .map(|i| xxh64(&simple.as_bytes()[starts[i]..ends[i + self.n_grams - 1]], 0))
             .collect()
     }
 
@@ -237,12 +237,12 @@ impl MinHashDedup {
                 "stage minhash_dedup: lead_words must be at least n_grams".into(),
             ));
         }
-        if let Some(t) = cfg.jaccard_threshold {
-            if !(0.0..=1.0).contains(&t) {
-                return Err(Error::Config(format!(
-                    "stage minhash_dedup: jaccard_threshold {t} is not in [0, 1]"
-                )));
-            }
+        if let Some(t) = cfg.jaccard_threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(Error::Config(format!(
+                "stage minhash_dedup: jaccard_threshold {t} is not in [0, 1]"
+            )));
         }
         let labels = Labels {
             rule: "near_duplicate",

@@ -121,10 +121,8 @@ pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send
 /// cleared, so a changed pipeline never reuses stale hashes.
 pub(crate) fn open_work_dir(dir: &Path, fingerprint: &str) -> Result<()> {
     let marker = dir.join("fingerprint.json");
-    if let Ok(old) = fs::read_to_string(&marker) {
-        if old == fingerprint {
-            return Ok(());
-        }
+    if fs::read_to_string(&marker).is_ok_and(|old| old == fingerprint) {
+        return Ok(());
     }
     if dir.exists() {
         for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
