@@ -188,6 +188,11 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
     bounds.extend(&corpus);
     bounds.push(pipeline.stages.len());
     bounds.dedup();
+    // A corpus stage in first place still needs a pass before it (reading and carrying the input)
+    // so that its prepare runs and sees the documents: give it an empty pass 0.
+    if corpus.first() == Some(&0) {
+        bounds.insert(0, 0);
+    }
     let ranges: Vec<Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
     let ranges = if ranges.is_empty() {
         // A pipeline without stages still copies input to output in one pass.
@@ -312,6 +317,18 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
     let mut info_json = serde_json::to_vec_pretty(&info).expect("run info serialises");
     info_json.push(b'\n');
     io::write_atomic(&out_dir.join("run.json"), &info_json)?;
+    // Dedup stages leave their syndication maps in their work directories; the run publishes
+    // them, in pipeline order, as one file (each line names its stage).
+    let mut syndication = Vec::new();
+    for idx in pipeline.corpus_stage_indices() {
+        let dir = work.join(format!("stage-{idx}-{}", pipeline.stages[idx].name));
+        if let Ok(bytes) = fs::read(crate::dedup::syndication_path(&dir)) {
+            syndication.extend_from_slice(&bytes);
+        }
+    }
+    if !syndication.is_empty() {
+        io::write_atomic(&out_dir.join("syndication.jsonl"), &syndication)?;
+    }
     fs::remove_dir_all(&work).with_path(&work)?;
     Ok(RunSummary {
         stats: total,

@@ -42,6 +42,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod config;
+pub mod dedup;
 pub mod document;
 pub mod error;
 pub mod executor;

@@ -163,6 +163,36 @@ pub fn registry() -> &'static [StageInfo] {
             },
             defaults: || defaults_of::<line_clean::LineCleanConfig>(),
         },
+        StageInfo {
+            kind: "exact_dedup",
+            summary: "Drops exact copies (hash of whitespace-normalized text); keeps the first in input order",
+            build: |t| {
+                Ok(BuiltStage::Corpus(Box::new(crate::dedup::ExactDedup::new(
+                    params("exact_dedup", t)?,
+                ))))
+            },
+            defaults: || defaults_of::<crate::dedup::ExactDedupConfig>(),
+        },
+        StageInfo {
+            kind: "line_dedup",
+            summary: "Removes lines or paragraphs repeated in at least N documents across the corpus (CCNet)",
+            build: |t| {
+                Ok(BuiltStage::Corpus(Box::new(crate::dedup::LineDedup::new(
+                    params("line_dedup", t)?,
+                )?)))
+            },
+            defaults: || defaults_of::<crate::dedup::LineDedupConfig>(),
+        },
+        StageInfo {
+            kind: "minhash_dedup",
+            summary: "MinHash-LSH near-duplicate clusters (5-gram shingles, 14x8 bands); keeps the first in input order",
+            build: |t| {
+                Ok(BuiltStage::Corpus(Box::new(
+                    crate::dedup::MinHashDedup::new(params("minhash_dedup", t)?)?,
+                )))
+            },
+            defaults: || defaults_of::<crate::dedup::MinHashDedupConfig>(),
+        },
     ]
 }
 

@@ -1,0 +1,131 @@
+//! The shipped dedup pipelines (examples/dedup/*.toml) run end to end on the bundled real sample
+//! (400 news articles + the user's raw document): every removed duplicate names a kept document,
+//! kept documents list their copies, and the syndication map is published in the output.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+
+use common::*;
+use serde_json::Value;
+
+fn run_example(
+    name: &str,
+) -> (
+    Vec<Value>,
+    Vec<Value>,
+    std::path::PathBuf,
+    tempfile::TempDir,
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let file = repo_root().join(format!("examples/dedup/{name}.toml"));
+    let o = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--memory",
+        "64MiB",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (
+        read_shards(&out.join("kept")),
+        read_shards(&out.join("removed")),
+        out,
+        tmp,
+    )
+}
+
+#[test]
+fn every_dedup_example_explains_its_removals_with_a_kept_document() {
+    let sample = sample_docs();
+    // Copies in the sample, counted independently: same whitespace-normalized text.
+    let mut seen = HashSet::new();
+    let exact_copies = sample
+        .iter()
+        .filter(|d| {
+            let t: Vec<&str> = d["text"].as_str().unwrap().split_whitespace().collect();
+            !seen.insert(t.join(" "))
+        })
+        .count();
+    assert!(exact_copies > 0);
+    for name in ["exact", "lines", "minhash", "syndication"] {
+        let (kept, removed, out, _tmp) = run_example(name);
+        assert_eq!(
+            kept.len() + removed.len(),
+            sample.len(),
+            "{name}: no document lost"
+        );
+        let kept_ids: HashMap<&str, &Value> = kept
+            .iter()
+            .map(|d| (d["id"].as_str().unwrap(), d))
+            .collect();
+        let mut dups = 0;
+        for d in &removed {
+            let r = &d["removal"];
+            if let Some(k) = r.get("kept_id").and_then(Value::as_str) {
+                dups += 1;
+                let kd = kept_ids
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{name}: kept {k} not in output"));
+                let prefix = if r["stage"] == "exact_dedup" {
+                    "exact_dup"
+                } else {
+                    "minhash"
+                };
+                let listed = kd["metadata"][format!("{prefix}_duplicates").as_str()].to_string();
+                assert!(
+                    listed.contains(d["id"].as_str().unwrap()),
+                    "{name}: {k} does not list {} in {listed}",
+                    d["id"]
+                );
+            }
+        }
+        if name != "lines" {
+            // lines.toml runs minhash first, which also catches exact copies.
+            assert!(
+                dups >= exact_copies,
+                "{name}: {dups} duplicates removed, {exact_copies} exact copies"
+            );
+            let map = std::fs::read_to_string(out.join("syndication.jsonl")).unwrap();
+            let listed: usize = map
+                .lines()
+                .map(|l| {
+                    serde_json::from_str::<Value>(l).unwrap()["duplicates"]
+                        .as_array()
+                        .unwrap()
+                        .len()
+                })
+                .sum();
+            assert_eq!(
+                listed, dups,
+                "{name}: syndication map lists every removed copy"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_dedup_stage_first_in_the_pipeline_still_sees_the_corpus() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = pipeline(tmp.path(), "[[stage]]\ntype = \"exact_dedup\"\n");
+    let out = tmp.path().join("out");
+    let input = repo_root().join("examples/data/news-sample.jsonl.zst");
+    let o = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let removed = read_shards(&out.join("removed"));
+    assert!(!removed.is_empty());
+    assert!(
+        removed
+            .iter()
+            .all(|d| d["removal"]["rule"] == "exact_duplicate")
+    );
+}

@@ -1,0 +1,119 @@
+//! Per-input-file tables of the documents a dedup stage saw (position, id, URL), written during
+//! the scan so that, once clusters are known, the ids and URLs of their members can be looked up
+//! without keeping every id in memory or reading the corpus again.
+//!
+//! Documents get dense ordinals `base[file] + index in file`, in input order, which is what the
+//! union-find and the run-file records use instead of 8-byte positions or string ids.
+
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::document::Document;
+use crate::error::{Error, Result};
+
+/// Path of file `file`'s table in `dir`.
+pub fn table_path(dir: &Path, file: usize) -> PathBuf {
+    dir.join(format!("docs-f{file:06}.bin"))
+}
+
+/// Writes one input file's document table (temp file, renamed on [`DocTableWriter::finish`]).
+pub struct DocTableWriter {
+    tmp: PathBuf,
+    dest: PathBuf,
+    out: BufWriter<File>,
+    count: u32,
+}
+
+impl DocTableWriter {
+    /// Starts the table of input file `file`.
+    pub fn create(dir: &Path, file: usize) -> Result<Self> {
+        let dest = table_path(dir, file);
+        let tmp = dest.with_extension("tmp");
+        let f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        Ok(DocTableWriter {
+            tmp,
+            dest,
+            out: BufWriter::with_capacity(256 * 1024, f),
+            count: 0,
+        })
+    }
+
+    /// Appends a document; returns its index within the file.
+    pub fn push(&mut self, doc: &Document) -> Result<u32> {
+        let url = doc.url().unwrap_or("");
+        let id = doc.id.as_bytes();
+        let mut rec = Vec::with_capacity(16 + id.len() + url.len());
+        rec.extend_from_slice(&doc.position.to_le_bytes());
+        rec.extend_from_slice(&(id.len() as u32).to_le_bytes());
+        rec.extend_from_slice(id);
+        rec.extend_from_slice(&(url.len() as u32).to_le_bytes());
+        rec.extend_from_slice(url.as_bytes());
+        self.out
+            .write_all(&rec)
+            .map_err(|e| Error::io(&self.tmp, e))?;
+        let local = self.count;
+        self.count = self.count.checked_add(1).ok_or_else(|| Error::Stage {
+            stage: "dedup".into(),
+            message: "more than 4 billion documents in one input file".into(),
+        })?;
+        Ok(local)
+    }
+
+    /// Completes the table; returns the number of documents.
+    pub fn finish(mut self) -> Result<u32> {
+        self.out.flush().map_err(|e| Error::io(&self.tmp, e))?;
+        drop(self.out);
+        fs::rename(&self.tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
+        Ok(self.count)
+    }
+}
+
+/// One document as recorded in a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRecord {
+    /// [`Document::position`].
+    pub position: u64,
+    /// Document id.
+    pub id: String,
+    /// `metadata.url`, empty when absent.
+    pub url: String,
+}
+
+/// Calls `f(index_in_file, record)` for every document of file `file`'s table, in order.
+pub fn read_table(dir: &Path, file: usize, mut f: impl FnMut(u32, DocRecord)) -> Result<()> {
+    let path = table_path(dir, file);
+    let file_handle = File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let mut r = BufReader::with_capacity(256 * 1024, file_handle);
+    let mut local = 0u32;
+    let corrupt = || Error::Stage {
+        stage: "dedup".into(),
+        message: format!("{}: truncated document table", path.display()),
+    };
+    loop {
+        let mut pos = [0u8; 8];
+        match r.read_exact(&mut pos) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(Error::io(&path, e)),
+        }
+        let mut read_string = || -> Result<String> {
+            let mut len = [0u8; 4];
+            r.read_exact(&mut len).map_err(|_| corrupt())?;
+            let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
+            r.read_exact(&mut bytes).map_err(|_| corrupt())?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        };
+        let id = read_string()?;
+        let url = read_string()?;
+        f(
+            local,
+            DocRecord {
+                position: u64::from_le_bytes(pos),
+                id,
+                url,
+            },
+        );
+        local += 1;
+    }
+}

@@ -1,0 +1,591 @@
+//! MinHash-LSH near-duplicate dedup, comparable with datatrove 0.10.1's four MinHash stages.
+//!
+//! Like datatrove: text is normalized with `simplify_text`, split into words, and every word
+//! 5-gram (joined by a space) is hashed with xxh64 (seed 0); each of `num_buckets ×
+//! hashes_per_bucket` hash functions is `(h·a + b) mod (2^61 − 1)` with 64-bit wrapping
+//! arithmetic, exactly datatrove's numpy expression, and the signature keeps each function's
+//! minimum. Documents with fewer words than `n_grams` have no shingles and are never deduplicated,
+//! as in datatrove. Differences: the `a, b` parameters come from a SplitMix64 stream of `seed`
+//! rather than numpy's Mersenne Twister, and words are whitespace tokens of the simplified text
+//! (datatrove runs spaCy's tokenizer, which on punctuation-free text splits almost identically).
+//!
+//! Each band's rows are hashed (xxh3-64, seeded by the band number) to a band key; `(key, doc)`
+//! records are spilled per band to sorted runs and each band is merged on its own thread. Documents
+//! sharing a band key are candidates; with `jaccard_threshold` set, a candidate is joined only if
+//! the true Jaccard similarity of its shingle set with an earlier member of the band group reaches
+//! the threshold (shingle sets are then written to disk during the scan and read back by offset).
+//! Optional lead bands (`lead_words`) add a signature of each document's opening words, which
+//! finds excerpts of an article that whole-text Jaccard misses.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh64::xxh64;
+
+use super::cluster::{ClusterState, Labels, Layout};
+use super::doctable::DocTableWriter;
+use super::runfile::{KeyDoc, PartitionedSpiller, merge_partition};
+use super::unionfind::UnionFind;
+use super::{done_payload, mark_done, open_work_dir, scan_files, simplify_text, spill_bytes};
+use crate::document::Document;
+use crate::error::{Error, Result};
+use crate::stage::{CorpusInput, CorpusStage, PrepareContext, StageContext, Verdict};
+
+/// 2^61 − 1, the Mersenne prime datatrove's universal hashing works modulo.
+const MERSENNE_61: u64 = (1 << 61) - 1;
+
+/// Band groups larger than this compare each candidate with at most this many earlier verified
+/// members (a group of thousands of copies of one page would otherwise cost quadratic time).
+const MAX_JACCARD_PROBES: usize = 8;
+
+/// Parameters of [`MinHashDedup`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MinHashDedupConfig {
+    /// Words per shingle. datatrove 0.10.1 `MinhashConfig.n_grams = 5`.
+    pub n_grams: usize,
+    /// LSH bands. datatrove 0.10.1 `MinhashConfig.num_buckets = 14`.
+    pub num_buckets: usize,
+    /// Rows (hashes) per band. datatrove 0.10.1 `MinhashConfig.hashes_per_bucket = 8`.
+    pub hashes_per_bucket: usize,
+    /// Seed of the hash-function parameters. datatrove 0.10.1 `MinhashConfig.seed = 1`.
+    pub seed: u64,
+    /// When set, candidates must have at least this true Jaccard similarity of shingle sets.
+    /// Off by default, like datatrove (which has no such check); 0.7 is close to the LSH
+    /// threshold of 14×8 bands, (1/14)^(1/8) ≈ 0.72.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jaccard_threshold: Option<f64>,
+    /// Most duplicate ids/URLs listed in a kept document's metadata (the syndication map lists
+    /// all of them).
+    pub max_listed_duplicates: usize,
+    /// When set, a second signature over the shingles of each document's first `lead_words`
+    /// words adds `num_buckets` more bands: an excerpt of an article (a truncated syndicated copy)
+    /// shares its lead with the full article even when their whole-text Jaccard similarity is far
+    /// below the LSH threshold. Off by default (datatrove has no such bands). With
+    /// `jaccard_threshold`, lead candidates are checked by containment (shared shingles over the
+    /// smaller set) instead of Jaccard, since an excerpt is contained in the full text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_words: Option<usize>,
+}
+
+impl Default for MinHashDedupConfig {
+    fn default() -> Self {
+        MinHashDedupConfig {
+            n_grams: 5,
+            num_buckets: 14,
+            hashes_per_bucket: 8,
+            seed: 1,
+            jaccard_threshold: None,
+            max_listed_duplicates: 100,
+            lead_words: None,
+        }
+    }
+}
+
+/// Signature computer: the hash-function parameters for one configuration.
+pub struct MinHasher {
+    n_grams: usize,
+    bands: usize,
+    rows: usize,
+    /// Shingles in a document's lead, when lead bands are on.
+    lead_shingles: Option<usize>,
+    a: Vec<u64>,
+    b: Vec<u64>,
+}
+
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// `x mod (2^61 − 1)` without a division.
+fn mod_mersenne(x: u64) -> u64 {
+    let r = (x & MERSENNE_61) + (x >> 61);
+    if r >= MERSENNE_61 { r - MERSENNE_61 } else { r }
+}
+
+impl MinHasher {
+    /// Parameters for `cfg` (validated by [`MinHashDedup::new`]).
+    pub fn new(cfg: &MinHashDedupConfig) -> Self {
+        let n = cfg.num_buckets * cfg.hashes_per_bucket;
+        let mut state = cfg.seed;
+        let mut a = Vec::with_capacity(n);
+        let mut b = Vec::with_capacity(n);
+        for _ in 0..n {
+            // a in [1, P), b in [0, P): the ranges datatrove draws from.
+            a.push(1 + splitmix64(&mut state) % (MERSENNE_61 - 1));
+            b.push(splitmix64(&mut state) % MERSENNE_61);
+        }
+        MinHasher {
+            n_grams: cfg.n_grams,
+            bands: cfg.num_buckets,
+            rows: cfg.hashes_per_bucket,
+            lead_shingles: cfg.lead_words.map(|w| w.saturating_sub(cfg.n_grams) + 1),
+            a,
+            b,
+        }
+    }
+
+    /// xxh64 hashes of the word n-grams of the simplified text (with repeats, in text order).
+    pub fn shingles(&self, text: &str) -> Vec<u64> {
+        let simple = simplify_text(text);
+        // The simplified text has single spaces between words, so an n-gram joined by spaces is
+        // a contiguous slice of it: no per-shingle allocation.
+        let mut starts = Vec::new();
+        let mut ends = Vec::new();
+        let mut offset = 0;
+        for w in simple.split(' ') {
+            if !w.is_empty() {
+                starts.push(offset);
+                ends.push(offset + w.len());
+            }
+            offset += w.len() + 1;
+        }
+        if starts.len() < self.n_grams || self.n_grams == 0 {
+            return Vec::new();
+        }
+        (0..=starts.len() - self.n_grams)
+            .map(|i| xxh64(&simple.as_bytes()[starts[i]..ends[i + self.n_grams - 1]], 0))
+            .collect()
+    }
+
+    /// The MinHash signature (`bands × rows` minima) of a set of shingles.
+    pub fn signature(&self, shingles: &[u64]) -> Vec<u64> {
+        let mut mins = vec![u64::MAX; self.a.len()];
+        for &h in shingles {
+            for ((m, &a), &b) in mins.iter_mut().zip(&self.a).zip(&self.b) {
+                let v = mod_mersenne(h.wrapping_mul(a).wrapping_add(b));
+                if v < *m {
+                    *m = v;
+                }
+            }
+        }
+        mins
+    }
+
+    /// Number of band partitions: the bands, twice over with lead bands.
+    pub fn partitions(&self) -> usize {
+        self.bands * if self.lead_shingles.is_some() { 2 } else { 1 }
+    }
+
+    /// Whether partition `part` holds lead bands.
+    pub fn is_lead_partition(&self, part: usize) -> bool {
+        part >= self.bands
+    }
+
+    /// Band keys of a document's shingles, one per partition (lead bands after the main ones).
+    pub fn document_band_keys(&self, shingles: &[u64]) -> Vec<u64> {
+        let mut keys = self.band_keys(&self.signature(shingles), 0);
+        if let Some(lead) = self.lead_shingles {
+            let lead_sig = self.signature(&shingles[..lead.min(shingles.len())]);
+            keys.extend(self.band_keys(&lead_sig, self.bands));
+        }
+        keys
+    }
+
+    /// Band keys of a signature: xxh3-64 of each band's rows, seeded with the band index plus
+    /// `first_band` (so lead bands never collide with main bands).
+    pub fn band_keys(&self, signature: &[u64], first_band: usize) -> Vec<u64> {
+        signature
+            .chunks(self.rows)
+            .take(self.bands)
+            .enumerate()
+            .map(|(band, rows)| {
+                let band = band + first_band;
+                let mut bytes = Vec::with_capacity(rows.len() * 8);
+                for r in rows {
+                    bytes.extend_from_slice(&r.to_le_bytes());
+                }
+                xxh3_64_with_seed(&bytes, band as u64)
+            })
+            .collect()
+    }
+}
+
+/// The MinHash dedup corpus stage (`type = "minhash_dedup"`).
+pub struct MinHashDedup {
+    cfg: MinHashDedupConfig,
+    state: ClusterState,
+    labels: Labels,
+}
+
+impl MinHashDedup {
+    /// A stage with these parameters.
+    pub fn new(cfg: MinHashDedupConfig) -> Result<Self> {
+        if cfg.n_grams == 0 || cfg.num_buckets == 0 || cfg.hashes_per_bucket == 0 {
+            return Err(Error::Config(
+                "stage minhash_dedup: n_grams, num_buckets and hashes_per_bucket must be at least 1"
+                    .into(),
+            ));
+        }
+        if cfg.num_buckets > 499 {
+            return Err(Error::Config(
+                "stage minhash_dedup: at most 499 buckets".into(),
+            ));
+        }
+        if cfg.lead_words.is_some_and(|w| w < cfg.n_grams) {
+            return Err(Error::Config(
+                "stage minhash_dedup: lead_words must be at least n_grams".into(),
+            ));
+        }
+        if let Some(t) = cfg.jaccard_threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(Error::Config(format!(
+                "stage minhash_dedup: jaccard_threshold {t} is not in [0, 1]"
+            )));
+        }
+        let labels = Labels {
+            rule: "near_duplicate",
+            prefix: "minhash",
+            max_listed: cfg.max_listed_duplicates,
+        };
+        Ok(MinHashDedup {
+            cfg,
+            state: ClusterState::default(),
+            labels,
+        })
+    }
+
+    /// Number of documents in near-duplicate clusters (kept and removed), after `prepare`.
+    pub fn clustered_documents(&self) -> usize {
+        self.state.clustered_documents()
+    }
+}
+
+fn shingle_paths(dir: &Path, file: usize) -> (PathBuf, PathBuf) {
+    (
+        dir.join(format!("shingles-f{file:06}.bin")),
+        dir.join(format!("shingles-f{file:06}.idx")),
+    )
+}
+
+/// Writes sorted, deduplicated shingle sets of one input file, plus their end offsets.
+struct ShingleWriter {
+    data: BufWriter<File>,
+    index: BufWriter<File>,
+    paths: [PathBuf; 4],
+    offset: u64,
+}
+
+impl ShingleWriter {
+    fn create(dir: &Path, file: usize) -> Result<Self> {
+        let (data, index) = shingle_paths(dir, file);
+        let (data_tmp, index_tmp) = (
+            data.with_extension("bin.tmp"),
+            index.with_extension("idx.tmp"),
+        );
+        let open = |p: &Path| File::create(p).map_err(|e| Error::io(p, e));
+        Ok(ShingleWriter {
+            data: BufWriter::new(open(&data_tmp)?),
+            index: BufWriter::new(open(&index_tmp)?),
+            paths: [data_tmp, index_tmp, data, index],
+            offset: 0,
+        })
+    }
+
+    fn push(&mut self, shingles: &[u64]) -> Result<()> {
+        let mut set = shingles.to_vec();
+        set.sort_unstable();
+        set.dedup();
+        for s in &set {
+            self.data
+                .write_all(&s.to_le_bytes())
+                .map_err(|e| Error::io(&self.paths[0], e))?;
+        }
+        self.offset += set.len() as u64;
+        self.index
+            .write_all(&self.offset.to_le_bytes())
+            .map_err(|e| Error::io(&self.paths[1], e))
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.data
+            .flush()
+            .map_err(|e| Error::io(&self.paths[0], e))?;
+        self.index
+            .flush()
+            .map_err(|e| Error::io(&self.paths[1], e))?;
+        drop(self.data);
+        drop(self.index);
+        for (tmp, dest) in [(0, 2), (1, 3)] {
+            std::fs::rename(&self.paths[tmp], &self.paths[dest])
+                .map_err(|e| Error::io(&self.paths[dest], e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Random access to the shingle sets written during the scan, for the Jaccard check.
+struct ShingleStore {
+    files: Vec<File>,
+    /// Per input file, the end offset (in shingles) of each document's set.
+    ends: Vec<Vec<u64>>,
+}
+
+impl ShingleStore {
+    fn open(dir: &Path, file_count: usize) -> Result<Self> {
+        let mut files = Vec::with_capacity(file_count);
+        let mut ends = Vec::with_capacity(file_count);
+        for f in 0..file_count {
+            let (data, index) = shingle_paths(dir, f);
+            files.push(File::open(&data).map_err(|e| Error::io(&data, e))?);
+            let bytes = std::fs::read(&index).map_err(|e| Error::io(&index, e))?;
+            ends.push(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                    .collect(),
+            );
+        }
+        Ok(ShingleStore { files, ends })
+    }
+
+    fn set(&self, file: u32, local: u32) -> Result<Vec<u64>> {
+        let ends = &self.ends[file as usize];
+        let end = ends.get(local as usize).copied().unwrap_or(0);
+        let start = if local == 0 {
+            0
+        } else {
+            ends[local as usize - 1]
+        };
+        let mut bytes = vec![0u8; ((end - start) * 8) as usize];
+        self.files[file as usize]
+            .read_exact_at(&mut bytes, start * 8)
+            .map_err(|e| Error::io(format!("shingles-f{file:06}.bin"), e))?;
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+            .collect())
+    }
+}
+
+fn intersection(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    inter
+}
+
+/// Jaccard similarity of two sorted, deduplicated sets.
+pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let inter = intersection(a, b);
+    let union = a.len() + b.len() - inter;
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
+}
+
+/// Containment of the smaller of two sorted, deduplicated sets in the larger.
+pub fn contained(a: &[u64], b: &[u64]) -> f64 {
+    let smaller = a.len().min(b.len());
+    if smaller == 0 {
+        0.0
+    } else {
+        intersection(a, b) as f64 / smaller as f64
+    }
+}
+
+struct ScanParams<'a> {
+    dir: &'a Path,
+    hasher: &'a MinHasher,
+    keep_shingles: bool,
+    budget: usize,
+}
+
+fn scan_file(p: &ScanParams<'_>, input: &dyn CorpusInput, file: usize) -> Result<u32> {
+    let tag = format!("f{file:06}");
+    let partitions = p.hasher.partitions();
+    let mut spill = PartitionedSpiller::<KeyDoc>::new(p.dir, &tag, partitions, p.budget)?;
+    let mut table = DocTableWriter::create(p.dir, file)?;
+    let mut shingle_out = if p.keep_shingles {
+        Some(ShingleWriter::create(p.dir, file)?)
+    } else {
+        None
+    };
+    let mut err: Option<Error> = None;
+    input.for_each_in_file(file, &mut |doc: &Document| {
+        if err.is_some() {
+            return;
+        }
+        let res = (|| -> Result<()> {
+            let local = table.push(doc)?;
+            let shingles = p.hasher.shingles(&doc.text);
+            if let Some(w) = shingle_out.as_mut() {
+                w.push(&shingles)?;
+            }
+            if shingles.is_empty() {
+                return Ok(());
+            }
+            for (band, key) in p
+                .hasher
+                .document_band_keys(&shingles)
+                .into_iter()
+                .enumerate()
+            {
+                let file = file as u32;
+                spill.push(band, KeyDoc { key, file, local })?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = res {
+            err = Some(e);
+        }
+    })?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    spill.finish()?;
+    if let Some(w) = shingle_out {
+        w.finish()?;
+    }
+    table.finish()
+}
+
+/// Streams one band's merged runs and unions every group of equal keys.
+fn cluster_band(
+    dir: &Path,
+    band: usize,
+    layout: &Layout,
+    uf: &UnionFind,
+    check: Option<(&ShingleStore, f64)>,
+    containment: bool,
+) -> Result<()> {
+    let mut merged = merge_partition::<KeyDoc>(dir, band)?;
+    let mut group: Vec<KeyDoc> = Vec::new();
+    let flush = |group: &mut Vec<KeyDoc>| -> Result<()> {
+        if group.len() >= 2 {
+            match check {
+                None => {
+                    let first = layout.ordinal(group[0].file, group[0].local);
+                    for r in &group[1..] {
+                        uf.union(first, layout.ordinal(r.file, r.local));
+                    }
+                }
+                Some((store, threshold)) => {
+                    verify_group(group, layout, uf, store, threshold, containment)?
+                }
+            }
+        }
+        group.clear();
+        Ok(())
+    };
+    while let Some(r) = merged.next_record()? {
+        if group.last().is_some_and(|g| g.key != r.key) {
+            flush(&mut group)?;
+        }
+        group.push(r);
+    }
+    flush(&mut group)
+}
+
+/// Joins each member of a band group to an earlier member whose shingle sets are similar enough.
+fn verify_group(
+    group: &[KeyDoc],
+    layout: &Layout,
+    uf: &UnionFind,
+    store: &ShingleStore,
+    threshold: f64,
+    containment: bool,
+) -> Result<()> {
+    let similarity = if containment { contained } else { jaccard };
+    // Earlier members this candidate may be compared with: (ordinal, shingle set).
+    let mut reps: Vec<(u32, Vec<u64>)> = Vec::new();
+    for r in group {
+        let ord = layout.ordinal(r.file, r.local);
+        let set = store.set(r.file, r.local)?;
+        let mut joined = false;
+        for (rep, rep_set) in &reps {
+            // Already in one component through another band: nothing to check.
+            if uf.find(*rep) == uf.find(ord) || similarity(rep_set, &set) >= threshold {
+                uf.union(*rep, ord);
+                joined = true;
+                break;
+            }
+        }
+        if !joined && reps.len() < MAX_JACCARD_PROBES {
+            reps.push((ord, set));
+        }
+    }
+    Ok(())
+}
+
+impl CorpusStage for MinHashDedup {
+    fn kind(&self) -> &'static str {
+        "minhash_dedup"
+    }
+
+    fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
+        let dir = cx.work_dir;
+        let fingerprint = serde_json::json!({
+            "stage": "minhash_dedup", "version": 1, "files": input.file_count(),
+            "config": &self.cfg,
+        })
+        .to_string();
+        open_work_dir(dir, &fingerprint)?;
+        let hasher = MinHasher::new(&self.cfg);
+        let scan = ScanParams {
+            dir,
+            hasher: &hasher,
+            keep_shingles: self.cfg.jaccard_threshold.is_some(),
+            budget: spill_bytes(cx),
+        };
+        let threshold = self.cfg.jaccard_threshold;
+        let labels = &self.labels;
+        let state = super::with_threads(cx.threads, || -> Result<ClusterState> {
+            let counts = scan_files(dir, input, &|file| scan_file(&scan, input, file))?;
+            let layout = Layout::from_counts(&counts)?;
+            if done_payload(dir, "cluster").is_some() {
+                return ClusterState::load(dir, &layout);
+            }
+            let store = match threshold {
+                Some(_) => Some(ShingleStore::open(dir, counts.len())?),
+                None => None,
+            };
+            let check = store.as_ref().zip(threshold);
+            let uf = UnionFind::new(layout.total as usize);
+            let first_error = Mutex::new(None);
+            (0..hasher.partitions()).into_par_iter().for_each(|band| {
+                let containment = hasher.is_lead_partition(band);
+                if let Err(e) = cluster_band(dir, band, &layout, &uf, check, containment) {
+                    first_error
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_or_insert(e);
+                }
+            });
+            if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                return Err(e);
+            }
+            let state = ClusterState::persist(dir, &uf.roots(), &layout, labels, "minhash_dedup")?;
+            mark_done(dir, "cluster", "")?;
+            Ok(state)
+        })??;
+        self.state = state;
+        Ok(())
+    }
+
+    fn process(&self, doc: &mut Document, _cx: &mut StageContext) -> Verdict {
+        self.state.decide(doc, &self.labels)
+    }
+}

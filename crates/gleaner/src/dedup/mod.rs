@@ -1,0 +1,242 @@
+//! Corpus-wide deduplication: exact documents, repeated lines, and MinHash near-duplicates, as
+//! [`CorpusStage`](crate::stage::CorpusStage)s that scale past RAM on one machine.
+//!
+//! All three stages share one shape. `prepare` scans every input file in parallel, hashing each
+//! document into fixed-width records that are sorted and spilled to run files whenever the
+//! per-thread share of the memory budget fills ([`runfile`]); a per-file `done` marker lets a
+//! killed run skip files already scanned. The runs are then merged k-way, per band in parallel for
+//! MinHash: equal keys become duplicate edges fed straight into a lock-free union-find over dense
+//! document ordinals ([`unionfind`], 4 bytes per document), so clustering never builds one hash
+//! map of the corpus. Components are rooted at their first document in input order, which is the
+//! one kept. [`cluster`] then keeps only documents that have copies, writes `clusters.bin` (for
+//! resume) and the syndication map `syndication.jsonl` ([`syndication_path`]), and answers per
+//! document in `process`.
+//!
+//! Memory: the run buffers take at most half the budget (a quarter filled, split across threads,
+//! with room for `Vec` doubling); the rest covers
+//! the union-find (4 B/doc), the `(root, member)` pairs of clustered documents (8 B each) and
+//! their ids/URLs, and the repeated-line table (12 B per line hash that reaches `min_docs`).
+//!
+//! Text normalization for MinHash follows datatrove 0.10.1 `simplify_text` so that signatures are
+//! comparable with datatrove's MinHash dedup ([`simplify_text`]).
+
+pub mod cluster;
+pub mod doctable;
+pub mod exact;
+pub mod lines;
+pub mod minhash;
+pub mod runfile;
+pub mod unionfind;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use cluster::{SYNDICATION_FILE, syndication_path};
+pub use exact::{ExactDedup, ExactDedupConfig};
+pub use lines::{LineDedup, LineDedupConfig};
+pub use minhash::{MinHashDedup, MinHashDedupConfig};
+
+use crate::document::Document;
+use crate::error::{Error, Result};
+use crate::stage::{CorpusInput, PrepareContext};
+
+/// datatrove 0.10.1 `utils/text.py` `PUNCTUATION`: characters `simplify_text` turns into spaces
+/// (ASCII control characters are added separately below, as datatrove does).
+const DATATROVE_PUNCTUATION: &str =
+    "!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»";
+
+fn is_datatrove_punctuation(c: char) -> bool {
+    let u = c as u32;
+    // The ranges datatrove appends: 0..9, 11..13, 13..32, 127..160 (half-open), i.e. control
+    // characters except \t (9) and \n (10), which are whitespace and collapse anyway.
+    (u < 9) || (11..32).contains(&u) || (127..160).contains(&u) || DATATROVE_PUNCTUATION.contains(c)
+}
+
+/// datatrove 0.10.1 `simplify_text` with its default `TextNormConfig`: lowercase, numbers (a run of
+/// digits with an optional decimal part) to `0`, punctuation to spaces, whitespace collapsed,
+/// diacritics removed (NFD, then combining marks dropped). Rust's `char::is_numeric` stands in for
+/// `\p{Nd}` (it also accepts other numeric characters such as `½`, a rare difference).
+pub fn simplify_text(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let lower = text.to_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let mut chars = lower.chars().peekable();
+    let mut pending_space = false;
+    let push = |out: &mut String, c: char, pending_space: &mut bool| {
+        if c.is_whitespace() || is_datatrove_punctuation(c) {
+            *pending_space = true;
+        } else {
+            if *pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            *pending_space = false;
+            out.push(c);
+        }
+    };
+    while let Some(c) = chars.next() {
+        if c.is_numeric() {
+            while chars.peek().is_some_and(|d| d.is_numeric()) {
+                chars.next();
+            }
+            // Optional decimal part: one separator followed by digits.
+            let mut look = chars.clone();
+            if look
+                .next()
+                .is_some_and(|s| matches!(s, '.' | ',' | '،' | '٫' | '⎖' | '⎗' | '⎘'))
+                && look.peek().is_some_and(|d| d.is_numeric())
+            {
+                chars = look;
+                while chars.peek().is_some_and(|d| d.is_numeric()) {
+                    chars.next();
+                }
+            }
+            push(&mut out, '0', &mut pending_space);
+        } else {
+            push(&mut out, c, &mut pending_space);
+        }
+    }
+    if out.is_ascii() {
+        return out;
+    }
+    out.nfd().filter(|&c| !is_combining_mark(c)).collect()
+}
+
+/// Runs `f` on a rayon pool of `threads` workers (the run's `--threads`).
+pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| Error::Stage {
+            stage: "dedup".into(),
+            message: format!("thread pool: {e}"),
+        })?;
+    Ok(pool.install(f))
+}
+
+/// Prepares a stage's work directory for `fingerprint` (its kind, parameters and input file
+/// count): work left by a run with the same fingerprint is kept for resume; anything else is
+/// cleared, so a changed pipeline never reuses stale hashes.
+pub(crate) fn open_work_dir(dir: &Path, fingerprint: &str) -> Result<()> {
+    let marker = dir.join("fingerprint.json");
+    if fs::read_to_string(&marker).is_ok_and(|old| old == fingerprint) {
+        return Ok(());
+    }
+    if dir.exists() {
+        for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            let path = entry.map_err(|e| Error::io(dir, e))?.path();
+            let res = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+            res.map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    crate::io::write_atomic(&marker, fingerprint.as_bytes())
+}
+
+/// Path of a phase-completion marker.
+pub(crate) fn marker(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.done"))
+}
+
+/// Marks a phase finished, storing a small payload (e.g. a document count).
+pub(crate) fn mark_done(dir: &Path, name: &str, payload: &str) -> Result<()> {
+    crate::io::write_atomic(&marker(dir, name), payload.as_bytes())
+}
+
+/// The payload of a finished phase's marker, `None` if the phase has not finished.
+pub(crate) fn done_payload(dir: &Path, name: &str) -> Option<String> {
+    fs::read_to_string(marker(dir, name)).ok()
+}
+
+/// Scans every input file not yet scanned, in parallel, with `scan_one(file) -> documents seen`,
+/// marking each file done when its outputs are complete; returns per-file document counts.
+pub(crate) fn scan_files(
+    dir: &Path,
+    input: &dyn CorpusInput,
+    scan_one: &(dyn Fn(usize) -> Result<u32> + Sync),
+) -> Result<Vec<u32>> {
+    (0..input.file_count())
+        .into_par_iter()
+        .map(|file| {
+            let name = format!("scan-f{file:06}");
+            if let Some(count) = done_payload(dir, &name).and_then(|p| p.trim().parse().ok()) {
+                return Ok(count);
+            }
+            let count = scan_one(file)?;
+            mark_done(dir, &name, &count.to_string())?;
+            Ok(count)
+        })
+        .collect()
+}
+
+/// The share of the memory budget one scanning thread may fill with records before spilling: a
+/// quarter of the budget split across threads (at least 64 KiB). A quarter, not a half, because
+/// partition buffers grow by doubling, so their capacity can reach twice what they hold; the
+/// other half is for the reader, the merge buffers and the clustering state.
+pub(crate) fn spill_bytes(cx: &PrepareContext<'_>) -> usize {
+    let per_thread = cx.memory_budget / 4 / cx.threads.max(1) as u64;
+    per_thread.max(64 << 10).min(usize::MAX as u64) as usize
+}
+
+/// An in-memory corpus split into "files", for tests, benchmarks and library users who hold
+/// documents in memory. Positions are assigned as the executor does (`file << 40 | record`).
+pub struct MemoryCorpus {
+    files: Vec<Vec<Document>>,
+}
+
+impl MemoryCorpus {
+    /// Splits `docs`, in order, into `files` contiguous files of near-equal size.
+    pub fn new(docs: Vec<Document>, files: usize) -> Self {
+        let files = files.max(1);
+        let per = docs.len().div_ceil(files).max(1);
+        let mut out: Vec<Vec<Document>> = (0..files).map(|_| Vec::new()).collect();
+        for (i, mut d) in docs.into_iter().enumerate() {
+            let f = i / per;
+            d.position = Document::make_position(f, out[f].len() as u64);
+            out[f].push(d);
+        }
+        MemoryCorpus { files: out }
+    }
+
+    /// Every document, in input order.
+    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+        self.files.iter().flatten()
+    }
+}
+
+impl CorpusInput for MemoryCorpus {
+    fn file_count(&self) -> usize {
+        self.files.len()
+    }
+    fn for_each_in_file(&self, index: usize, f: &mut dyn FnMut(&Document)) -> Result<()> {
+        for d in self.files.get(index).into_iter().flatten() {
+            f(d);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    #[test]
+    fn simplify_text_matches_datatrove_on_numbers_punctuation_and_accents() {
+        // Expected strings from datatrove 0.10.1: simplify_text(...) in /work/venv.
+        assert_eq!(
+            simplify_text("Café Crème: 3,5 kg — \"Déjà vu\"!\n\n  2017 Rates at 4.25%"),
+            "cafe creme 0 kg deja vu 0 rates at 0"
+        );
+        assert_eq!(simplify_text("It's U.S.-based"), "it s u s based");
+        assert_eq!(simplify_text(""), "");
+    }
+}
