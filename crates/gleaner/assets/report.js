@@ -103,8 +103,8 @@
         data: {
           labels: d.timing.labels,
           datasets: [
-            { label: "seconds (all threads)", data: d.timing.secs, backgroundColor: AFTER, yAxisID: "y" },
-            { label: "MB/s per thread", data: d.timing.mbps, backgroundColor: "rgba(18, 183, 106, 0.8)", yAxisID: "y1" }
+            { label: "seconds", data: d.timing.secs, backgroundColor: AFTER, yAxisID: "y" },
+            { label: "text MB/s", data: d.timing.mbps, backgroundColor: "rgba(18, 183, 106, 0.8)", yAxisID: "y1" }
           ]
         },
         options: baseOptions({

@@ -31,10 +31,10 @@ fn chromium() -> PathBuf {
         "google-chrome",
         "google-chrome-stable",
     ] {
-        if let Ok(out) = Command::new("which").arg(name).output() {
-            if out.status.success() {
-                return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-            }
+        if let Ok(out) = Command::new("which").arg(name).output()
+            && out.status.success()
+        {
+            return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         }
     }
     panic!(

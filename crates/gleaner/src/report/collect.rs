@@ -13,12 +13,12 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::RunInfo;
 use super::read::{
     ClusterMember, OutputRecord, ShardKind, SyndicationCluster, for_each_cluster, for_each_record,
     for_each_reject,
 };
 use crate::error::{Error, IoContext, Result};
+use crate::executor::RunInfo;
 use crate::io::Reject;
 use crate::stats::RunStats;
 

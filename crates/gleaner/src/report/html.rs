@@ -57,7 +57,7 @@ fn num(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -96,6 +96,15 @@ fn before_after(b: &BeforeAfter) -> Value {
     json!({"labels": b.labels, "before": b.before, "after": b.after})
 }
 
+/// UTF-8 text bytes a pass fed into its first stage (from stats.json); a prepare phase reads the
+/// text that reached its stage.
+fn pass_text_bytes(d: &ReportData, p: &crate::executor::PassInfo) -> u64 {
+    p.stages
+        .first()
+        .and_then(|name| d.stats.stages.iter().find(|s| &s.name == name))
+        .map_or(0, |s| s.bytes_in)
+}
+
 /// The chart series, keyed by the `data-chart` name of their canvas.
 fn chart_data(d: &ReportData) -> Value {
     let s = &d.stats;
@@ -124,20 +133,16 @@ fn chart_data(d: &ReportData) -> Value {
             rule_lines.push(st.lines_removed_by_rule.get(r).copied().unwrap_or(0));
         }
     }
-    let timing = (!d.run.stage_secs.is_empty()).then(|| {
+    let timing = (!d.run.passes.is_empty()).then(|| {
         let mut labels = Vec::new();
         let mut secs = Vec::new();
         let mut mbps = Vec::new();
-        for t in &d.run.stage_secs {
-            labels.push(t.name.clone());
-            secs.push(t.secs);
-            let bytes_in = s
-                .stages
-                .iter()
-                .find(|st| st.name == t.name)
-                .map_or(0, |st| st.bytes_in);
-            mbps.push(if t.secs > 0.0 {
-                (bytes_in as f64 / 1e6 / t.secs * 10.0).round() / 10.0
+        for p in &d.run.passes {
+            labels.push(p.name.clone());
+            secs.push(p.elapsed_secs);
+            let text = pass_text_bytes(d, p);
+            mbps.push(if p.elapsed_secs > 0.0 {
+                (text as f64 / 1e6 / p.elapsed_secs * 10.0).round() / 10.0
             } else {
                 0.0
             });
@@ -171,10 +176,10 @@ pub fn render(d: &ReportData) -> String {
         h,
         "<header><h1>gleaner run report</h1><p class=\"sub\">{}{}{}</p></header>\n<main>\n",
         escape(&d.out_dir),
-        if d.run.started.is_empty() {
+        if d.run.fingerprint.is_empty() {
             String::new()
         } else {
-            format!(" · started {}", escape(&d.run.started))
+            format!(" · run {}", escape(&d.run.fingerprint))
         },
         if d.run.version.is_empty() {
             String::new()
@@ -544,57 +549,39 @@ fn run_section(h: &mut String, d: &ReportData) {
             human_bytes(r.inputs.iter().map(|i| i.size).sum())
         );
     }
-    if !r.stage_secs.is_empty() {
+    if !r.passes.is_empty() {
         h.push_str(
-            "<h3>Time and throughput per stage</h3><div class=\"chart\">\
-             <canvas data-chart=\"timing\" aria-label=\"seconds per stage\"></canvas></div>\
-             <table><thead><tr><th>stage</th><th class=\"n\">seconds (all threads)</th>\
-             <th class=\"n\">docs/s</th><th class=\"n\">MB/s</th></tr></thead><tbody>",
+            "<h3>Time and throughput per pass</h3><p class=\"dim\">The stages between two \
+             corpus-wide stages run together in one pass over the data, so time is measured per \
+             pass; a <i>prepare</i> phase is a corpus-wide stage reading the corpus first.</p>\
+             <div class=\"chart\"><canvas data-chart=\"timing\" aria-label=\"seconds per pass\"></canvas></div>\
+             <table><thead><tr><th>pass</th><th>stages</th><th class=\"n\">seconds</th>\
+             <th class=\"n\">documents</th><th class=\"n\">docs/s</th><th class=\"n\">read</th>\
+             <th class=\"n\">text MB/s</th></tr></thead><tbody>",
         );
-        for t in &r.stage_secs {
-            let st = d.stats.stages.iter().find(|s| s.name == t.name);
-            let (docs, bytes) = st.map_or((0, 0), |s| (s.docs_in, s.bytes_in));
-            let rate = |x: f64| {
-                if t.secs > 0.0 {
-                    format!("{:.0}", x / t.secs)
+        for p in &r.passes {
+            let rate = |x: f64, digits: usize| {
+                if p.elapsed_secs > 0.0 {
+                    format!("{:.*}", digits, x / p.elapsed_secs)
                 } else {
                     "–".into()
                 }
             };
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                escape(&t.name),
-                t.secs,
-                rate(docs as f64),
-                if t.secs > 0.0 {
-                    format!("{:.1}", bytes as f64 / 1e6 / t.secs)
-                } else {
-                    "–".into()
-                }
-            );
-        }
-        h.push_str("</tbody></table>");
-    }
-    if !r.passes.is_empty() {
-        h.push_str(
-            "<h3>Passes</h3><table><thead><tr><th>pass</th><th class=\"n\">seconds</th>\
-             <th class=\"n\">documents</th><th class=\"n\">text</th><th class=\"n\">MB/s</th></tr></thead><tbody>",
-        );
-        for p in &r.passes {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-                 <td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                 escape(&p.name),
+                p.stages
+                    .iter()
+                    .map(|s| format!("<code>{}</code>", escape(s)))
+                    .collect::<Vec<_>>()
+                    .join(" → "),
                 p.elapsed_secs,
                 num(p.docs),
+                rate(p.docs as f64, 0),
                 human_bytes(p.bytes),
-                if p.elapsed_secs > 0.0 {
-                    format!("{:.1}", p.bytes as f64 / 1e6 / p.elapsed_secs)
-                } else {
-                    "–".into()
-                }
+                rate(pass_text_bytes(d, p) as f64 / 1e6, 1),
             );
         }
         h.push_str("</tbody></table>");
