@@ -69,6 +69,22 @@
       };
     },
     "rules": function (d) {
+      // Counts often span 1 to millions across rules: a log axis keeps the small rules visible.
+      var nonzero = d.rules.docs.concat(d.rules.lines).filter(function (v) { return v > 0; });
+      var spread = nonzero.length ? Math.max.apply(null, nonzero) / Math.min.apply(null, nonzero) : 1;
+      var x = spread > 50
+        ? {
+            type: "logarithmic", min: 0.8, title: { display: true, text: "count (log scale)" },
+            // Label powers of ten only; the log scale's default labels crowd each other.
+            ticks: {
+              autoSkip: false, maxRotation: 0,
+              callback: function (v) {
+                var l = Math.log10(v);
+                return Math.abs(l - Math.round(l)) < 1e-9 ? Number(v).toLocaleString("en") : null;
+              }
+            }
+          }
+        : { beginAtZero: true, ticks: { precision: 0 } };
       return {
         type: "bar",
         data: {
@@ -78,7 +94,7 @@
             { label: "lines removed", data: d.rules.lines, backgroundColor: ORANGE }
           ]
         },
-        options: baseOptions({ indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } })
+        options: baseOptions({ indexAxis: "y", scales: { x: x } })
       };
     },
     "lengths": function (d) { return beforeAfter(d.lengths, "words per document"); },

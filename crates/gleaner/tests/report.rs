@@ -150,8 +150,11 @@ fn report_shows_the_run_counts_excerpts_and_clusters() {
     assert_eq!(after as u64, run.kept.len() as u64);
     // The CCNet documents carry English with scores; the news articles carry no language.
     let langs = data.languages.as_ref().expect("languages");
-    assert_eq!(langs.labels[0], "(none)");
-    assert!(langs.labels.iter().any(|l| l == "en"));
+    let ccnet = support::dolma_documents().len() as f64;
+    assert_eq!(langs.labels, ["en"]);
+    assert_eq!(langs.before, [ccnet]);
+    let news_and_seed = run.stats.input.docs as f64 - ccnet;
+    assert_eq!(data.languages_missing.0, news_and_seed);
 
     // First removed document of each rule, in file order, is the first excerpt shown.
     for rs in &data.doc_samples {

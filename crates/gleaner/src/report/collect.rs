@@ -34,6 +34,9 @@ pub const LINE_CHARS: usize = 300;
 /// Largest duplicate clusters listed, and members shown per cluster.
 pub const LARGEST_CLUSTERS: usize = 10;
 const MEMBERS_SHOWN: usize = 25;
+/// Label counted for documents without `metadata.language`; kept out of the language chart (it
+/// would dwarf the languages) and reported as a number beside it.
+pub const NO_LANGUAGE: &str = "(none)";
 /// Languages shown by name before the rest are summed as "other".
 const TOP_LANGUAGES: usize = 12;
 /// Document length bins in words: bin i is `[EDGES[i], EDGES[i+1])`, the last is open.
@@ -159,6 +162,8 @@ pub struct ReportData {
     pub lengths: BeforeAfter,
     /// Languages (`metadata.language`), when any document has one.
     pub languages: Option<BeforeAfter>,
+    /// Documents without `metadata.language`: (before, after).
+    pub languages_missing: (f64, f64),
     /// Language scores (`metadata.language_score`), when any document has one.
     pub language_scores: Option<BeforeAfter>,
     /// Removed documents per rule.
@@ -217,6 +222,12 @@ pub fn collect(out_dir: &Path) -> Result<ReportData> {
     let languages = scan
         .any_language
         .then(|| scan.languages.finish(kept_scale, removed_scale));
+    let none = |m: &HashMap<String, u64>| m.get(NO_LANGUAGE).copied().unwrap_or(0) as f64;
+    let missing_after = (none(&scan.languages.kept) * kept_scale).round();
+    let languages_missing = (
+        missing_after + (none(&scan.languages.removed) * removed_scale).round(),
+        missing_after,
+    );
     let language_scores = scan.any_score.then(|| {
         scan.scores.finish(kept_scale, removed_scale, |i| {
             format!(
@@ -242,6 +253,7 @@ pub fn collect(out_dir: &Path) -> Result<ReportData> {
         coverage: scan.coverage,
         lengths,
         languages,
+        languages_missing,
         language_scores,
         doc_samples,
         line_samples,
@@ -344,7 +356,10 @@ impl LangCounts {
         for (l, &n) in &self.removed {
             *totals.entry(l).or_default() += n as f64 * rs;
         }
-        let mut order: Vec<(&str, f64)> = totals.into_iter().collect();
+        let mut order: Vec<(&str, f64)> = totals
+            .into_iter()
+            .filter(|(l, _)| *l != NO_LANGUAGE)
+            .collect();
         // Most frequent first; ties by name so the order is deterministic.
         order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
         let shown: Vec<&str> = order.iter().take(TOP_LANGUAGES).map(|x| x.0).collect();
@@ -359,7 +374,7 @@ impl LangCounts {
         if order.len() > shown.len() {
             let rest = |m: &HashMap<String, u64>| -> f64 {
                 m.iter()
-                    .filter(|(l, _)| !shown.contains(&l.as_str()))
+                    .filter(|(l, _)| *l != NO_LANGUAGE && !shown.contains(&l.as_str()))
                     .map(|(_, &n)| n as f64)
                     .sum()
             };
@@ -440,7 +455,7 @@ impl Scan {
                 self.any_language = true;
                 s.clone()
             }
-            _ => "(none)".to_string(),
+            _ => NO_LANGUAGE.to_string(),
         };
         let langs = if kept {
             &mut self.languages.kept

@@ -357,8 +357,19 @@ fn distributions(h: &mut String, d: &ReportData) {
             if langs.is_some() {
                 h.push_str(
                     "<div><h3>Language</h3><div class=\"chart\"><canvas data-chart=\"languages\" \
-                     aria-label=\"documents per language\"></canvas></div></div>",
+                     aria-label=\"documents per language\"></canvas></div>",
                 );
+                let (before, after) = d.languages_missing;
+                if before > 0.0 {
+                    let _ = write!(
+                        h,
+                        "<p class=\"dim\">Not shown: {} documents before and {} after without \
+                         <code>metadata.language</code>.</p>",
+                        num(before as u64),
+                        num(after as u64)
+                    );
+                }
+                h.push_str("</div>");
             }
             if scores.is_some() {
                 h.push_str(
@@ -413,13 +424,16 @@ fn rule_samples(h: &mut String, d: &ReportData, stage: &str) {
             let _ = write!(
                 h,
                 "<div class=\"ex\"><div class=\"meta\"><span class=\"id\">{}</span> {} \
-                 <span class=\"measure\">{}</span>{}{}</div><blockquote>{}{}</blockquote></div>",
+                 {}{}{}</div><blockquote>{}{}</blockquote></div>",
                 escape(&ex.id),
                 ex.url.as_deref().map(link).unwrap_or_default(),
                 if ex.kept_id.is_some() && ex.value.is_null() && ex.threshold.is_null() {
                     String::new()
                 } else {
-                    escape(&measured(&ex.value, &ex.threshold, ex.detail.as_deref()))
+                    format!(
+                        "<span class=\"measure\">{}</span>",
+                        escape(&measured(&ex.value, &ex.threshold, ex.detail.as_deref()))
+                    )
                 },
                 ex.kept_id
                     .as_deref()
@@ -430,13 +444,21 @@ fn rule_samples(h: &mut String, d: &ReportData, stage: &str) {
                     .unwrap_or_default(),
                 if ex.lines_removed_before > 0 {
                     format!(
-                        " <span class=\"dim\">({} lines removed by earlier stages are shown back in place)</span>",
-                        ex.lines_removed_before
+                        " <span class=\"dim\">({} removed by earlier stages shown back in place)</span>",
+                        if ex.lines_removed_before == 1 {
+                            "1 line".to_string()
+                        } else {
+                            format!("{} lines", ex.lines_removed_before)
+                        }
                     )
                 } else {
                     String::new()
                 },
-                escape(&ex.excerpt),
+                if ex.excerpt.trim().is_empty() {
+                    "<span class=\"dim\">(empty text)</span>".to_string()
+                } else {
+                    escape(&ex.excerpt)
+                },
                 if ex.truncated {
                     "<span class=\"dim\"> …</span>"
                 } else {

@@ -1,5 +1,5 @@
 //! A real run's output directory, built through the library for the report and inspector tests:
-//! the 3,824 news articles of ../shared/data/news-articles, the 40 CCNet documents (with their
+//! the 3,824 news articles of ../shared/data/news-articles, the 20 CCNet documents (with their
 //! real `language`/`language_score` metadata) of ../shared/data/warc/dolma, and the user's seed
 //! document, through normalize → length filter → exact dedup → a C4-style line filter → length filter, written
 //! with the engine's own shard writer the way `gleaner run` lays out its output.
