@@ -683,10 +683,10 @@ impl Scan {
             }];
             members.extend(c.members.iter().take(MEMBERS_SHOWN - 1).cloned());
             out.largest.push(SyndicationCluster {
-                cluster: Value::Null,
                 size,
                 kept_id: Some(kept_id),
                 members,
+                ..Default::default()
             });
         }
         Ok(out)

@@ -155,20 +155,75 @@ fn for_each_in_parquet(path: &Path, f: &mut dyn FnMut(OutputRecord) -> bool) -> 
 }
 
 /// One line of `syndication.jsonl`: a cluster of documents carrying the same article.
+///
+/// Two line shapes are read: the dedup stages' own
+/// `{"stage","rule","cluster_id","size","kept":{"id","url"},"duplicates":[{"id","url"}...]}`, and
+/// the flat `{"cluster","size","kept_id","members":[{"id","url"}...]}` (kept member included).
+/// Both become this one shape, with the kept document first among the members.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "RawCluster")]
 pub struct SyndicationCluster {
     /// Cluster id as the dedup stage numbered it.
-    #[serde(default)]
     pub cluster: Value,
+    /// The dedup stage that found it, when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// Its rule (`exact_duplicate`, `near_duplicate`), when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     /// Number of documents in the cluster (kept one included).
-    #[serde(default)]
     pub size: u64,
     /// The member that was kept.
-    #[serde(default)]
     pub kept_id: Option<String>,
-    /// Members, with their URLs when known.
-    #[serde(default)]
+    /// Members, kept one first, with their URLs when known.
     pub members: Vec<ClusterMember>,
+}
+
+/// Every field either line shape may carry.
+#[derive(Deserialize)]
+struct RawCluster {
+    #[serde(default)]
+    cluster: Value,
+    #[serde(default)]
+    cluster_id: Value,
+    #[serde(default)]
+    stage: Option<String>,
+    #[serde(default)]
+    rule: Option<String>,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    kept_id: Option<String>,
+    #[serde(default)]
+    kept: Option<ClusterMember>,
+    #[serde(default)]
+    members: Vec<ClusterMember>,
+    #[serde(default)]
+    duplicates: Vec<ClusterMember>,
+}
+
+impl From<RawCluster> for SyndicationCluster {
+    fn from(r: RawCluster) -> Self {
+        let mut members = Vec::with_capacity(r.members.len() + r.duplicates.len() + 1);
+        let kept_id = r.kept_id.or_else(|| r.kept.as_ref().map(|k| k.id.clone()));
+        if let Some(k) = r.kept {
+            members.push(k);
+        }
+        members.extend(r.members);
+        members.extend(r.duplicates);
+        SyndicationCluster {
+            cluster: if r.cluster.is_null() {
+                r.cluster_id
+            } else {
+                r.cluster
+            },
+            stage: r.stage,
+            rule: r.rule,
+            size: r.size.max(members.len() as u64),
+            kept_id,
+            members,
+        }
+    }
 }
 
 /// A member of a syndication cluster.
@@ -219,4 +274,26 @@ pub fn for_each_reject(out_dir: &Path, f: &mut dyn FnMut(io::Reject)) -> Result<
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_syndication_line_shapes_read_the_same() {
+        let dedup: SyndicationCluster = serde_json::from_str(
+            r#"{"stage":"exact_dedup","rule":"exact_duplicate","cluster_id":3,"size":2,
+               "kept":{"id":"a","url":"http://a"},"duplicates":[{"id":"b"}]}"#,
+        )
+        .unwrap();
+        let flat: SyndicationCluster = serde_json::from_str(
+            r#"{"cluster":3,"size":2,"kept_id":"a","members":[{"id":"a","url":"http://a"},{"id":"b"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(dedup.kept_id.as_deref(), Some("a"));
+        assert_eq!(dedup.members, flat.members);
+        assert_eq!((dedup.size, &dedup.cluster), (flat.size, &flat.cluster));
+        assert_eq!(dedup.rule.as_deref(), Some("exact_duplicate"));
+    }
 }

@@ -367,6 +367,7 @@ pub fn build_run(dir: &Path) -> BuiltRun {
                     id: k.to_string(),
                     url: url(kd),
                 }],
+                ..Default::default()
             });
             clusters.len() - 1
         });
@@ -376,9 +377,18 @@ pub fn build_run(dir: &Path) -> BuiltRun {
             url: url(d),
         });
     }
+    // In the shape the dedup stages write (`kept` apart from `duplicates`).
     let mut lines = String::new();
     for c in &clusters {
-        lines.push_str(&serde_json::to_string(c).unwrap());
+        let line = json!({
+            "stage": "exact_dedup",
+            "rule": "exact_duplicate",
+            "cluster_id": c.cluster,
+            "size": c.size,
+            "kept": c.members[0],
+            "duplicates": c.members[1..],
+        });
+        lines.push_str(&line.to_string());
         lines.push('\n');
     }
     io::write_atomic(&dir.join("syndication.jsonl"), lines.as_bytes()).unwrap();
