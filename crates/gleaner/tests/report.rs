@@ -361,4 +361,12 @@ fn inspector_shows_the_seed_teasers_removed_by_line_clean() {
         assert_eq!(r.stage, "line_clean");
         assert!(!r.rule.is_empty() && !r.threshold.is_null());
     }
+    let mut text = Vec::new();
+    report::render_text(&ins, &mut text).unwrap();
+    let plain = strip_ansi(&String::from_utf8(text).unwrap());
+    assert_eq!(
+        plain.matches("removed by line_clean/").count(),
+        4,
+        "{plain}"
+    );
 }

@@ -396,7 +396,8 @@ pub(crate) fn measured(value: &Value, threshold: &Value, detail: Option<&str>) -
     }
 }
 
-/// A JSON value as a short string: numbers rounded to 4 decimals, strings unquoted.
+/// A JSON value as a short string: numbers rounded to 4 decimals, strings unquoted, objects as
+/// `key value, key value` (a rule that measures several things records an object).
 pub(crate) fn compact(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -407,6 +408,12 @@ pub(crate) fn compact(v: &Value) -> String {
             }
             _ => n.to_string(),
         },
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| format!("{k} {}", compact(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Array(a) => format!("[{}]", a.iter().map(compact).collect::<Vec<_>>().join(", ")),
         other => other.to_string(),
     }
 }
@@ -454,5 +461,9 @@ mod tests {
         assert_eq!(compact(&serde_json::json!(0.123456)), "0.1235");
         assert_eq!(compact(&serde_json::json!(50)), "50");
         assert_eq!(compact(&serde_json::json!(2.5)), "2.5");
+        assert_eq!(
+            compact(&serde_json::json!({"label": "en", "score": 0.12450417876243591})),
+            "label en, score 0.1245"
+        );
     }
 }
