@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::read::{
-    ClusterMember, OutputRecord, ShardKind, SyndicationCluster, for_each_cluster, for_each_record,
+    ClusterMember, OutputRecord, ShardKind, SyndicationCluster, fold_shards, for_each_cluster,
 };
 use crate::document::{LineEdit, Reason};
 use crate::error::{Error, Result};
@@ -170,28 +170,35 @@ pub fn inspect(out_dir: &Path, id: &str) -> Result<Inspection> {
         )));
     }
     // Removed shards first: they must be read in full anyway to find copies of this document.
+    // Shards are read in parallel and merged in shard order, so the answer is the same on any
+    // number of threads.
+    let kept_by = |r: &OutputRecord| r.removal.as_ref().and_then(|x| x.kept_id.clone());
     let mut found: Option<(OutputRecord, DocStatus)> = None;
     let mut copies = Copies::default();
-    for_each_record(out_dir, ShardKind::Removed, &mut |r| {
-        if r.id == id {
-            found = Some((r, DocStatus::Removed));
-        } else if r.removal.as_ref().and_then(|x| x.kept_id.as_deref()) == Some(id) {
-            copies.push(&r);
+    for (hit, c) in fold_shards(
+        out_dir,
+        ShardKind::Removed,
+        || (None, Copies::default()),
+        |(hit, c): &mut (Option<OutputRecord>, Copies), r| {
+            if r.id == id {
+                *hit = Some(r);
+            } else if kept_by(&r).as_deref() == Some(id) {
+                c.push(&r);
+            }
+            true
+        },
+    )? {
+        if found.is_none() {
+            found = hit.map(|r| (r, DocStatus::Removed));
         }
-        true
-    })?;
+        copies.merge(c);
+    }
     // A kept document with removed lines is in audit/ with its edits; otherwise only in kept/.
     for kind in [ShardKind::Audit, ShardKind::Kept] {
         if found.is_some() {
             break;
         }
-        for_each_record(out_dir, kind, &mut |r| {
-            if r.id == id {
-                found = Some((r, DocStatus::Kept));
-                return false;
-            }
-            true
-        })?;
+        found = first_with_id(out_dir, kind, id)?.map(|r| (r, DocStatus::Kept));
     }
     let Some((record, status)) = found else {
         return Err(Error::Output(format!(
@@ -201,30 +208,31 @@ pub fn inspect(out_dir: &Path, id: &str) -> Result<Inspection> {
     };
 
     let mut duplicates = Duplicates::default();
-    let kept_id = record.removal.as_ref().and_then(|r| r.kept_id.clone());
+    let kept_id = kept_by(&record);
     if let Some(kept_id) = &kept_id {
         // This is a removed copy: list its siblings and find the kept copy's URL.
         // The kept copy may itself have been removed by a later stage, so look in both.
         copies = Copies::default();
         let mut kept_url = None;
-        for_each_record(out_dir, ShardKind::Removed, &mut |r| {
-            if &r.id == kept_id {
-                kept_url = r.url().map(str::to_string);
-            } else if r.id != id
-                && r.removal.as_ref().and_then(|x| x.kept_id.as_deref()) == Some(kept_id)
-            {
-                copies.push(&r);
-            }
-            true
-        })?;
-        if kept_url.is_none() {
-            for_each_record(out_dir, ShardKind::Kept, &mut |r| {
+        for (url, c) in fold_shards(
+            out_dir,
+            ShardKind::Removed,
+            || (None, Copies::default()),
+            |(url, c): &mut (Option<String>, Copies), r| {
                 if &r.id == kept_id {
-                    kept_url = r.url().map(str::to_string);
-                    return false;
+                    *url = r.url().map(str::to_string);
+                } else if r.id != id && kept_by(&r).as_ref() == Some(kept_id) {
+                    c.push(&r);
                 }
                 true
-            })?;
+            },
+        )? {
+            kept_url = kept_url.or(url);
+            copies.merge(c);
+        }
+        if kept_url.is_none() {
+            kept_url = first_with_id(out_dir, ShardKind::Kept, kept_id)?
+                .and_then(|r| r.url().map(str::to_string));
         }
         duplicates.kept_id = Some(kept_id.clone());
         duplicates.kept_url = kept_url;
@@ -252,6 +260,23 @@ pub fn inspect(out_dir: &Path, id: &str) -> Result<Inspection> {
     })
 }
 
+/// The first record with `id` in the shards of `kind` (shards searched in parallel).
+fn first_with_id(out_dir: &Path, kind: ShardKind, id: &str) -> Result<Option<OutputRecord>> {
+    let hits = fold_shards(
+        out_dir,
+        kind,
+        || None,
+        |hit: &mut Option<OutputRecord>, r| {
+            if r.id == id {
+                *hit = Some(r);
+                return false;
+            }
+            true
+        },
+    )?;
+    Ok(hits.into_iter().flatten().next())
+}
+
 #[derive(Default)]
 struct Copies {
     listed: Vec<ClusterMember>,
@@ -259,6 +284,12 @@ struct Copies {
 }
 
 impl Copies {
+    fn merge(&mut self, other: Copies) {
+        self.total += other.total;
+        let room = MAX_COPIES_LISTED.saturating_sub(self.listed.len());
+        self.listed.extend(other.listed.into_iter().take(room));
+    }
+
     fn push(&mut self, r: &OutputRecord) {
         self.total += 1;
         if self.listed.len() < MAX_COPIES_LISTED {

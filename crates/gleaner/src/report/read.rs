@@ -98,6 +98,26 @@ pub fn for_each_record(
     Ok(())
 }
 
+/// Reads the shards of `kind` in parallel (one shard per task), folding each shard's records into
+/// a state made by `init` until `f` returns `false`, and returns the states in shard order, so
+/// callers merge them deterministically. For whole-output searches such as the inspector's.
+pub fn fold_shards<T: Send>(
+    out_dir: &Path,
+    kind: ShardKind,
+    init: impl Fn() -> T + Sync,
+    f: impl Fn(&mut T, OutputRecord) -> bool + Sync,
+) -> Result<Vec<T>> {
+    use rayon::prelude::*;
+    shard_files(out_dir, kind)?
+        .par_iter()
+        .map(|path| {
+            let mut state = init();
+            for_each_in_shard(path, &mut |r| f(&mut state, r))?;
+            Ok(state)
+        })
+        .collect()
+}
+
 /// Calls `f` on every record of one shard; returns `false` if `f` asked to stop.
 fn for_each_in_shard(path: &Path, f: &mut dyn FnMut(OutputRecord) -> bool) -> Result<bool> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
