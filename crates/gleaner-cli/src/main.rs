@@ -184,6 +184,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let summary = result.context("run failed")?;
     if !args.quiet {
         eprint!("{}", summary::table(&summary));
+        eprintln!(
+            "report: {}",
+            summary.out_dir.join(gleaner::report::REPORT_FILE).display()
+        );
     }
     let input = &summary.stats.input;
     if input.docs == 0 {

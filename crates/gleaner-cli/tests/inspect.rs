@@ -86,3 +86,45 @@ fn report_rebuilds_the_same_page_from_the_output_alone() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(std::fs::read(out.join("report.html")).unwrap(), written);
 }
+
+#[test]
+fn report_and_inspect_read_parquet_output_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let p = pipeline(
+        tmp.path(),
+        &format!("[output]\nformat = \"parquet\"\n\n{BASIC}"),
+    );
+    let sample = repo_root().join("examples/data/news-sample.jsonl.zst");
+    let o = run(&[
+        "run",
+        p.to_str().unwrap(),
+        "--input",
+        sample.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let data = gleaner::report::collect(&out).unwrap();
+    assert_eq!(
+        data.coverage.kept_docs + data.coverage.removed_docs,
+        data.stats.input.docs,
+        "every document read back from Parquet"
+    );
+    let rule = &data.doc_samples[0];
+    assert_eq!(
+        (rule.stage.as_str(), rule.rule.as_str()),
+        ("length_filter", "min_words")
+    );
+    let first = &rule.samples[0].id;
+    let o = run(&["inspect", out.to_str().unwrap(), "--id", first, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ins: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(ins["status"], "removed");
+    assert_eq!(ins["removal"]["rule"], "min_words");
+    assert!(
+        ins["metadata"].get("removal").is_none(),
+        "removal column not left in metadata"
+    );
+}
