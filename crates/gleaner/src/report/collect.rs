@@ -13,6 +13,8 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use super::histogram::{BeforeAfter, NO_LANGUAGE};
+use super::histogram::{Bins, LangCounts};
 use super::read::{
     ClusterMember, OutputRecord, ShardKind, SyndicationCluster, for_each_cluster, for_each_record,
     for_each_reject,
@@ -34,11 +36,6 @@ pub const LINE_CHARS: usize = 300;
 /// Largest duplicate clusters listed, and members shown per cluster.
 pub const LARGEST_CLUSTERS: usize = 10;
 const MEMBERS_SHOWN: usize = 25;
-/// Label counted for documents without `metadata.language`; kept out of the language chart (it
-/// would dwarf the languages) and reported as a number beside it.
-pub const NO_LANGUAGE: &str = "(none)";
-/// Languages shown by name before the rest are summed as "other".
-const TOP_LANGUAGES: usize = 12;
 /// Document length bins in words: bin i is `[EDGES[i], EDGES[i+1])`, the last is open.
 const LENGTH_EDGES: &[u64] = &[
     0, 10, 25, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 50_000,
@@ -46,17 +43,6 @@ const LENGTH_EDGES: &[u64] = &[
 const SCORE_BINS: usize = 20;
 /// Cluster size bins: bin i is `[EDGES[i], EDGES[i+1])`, the last is open.
 const CLUSTER_EDGES: &[u64] = &[2, 3, 4, 5, 6, 11, 21, 51, 101, 1001];
-
-/// A histogram with a "before the pipeline" and an "after" series over the same bins.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct BeforeAfter {
-    /// Bin labels.
-    pub labels: Vec<String>,
-    /// Documents per bin in the input (kept and removed documents, lines put back).
-    pub before: Vec<f64>,
-    /// Documents per bin in the kept output.
-    pub after: Vec<f64>,
-}
 
 /// A removed document shown as an example of its rule.
 #[derive(Debug, Clone, Serialize)]
@@ -305,86 +291,6 @@ fn order_samples<T>(
         });
     }
     out
-}
-
-/// Counts per bin: kept documents as written (after) and as they came in (their share of
-/// before), and removed documents as they came in. "Before" is kept-before plus removed.
-struct Bins {
-    kept: Vec<u64>,
-    kept_before: Vec<u64>,
-    removed: Vec<u64>,
-}
-
-impl Bins {
-    fn new(n: usize) -> Self {
-        Bins {
-            kept: vec![0; n],
-            kept_before: vec![0; n],
-            removed: vec![0; n],
-        }
-    }
-
-    fn finish(&self, ks: f64, rs: f64, label: impl Fn(usize) -> String) -> BeforeAfter {
-        let after: Vec<f64> = self.kept.iter().map(|&k| (k as f64 * ks).round()).collect();
-        let before = self
-            .removed
-            .iter()
-            .zip(&self.kept_before)
-            .map(|(&r, &k)| (k as f64 * ks).round() + (r as f64 * rs).round())
-            .collect();
-        BeforeAfter {
-            labels: (0..self.kept.len()).map(label).collect(),
-            before,
-            after,
-        }
-    }
-}
-
-/// Language label counts.
-#[derive(Default)]
-struct LangCounts {
-    kept: HashMap<String, u64>,
-    removed: HashMap<String, u64>,
-}
-
-impl LangCounts {
-    fn finish(&self, ks: f64, rs: f64) -> BeforeAfter {
-        let mut totals: BTreeMap<&str, f64> = BTreeMap::new();
-        for (l, &n) in &self.kept {
-            *totals.entry(l).or_default() += n as f64 * ks;
-        }
-        for (l, &n) in &self.removed {
-            *totals.entry(l).or_default() += n as f64 * rs;
-        }
-        let mut order: Vec<(&str, f64)> = totals
-            .into_iter()
-            .filter(|(l, _)| *l != NO_LANGUAGE)
-            .collect();
-        // Most frequent first; ties by name so the order is deterministic.
-        order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-        let shown: Vec<&str> = order.iter().take(TOP_LANGUAGES).map(|x| x.0).collect();
-        let mut out = BeforeAfter::default();
-        let get = |m: &HashMap<String, u64>, l: &str| m.get(l).copied().unwrap_or(0) as f64;
-        for l in &shown {
-            out.labels.push(l.to_string());
-            let a = (get(&self.kept, l) * ks).round();
-            out.after.push(a);
-            out.before.push(a + (get(&self.removed, l) * rs).round());
-        }
-        if order.len() > shown.len() {
-            let rest = |m: &HashMap<String, u64>| -> f64 {
-                m.iter()
-                    .filter(|(l, _)| *l != NO_LANGUAGE && !shown.contains(&l.as_str()))
-                    .map(|(_, &n)| n as f64)
-                    .sum()
-            };
-            let a = (rest(&self.kept) * ks).round();
-            out.labels.push("other".into());
-            out.after.push(a);
-            out.before.push(a + (rest(&self.removed) * rs).round());
-        }
-        out
-    }
 }
 
 /// Partial cluster built from `removal.kept_id` when there is no syndication map.
