@@ -237,6 +237,11 @@ pub fn inspect(out_dir: &Path, id: &str) -> Result<Inspection> {
         duplicates.kept_id = Some(kept_id.clone());
         duplicates.kept_url = kept_url;
     }
+    if copies.total == 0 && kept_id.is_none() {
+        // No removed/ shards (write_removed = false) or none of them point here: the dedup stages
+        // also list a kept document's copies in its metadata.
+        copies = copies_from_metadata(&record.metadata);
+    }
     duplicates.removed_copies = copies.listed;
     duplicates.removed_copies_total = copies.total;
     for_each_cluster(out_dir, &mut |c| {
@@ -275,6 +280,31 @@ fn first_with_id(out_dir: &Path, kind: ShardKind, id: &str) -> Result<Option<Out
         },
     )?;
     Ok(hits.into_iter().flatten().next())
+}
+
+/// Copies the dedup stages listed on a kept document: `PREFIX_duplicates` (`[{"id","url"}]`,
+/// possibly cut short) and `PREFIX_cluster_size` (the whole cluster, kept document included).
+fn copies_from_metadata(metadata: &Map<String, Value>) -> Copies {
+    let mut copies = Copies::default();
+    for (key, value) in metadata {
+        let Some(prefix) = key.strip_suffix("_duplicates") else {
+            continue;
+        };
+        let Ok(listed) = serde_json::from_value::<Vec<ClusterMember>>(value.clone()) else {
+            continue;
+        };
+        let size = metadata
+            .get(&format!("{prefix}_cluster_size"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let mut these = Copies {
+            total: size.saturating_sub(1).max(listed.len() as u64),
+            listed,
+        };
+        these.listed.truncate(MAX_COPIES_LISTED);
+        copies.merge(these);
+    }
+    copies
 }
 
 #[derive(Default)]
@@ -485,6 +515,20 @@ mod tests {
         assert_eq!(lines.len(), 2);
         let lines = reconstruct_lines("a", &[edit("s", 99, "z")]);
         assert_eq!(lines[1].text, "z");
+    }
+
+    #[test]
+    fn copies_listed_in_dedup_metadata_are_read() {
+        let m = serde_json::json!({
+            "minhash_cluster_id": 4,
+            "minhash_cluster_size": 5,
+            "minhash_duplicates": [{"id": "b", "url": "http://b"}, {"id": "c"}],
+            "title": "not a list of copies",
+        });
+        let c = copies_from_metadata(m.as_object().unwrap());
+        assert_eq!(c.total, 4);
+        let ids: Vec<&str> = c.listed.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["b", "c"]);
     }
 
     #[test]
