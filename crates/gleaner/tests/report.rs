@@ -235,6 +235,27 @@ fn report_shows_the_run_counts_excerpts_and_clusters() {
     );
 }
 
+#[test]
+fn a_scan_cut_short_scales_its_estimates_to_the_run_totals() {
+    let run = run();
+    // 1 MB of text per shard kind: about a sixth of the kept text of this run.
+    let data = report::collect::collect_within(&run.dir, 1 << 20).unwrap();
+    assert!(!data.coverage.kept_complete);
+    assert!(data.coverage.kept_docs < run.kept.len() as u64);
+    let after: f64 = data.lengths.after.iter().sum();
+    let kept = run.kept.len() as f64;
+    // Each bin is scaled and rounded on its own, so the sum is within a few documents.
+    assert!(
+        (after - kept).abs() <= data.lengths.after.len() as f64,
+        "{after} vs {kept}"
+    );
+    let html = report::html::render(&data);
+    assert!(
+        html.contains("Estimated from the first"),
+        "the page says it is an estimate"
+    );
+}
+
 fn strip_ansi(s: &str) -> String {
     let mut out = String::new();
     let mut chars = s.chars().peekable();

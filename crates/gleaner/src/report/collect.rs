@@ -162,8 +162,14 @@ pub struct ReportData {
     pub reject_samples: Vec<Reject>,
 }
 
-/// Reads everything the report needs from `out_dir`.
+/// Reads everything the report needs from `out_dir`, within [`SCAN_BYTES_PER_KIND`].
 pub fn collect(out_dir: &Path) -> Result<ReportData> {
+    collect_within(out_dir, SCAN_BYTES_PER_KIND)
+}
+
+/// [`collect`] reading at most `scan_bytes` of text per shard kind (tests use a small limit to
+/// exercise the estimates a huge run gets).
+pub fn collect_within(out_dir: &Path, scan_bytes: u64) -> Result<ReportData> {
     let stats_path = out_dir.join("stats.json");
     let stats_text = std::fs::read_to_string(&stats_path).with_path(&stats_path)?;
     let stats: RunStats = serde_json::from_str(&stats_text)
@@ -183,7 +189,7 @@ pub fn collect(out_dir: &Path) -> Result<ReportData> {
         ),
     };
 
-    let mut scan = Scan::new(&stats);
+    let mut scan = Scan::new(&stats, scan_bytes);
     scan.removed(out_dir)?;
     scan.audit(out_dir)?;
     scan.kept(out_dir)?;
@@ -318,6 +324,7 @@ struct Scan {
     kept_urls: HashMap<String, Option<String>>,
     expect_kept: u64,
     expect_removed: u64,
+    scan_bytes: u64,
 }
 
 fn length_bin(words: u64) -> usize {
@@ -336,7 +343,7 @@ fn cut(text: &str, chars: usize) -> (String, bool) {
 }
 
 impl Scan {
-    fn new(stats: &RunStats) -> Self {
+    fn new(stats: &RunStats, scan_bytes: u64) -> Self {
         Scan {
             coverage: ScanCoverage::default(),
             lengths: Bins::new(LENGTH_EDGES.len()),
@@ -351,6 +358,7 @@ impl Scan {
             kept_urls: HashMap::new(),
             expect_kept: stats.output.kept_docs,
             expect_removed: stats.output.removed_docs,
+            scan_bytes,
         }
     }
 
@@ -404,7 +412,7 @@ impl Scan {
         let mut complete = true;
         let mut seen = 0u64;
         for_each_record(out_dir, ShardKind::Removed, &mut |r| {
-            if bytes >= SCAN_BYTES_PER_KIND {
+            if bytes >= self.scan_bytes {
                 complete = false;
                 return false;
             }
@@ -471,7 +479,7 @@ impl Scan {
         let mut complete = true;
         let mut seen = 0u64;
         for_each_record(out_dir, ShardKind::Audit, &mut |r| {
-            if bytes >= SCAN_BYTES_PER_KIND {
+            if bytes >= self.scan_bytes {
                 complete = false;
                 return false;
             }
@@ -498,7 +506,7 @@ impl Scan {
         let mut complete = true;
         let mut seen = 0u64;
         for_each_record(out_dir, ShardKind::Kept, &mut |r| {
-            if bytes >= SCAN_BYTES_PER_KIND {
+            if bytes >= self.scan_bytes {
                 complete = false;
                 return false;
             }
