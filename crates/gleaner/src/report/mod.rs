@@ -6,12 +6,12 @@
 //! rebuilt for any past run and the inspector works on a copy of the output alone.
 //!
 //! * [`read`] reads the output files back as records.
-//! * [`collect`] gathers the report's numbers in one bounded pass (first N in file order, so a
+//! * [`collect`](mod@collect) gathers the report's numbers in one bounded pass (first N in file order, so a
 //!   report of a terabyte run is as small and quick as one of a test run).
 //! * [`histogram`] holds the before/after distributions.
 //! * [`html`] renders them into one HTML file with the charting library and data inlined (its
 //!   closing sections live in `html_run`).
-//! * [`inspect`] explains one document, line by line.
+//! * [`inspect`](mod@inspect) explains one document, line by line.
 //!
 //! `run.json` is read as the executor writes it ([`crate::executor::RunInfo`]).
 
