@@ -170,7 +170,7 @@ impl Default for RunConfig {
         RunConfig {
             threads: 0,
             memory: ByteSize(2 << 30),
-            batch_size: 512,
+            batch_size: 1024,
         }
     }
 }

@@ -26,11 +26,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::PipelineConfig;
-use crate::document::{Document, LineEdit};
+use crate::document::Document;
 use crate::error::{Error, IoContext, Result};
-use crate::io::compress::{CompressedWriter, open_decompressed};
+use crate::io::compress::open_decompressed;
 use crate::io::{
-    self, AtomicFile, InputFile, OutRow, RecordStream, Reject, ShardWriter, ShardWriterOptions,
+    self, AtomicFile, InputFile, OutRow, RawRecord, RawStream, Reject, ShardWriter,
+    ShardWriterOptions,
 };
 use crate::pipeline::{DocOutcome, Pipeline};
 use crate::stage::{CorpusInput, PrepareContext};
@@ -189,7 +190,8 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
     bounds.dedup();
     let ranges: Vec<Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
     let ranges = if ranges.is_empty() {
-        vec![0..0]
+        // A pipeline without stages still copies input to output in one pass.
+        std::iter::once(0..0).collect()
     } else {
         ranges
     };
@@ -320,11 +322,12 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
     })
 }
 
-/// Identifies a run: the pipeline (minus thread count, which must not change results) and the
+/// Identifies a run: the pipeline (minus resource settings, which must not change results) and the
 /// input files with their sizes. A resumed run must match it.
 fn fingerprint(cfg: &PipelineConfig, inputs: &[InputFile]) -> String {
     let mut c = cfg.clone();
-    c.run.threads = 0;
+    // [run] holds resources (threads, memory, batch size), which never change the output.
+    c.run = Default::default();
     let mut text = c.to_toml();
     for f in inputs {
         text.push_str(&format!("\n{}\t{}", f.path.display(), f.size));
@@ -393,9 +396,18 @@ fn remove_temp_files(dir: &Path) {
     }
 }
 
-fn carried_path(work: &Path, pass: usize, file: usize) -> PathBuf {
+fn carried_dir(work: &Path, pass: usize) -> PathBuf {
     work.join(format!("pass-{pass}"))
-        .join(format!("f{file:05}.jsonl.zst"))
+}
+
+fn carried_prefix(file: usize) -> String {
+    format!("f{file:05}")
+}
+
+/// The one shard a pass writes per input file (see [`ShardWriterOptions::carried`]); absent when
+/// no document of the file survived the pass.
+fn carried_path(work: &Path, pass: usize, file: usize) -> PathBuf {
+    carried_dir(work, pass).join(format!("{}-0000.jsonl.zst", carried_prefix(file)))
 }
 
 fn marker_path(work: &Path, pass: usize, file: usize) -> PathBuf {
@@ -420,12 +432,6 @@ struct PassPlan {
     range: Range<usize>,
 }
 
-/// Where a pass sends surviving documents: final shards, or the carried file the next pass reads.
-enum KeptSink {
-    Final(ShardWriter),
-    Carried(CarriedWriter),
-}
-
 impl RunContext<'_> {
     fn process_file(
         &self,
@@ -435,21 +441,21 @@ impl RunContext<'_> {
         resumed: &AtomicU64,
     ) -> Result<RunStats> {
         let marker = marker_path(&self.work, plan.pass, file.index);
-        if let Ok(bytes) = fs::read(&marker) {
-            if let Ok(stats) = serde_json::from_slice::<RunStats>(&bytes) {
-                if plan.pass == 0 {
-                    resumed.fetch_add(1, Ordering::Relaxed);
-                }
-                let size = if plan.pass == 0 {
-                    file.size
-                } else {
-                    fs::metadata(carried_path(&self.work, plan.pass - 1, file.index))
-                        .map(|m| m.len())
-                        .unwrap_or(0)
-                };
-                self.progress.bytes_done.fetch_add(size, Ordering::Relaxed);
-                return Ok(stats);
+        if let Ok(bytes) = fs::read(&marker)
+            && let Ok(stats) = serde_json::from_slice::<RunStats>(&bytes)
+        {
+            if plan.pass == 0 {
+                resumed.fetch_add(1, Ordering::Relaxed);
             }
+            let size = if plan.pass == 0 {
+                file.size
+            } else {
+                fs::metadata(carried_path(&self.work, plan.pass - 1, file.index))
+                    .map(|m| m.len())
+                    .unwrap_or(0)
+            };
+            self.progress.bytes_done.fetch_add(size, Ordering::Relaxed);
+            return Ok(stats);
         }
         let cfg = self.cfg;
         let last = plan.pass + 1 == plan.npasses;
@@ -458,28 +464,29 @@ impl RunContext<'_> {
             ..Default::default()
         };
         let counter = Arc::new(AtomicU64::new(0));
-        let mut records: RecordStream = if plan.pass == 0 {
+        let mut records: RawStream = if plan.pass == 0 {
             stats.input.files = 1;
             stats.input.file_bytes = file.size;
-            io::open_records(file, &cfg.input, counter.clone())
+            io::open_raw(file, &cfg.input, counter.clone())
         } else {
-            open_carried(
-                &carried_path(&self.work, plan.pass - 1, file.index),
-                counter.clone(),
+            Box::new(
+                open_carried(
+                    &carried_path(&self.work, plan.pass - 1, file.index),
+                    counter.clone(),
+                )
+                .map(RawRecord::Ready),
             )
         };
         let out_opts = ShardWriterOptions::from_output(&cfg.output);
         let prefix = format!("part-{:05}", file.index);
         let mut kept = if last {
-            KeptSink::Final(ShardWriter::new(
-                &self.out_dir.join("kept"),
-                &prefix,
-                out_opts,
-            ))
+            ShardWriter::new(&self.out_dir.join("kept"), &prefix, out_opts)
         } else {
-            KeptSink::Carried(CarriedWriter::create(&carried_path(
-                &self.work, plan.pass, file.index,
-            ))?)
+            ShardWriter::new(
+                &carried_dir(&self.work, plan.pass),
+                &carried_prefix(file.index),
+                ShardWriterOptions::carried(),
+            )
         };
         let removed_prefix = if plan.npasses > 1 {
             format!("{prefix}-p{}", plan.pass)
@@ -502,26 +509,13 @@ impl RunContext<'_> {
         let mut last_count = 0u64;
         let mut eof = false;
         while !eof {
-            let mut batch = Vec::with_capacity(cfg.run.batch_size);
+            let mut raw = Vec::with_capacity(cfg.run.batch_size);
             let mut batch_bytes = 0usize;
-            while batch.len() < cfg.run.batch_size.max(1) && batch_bytes < MAX_BATCH_BYTES {
+            while raw.len() < cfg.run.batch_size.max(1) && batch_bytes < MAX_BATCH_BYTES {
                 match records.next() {
-                    Some(Ok(doc)) => {
-                        if plan.pass == 0 {
-                            stats.input.docs += 1;
-                            stats.input.text_bytes += doc.text.len() as u64;
-                        }
-                        batch_bytes += doc.text.len();
-                        batch.push(doc);
-                    }
-                    Some(Err(reject)) => {
-                        self.write_reject(&mut rejects, file.index, &reject)?;
-                        stats.input.rejects += 1;
-                        *stats
-                            .input
-                            .rejects_by_kind
-                            .entry(reject.kind.clone())
-                            .or_insert(0) += 1;
+                    Some(r) => {
+                        batch_bytes += r.size();
+                        raw.push(r);
                     }
                     None => {
                         eof = true;
@@ -534,6 +528,29 @@ impl RunContext<'_> {
                 .bytes_done
                 .fetch_add(now - last_count, Ordering::Relaxed);
             last_count = now;
+            let decoded: Vec<std::result::Result<Document, Reject>> =
+                raw.into_par_iter().map(RawRecord::decode).collect();
+            let mut batch = Vec::with_capacity(decoded.len());
+            for item in decoded {
+                match item {
+                    Ok(doc) => {
+                        if plan.pass == 0 {
+                            stats.input.docs += 1;
+                            stats.input.text_bytes += doc.text.len() as u64;
+                        }
+                        batch.push(doc);
+                    }
+                    Err(reject) => {
+                        self.write_reject(&mut rejects, file.index, &reject)?;
+                        stats.input.rejects += 1;
+                        *stats
+                            .input
+                            .rejects_by_kind
+                            .entry(reject.kind.clone())
+                            .or_insert(0) += 1;
+                    }
+                }
+            }
             if batch.is_empty() {
                 continue;
             }
@@ -544,47 +561,52 @@ impl RunContext<'_> {
             for (a, b) in stats.stages.iter_mut().zip(&batch_stats) {
                 a.merge(b);
             }
-            for outcome in outcomes {
+            let mut kept_rows = Vec::with_capacity(outcomes.len());
+            let mut removed_rows = Vec::new();
+            let mut audit_rows = Vec::new();
+            for outcome in &outcomes {
                 match outcome {
-                    DocOutcome::Kept(doc) => match &mut kept {
-                        KeptSink::Final(w) => {
-                            if !doc.edits.is_empty() {
-                                if let Some(a) = audit.as_mut() {
-                                    a.write(OutRow {
-                                        doc: &doc,
-                                        removal: None,
-                                        edits: Some(&doc.edits),
-                                    })?;
-                                }
-                            }
+                    DocOutcome::Kept(doc) => {
+                        if last {
                             stats.output.kept_docs += 1;
                             stats.output.kept_bytes += doc.text.len() as u64;
-                            w.write(OutRow {
-                                doc: &doc,
-                                removal: None,
-                                edits: None,
-                            })?;
+                            if !doc.edits.is_empty() {
+                                audit_rows.push(OutRow {
+                                    doc,
+                                    removal: None,
+                                    edits: Some(&doc.edits),
+                                });
+                            }
                         }
-                        KeptSink::Carried(w) => w.write(&doc)?,
-                    },
+                        kept_rows.push(OutRow {
+                            doc,
+                            removal: None,
+                            edits: None,
+                        });
+                    }
                     DocOutcome::Removed(r) => {
                         stats.output.removed_docs += 1;
                         stats.output.removed_bytes += r.document.text.len() as u64;
-                        if let Some(w) = removed.as_mut() {
-                            w.write(OutRow {
-                                doc: &r.document,
-                                removal: Some(&r.reason),
-                                edits: (!r.document.edits.is_empty())
-                                    .then_some(r.document.edits.as_slice()),
-                            })?;
-                        }
+                        removed_rows.push(OutRow {
+                            doc: &r.document,
+                            removal: Some(&r.reason),
+                            edits: (!r.document.edits.is_empty())
+                                .then_some(r.document.edits.as_slice()),
+                        });
                     }
                 }
             }
+            kept.write_batch(&kept_rows)?;
+            if let Some(w) = removed.as_mut() {
+                w.write_batch(&removed_rows)?;
+            }
+            if let Some(w) = audit.as_mut() {
+                w.write_batch(&audit_rows)?;
+            }
         }
-        match kept {
-            KeptSink::Final(w) => stats.output.kept_shards += w.finish()?.len() as u64,
-            KeptSink::Carried(w) => w.finish()?,
+        let kept_shards = kept.finish()?.len() as u64;
+        if last {
+            stats.output.kept_shards += kept_shards;
         }
         if let Some(w) = removed {
             w.finish()?;
@@ -616,85 +638,22 @@ impl RunContext<'_> {
     }
 }
 
-/// A document as carried between passes: unlike output shards it keeps the input position and
-/// the line edits made so far.
-#[derive(Serialize, Deserialize)]
-struct Carried<'a> {
-    #[serde(borrow)]
-    id: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    text: std::borrow::Cow<'a, str>,
-    metadata: serde_json::Map<String, serde_json::Value>,
-    position: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    edits: Vec<LineEdit>,
-}
-
-struct CarriedWriter {
-    inner: CompressedWriter<AtomicFile>,
-    path: PathBuf,
-    line: Vec<u8>,
-}
-
-impl CarriedWriter {
-    fn create(path: &Path) -> Result<Self> {
-        let file = AtomicFile::create(path)?;
-        // Level 1: these files are read once by the next pass and deleted; speed over size.
-        let inner =
-            CompressedWriter::new(file, crate::config::Compression::Zst, 1).with_path(path)?;
-        Ok(CarriedWriter {
-            inner,
-            path: path.to_path_buf(),
-            line: Vec::new(),
-        })
+/// Reads a carried file back (a missing file means no document survived the pass).
+fn open_carried(path: &Path, counter: Arc<AtomicU64>) -> io::RecordStream {
+    if !path.exists() {
+        return Box::new(std::iter::empty());
     }
-
-    fn write(&mut self, doc: &Document) -> Result<()> {
-        self.line.clear();
-        let c = Carried {
-            id: doc.id.as_str().into(),
-            text: doc.text.as_str().into(),
-            metadata: doc.metadata.clone(),
-            position: doc.position,
-            edits: doc.edits.clone(),
-        };
-        serde_json::to_writer(&mut self.line, &c).expect("serialising to a Vec cannot fail");
-        self.line.push(b'\n');
-        self.inner.write_all(&self.line).with_path(&self.path)
-    }
-
-    fn finish(self) -> Result<()> {
-        let file = self.inner.finish().with_path(&self.path)?;
-        file.commit()?;
-        Ok(())
-    }
-}
-
-fn open_carried(path: &Path, counter: Arc<AtomicU64>) -> RecordStream {
     let reader = match open_decompressed(path, counter) {
         Ok(r) => r,
         Err(e) => return Box::new(std::iter::once(Err(Reject::new(path, "io", e.to_string())))),
     };
     let path = path.to_path_buf();
-    Box::new(
-        reader
-            .lines()
-            .map_while(|l| l.ok())
-            .filter(|l| !l.is_empty())
-            .map(move |line| {
-                serde_json::from_str::<Carried>(&line)
-                    .map(|c| Document {
-                        id: c.id.into_owned(),
-                        text: c.text.into_owned(),
-                        metadata: c.metadata,
-                        position: c.position,
-                        edits: c.edits,
-                    })
-                    .map_err(|e| {
-                        Reject::new(&path, "io", format!("intermediate file is corrupt: {e}"))
-                    })
-            }),
-    )
+    Box::new(reader.split(b'\n').map(move |line| {
+        let line = line
+            .map_err(|e| Reject::new(&path, "io", format!("intermediate file unreadable: {e}")))?;
+        io::decode_carried(&line)
+            .map_err(|e| Reject::new(&path, "io", format!("intermediate file is corrupt: {e}")))
+    }))
 }
 
 /// The previous pass's carried files, as a corpus stage's prepare input.
@@ -710,9 +669,8 @@ impl CorpusInput for CarriedInput<'_> {
     }
 
     fn for_each_in_file(&self, index: usize, f: &mut dyn FnMut(&Document)) -> Result<()> {
-        let path = self
-            .dir
-            .join(format!("f{:05}.jsonl.zst", self.files[index].index));
+        let name = format!("{}-0000.jsonl.zst", carried_prefix(self.files[index].index));
+        let path = self.dir.join(name);
         for item in open_carried(&path, Arc::new(AtomicU64::new(0))) {
             match item {
                 Ok(doc) => {
