@@ -365,10 +365,9 @@ fn inspector_rebuilds_every_edited_document_and_explains_duplicates() {
     assert!(err.contains("no document with id"), "{err}");
 }
 
-/// The user's document through the real line cleaner. Enable once the `line_clean` stage
-/// (branch feat/langclean) is on main: it must remove the four teasers, each with its reason.
+/// The user's document through the real line cleaner: the inspector shows the four teasers
+/// removed, each with its reason.
 #[test]
-#[ignore = "needs the line_clean stage from feat/langclean, not yet on main"]
 fn inspector_shows_the_seed_teasers_removed_by_line_clean() {
     use gleaner::io::{OutRow, ShardWriter, ShardWriterOptions};
     let dir = tempfile::tempdir().unwrap();
