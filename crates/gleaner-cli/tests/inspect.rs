@@ -128,3 +128,51 @@ fn report_and_inspect_read_parquet_output_too() {
         "removal column not left in metadata"
     );
 }
+
+/// The issue's acceptance check: on the user's document, `gleaner inspect` shows the four teasers
+/// removed, each with its reason, after a real `gleaner run` with the line cleaner.
+#[test]
+fn inspect_shows_the_four_teasers_of_the_users_document_and_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let p = pipeline(
+        tmp.path(),
+        "[[stage]]\ntype = \"normalize\"\n\n[[stage]]\ntype = \"line_clean\"\n\n\
+         [[stage]]\ntype = \"length_filter\"\nmin_words = 50\n",
+    );
+    let sample = repo_root().join("examples/data/news-sample.jsonl.zst");
+    let o = run(&[
+        "run",
+        p.to_str().unwrap(),
+        "--input",
+        sample.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["inspect", out.to_str().unwrap(), "--id", "seed/raw-example"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("KEPT (4 of"), "{text}");
+    let teasers = [
+        "Father’s Day, as celebrated",
+        "Having lived through former British",
+        "In a recent essay, “How Taiwan Lost Trump,”",
+        "Despite calls to the contrary",
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    for t in teasers {
+        let at = lines
+            .iter()
+            .position(|l| l.contains(t))
+            .unwrap_or_else(|| panic!("{t} missing:\n{text}"));
+        assert!(lines[at].contains(" - "), "marked removed: {}", lines[at]);
+        assert!(
+            lines[at + 1].contains("removed by line_clean/") && lines[at + 1].contains("threshold"),
+            "reason under the line: {}",
+            lines[at + 1]
+        );
+    }
+    assert_eq!(text.matches("removed by line_clean/").count(), 4, "{text}");
+}
