@@ -4,7 +4,7 @@
 mod init;
 mod summary;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -74,6 +74,26 @@ enum Command {
     },
     /// List the stage types a pipeline can use, with their default parameters.
     Stages,
+    /// Show one document of a finished run as it came in, line by line.
+    ///
+    /// Each line a stage removed is marked with the stage, the rule, the value it measured and
+    /// the threshold; the document's fate (kept, or removed and why) and its duplicates follow.
+    /// Colour on a terminal, plain text when piped or with NO_COLOR set.
+    Inspect {
+        /// The run's output directory.
+        output_dir: PathBuf,
+        /// The document's id.
+        #[arg(long)]
+        id: String,
+        /// Print the inspection as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write (or rewrite) report.html for a finished run's output directory.
+    Report {
+        /// The run's output directory.
+        output_dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -105,6 +125,17 @@ fn main() -> ExitCode {
             print!("{}", init::stage_listing());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Inspect {
+            output_dir,
+            id,
+            json,
+        } => inspect(&output_dir, &id, json),
+        Command::Report { output_dir } => gleaner::report::write_report(&output_dir)
+            .map(|p| {
+                println!("{}", p.display());
+                ExitCode::SUCCESS
+            })
+            .map_err(Into::into),
     };
     match result {
         Ok(code) => code,
@@ -153,6 +184,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let summary = result.context("run failed")?;
     if !args.quiet {
         eprint!("{}", summary::table(&summary));
+        eprintln!(
+            "report: {}",
+            summary.out_dir.join(gleaner::report::REPORT_FILE).display()
+        );
     }
     let input = &summary.stats.input;
     if input.docs == 0 {
@@ -171,6 +206,24 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(output_dir: &std::path::Path, id: &str, json: bool) -> Result<ExitCode> {
+    let ins = gleaner::report::inspect(output_dir, id)?;
+    // AutoStream keeps colours on a terminal and strips them when piped or with NO_COLOR.
+    let mut out = anstream::stdout();
+    let written = if json {
+        serde_json::to_writer_pretty(&mut out, &ins)
+            .map_err(std::io::Error::from)
+            .and_then(|_| writeln!(out))
+    } else {
+        gleaner::report::render_text(&ins, &mut out)
+    };
+    match written {
+        // `gleaner inspect ... | head` closing the pipe early is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 type BarThread = (

@@ -330,6 +330,8 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
         io::write_atomic(&out_dir.join("syndication.jsonl"), &syndication)?;
     }
     fs::remove_dir_all(&work).with_path(&work)?;
+    // Last, from the finished files alone, so it can be rebuilt for any past run the same way.
+    crate::report::write_report(&out_dir)?;
     Ok(RunSummary {
         stats: total,
         info,

@@ -48,6 +48,7 @@ pub mod error;
 pub mod executor;
 pub mod io;
 pub mod pipeline;
+pub mod report;
 pub mod stage;
 pub mod stages;
 pub mod stats;

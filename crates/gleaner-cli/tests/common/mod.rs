@@ -94,8 +94,8 @@ pub fn pipeline(dir: &Path, body: &str) -> PathBuf {
 pub const BASIC: &str =
     "[[stage]]\ntype = \"normalize\"\n\n[[stage]]\ntype = \"length_filter\"\nmin_words = 50\n";
 
-/// Every file under `dir` (relative path → bytes), without `run.json`, whose wall times differ
-/// between any two runs by design.
+/// Every file under `dir` (relative path → bytes), without `run.json` and `report.html` (which
+/// shows run.json's wall times), which differ between any two runs by design.
 pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(base: &Path, d: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(d).unwrap() {
@@ -104,7 +104,7 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 walk(base, &p, out);
             } else {
                 let rel = p.strip_prefix(base).unwrap().display().to_string();
-                if rel != "run.json" {
+                if rel != "run.json" && rel != "report.html" {
                     out.insert(rel, std::fs::read(&p).unwrap());
                 }
             }
