@@ -41,6 +41,7 @@ pub mod config;
 pub mod document;
 pub mod error;
 pub mod executor;
+pub mod extract;
 pub mod io;
 pub mod pipeline;
 pub mod stage;

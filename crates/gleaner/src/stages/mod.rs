@@ -4,6 +4,7 @@
 //! Each stage family lives in its own module with a serde parameter struct whose `Default` is the
 //! published default; adding a stage means adding one [`StageInfo`] line to [`registry`].
 
+pub mod extract;
 pub mod length;
 pub mod normalize;
 
@@ -55,6 +56,16 @@ pub fn registry() -> &'static [StageInfo] {
                 )))
             },
             defaults: || defaults_of::<normalize::NormalizeConfig>(),
+        },
+        StageInfo {
+            kind: "extract",
+            summary: "HTML to main text (navigation, footers, comments, link lists removed); title, author, date into metadata",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(extract::ExtractStage::new(
+                    params("extract", t)?,
+                ))))
+            },
+            defaults: || defaults_of::<extract::ExtractConfig>(),
         },
         StageInfo {
             kind: "length_filter",
