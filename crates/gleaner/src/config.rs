@@ -52,7 +52,7 @@ pub struct InputConfig {
     /// Files, directories (read recursively) or glob patterns. Order is made deterministic by
     /// sorting the expanded file list.
     pub paths: Vec<PathBuf>,
-    /// `auto` (by extension), `jsonl` or `parquet`.
+    /// `auto` (by extension, then content), `jsonl`, `parquet` or `warc` (WARC, WET, ARC).
     pub format: InputFormat,
     /// JSON field / Parquet column holding the text.
     pub text_field: String,
@@ -84,6 +84,8 @@ pub enum InputFormat {
     Jsonl,
     /// Apache Parquet.
     Parquet,
+    /// Crawl files: WARC 0.18–1.1 (including WET and WAT) and ARC, plain or gzipped.
+    Warc,
 }
 
 /// `[output]`: where and how to write.
@@ -170,7 +172,7 @@ impl Default for RunConfig {
         RunConfig {
             threads: 0,
             memory: ByteSize(2 << 30),
-            batch_size: 512,
+            batch_size: 1024,
         }
     }
 }
@@ -237,7 +239,28 @@ fn resolve(base: &Path, p: &Path) -> PathBuf {
     if p.is_absolute() || base.as_os_str().is_empty() {
         p.to_path_buf()
     } else {
-        base.join(p)
+        lexical_clean(&base.join(p))
+    }
+}
+
+/// Drops `.` and folds `dir/..` without touching the file system, so `examples/../out` prints as
+/// `out` (the target may not exist yet, which rules out `canonicalize`).
+fn lexical_clean(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
     }
 }
 
