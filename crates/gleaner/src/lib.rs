@@ -46,6 +46,7 @@ pub mod dedup;
 pub mod document;
 pub mod error;
 pub mod executor;
+pub mod extract;
 pub mod io;
 pub mod pipeline;
 pub mod report;

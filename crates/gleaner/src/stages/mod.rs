@@ -5,6 +5,7 @@
 //! published default; adding a stage means adding one [`StageInfo`] line to [`registry`].
 
 pub mod c4;
+pub mod extract;
 pub mod fineweb;
 pub mod gopher;
 pub mod language;
@@ -62,6 +63,16 @@ pub fn registry() -> &'static [StageInfo] {
                 )))
             },
             defaults: || defaults_of::<normalize::NormalizeConfig>(),
+        },
+        StageInfo {
+            kind: "extract",
+            summary: "HTML to main text (navigation, footers, comments, link lists removed); title, author, date into metadata",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(extract::ExtractStage::new(
+                    params("extract", t)?,
+                ))))
+            },
+            defaults: || defaults_of::<extract::ExtractConfig>(),
         },
         StageInfo {
             kind: "length_filter",

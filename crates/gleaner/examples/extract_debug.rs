@@ -1,0 +1,48 @@
+//! Debugging aid: prints the ancestor chain (tag, class/id, removed flag) of the first text node
+//! containing a needle. `extract_debug PAGES.jsonl URL NEEDLE`.
+use std::io::{BufRead, BufReader};
+
+use gleaner::extract::dom::{Dom, NONE, NodeData};
+use gleaner::extract::score::{PruneOptions, analyse};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, file, url, needle] = &args[..] else {
+        return Err("usage: extract_debug PAGES.jsonl URL NEEDLE".into());
+    };
+    for line in BufReader::new(std::fs::File::open(file)?).lines() {
+        let v: serde_json::Value = serde_json::from_str(&line?)?;
+        if v["id"].as_str() != Some(url) {
+            continue;
+        }
+        let dom = Dom::parse(v["html"].as_str().unwrap_or_default());
+        let opts = PruneOptions {
+            class_hints: true,
+            include_comments: false,
+            include_tables: true,
+        };
+        let a = analyse(&dom, opts);
+        for (i, n) in dom.nodes.iter().enumerate() {
+            if let NodeData::Text(t) = &n.data
+                && t.contains(needle.as_str())
+            {
+                let mut id = i as u32;
+                while id != NONE {
+                    let e = dom.element(id);
+                    println!(
+                        "{id} {:?} class={:?} id={:?} removed={} len={} ld={:.2}",
+                        dom.tag(id),
+                        e.and_then(|e| e.attr("class")),
+                        e.and_then(|e| e.attr("id")),
+                        a.removed[id as usize],
+                        a.text_len[id as usize],
+                        a.link_density(id)
+                    );
+                    id = dom.nodes[id as usize].parent;
+                }
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}

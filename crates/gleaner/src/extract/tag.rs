@@ -1,0 +1,358 @@
+//! Element names the extractor distinguishes, and the HTML5 categories (void, special, raw text)
+//! the tree builder needs. Names outside this list (custom elements, SVG internals) become
+//! [`Tag::Other`]: the extractor treats them as neutral inline containers.
+
+/// An element name, lower-cased.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    A,
+    Abbr,
+    Address,
+    Article,
+    Aside,
+    Audio,
+    B,
+    Base,
+    Blockquote,
+    Body,
+    Br,
+    Button,
+    Canvas,
+    Caption,
+    Center,
+    Code,
+    Dd,
+    Details,
+    Dialog,
+    Div,
+    Dl,
+    Dt,
+    Em,
+    Embed,
+    Figcaption,
+    Figure,
+    Font,
+    Footer,
+    Form,
+    H1,
+    H2,
+    H3,
+    H4,
+    H5,
+    H6,
+    Head,
+    Header,
+    Hr,
+    Html,
+    I,
+    Iframe,
+    Img,
+    Input,
+    Label,
+    Li,
+    Link,
+    Main,
+    Map,
+    Math,
+    Menu,
+    Meta,
+    Nav,
+    Noscript,
+    Object,
+    Ol,
+    Option,
+    P,
+    Picture,
+    Pre,
+    Q,
+    S,
+    Script,
+    Section,
+    Select,
+    Small,
+    Source,
+    Span,
+    Strong,
+    Style,
+    Sub,
+    Summary,
+    Sup,
+    Svg,
+    Table,
+    Tbody,
+    Td,
+    Template,
+    Textarea,
+    Tfoot,
+    Th,
+    Thead,
+    Time,
+    Title,
+    Tr,
+    U,
+    Ul,
+    Video,
+    Wbr,
+    Xmp,
+    Plaintext,
+    Other,
+}
+
+impl Tag {
+    /// Looks a lower-cased element name up.
+    pub fn from_lower(name: &[u8]) -> Tag {
+        use Tag::*;
+        match name {
+            b"a" => A,
+            b"abbr" => Abbr,
+            b"address" => Address,
+            b"article" => Article,
+            b"aside" => Aside,
+            b"audio" => Audio,
+            b"b" => B,
+            b"base" => Base,
+            b"blockquote" => Blockquote,
+            b"body" => Body,
+            b"br" => Br,
+            b"button" => Button,
+            b"canvas" => Canvas,
+            b"caption" => Caption,
+            b"center" => Center,
+            b"code" => Code,
+            b"dd" => Dd,
+            b"details" => Details,
+            b"dialog" => Dialog,
+            b"div" => Div,
+            b"dl" => Dl,
+            b"dt" => Dt,
+            b"em" => Em,
+            b"embed" => Embed,
+            b"figcaption" => Figcaption,
+            b"figure" => Figure,
+            b"font" => Font,
+            b"footer" => Footer,
+            b"form" => Form,
+            b"h1" => H1,
+            b"h2" => H2,
+            b"h3" => H3,
+            b"h4" => H4,
+            b"h5" => H5,
+            b"h6" => H6,
+            b"head" => Head,
+            b"header" => Header,
+            b"hr" => Hr,
+            b"html" => Html,
+            b"i" => I,
+            b"iframe" => Iframe,
+            b"img" => Img,
+            b"input" => Input,
+            b"label" => Label,
+            b"li" => Li,
+            b"link" => Link,
+            b"main" => Main,
+            b"map" => Map,
+            b"math" => Math,
+            b"menu" => Menu,
+            b"meta" => Meta,
+            b"nav" => Nav,
+            b"noscript" => Noscript,
+            b"object" => Object,
+            b"ol" => Ol,
+            b"option" => Option,
+            b"p" => P,
+            b"picture" => Picture,
+            b"pre" | b"listing" => Pre,
+            b"q" => Q,
+            b"s" | b"strike" | b"del" => S,
+            b"script" => Script,
+            b"section" => Section,
+            b"select" => Select,
+            b"small" => Small,
+            b"source" => Source,
+            b"span" => Span,
+            b"strong" => Strong,
+            b"style" => Style,
+            b"sub" => Sub,
+            b"summary" => Summary,
+            b"sup" => Sup,
+            b"svg" => Svg,
+            b"table" => Table,
+            b"tbody" => Tbody,
+            b"td" => Td,
+            b"template" => Template,
+            b"textarea" => Textarea,
+            b"tfoot" => Tfoot,
+            b"th" => Th,
+            b"thead" => Thead,
+            b"time" => Time,
+            b"title" => Title,
+            b"tr" => Tr,
+            b"u" => U,
+            b"ul" | b"dir" => Ul,
+            b"video" => Video,
+            b"wbr" => Wbr,
+            b"xmp" => Xmp,
+            b"plaintext" => Plaintext,
+            _ => Other,
+        }
+    }
+
+    /// Elements that never have children (HTML5 "void elements"), plus a few obsolete ones.
+    pub fn is_void(self) -> bool {
+        use Tag::*;
+        matches!(
+            self,
+            Base | Br | Embed | Hr | Img | Input | Link | Meta | Source | Wbr
+        )
+    }
+
+    /// Elements whose content is raw text up to the matching end tag (script data, RAWTEXT and
+    /// RCDATA states of the WHATWG tokenizer). `decode` says whether character references count.
+    pub fn raw_text(self) -> Option<bool> {
+        use Tag::*;
+        match self {
+            Script | Style | Xmp | Iframe | Noscript => Some(false),
+            Title | Textarea => Some(true),
+            _ => None,
+        }
+    }
+
+    /// The WHATWG "special" category, reduced to the names this builder knows: an end tag for a
+    /// phrasing element does not close past one of these.
+    pub fn is_special(self) -> bool {
+        use Tag::*;
+        matches!(
+            self,
+            Address
+                | Article
+                | Aside
+                | Blockquote
+                | Body
+                | Button
+                | Caption
+                | Center
+                | Dd
+                | Details
+                | Dialog
+                | Div
+                | Dl
+                | Dt
+                | Figcaption
+                | Figure
+                | Footer
+                | Form
+                | H1
+                | H2
+                | H3
+                | H4
+                | H5
+                | H6
+                | Head
+                | Header
+                | Html
+                | Iframe
+                | Li
+                | Main
+                | Menu
+                | Nav
+                | Noscript
+                | Object
+                | Ol
+                | P
+                | Pre
+                | Section
+                | Select
+                | Summary
+                | Table
+                | Tbody
+                | Td
+                | Template
+                | Textarea
+                | Tfoot
+                | Th
+                | Thead
+                | Tr
+                | Ul
+                | Xmp
+        )
+    }
+
+    /// Scope boundaries of the WHATWG "has an element in scope" test.
+    pub fn is_scope_boundary(self) -> bool {
+        use Tag::*;
+        matches!(
+            self,
+            Html | Table | Td | Th | Caption | Template | Object | Button
+        )
+    }
+
+    /// Start tags that close an open `<p>` (WHATWG "in body" insertion mode).
+    pub fn closes_p(self) -> bool {
+        use Tag::*;
+        matches!(
+            self,
+            Address
+                | Article
+                | Aside
+                | Blockquote
+                | Center
+                | Details
+                | Dialog
+                | Div
+                | Dl
+                | Dd
+                | Dt
+                | Figcaption
+                | Figure
+                | Footer
+                | Form
+                | H1
+                | H2
+                | H3
+                | H4
+                | H5
+                | H6
+                | Header
+                | Hr
+                | Li
+                | Main
+                | Menu
+                | Nav
+                | Ol
+                | P
+                | Pre
+                | Section
+                | Summary
+                | Table
+                | Ul
+                | Xmp
+                | Plaintext
+        )
+    }
+
+    /// Headings.
+    pub fn is_heading(self) -> bool {
+        use Tag::*;
+        matches!(self, H1 | H2 | H3 | H4 | H5 | H6)
+    }
+
+    /// Elements rendered as their own block: text on either side goes on separate lines.
+    pub fn is_block(self) -> bool {
+        use Tag::*;
+        self.is_special()
+            || matches!(
+                self,
+                Br | Hr | Tr | Option | Figure | Picture | Video | Audio
+            )
+    }
+
+    /// Elements that may sit in `<head>` without ending it.
+    pub fn is_head_content(self) -> bool {
+        use Tag::*;
+        matches!(
+            self,
+            Meta | Link | Title | Script | Style | Base | Noscript | Template
+        )
+    }
+}
