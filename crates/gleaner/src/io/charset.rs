@@ -158,10 +158,11 @@ pub fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
         }
         let gt = memchr::memchr(b'>', tag).unwrap_or(tag.len());
         let body = &tag[..gt];
-        if body.len() > 5 && body[..5].eq_ignore_ascii_case(b"<meta") {
-            if let Some(enc) = charset_in_attrs(&body[5..]) {
-                return Some(enc);
-            }
+        if body.len() > 5
+            && body[..5].eq_ignore_ascii_case(b"<meta")
+            && let Some(enc) = charset_in_attrs(&body[5..])
+        {
+            return Some(enc);
         }
         i += lt + gt.max(1);
     }

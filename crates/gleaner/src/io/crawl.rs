@@ -210,10 +210,9 @@ impl CrawlReader {
         if resp
             .header("Transfer-Encoding")
             .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"))
+            && let Some(d) = http::dechunk(&body)
         {
-            if let Some(d) = http::dechunk(&body) {
-                body = d.into();
-            }
+            body = d.into();
         }
         match http::decode_content(&body, resp.header("Content-Encoding"), self.max_record) {
             Ok(Some(d)) => body = d.into(),

@@ -372,12 +372,12 @@ impl WarcFramer {
                 ));
             }
             let line = trim_end(&self.line);
-            if matches!(line.first(), Some(b' ' | b'\t')) {
-                if let Some((_, v)) = headers.last_mut() {
-                    v.push(' ');
-                    v.push_str(String::from_utf8_lossy(line).trim());
-                    continue;
-                }
+            if matches!(line.first(), Some(b' ' | b'\t'))
+                && let Some((_, v)) = headers.last_mut()
+            {
+                v.push(' ');
+                v.push_str(String::from_utf8_lossy(line).trim());
+                continue;
             }
             match memchr::memchr(b':', line) {
                 Some(c) if c > 0 => headers.push((
