@@ -1,3 +1,215 @@
-fn main() {
-    println!("Hello, world!");
+//! The `gleaner` command: argument parsing, progress bars and printing over the gleaner engine.
+//! Everything that decides what happens to a document lives in the `gleaner` library crate.
+
+mod init;
+mod summary;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use gleaner::PipelineConfig;
+use gleaner::config::ByteSize;
+use gleaner::executor::{self, Progress, RunOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Turn raw web documents into clean, deduplicated, quality-filtered text corpora, with a reason
+/// for every removed byte.
+#[derive(Parser)]
+#[command(name = "gleaner", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a pipeline file over input documents.
+    ///
+    /// Reads JSONL or Parquet (plain, .gz or .zst) from the files, directories or glob patterns
+    /// given by --input (or the file's [input] paths), runs the stages in order, and writes to the
+    /// output directory: kept/ (kept documents), removed/ (removed documents, each with its
+    /// reason), audit/ (lines removed from kept documents), rejects.jsonl (input that could not be
+    /// read), stats.json, run.json and pipeline.toml. A killed run started again with the same
+    /// command resumes where it stopped.
+    Run {
+        /// The pipeline file (TOML). `gleaner init` writes a starter one.
+        pipeline: PathBuf,
+        /// Input files, directories or glob patterns; replaces the file's [input] paths.
+        #[arg(short, long = "input", value_name = "PATH", num_args = 1..)]
+        inputs: Vec<PathBuf>,
+        /// Output directory; replaces the file's [output] dir.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Worker threads [default: the file's [run] threads, else one per core].
+        #[arg(short = 'j', long, value_name = "N")]
+        threads: Option<usize>,
+        /// Memory budget for corpus-wide stages such as dedup, e.g. 2GiB [default: the file's
+        /// [run] memory, else 2GiB].
+        #[arg(long, value_name = "SIZE")]
+        memory: Option<ByteSize>,
+        /// Replace a previous run's output in the output directory instead of refusing to start.
+        #[arg(long)]
+        overwrite: bool,
+        /// Exit with status 1 if any input record was rejected.
+        #[arg(long)]
+        strict: bool,
+        /// No progress bar and no summary table.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Write a commented starter pipeline file.
+    Init {
+        /// Where to write it; `-` prints it.
+        #[arg(default_value = "pipeline.toml")]
+        path: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the stage types a pipeline can use, with their default parameters.
+    Stages,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run {
+            pipeline,
+            inputs,
+            output,
+            threads,
+            memory,
+            overwrite,
+            strict,
+            quiet,
+        } => run(RunArgs {
+            pipeline,
+            inputs,
+            output,
+            threads,
+            memory,
+            overwrite,
+            strict,
+            quiet,
+        }),
+        Command::Init { path, force } => {
+            init::write_starter(&path, force).map(|_| ExitCode::SUCCESS)
+        }
+        Command::Stages => {
+            print!("{}", init::stage_listing());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("gleaner: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+struct RunArgs {
+    pipeline: PathBuf,
+    inputs: Vec<PathBuf>,
+    output: Option<PathBuf>,
+    threads: Option<usize>,
+    memory: Option<ByteSize>,
+    overwrite: bool,
+    strict: bool,
+    quiet: bool,
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let mut cfg = PipelineConfig::load(&args.pipeline)?;
+    if !args.inputs.is_empty() {
+        cfg.input.paths = args.inputs;
+    }
+    if let Some(o) = args.output {
+        cfg.output.dir = Some(o);
+    }
+    if let Some(m) = args.memory {
+        cfg.run.memory = m;
+    }
+    let opts = RunOptions {
+        threads: args.threads.unwrap_or(0),
+        overwrite: args.overwrite,
+    };
+    let progress = Arc::new(Progress::default());
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let bar = show.then(|| spawn_progress(progress.clone()));
+    let result = executor::run(&cfg, &opts, progress);
+    if let Some((bar, handle, stop)) = bar {
+        stop.store(true, Ordering::Relaxed);
+        let _ = handle.join();
+        bar.finish_and_clear();
+    }
+    let summary = result.context("run failed")?;
+    if !args.quiet {
+        eprint!("{}", summary::table(&summary));
+    }
+    let input = &summary.stats.input;
+    if input.docs == 0 {
+        eprintln!(
+            "gleaner: error: no document could be read from the input ({} rejects; see {})",
+            input.rejects,
+            summary.out_dir.join("rejects.jsonl").display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    if args.strict && input.rejects > 0 {
+        eprintln!(
+            "gleaner: --strict: {} input records were rejected",
+            input.rejects
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+type BarThread = (
+    ProgressBar,
+    std::thread::JoinHandle<()>,
+    Arc<std::sync::atomic::AtomicBool>,
+);
+
+/// Draws the progress bar from the executor's counters on a thread of its own, so workers never
+/// wait on the terminal.
+fn spawn_progress(progress: Arc<Progress>) -> BarThread {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {prefix:.bold} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (b, s) = (bar.clone(), stop.clone());
+    let handle = std::thread::spawn(move || {
+        let mut phase = String::new();
+        let mut phase_start = std::time::Instant::now();
+        while !s.load(Ordering::Relaxed) {
+            let now_phase = progress.phase.lock().map(|p| p.clone()).unwrap_or_default();
+            if now_phase != phase {
+                phase = now_phase;
+                phase_start = std::time::Instant::now();
+                b.reset();
+                b.set_prefix(phase.clone());
+            }
+            b.set_length(progress.bytes_total.load(Ordering::Relaxed));
+            b.set_position(progress.bytes_done.load(Ordering::Relaxed));
+            let docs = progress.docs_done.load(Ordering::Relaxed);
+            let secs = phase_start.elapsed().as_secs_f64().max(1e-3);
+            b.set_message(format!("{docs} docs, {:.0} docs/s", docs as f64 / secs));
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    });
+    (bar, handle, stop)
 }

@@ -172,7 +172,7 @@ impl Default for RunConfig {
         RunConfig {
             threads: 0,
             memory: ByteSize(2 << 30),
-            batch_size: 512,
+            batch_size: 1024,
         }
     }
 }
@@ -239,7 +239,28 @@ fn resolve(base: &Path, p: &Path) -> PathBuf {
     if p.is_absolute() || base.as_os_str().is_empty() {
         p.to_path_buf()
     } else {
-        base.join(p)
+        lexical_clean(&base.join(p))
+    }
+}
+
+/// Drops `.` and folds `dir/..` without touching the file system, so `examples/../out` prints as
+/// `out` (the target may not exist yet, which rules out `canonicalize`).
+fn lexical_clean(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
     }
 }
 

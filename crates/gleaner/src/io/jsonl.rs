@@ -12,17 +12,65 @@ use std::sync::atomic::AtomicU64;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{InputFile, RecordStream, Reject, compress};
+use super::{InputFile, RawRecord, RawStream, Reject, compress};
 use crate::config::InputConfig;
 use crate::document::{Document, LineEdit, Reason};
 
-/// Streams documents from a JSONL file, one line at a time, with bounded line length.
-pub struct JsonlReader {
+/// What every line of one JSONL file needs to become a document.
+#[derive(Debug)]
+pub struct JsonlContext {
     path: PathBuf,
     file_index: usize,
-    reader: Box<dyn BufRead + Send>,
     text_field: String,
     id_field: String,
+}
+
+/// One line of a JSONL file, read but not yet parsed: parsing is most of the cost of reading,
+/// so the executor does it on the worker threads rather than the thread that reads the file.
+#[derive(Debug)]
+pub struct RawJsonLine {
+    line: Vec<u8>,
+    record: u64,
+    offset: u64,
+    ctx: Arc<JsonlContext>,
+}
+
+impl RawJsonLine {
+    /// Bytes of the line.
+    pub fn len(&self) -> usize {
+        self.line.len()
+    }
+
+    /// Whether the line is empty.
+    pub fn is_empty(&self) -> bool {
+        self.line.is_empty()
+    }
+
+    /// Parses the line into a document, or a reject naming the file, line and problem.
+    pub fn decode(self) -> Result<Document, Reject> {
+        let ctx = &self.ctx;
+        let line = trim_ascii(&self.line);
+        parse_record(line, &ctx.text_field, &ctx.id_field)
+            .map(|mut d| {
+                d.position = Document::make_position(ctx.file_index, self.record - 1);
+                if d.id.is_empty() {
+                    d.id = default_id(&ctx.path, self.record);
+                }
+                d
+            })
+            .map_err(|(kind, msg)| {
+                Reject::new(&ctx.path, kind, msg)
+                    .at_record(self.record)
+                    .at_offset(self.offset)
+                    .with_excerpt(line)
+            })
+    }
+}
+
+/// Streams the lines of a JSONL file, with bounded line length; blank lines are skipped.
+pub struct JsonlReader {
+    ctx: Arc<JsonlContext>,
+    reader: Box<dyn BufRead + Send>,
     max_record: usize,
     line_no: u64,
     offset: u64,
@@ -31,22 +79,28 @@ pub struct JsonlReader {
 }
 
 impl JsonlReader {
-    /// Opens `file` as a record stream (a reject if it cannot be opened).
-    pub fn open(file: &InputFile, cfg: &InputConfig, bytes_read: Arc<AtomicU64>) -> RecordStream {
+    /// Opens `file` as a stream of raw lines (a reject if it cannot be opened).
+    pub fn open(file: &InputFile, cfg: &InputConfig, bytes_read: Arc<AtomicU64>) -> RawStream {
         match compress::open_decompressed(&file.path, bytes_read) {
             Ok(reader) => Box::new(JsonlReader {
-                path: file.path.clone(),
-                file_index: file.index,
+                ctx: Arc::new(JsonlContext {
+                    path: file.path.clone(),
+                    file_index: file.index,
+                    text_field: cfg.text_field.clone(),
+                    id_field: cfg.id_field.clone(),
+                }),
                 reader,
-                text_field: cfg.text_field.clone(),
-                id_field: cfg.id_field.clone(),
                 max_record: cfg.max_record_bytes.0 as usize,
                 line_no: 0,
                 offset: 0,
                 buf: Vec::new(),
                 done: false,
             }),
-            Err(e) => super::single_reject(Reject::new(&file.path, "io", e.to_string())),
+            Err(e) => Box::new(std::iter::once(RawRecord::Ready(Err(Reject::new(
+                &file.path,
+                "io",
+                e.to_string(),
+            ))))),
         }
     }
 
@@ -86,16 +140,16 @@ impl JsonlReader {
     }
 
     fn reject(&self, kind: &str, message: impl Into<String>, start: u64) -> Reject {
-        Reject::new(&self.path, kind, message)
+        Reject::new(&self.ctx.path, kind, message)
             .at_record(self.line_no)
             .at_offset(start)
     }
 }
 
 impl Iterator for JsonlReader {
-    type Item = Result<Document, Reject>;
+    type Item = RawRecord;
 
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next(&mut self) -> Option<RawRecord> {
         loop {
             if self.done {
                 return None;
@@ -115,7 +169,7 @@ impl Iterator for JsonlReader {
                             start,
                         )
                         .with_excerpt(&self.buf);
-                    return Some(Err(r));
+                    return Some(RawRecord::Ready(Err(r)));
                 }
             };
             if consumed == 0 {
@@ -125,32 +179,27 @@ impl Iterator for JsonlReader {
             self.offset += consumed as u64;
             self.line_no += 1;
             if cut {
-                return Some(Err(self.reject(
-                    "too_large",
-                    format!(
-                        "record is longer than max_record_bytes ({} bytes); raise [input] max_record_bytes to read it",
-                        self.max_record
-                    ),
-                    start,
-                )
-                .with_excerpt(&self.buf)));
+                let r = self
+                    .reject(
+                        "too_large",
+                        format!(
+                            "record is longer than max_record_bytes ({} bytes); raise [input] max_record_bytes to read it",
+                            self.max_record
+                        ),
+                        start,
+                    )
+                    .with_excerpt(&self.buf);
+                return Some(RawRecord::Ready(Err(r)));
             }
-            let line = trim_ascii(&self.buf);
-            if line.is_empty() {
+            if trim_ascii(&self.buf).is_empty() {
                 continue;
             }
-            let position = Document::make_position(self.file_index, self.line_no - 1);
-            return Some(
-                parse_record(line, &self.text_field, &self.id_field)
-                    .map(|mut d| {
-                        d.position = position;
-                        if d.id.is_empty() {
-                            d.id = default_id(&self.path, self.line_no);
-                        }
-                        d
-                    })
-                    .map_err(|(kind, msg)| self.reject(kind, msg, start).with_excerpt(line)),
-            );
+            return Some(RawRecord::Json(RawJsonLine {
+                line: std::mem::take(&mut self.buf),
+                record: self.line_no,
+                offset: start,
+                ctx: self.ctx.clone(),
+            }));
         }
     }
 }

@@ -30,7 +30,9 @@ use crate::config::{InputConfig, InputFormat};
 use crate::document::Document;
 use crate::error::{Error, Result};
 
-pub use writer::{OutRow, ShardWriter, ShardWriterOptions};
+pub use writer::{
+    CarriedRow, FRAME_BYTES, OutRow, RowEncoding, ShardWriter, ShardWriterOptions, decode_carried,
+};
 
 /// Input that could not be turned into a document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +103,37 @@ impl std::fmt::Display for Reject {
 
 /// A stream of documents (or rejects) from one input file.
 pub type RecordStream = Box<dyn Iterator<Item = std::result::Result<Document, Reject>> + Send>;
+
+/// A record as read from a file, possibly not decoded yet (see [`RawRecord::decode`]).
+#[derive(Debug)]
+pub enum RawRecord {
+    /// Already a document or a reject.
+    Ready(std::result::Result<Document, Reject>),
+    /// A JSONL line to parse.
+    Json(jsonl::RawJsonLine),
+}
+
+impl RawRecord {
+    /// Turns the record into a document or a reject. Pure: safe to run on any thread.
+    pub fn decode(self) -> std::result::Result<Document, Reject> {
+        match self {
+            RawRecord::Ready(r) => r,
+            RawRecord::Json(line) => line.decode(),
+        }
+    }
+
+    /// Approximate size in bytes, for batching.
+    pub fn size(&self) -> usize {
+        match self {
+            RawRecord::Ready(Ok(d)) => d.text.len(),
+            RawRecord::Ready(Err(_)) => 0,
+            RawRecord::Json(line) => line.len(),
+        }
+    }
+}
+
+/// A stream of raw records from one input file.
+pub type RawStream = Box<dyn Iterator<Item = RawRecord> + Send>;
 
 /// One input file to read, with its place in the deterministic input order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,6 +271,22 @@ pub fn sniff_format(path: &Path) -> Option<InputFormat> {
     crawl::sniff(&head).map(|_| InputFormat::Warc)
 }
 
+/// Opens one input file as a stream of raw records, leaving JSON parsing to the caller's worker
+/// threads. Problems opening it become a single reject; records skipped on purpose are counted
+/// in `counters`.
+pub fn open_raw(
+    file: &InputFile,
+    cfg: &InputConfig,
+    bytes_read: Arc<AtomicU64>,
+    counters: Arc<ReadCounters>,
+) -> RawStream {
+    if file.size > 0 && detect_format(&file.path, cfg.format) == Some(InputFormat::Jsonl) {
+        jsonl::JsonlReader::open(file, cfg, bytes_read)
+    } else {
+        Box::new(open_records_counted(file, cfg, bytes_read, counters).map(RawRecord::Ready))
+    }
+}
+
 /// Opens one input file as a record stream. Problems opening it become a single reject.
 /// Counts of skipped records are dropped; use [`open_records_counted`] to keep them.
 pub fn open_records(
@@ -262,7 +311,9 @@ pub fn open_records_counted(
     }
     let format = detect_format(path, cfg.format).or_else(|| sniff_format(path));
     match format {
-        Some(InputFormat::Jsonl) => jsonl::JsonlReader::open(file, cfg, bytes_read),
+        Some(InputFormat::Jsonl) => {
+            Box::new(jsonl::JsonlReader::open(file, cfg, bytes_read).map(RawRecord::decode))
+        }
         Some(InputFormat::Parquet) => parquet::read_parquet(file, cfg, bytes_read),
         Some(InputFormat::Warc) => crawl::open(file, cfg, bytes_read, counters),
         Some(InputFormat::Auto) | None => single_reject(Reject::new(

@@ -174,15 +174,14 @@ impl ParquetRows {
                     continue;
                 }
                 let v = cell(batch.column(i).as_ref(), r);
-                if field.name() == "metadata" {
-                    if let Value::String(s) = &v {
-                        if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(s) {
-                            for (k, v) in m {
-                                metadata.entry(k).or_insert(v);
-                            }
-                            continue;
-                        }
+                if field.name() == "metadata"
+                    && let Value::String(s) = &v
+                    && let Ok(Value::Object(m)) = serde_json::from_str::<Value>(s)
+                {
+                    for (k, v) in m {
+                        metadata.entry(k).or_insert(v);
                     }
+                    continue;
                 }
                 if !v.is_null() {
                     metadata.insert(field.name().clone(), v);

@@ -1,10 +1,18 @@
 //! Sharded output: documents go to `PREFIX-0000.jsonl.zst`, `PREFIX-0001…`, a new shard starting
 //! when the current one reaches its document or byte limit. Every shard is an [`AtomicFile`], so
 //! a killed run leaves temporary files, never truncated shards under final names.
+//!
+//! Compressed JSONL is written as a sequence of independent frames (zstd frames or gzip members,
+//! both valid single files to every decoder) of about [`FRAME_BYTES`] each. Rows are encoded and
+//! frames compressed in parallel on the current rayon pool, so one large input file still uses
+//! every core for its output; frame boundaries depend only on the bytes written, never on the
+//! thread count, so output stays byte-identical.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
@@ -13,7 +21,6 @@ use parquet::basic::{Compression as PqCompression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use super::AtomicFile;
-use super::compress::CompressedWriter;
 use super::jsonl::encode_line;
 use crate::config::{Compression, OutputConfig, OutputFormat};
 use crate::document::{Document, LineEdit, Reason};
@@ -43,7 +50,23 @@ pub struct ShardWriterOptions {
     pub max_docs: u64,
     /// Uncompressed bytes per shard.
     pub max_bytes: u64,
+    /// How rows are encoded.
+    pub encoding: RowEncoding,
 }
+
+/// How a row becomes a JSON line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowEncoding {
+    /// `{"id","text","metadata"[,"removal"][,"edits"]}`: the output format.
+    Output,
+    /// The output fields plus the input position and every line edit: what one pass hands the
+    /// next, so nothing a later stage or the audit needs is lost between passes.
+    Carried,
+}
+
+/// Uncompressed bytes per compressed frame: large enough that splitting costs ~1-2% of
+/// compression ratio, small enough that one batch yields several frames to compress in parallel.
+pub const FRAME_BYTES: usize = 512 << 10;
 
 impl ShardWriterOptions {
     /// The options an `[output]` section asks for.
@@ -54,6 +77,7 @@ impl ShardWriterOptions {
             level: cfg.level,
             max_docs: cfg.max_docs_per_shard.max(1),
             max_bytes: cfg.max_bytes_per_shard.0.max(1),
+            encoding: RowEncoding::Output,
         }
     }
 
@@ -65,6 +89,16 @@ impl ShardWriterOptions {
             level: 3,
             max_docs: u64::MAX,
             max_bytes: u64::MAX,
+            encoding: RowEncoding::Output,
+        }
+    }
+
+    /// Carried documents between passes: zstd level 1 (read once, then deleted), one shard.
+    pub fn carried() -> Self {
+        ShardWriterOptions {
+            level: 1,
+            encoding: RowEncoding::Carried,
+            ..Self::jsonl_zst()
         }
     }
 
@@ -77,8 +111,14 @@ impl ShardWriterOptions {
 }
 
 enum OpenShard {
-    Jsonl(CompressedWriter<AtomicFile>),
-    Parquet(ParquetShard),
+    Jsonl(AtomicFile),
+    Parquet(Box<ParquetShard>),
+}
+
+/// A frame of encoded rows to compress, and whether the shard ends after it.
+struct FrameJob {
+    data: Vec<u8>,
+    closes_shard: bool,
 }
 
 /// Writes documents into size-limited shards under one directory and name prefix.
@@ -90,8 +130,9 @@ pub struct ShardWriter {
     next_shard: u32,
     docs_in_shard: u64,
     bytes_in_shard: u64,
+    /// Encoded rows of the current shard not yet compressed (JSONL only).
+    pending: Vec<u8>,
     written: Vec<PathBuf>,
-    line: Vec<u8>,
 }
 
 impl ShardWriter {
@@ -105,8 +146,8 @@ impl ShardWriter {
             next_shard: 0,
             docs_in_shard: 0,
             bytes_in_shard: 0,
+            pending: Vec::new(),
             written: Vec::new(),
-            line: Vec::new(),
         }
     }
 
@@ -119,49 +160,109 @@ impl ShardWriter {
         );
         self.next_shard += 1;
         let file = AtomicFile::create(&self.dir.join(name))?;
-        let dest = file.dest().to_path_buf();
         self.current = Some(match self.opts.format {
-            OutputFormat::Jsonl => OpenShard::Jsonl(
-                CompressedWriter::new(file, self.opts.compression, self.opts.level)
-                    .map_err(|e| Error::io(&dest, e))?,
-            ),
-            OutputFormat::Parquet => OpenShard::Parquet(ParquetShard::new(file, self.opts.level)?),
+            OutputFormat::Jsonl => OpenShard::Jsonl(file),
+            OutputFormat::Parquet => {
+                OpenShard::Parquet(Box::new(ParquetShard::new(file, self.opts.level)?))
+            }
         });
-        self.docs_in_shard = 0;
-        self.bytes_in_shard = 0;
         Ok(())
     }
 
-    /// Appends one row, opening or rolling over shards as needed.
+    /// Appends one row. Prefer [`write_batch`](Self::write_batch), which encodes and compresses
+    /// in parallel.
     pub fn write(&mut self, row: OutRow<'_>) -> Result<()> {
-        if self.current.is_none() {
-            self.open_next()?;
-        }
-        let size = match self.current.as_mut().expect("opened above") {
-            OpenShard::Jsonl(w) => {
-                self.line.clear();
-                encode_line(&mut self.line, row.doc, row.removal, row.edits);
-                w.write_all(&self.line)
-                    .map_err(|e| Error::io(&self.dir, e))?;
-                self.line.len() as u64
+        self.write_batch(&[row])
+    }
+
+    /// Appends rows in order, opening and rolling over shards as needed.
+    pub fn write_batch(&mut self, rows: &[OutRow<'_>]) -> Result<()> {
+        if self.opts.format == OutputFormat::Parquet {
+            for row in rows {
+                if self.current.is_none() {
+                    self.open_next()?;
+                }
+                let Some(OpenShard::Parquet(p)) = self.current.as_mut() else {
+                    unreachable!("parquet writer holds parquet shards")
+                };
+                let size = p.push(*row)?;
+                self.count_row(size);
+                if self.shard_full() {
+                    self.close_current()?;
+                }
             }
-            OpenShard::Parquet(p) => p.push(row)?,
-        };
+            return Ok(());
+        }
+        let encoding = self.opts.encoding;
+        let lines: Vec<Vec<u8>> = rows
+            .par_iter()
+            .map(|row| {
+                let mut line = Vec::with_capacity(row.doc.text.len() + 128);
+                match encoding {
+                    RowEncoding::Output => encode_line(&mut line, row.doc, row.removal, row.edits),
+                    RowEncoding::Carried => encode_carried(&mut line, row.doc),
+                }
+                line
+            })
+            .collect();
+        let mut jobs = Vec::new();
+        for line in &lines {
+            self.pending.extend_from_slice(line);
+            self.count_row(line.len() as u64);
+            if self.shard_full() {
+                jobs.push(FrameJob {
+                    data: std::mem::take(&mut self.pending),
+                    closes_shard: true,
+                });
+                self.docs_in_shard = 0;
+                self.bytes_in_shard = 0;
+            } else if self.pending.len() >= FRAME_BYTES {
+                jobs.push(FrameJob {
+                    data: std::mem::take(&mut self.pending),
+                    closes_shard: false,
+                });
+            }
+        }
+        self.write_frames(jobs)
+    }
+
+    fn count_row(&mut self, size: u64) {
         self.docs_in_shard += 1;
         self.bytes_in_shard += size;
-        if self.docs_in_shard >= self.opts.max_docs || self.bytes_in_shard >= self.opts.max_bytes {
-            self.close_current()?;
+    }
+
+    fn shard_full(&self) -> bool {
+        self.docs_in_shard >= self.opts.max_docs || self.bytes_in_shard >= self.opts.max_bytes
+    }
+
+    fn write_frames(&mut self, jobs: Vec<FrameJob>) -> Result<()> {
+        let (compression, level) = (self.opts.compression, self.opts.level);
+        let frames: Vec<std::io::Result<Vec<u8>>> = jobs
+            .par_iter()
+            .map(|j| compress_frame(&j.data, compression, level))
+            .collect();
+        for (job, frame) in jobs.iter().zip(frames) {
+            let frame = frame.map_err(|e| Error::io(&self.dir, e))?;
+            if self.current.is_none() {
+                self.open_next()?;
+            }
+            if let Some(OpenShard::Jsonl(f)) = self.current.as_mut() {
+                let dest = f.dest().to_path_buf();
+                f.write_all(&frame).map_err(|e| Error::io(dest, e))?;
+            }
+            if job.closes_shard {
+                self.close_current()?;
+            }
         }
         Ok(())
     }
 
     fn close_current(&mut self) -> Result<()> {
+        self.docs_in_shard = 0;
+        self.bytes_in_shard = 0;
         if let Some(shard) = self.current.take() {
             let path = match shard {
-                OpenShard::Jsonl(w) => {
-                    let file = w.finish().map_err(|e| Error::io(&self.dir, e))?;
-                    file.commit()?
-                }
+                OpenShard::Jsonl(file) => file.commit()?,
                 OpenShard::Parquet(p) => p.finish()?,
             };
             self.written.push(path);
@@ -171,9 +272,73 @@ impl ShardWriter {
 
     /// Closes the last shard and returns every shard written, in order.
     pub fn finish(mut self) -> Result<Vec<PathBuf>> {
+        if !self.pending.is_empty() {
+            let job = FrameJob {
+                data: std::mem::take(&mut self.pending),
+                closes_shard: true,
+            };
+            self.write_frames(vec![job])?;
+        }
         self.close_current()?;
         Ok(std::mem::take(&mut self.written))
     }
+}
+
+fn compress_frame(data: &[u8], c: Compression, level: i32) -> std::io::Result<Vec<u8>> {
+    match c {
+        Compression::None => Ok(data.to_vec()),
+        Compression::Zst => zstd::bulk::compress(data, level),
+        Compression::Gz => {
+            let mut e = flate2::write::GzEncoder::new(
+                Vec::with_capacity(data.len() / 3),
+                flate2::Compression::new(level.clamp(0, 9) as u32),
+            );
+            e.write_all(data)?;
+            e.finish()
+        }
+    }
+}
+
+/// A document as carried between passes (see [`RowEncoding::Carried`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct CarriedRow<'a> {
+    /// Id.
+    #[serde(borrow)]
+    pub id: std::borrow::Cow<'a, str>,
+    /// Text.
+    #[serde(borrow)]
+    pub text: std::borrow::Cow<'a, str>,
+    /// Metadata.
+    pub metadata: std::borrow::Cow<'a, serde_json::Map<String, serde_json::Value>>,
+    /// Input position.
+    pub position: u64,
+    /// Line edits so far.
+    #[serde(default, skip_serializing_if = "<[LineEdit]>::is_empty")]
+    pub edits: std::borrow::Cow<'a, [LineEdit]>,
+}
+
+fn encode_carried(out: &mut Vec<u8>, doc: &Document) {
+    let row = CarriedRow {
+        id: doc.id.as_str().into(),
+        text: doc.text.as_str().into(),
+        metadata: std::borrow::Cow::Borrowed(&doc.metadata),
+        position: doc.position,
+        edits: std::borrow::Cow::Borrowed(&doc.edits),
+    };
+    serde_json::to_writer(&mut *out, &row).expect("serialising to a Vec cannot fail");
+    out.push(b'\n');
+}
+
+/// Decodes a line written with [`RowEncoding::Carried`].
+pub fn decode_carried(line: &[u8]) -> serde_json::Result<Document> {
+    let row: CarriedRow = serde_json::from_slice(line)?;
+    Ok(Document {
+        id: row.id.into_owned(),
+        text: row.text.into_owned(),
+        metadata: row.metadata.into_owned(),
+        position: row.position,
+        edits: row.edits.into_owned(),
+    })
 }
 
 /// Rows buffered between Parquet row groups: enough to compress well, few enough to bound memory.

@@ -45,12 +45,12 @@ impl LengthFilter {
             ("words", cfg.min_words, cfg.max_words),
             ("lines", cfg.min_lines, cfg.max_lines),
         ] {
-            if let (Some(lo), Some(hi)) = (lo, hi) {
-                if lo > hi {
-                    return Err(Error::Config(format!(
-                        "stage length_filter: min_{name} ({lo}) is above max_{name} ({hi})"
-                    )));
-                }
+            if let (Some(lo), Some(hi)) = (lo, hi)
+                && lo > hi
+            {
+                return Err(Error::Config(format!(
+                    "stage length_filter: min_{name} ({lo}) is above max_{name} ({hi})"
+                )));
             }
         }
         Ok(LengthFilter { cfg })
@@ -64,15 +64,15 @@ fn check(
     min: Option<u64>,
     max: Option<u64>,
 ) -> Option<Removal> {
-    if let Some(m) = min {
-        if v < m {
-            return Some(Removal::new(rule_min, v, m));
-        }
+    if let Some(m) = min
+        && v < m
+    {
+        return Some(Removal::new(rule_min, v, m));
     }
-    if let Some(m) = max {
-        if v > m {
-            return Some(Removal::new(rule_max, v, m));
-        }
+    if let Some(m) = max
+        && v > m
+    {
+        return Some(Removal::new(rule_max, v, m));
     }
     None
 }
