@@ -1,5 +1,5 @@
-//! Feeds arbitrary bytes (gzip-wrapped when they start with the gzip magic, as the file reader
-//! does) to the WARC/ARC reader and drains it. The reader must never panic, hang or allocate
+//! Feeds arbitrary bytes (through the member-wise gzip reader when they start with the gzip
+//! magic, as the file reader does) to the WARC/ARC reader and drains it. The reader must never panic, hang or allocate
 //! without bound, whatever the input; documents it returns must be valid UTF-8 (guaranteed by
 //! `String`) and carry an id.
 #![no_main]
@@ -8,13 +8,14 @@ use std::io::{BufRead, BufReader, Cursor};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use gleaner::io::gzmembers::GzMembers;
 use gleaner::io::{InputFile, ReadCounters, crawl};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let raw = Cursor::new(data.to_vec());
     let reader: Box<dyn BufRead + Send> = if data.starts_with(&[0x1f, 0x8b]) {
-        Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(raw)))
+        Box::new(BufReader::new(GzMembers::new(raw)))
     } else {
         Box::new(raw)
     };

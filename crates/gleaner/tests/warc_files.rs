@@ -462,3 +462,33 @@ fn explicit_input_file_struct_works_for_arc_without_suffix() {
     assert!(docs.windows(2).all(|w| w[0].position < w[1].position));
     assert_eq!(docs[0].position >> 40, 3);
 }
+
+#[test]
+fn corrupt_gzip_member_costs_only_its_record() {
+    // warcfile.warc.gz is gzipped per record: damage the middle of one member.
+    let path = shared_data().join("warc/resiliparse/warcfile.warc.gz");
+    let mut gz = std::fs::read(&path).unwrap();
+    let members: Vec<usize> = (0..gz.len() - 2)
+        .filter(|&i| gz[i] == 0x1f && gz[i + 1] == 0x8b && gz[i + 2] == 0x08)
+        .collect();
+    assert!(members.len() >= 50, "{}", members.len());
+    // Member 10 of the real file (a whole record; no false magic in these members).
+    let (a, b) = (members[10], members[11]);
+    let mid = (a + b) / 2;
+    for x in &mut gz[mid..mid + 16] {
+        *x ^= 0xa5;
+    }
+    let r = read_bytes("damaged.warc.gz", &gz);
+    assert_eq!(r.rejects.len(), 1, "{:?}", r.rejects);
+    assert_eq!(r.rejects[0].kind, "corrupt_input");
+    let full = read(&path);
+    let total = |x: &Read_| {
+        x.docs.len() as u64
+            + x.counters
+                .iter()
+                .filter(|(k, _)| k.starts_with("skipped_record."))
+                .map(|(_, v)| v)
+                .sum::<u64>()
+    };
+    assert_eq!(total(&r), total(&full) - 1);
+}

@@ -121,6 +121,17 @@ impl ArcFramer {
     }
 
     fn io_failure(&mut self, offset: u64, e: io::Error) -> Framed {
+        if super::gzmembers::is_recoverable(&e) {
+            // The gzip layer skipped a corrupt member and goes on: so does the framer, from
+            // the next record start.
+            self.resync_silently = true;
+            return Self::fail(
+                offset,
+                "corrupt_input",
+                format!("{e}; the record here is lost, reading resumes at the next record"),
+                &[],
+            );
+        }
         self.done = true;
         Self::fail(
             offset,

@@ -134,7 +134,12 @@ fn detect(bytes: &[u8], tld: Option<&[u8]>) -> &'static Encoding {
     }
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
     det.feed(sample, sample.len() == bytes.len());
-    det.guess(tld, chardetng::Utf8Detection::Allow)
+    // chardetng asserts (panics) on a TLD with upper case, a period or non-ASCII; URLs in
+    // crawl files carry any of these (found by fuzzing), so only a clean lowercase label goes in.
+    let tld = tld
+        .filter(|t| !t.is_empty() && t.iter().all(u8::is_ascii_alphanumeric))
+        .map(<[u8]>::to_ascii_lowercase);
+    det.guess(tld.as_deref(), chardetng::Utf8Detection::Allow)
 }
 
 fn is_non_ascii_utf8(bytes: &[u8]) -> bool {
@@ -275,6 +280,16 @@ mod tests {
             ("Shift_JIS", CharsetSource::Detected)
         );
         assert!(d.text.starts_with("日本語"));
+    }
+
+    #[test]
+    fn any_tld_is_safe_for_the_detector() {
+        // Regression (cargo fuzz): an upper-case TLD from a URL made chardetng panic.
+        for tld in [&b"JP"[..], b"a.b", b"\xc3\xa9", b""] {
+            let d = decode(b"caf\xe9 cr\xe8me br\xfbl\xe9e", None, false, Some(tld));
+            assert_eq!(d.source, CharsetSource::Detected);
+        }
+        assert_eq!(url_tld("http://EXAMPLE.JP/"), Some("JP"));
     }
 
     #[test]

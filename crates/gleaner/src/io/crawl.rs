@@ -19,6 +19,7 @@
 //! page for a field no stage depends on.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -27,6 +28,7 @@ use serde_json::{Map, Value};
 
 use super::arc::ArcFramer;
 use super::charset;
+use super::gzmembers::GzMembers;
 use super::http::{self, DecodeError, PayloadKind};
 use super::warc::{ArchiveStream, Framed, RawRecord, WarcFramer};
 use super::{InputFile, ReadCounters, RecordStream, Reject, compress};
@@ -66,17 +68,39 @@ pub fn open(
     bytes_read: Arc<AtomicU64>,
     counters: Arc<ReadCounters>,
 ) -> RecordStream {
-    match compress::open_decompressed(&file.path, bytes_read) {
+    match open_crawl_file(&file.path, bytes_read) {
         Ok(reader) => from_reader(file, reader, cfg.max_record_bytes.0, counters),
         Err(e) => super::single_reject(Reject::new(&file.path, "io", e.to_string())),
     }
+}
+
+/// Gzip is read member by member so a corrupt record-member costs only that record
+/// ([`GzMembers`]); zstd and plain files go through [`compress::open_decompressed`].
+fn open_crawl_file(
+    path: &std::path::Path,
+    bytes_read: Arc<AtomicU64>,
+) -> std::io::Result<Box<dyn BufRead + Send>> {
+    let mut magic = [0u8; 2];
+    let is_gzip =
+        std::fs::File::open(path)?.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    if !is_gzip {
+        return compress::open_decompressed(path, bytes_read);
+    }
+    let raw = BufReader::with_capacity(
+        1 << 16,
+        compress::CountingReader::new(std::fs::File::open(path)?, bytes_read),
+    );
+    Ok(Box::new(BufReader::with_capacity(
+        1 << 16,
+        GzMembers::new(raw),
+    )))
 }
 
 /// Reads crawl records from an already decompressed `reader`; `file` names the source in
 /// metadata and rejects. This is also the fuzzing entry point.
 pub fn from_reader(
     file: &InputFile,
-    reader: Box<dyn std::io::BufRead + Send>,
+    reader: Box<dyn BufRead + Send>,
     max_record: u64,
     counters: Arc<ReadCounters>,
 ) -> RecordStream {
