@@ -7,8 +7,12 @@
 pub mod c4;
 pub mod fineweb;
 pub mod gopher;
+pub mod language;
 pub mod length;
+pub mod line_clean;
 pub mod normalize;
+pub mod pii;
+pub mod url_filter;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -118,6 +122,46 @@ pub fn registry() -> &'static [StageInfo] {
                 )))
             },
             defaults: || defaults_of::<fineweb::FineWebQualityConfig>(),
+        },
+        StageInfo {
+            kind: "language",
+            summary: "fastText lid.176 language ID (built-in model): records language and score, drops other languages",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(
+                    language::LanguageFilter::new(params("language", t)?)?,
+                )))
+            },
+            defaults: || defaults_of::<language::LanguageConfig>(),
+        },
+        StageInfo {
+            kind: "pii",
+            summary: "Replaces e-mail, IPv4/IPv6 addresses and phone numbers with placeholders (datatrove PIIFormatter rules), counted per kind",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(pii::PiiRedactor::new(
+                    params("pii", t)?,
+                )?)))
+            },
+            defaults: || defaults_of::<pii::PiiConfig>(),
+        },
+        StageInfo {
+            kind: "url_filter",
+            summary: "Drops documents by URL: domain/URL blocklists, banned words and subwords (datatrove URLFilter rules)",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(url_filter::UrlFilter::new(
+                    params("url_filter", t)?,
+                )?)))
+            },
+            defaults: || defaults_of::<url_filter::UrlFilterConfig>(),
+        },
+        StageInfo {
+            kind: "line_clean",
+            summary: "Removes teaser paragraphs cut mid-sentence and navigation/UI lines, each with its rule",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(
+                    line_clean::LineCleaner::new(params("line_clean", t)?)?,
+                )))
+            },
+            defaults: || defaults_of::<line_clean::LineCleanConfig>(),
         },
     ]
 }
