@@ -74,3 +74,27 @@ fn url_filter_file_resolves_its_lists() {
     assert_eq!(out.kept[0].id, "b");
     assert_eq!(out.removed[0].reason.rule, "domain");
 }
+
+#[test]
+fn fineweb_recipe_loads_in_datatrove_order() {
+    let pipeline = load("examples/recipes/fineweb.toml");
+    let kinds: Vec<&str> = pipeline.stages.iter().map(|s| s.stage.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "language",
+            "gopher_repetition",
+            "gopher_quality",
+            "c4_quality",
+            "fineweb_quality"
+        ]
+    );
+    // The user's column is English prose: the whole chain keeps it.
+    let out = pipeline.process_batch(vec![Document::new("seed", seed())]);
+    assert_eq!(
+        out.kept.len(),
+        1,
+        "{:?}",
+        out.removed.first().map(|r| &r.reason)
+    );
+}
