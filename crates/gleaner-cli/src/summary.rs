@@ -21,6 +21,15 @@ pub fn table(s: &RunSummary) -> String {
         st.input.text_bytes as f64 / 1e6 / secs,
         st.input.docs as f64 / secs
     );
+    if !st.input.skipped_by_kind.is_empty() {
+        let kinds: Vec<String> = st
+            .input
+            .skipped_by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let _ = writeln!(out, "skipped on purpose: {}", kinds.join(", "));
+    }
     if s.info.resumed_files > 0 {
         let _ = writeln!(
             out,

@@ -52,7 +52,7 @@ pub struct InputConfig {
     /// Files, directories (read recursively) or glob patterns. Order is made deterministic by
     /// sorting the expanded file list.
     pub paths: Vec<PathBuf>,
-    /// `auto` (by extension), `jsonl` or `parquet`.
+    /// `auto` (by extension, then content), `jsonl`, `parquet` or `warc` (WARC, WET, ARC).
     pub format: InputFormat,
     /// JSON field / Parquet column holding the text.
     pub text_field: String,
@@ -84,6 +84,8 @@ pub enum InputFormat {
     Jsonl,
     /// Apache Parquet.
     Parquet,
+    /// Crawl files: WARC 0.18–1.1 (including WET and WAT) and ARC, plain or gzipped.
+    Warc,
 }
 
 /// `[output]`: where and how to write.

@@ -479,10 +479,11 @@ impl RunContext<'_> {
             ..Default::default()
         };
         let counter = Arc::new(AtomicU64::new(0));
+        let read_counters = Arc::new(io::ReadCounters::default());
         let mut records: RawStream = if plan.pass == 0 {
             stats.input.files = 1;
             stats.input.file_bytes = file.size;
-            io::open_raw(file, &cfg.input, counter.clone())
+            io::open_raw(file, &cfg.input, counter.clone(), read_counters.clone())
         } else {
             Box::new(
                 open_carried(
@@ -619,6 +620,7 @@ impl RunContext<'_> {
                 w.write_batch(&audit_rows)?;
             }
         }
+        stats.input.skipped_by_kind = read_counters.snapshot();
         let kept_shards = kept.finish()?.len() as u64;
         if last {
             stats.output.kept_shards += kept_shards;

@@ -51,6 +51,7 @@ pub mod pipeline;
 pub mod stage;
 pub mod stages;
 pub mod stats;
+pub mod text;
 
 pub use config::PipelineConfig;
 pub use document::{Document, LineEdit, Reason, Removal, RemovedDocument};

@@ -65,6 +65,10 @@ pub struct InputStats {
     pub rejects: u64,
     /// Rejects per kind of problem.
     pub rejects_by_kind: BTreeMap<String, u64>,
+    /// Records skipped on purpose, not errors (WARC request/metadata records, binary payloads,
+    /// tolerated quirks), per kind.
+    #[serde(default)]
+    pub skipped_by_kind: BTreeMap<String, u64>,
 }
 
 impl InputStats {
@@ -76,6 +80,7 @@ impl InputStats {
         self.file_bytes += other.file_bytes;
         self.rejects += other.rejects;
         add_maps(&mut self.rejects_by_kind, &other.rejects_by_kind);
+        add_maps(&mut self.skipped_by_kind, &other.skipped_by_kind);
     }
 }
 

@@ -6,16 +6,22 @@
 //! record. Writers never expose a half-written file: each shard is written under a temporary name
 //! and renamed into place once complete ([`AtomicFile`]).
 
+pub mod arc;
+pub mod charset;
 pub mod compress;
+pub mod crawl;
+pub mod http;
 pub mod jsonl;
 pub mod parquet;
+pub mod warc;
 mod writer;
 
+use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -139,8 +145,32 @@ pub struct InputFile {
     pub size: u64,
 }
 
-/// File name suffixes that directory expansion picks up.
-const DATA_SUFFIXES: &[&str] = &[".jsonl", ".json", ".ndjson", ".parquet"];
+/// Counts of input records that were read but deliberately not turned into documents (a WARC
+/// `request` record, an image response) and of tolerated quirks, by name. These are not rejects:
+/// nothing is wrong with the input. One instance is shared by all readers of a run (pass it to
+/// [`open_records_counted`]); readers add to it in batches, so contention is negligible.
+#[derive(Debug, Default)]
+pub struct ReadCounters(Mutex<BTreeMap<String, u64>>);
+
+impl ReadCounters {
+    /// Adds `n` to the counter `name`.
+    pub fn add(&self, name: &str, n: u64) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *m.entry(name.to_string()).or_default() += n;
+    }
+
+    /// The counts so far, sorted by name.
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// File name suffixes that directory expansion picks up. WAT files (`.wat`) are readable when
+/// named explicitly but not picked up from directories: they hold only JSON metadata records,
+/// never page text.
+const DATA_SUFFIXES: &[&str] = &[
+    ".jsonl", ".json", ".ndjson", ".parquet", ".warc", ".wet", ".arc",
+];
 
 /// Expands files, directories and glob patterns into a sorted, de-duplicated list of files.
 pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
@@ -221,36 +251,70 @@ pub fn detect_format(path: &Path, configured: InputFormat) -> Option<InputFormat
         Some(InputFormat::Parquet)
     } else if stem.ends_with(".jsonl") || stem.ends_with(".json") || stem.ends_with(".ndjson") {
         Some(InputFormat::Jsonl)
+    } else if [".warc", ".wet", ".wat", ".arc"]
+        .iter()
+        .any(|s| stem.ends_with(s))
+    {
+        Some(InputFormat::Warc)
     } else {
         None
     }
 }
 
+/// Decides a file's format from its first (decompressed) bytes, for names that say nothing:
+/// `WARC/` or ARC's `filedesc://` mean [`InputFormat::Warc`].
+pub fn sniff_format(path: &Path) -> Option<InputFormat> {
+    let reader = compress::open_decompressed(path, Arc::default()).ok()?;
+    let mut head = Vec::with_capacity(64);
+    reader.take(64).read_to_end(&mut head).ok()?;
+    crawl::sniff(&head).map(|_| InputFormat::Warc)
+}
+
 /// Opens one input file as a stream of raw records, leaving JSON parsing to the caller's worker
-/// threads. Problems opening it become a single reject.
-pub fn open_raw(file: &InputFile, cfg: &InputConfig, bytes_read: Arc<AtomicU64>) -> RawStream {
+/// threads. Problems opening it become a single reject; records skipped on purpose are counted
+/// in `counters`.
+pub fn open_raw(
+    file: &InputFile,
+    cfg: &InputConfig,
+    bytes_read: Arc<AtomicU64>,
+    counters: Arc<ReadCounters>,
+) -> RawStream {
     if file.size > 0 && detect_format(&file.path, cfg.format) == Some(InputFormat::Jsonl) {
         jsonl::JsonlReader::open(file, cfg, bytes_read)
     } else {
-        Box::new(open_records(file, cfg, bytes_read).map(RawRecord::Ready))
+        Box::new(open_records_counted(file, cfg, bytes_read, counters).map(RawRecord::Ready))
     }
 }
 
 /// Opens one input file as a record stream. Problems opening it become a single reject.
+/// Counts of skipped records are dropped; use [`open_records_counted`] to keep them.
 pub fn open_records(
     file: &InputFile,
     cfg: &InputConfig,
     bytes_read: Arc<AtomicU64>,
 ) -> RecordStream {
+    open_records_counted(file, cfg, bytes_read, Arc::default())
+}
+
+/// [`open_records`], adding counts of records skipped on purpose (and tolerated quirks) to
+/// `counters`.
+pub fn open_records_counted(
+    file: &InputFile,
+    cfg: &InputConfig,
+    bytes_read: Arc<AtomicU64>,
+    counters: Arc<ReadCounters>,
+) -> RecordStream {
     let path = &file.path;
     if file.size == 0 {
         return single_reject(Reject::new(path, "empty_file", "the file is empty"));
     }
-    match detect_format(path, cfg.format) {
+    let format = detect_format(path, cfg.format).or_else(|| sniff_format(path));
+    match format {
         Some(InputFormat::Jsonl) => {
             Box::new(jsonl::JsonlReader::open(file, cfg, bytes_read).map(RawRecord::decode))
         }
         Some(InputFormat::Parquet) => parquet::read_parquet(file, cfg, bytes_read),
+        Some(InputFormat::Warc) => crawl::open(file, cfg, bytes_read, counters),
         Some(InputFormat::Auto) | None => single_reject(Reject::new(
             path,
             "unsupported_format",

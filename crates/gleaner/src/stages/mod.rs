@@ -4,8 +4,15 @@
 //! Each stage family lives in its own module with a serde parameter struct whose `Default` is the
 //! published default; adding a stage means adding one [`StageInfo`] line to [`registry`].
 
+pub mod c4;
+pub mod fineweb;
+pub mod gopher;
+pub mod language;
 pub mod length;
+pub mod line_clean;
 pub mod normalize;
+pub mod pii;
+pub mod url_filter;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -95,6 +102,96 @@ pub fn registry() -> &'static [StageInfo] {
                 )))
             },
             defaults: || defaults_of::<crate::dedup::MinHashDedupConfig>(),
+        },
+        StageInfo {
+            kind: "gopher_repetition",
+            summary: "Gopher repetition rules: duplicate lines/paragraphs, top and repeated n-grams (datatrove defaults)",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(
+                    gopher::GopherRepetitionFilter::new(params("gopher_repetition", t)?)?,
+                )))
+            },
+            defaults: || defaults_of::<gopher::GopherRepetitionConfig>(),
+        },
+        StageInfo {
+            kind: "gopher_quality",
+            summary: "Gopher quality rules: word count and length, symbols, bullets, ellipses, stop words (datatrove defaults)",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(
+                    gopher::GopherQualityFilter::new(params("gopher_quality", t)?),
+                )))
+            },
+            defaults: || defaults_of::<gopher::GopherQualityConfig>(),
+        },
+        StageInfo {
+            kind: "c4_quality",
+            summary: "C4 rules: removes lines without terminal punctuation, short, javascript and policy lines; drops lorem ipsum, curly brackets, < 5 sentences",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(c4::C4QualityFilter::new(
+                    params("c4_quality", t)?,
+                ))))
+            },
+            defaults: || defaults_of::<c4::C4QualityConfig>(),
+        },
+        StageInfo {
+            kind: "c4_paragraph",
+            summary: "mC4 paragraph rule: needs 3 lines of at least 200 characters",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(c4::C4ParagraphFilter::new(
+                    params("c4_paragraph", t)?,
+                )?)))
+            },
+            defaults: || defaults_of::<c4::C4ParagraphConfig>(),
+        },
+        StageInfo {
+            kind: "fineweb_quality",
+            summary: "FineWeb quality rules: terminal punctuation, short lines, duplicate line characters, newlines per word",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(
+                    fineweb::FineWebQualityFilter::new(params("fineweb_quality", t)?),
+                )))
+            },
+            defaults: || defaults_of::<fineweb::FineWebQualityConfig>(),
+        },
+        StageInfo {
+            kind: "language",
+            summary: "fastText lid.176 language ID (built-in model): records language and score, drops other languages",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(
+                    language::LanguageFilter::new(params("language", t)?)?,
+                )))
+            },
+            defaults: || defaults_of::<language::LanguageConfig>(),
+        },
+        StageInfo {
+            kind: "pii",
+            summary: "Replaces e-mail, IPv4/IPv6 addresses and phone numbers with placeholders (datatrove PIIFormatter rules), counted per kind",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(pii::PiiRedactor::new(
+                    params("pii", t)?,
+                )?)))
+            },
+            defaults: || defaults_of::<pii::PiiConfig>(),
+        },
+        StageInfo {
+            kind: "url_filter",
+            summary: "Drops documents by URL: domain/URL blocklists, banned words and subwords (datatrove URLFilter rules)",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(url_filter::UrlFilter::new(
+                    params("url_filter", t)?,
+                )?)))
+            },
+            defaults: || defaults_of::<url_filter::UrlFilterConfig>(),
+        },
+        StageInfo {
+            kind: "line_clean",
+            summary: "Removes teaser paragraphs cut mid-sentence and navigation/UI lines, each with its rule",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(
+                    line_clean::LineCleaner::new(params("line_clean", t)?)?,
+                )))
+            },
+            defaults: || defaults_of::<line_clean::LineCleanConfig>(),
         },
     ]
 }
