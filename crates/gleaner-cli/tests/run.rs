@@ -326,3 +326,45 @@ fn init_writes_a_runnable_pipeline_and_help_is_complete() {
         "{listing}"
     );
 }
+
+#[test]
+fn crawl_recipes_extract_a_real_warc_page_and_explain_its_language_drop() {
+    // The whirlwind WARC's one page is the Aragonese Wikipedia article "Escopete": extraction
+    // must turn it into prose, and the English-only language stage must drop it, saying why.
+    let tmp = tempfile::tempdir().unwrap();
+    for recipe in ["warc_to_text", "fineweb_warc"] {
+        let out = tmp.path().join(recipe);
+        let p = repo_root().join(format!("examples/recipes/{recipe}.toml"));
+        let o = run(&[
+            "run",
+            p.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ]);
+        assert!(o.status.success(), "{recipe}: {}", stderr(&o));
+        let st = stats(&out);
+        assert_eq!(
+            st["input"]["docs"], 1,
+            "the whirlwind WARC holds one response"
+        );
+        assert_eq!(st["input"]["skipped_by_kind"]["skipped_record.request"], 1);
+        assert!(st["input"]["skipped_by_kind"].get("documents").is_none());
+        let removed = read_shards(&out.join("removed"));
+        assert_eq!(removed.len(), 1);
+        let doc = &removed[0];
+        assert_eq!(
+            doc["metadata"]["url"],
+            "https://an.wikipedia.org/wiki/Escopete"
+        );
+        let r = &doc["removal"];
+        assert_eq!(
+            (r["stage"].as_str(), r["rule"].as_str()),
+            (Some("language"), Some("language"))
+        );
+        assert_eq!(r["value"]["label"], "an");
+        assert!(r["value"]["score"].as_f64().unwrap() > 0.0);
+        let text = doc["text"].as_str().unwrap();
+        assert!(!text.contains('<') && text.contains("Biquipedia"), "{text}");
+    }
+}

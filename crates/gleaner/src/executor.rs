@@ -623,6 +623,8 @@ impl RunContext<'_> {
             }
         }
         stats.input.skipped_by_kind = read_counters.snapshot();
+        // Readers also count the records they turned into documents; those are in `docs`.
+        stats.input.skipped_by_kind.remove("documents");
         let kept_shards = kept.finish()?.len() as u64;
         if last {
             stats.output.kept_shards += kept_shards;

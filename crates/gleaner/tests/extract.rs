@@ -1,5 +1,5 @@
 //! The `extract` stage on real pages from the trafilatura evaluation set (Apache-2.0, see
-//! notice/extract.txt): the evaluation's "with" snippets must appear in the main text and its
+//! NOTICE): the evaluation's "with" snippets must appear in the main text and its
 //! "without" snippets (menus, footers, dates, comment forms) must not; plus hostile inputs that
 //! must finish without a panic.
 

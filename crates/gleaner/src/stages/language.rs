@@ -35,7 +35,7 @@ use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
 use crate::stage::{Stage, StageContext, Verdict};
 
-/// The `lid.176.ftz` model bytes (CC-BY-SA-3.0, see `notice/langclean.txt`).
+/// The `lid.176.ftz` model bytes (CC-BY-SA-3.0, see `NOTICE`).
 const LID_176_FTZ: &[u8] = include_bytes!("../../assets/lid.176.ftz");
 
 /// fastText's label prefix, stripped from the labels written to metadata (datatrove keeps the
@@ -203,7 +203,7 @@ mod tests {
 
     const SEED: &str = include_str!("../../../../examples/data/raw-example.txt");
     // Two German paragraphs from a page of the trafilatura evaluation set (Apache-2.0), see
-    // notice/langclean.txt.
+    // NOTICE.
     const GERMAN: &str = include_str!("../../tests/fixtures/german-blog.txt");
 
     fn run(cfg: LanguageConfig, text: &str) -> (Document, Verdict) {

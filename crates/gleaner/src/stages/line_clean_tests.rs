@@ -1,5 +1,5 @@
 //! Tests of the line cleaner on the user's seed document and on real page text (trafilatura
-//! evaluation set and news-articles corpus, Apache-2.0, see notice/langclean.txt).
+//! evaluation set and news-articles corpus, Apache-2.0, see NOTICE).
 
 use super::*;
 

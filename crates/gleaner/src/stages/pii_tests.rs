@@ -1,5 +1,5 @@
 //! Tests of the PII stage on real text: sentences from the news-articles corpus (Apache-2.0) and
-//! the trafilatura evaluation pages (Apache-2.0), see notice/langclean.txt. The expected outputs
+//! the trafilatura evaluation pages (Apache-2.0), see NOTICE. The expected outputs
 //! of the e-mail and IPv4 cases are what datatrove 0.10.1's `PIIFormatter()` prints for the same
 //! input (a fresh formatter per input, so its placeholder cycle starts at the first entry, as
 //! gleaner's does per document).
