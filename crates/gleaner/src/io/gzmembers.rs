@@ -58,7 +58,7 @@ impl<R: BufRead> BufRead for Tracked<R> {
 enum State<R: BufRead> {
     Between(Tracked<R>),
     /// A member being decoded, and where it started.
-    Member(flate2::bufread::GzDecoder<Tracked<R>>, u64),
+    Member(Box<flate2::bufread::GzDecoder<Tracked<R>>>, u64),
     Poisoned,
 }
 
@@ -121,7 +121,8 @@ impl<R: BufRead> Read for GzMembers<R> {
                     let at_member = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
                     if at_member {
                         let start = raw.pos;
-                        self.state = State::Member(flate2::bufread::GzDecoder::new(raw), start);
+                        self.state =
+                            State::Member(Box::new(flate2::bufread::GzDecoder::new(raw)), start);
                         continue;
                     }
                     if raw.fill_buf()?.is_empty() {
