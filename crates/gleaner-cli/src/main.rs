@@ -184,6 +184,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let summary = result.context("run failed")?;
     if !args.quiet {
         eprint!("{}", summary::table(&summary));
+    }
+    if !args.quiet && cfg.output.report {
         eprintln!(
             "report: {}",
             summary.out_dir.join(gleaner::report::REPORT_FILE).display()

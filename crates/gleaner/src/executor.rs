@@ -331,7 +331,9 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
     }
     fs::remove_dir_all(&work).with_path(&work)?;
     // Last, from the finished files alone, so it can be rebuilt for any past run the same way.
-    crate::report::write_report(&out_dir)?;
+    if cfg.output.report {
+        crate::report::write_report(&out_dir)?;
+    }
     Ok(RunSummary {
         stats: total,
         info,
