@@ -1,0 +1,79 @@
+"""Type stubs for the Rust extension module ``gleaner._gleaner``."""
+
+from os import PathLike
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import pyarrow as pa
+
+_Path = Union[str, PathLike]
+_Tabular = Union[pa.Table, pa.RecordBatch]
+
+__version__: str
+
+class GleanerError(Exception):
+    """Base class of every error gleaner raises; the message is the one the CLI prints."""
+
+class ConfigError(GleanerError):
+    """The pipeline or a stage's parameters are wrong."""
+
+class InputError(GleanerError):
+    """Input paths matched nothing, nothing could be read, or a batch lacks a needed column."""
+
+class OutputError(GleanerError):
+    """The output directory holds a different run."""
+
+class Pipeline:
+    """A gleaner pipeline: stages in order, built and checked when created. Picklable."""
+
+    @staticmethod
+    def from_toml(path: _Path) -> "Pipeline":
+        """Loads a pipeline file; relative paths resolve against the file's directory."""
+    @staticmethod
+    def from_toml_string(text: str, base_dir: Optional[_Path] = None) -> "Pipeline":
+        """Parses pipeline TOML; relative paths resolve against ``base_dir`` (default ``.``)."""
+    @staticmethod
+    def from_stages(stages: Sequence[Mapping[str, Any]]) -> "Pipeline":
+        """Builds a pipeline from ``[[stage]]``-style dicts: ``type``, optional ``name``, params."""
+    @property
+    def stages(self) -> List[Dict[str, Any]]:
+        """The stage tables in order (paths resolved)."""
+    @property
+    def corpus_stages(self) -> List[str]:
+        """Names of the stages that need the whole corpus (dedup), in order."""
+    def to_toml(self) -> str:
+        """The pipeline as TOML text."""
+    def run(
+        self,
+        input: Optional[Union[_Path, Sequence[_Path]]] = None,
+        output: Optional[_Path] = None,
+        threads: Optional[int] = None,
+        memory: Optional[Union[int, str]] = None,
+        overwrite: bool = False,
+    ) -> Dict[str, Any]:
+        """Runs like ``gleaner run``; returns the content of ``stats.json``."""
+    def process(
+        self,
+        table: _Tabular,
+        text_column: str = "text",
+        id_column: str = "id",
+        threads: Optional[int] = None,
+        with_edits: bool = False,
+    ) -> Tuple[pa.Table, pa.Table]:
+        """Applies the pipeline to an Arrow table; returns ``(kept, removed)`` tables."""
+
+def minhash_signatures(table: _Tabular, text_column: str = "text", **params: Any) -> pa.Array:
+    """MinHash signatures (fixed_size_list<uint64>) as the ``minhash_dedup`` stage computes them."""
+
+def minhash_band_keys(table: _Tabular, text_column: str = "text", **params: Any) -> pa.Array:
+    """LSH band keys (fixed_size_list<uint64>, one per band) as ``minhash_dedup`` computes them."""
+
+def read_file(
+    path: _Path, file_index: int = 0, text_field: str = "text", id_field: str = "id"
+) -> Tuple[pa.Table, List[str]]:
+    """Reads one input file like ``gleaner run``: ``(table with id/text/metadata/_position, rejects)``."""
+
+def expand_inputs(paths: Sequence[_Path]) -> List[str]:
+    """The sorted input file list ``gleaner run`` reads for these paths."""
+
+def stage_types() -> Dict[str, str]:
+    """Every stage type gleaner knows, with a one-line summary."""
