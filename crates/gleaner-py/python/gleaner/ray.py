@@ -148,6 +148,7 @@ def _split_pipeline(stages: List[Dict[str, Any]]) -> List[tuple]:
     for table in stages:
         kind = table.get("type")
         if kind in SUPPORTED_CORPUS_STAGES:
+            _minhash_params(table)  # rejects what the distributed version cannot do, up front
             parts.append(("corpus", table))
         elif kind in ("exact_dedup", "line_dedup"):
             raise ConfigError(
