@@ -2,11 +2,7 @@
 
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -52,58 +48,18 @@ def read_shards(directory: Path):
     return rows
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory):
-    """A local Ray cluster on 127.0.0.1: a head node with two CPUs and a 2 GB object store.
+    """A local Ray cluster on 127.0.0.1: a head node with two CPUs and a 2 GB object store,
+    stopped at the end of the session (see gleaner.ray.local_cluster)."""
+    pytest.importorskip("ray")
+    import ray.data
 
-    Started with ``ray start --head --block`` in its own process group, so stopping it (SIGTERM
-    to that group, which makes ``ray start`` stop the node it started) ends exactly this cluster
-    and nothing else on the machine.
-    """
-    ray = pytest.importorskip("ray")
-    port = _free_port()
-    bindir = Path(sys.executable).parent
-    cmd = [
-        str(bindir / "ray"), "start", "--head", "--block",
-        "--node-ip-address=127.0.0.1", f"--port={port}",
-        "--num-cpus=2", "--object-store-memory=2000000000",
-        "--include-dashboard=false", "--disable-usage-stats",
-    ]
-    log = open(tmp_path_factory.mktemp("ray") / "ray-start.log", "w")
-    head = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    address = f"127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                ray.init(address=address, logging_level="WARNING", log_to_driver=False)
-                break
-            except Exception:
-                if time.time() > deadline or head.poll() is not None:
-                    raise
-                time.sleep(2)
-        import ray.data
+    import gleaner.ray
 
+    log = tmp_path_factory.mktemp("ray") / "ray-start.log"
+    with gleaner.ray.local_cluster(num_cpus=2, object_store_memory=2_000_000_000, log_path=log) as address:
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False
         ctx.print_on_execution_start = False
         yield address
-    finally:
-        try:
-            ray.shutdown()
-        finally:
-            try:
-                os.killpg(head.pid, signal.SIGTERM)
-                head.wait(timeout=60)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(head.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            log.close()

@@ -76,7 +76,7 @@ def test_from_stages_pickles_and_introspects():
 
 
 def test_other_columns_pass_through_and_ids_default_to_row_numbers():
-    texts = gleaner.read_file(NEWS)[0].column("text").slice(0, 30)
+    texts = gleaner.read_file(NEWS)[0].column("text").slice(0, 30).combine_chunks()
     batch = pa.record_batch(
         {"content": texts, "lang_hint": pa.array(range(30), pa.int32())}
     )

@@ -31,8 +31,17 @@ assigns the same positions ``gleaner run`` does (``file_index << 40 | record``).
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Union
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
@@ -43,7 +52,7 @@ import ray.data
 
 from . import ConfigError, Pipeline, expand_inputs, minhash_band_keys, read_file
 
-__all__ = ["RayResult", "read_documents", "run"]
+__all__ = ["RayResult", "local_cluster", "read_documents", "run"]
 
 #: Column holding each document's global input position.
 POSITION = "_position"
@@ -68,6 +77,76 @@ class RayResult:
 
     kept: ray.data.Dataset
     removed: ray.data.Dataset
+
+
+def _reload_auth_settings() -> None:
+    """Makes an already imported Ray re-read RAY_AUTH_MODE / RAY_AUTH_TOKEN (it caches them)."""
+    try:
+        from ray._raylet import AuthenticationTokenLoader, Config
+
+        Config.initialize("")
+        AuthenticationTokenLoader.instance().reset_cache()
+    except (ImportError, AttributeError):  # other Ray versions: the environment is read afresh
+        pass
+
+
+@contextmanager
+def local_cluster(
+    num_cpus: int = 2,
+    object_store_memory: int = 2_000_000_000,
+    log_path: Optional[Union[str, Path]] = None,
+    timeout: float = 120.0,
+) -> Iterator[str]:
+    """Starts a one-node Ray cluster on 127.0.0.1, connects to it, and stops it on exit.
+
+    Runs ``ray start --head --block`` (dashboard off) in its own process group with a fresh
+    authentication token shared only with this process, so leaving the block stops exactly this
+    cluster (what ``ray stop`` does, without touching other Ray processes on the machine).
+    Yields the ``host:port`` address.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(32)
+    # Ray 2.52+ enables token authentication for `ray start`; driver and cluster share the token.
+    os.environ["RAY_AUTH_MODE"] = "token"
+    os.environ["RAY_AUTH_TOKEN"] = token
+    _reload_auth_settings()
+    ray_cli = Path(sys.executable).parent / "ray"
+    cmd = [
+        str(ray_cli) if ray_cli.exists() else "ray", "start", "--head", "--block",
+        "--node-ip-address=127.0.0.1", f"--port={port}", f"--num-cpus={num_cpus}",
+        f"--object-store-memory={object_store_memory}", "--include-dashboard=false",
+        "--disable-usage-stats",
+    ]
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL
+    head = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    address = f"127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                ray.init(address=address, logging_level="WARNING", log_to_driver=False)
+                break
+            except Exception:
+                if head.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+        yield address
+    finally:
+        try:
+            ray.shutdown()
+        finally:
+            try:
+                os.killpg(head.pid, signal.SIGTERM)
+                head.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(head.pid, signal.SIGKILL)
+                head.wait()
+            except ProcessLookupError:
+                pass
+            if log is not subprocess.DEVNULL:
+                log.close()
 
 
 def _read_files(batch: pa.Table, text_field: str, id_field: str) -> pa.Table:
