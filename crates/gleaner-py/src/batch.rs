@@ -356,10 +356,8 @@ fn build_output<D: std::borrow::Borrow<Document>>(
         }))),
     ];
     // Rows of the input batch, to carry the other columns along (position = row number).
-    let rows = UInt32Array::from_iter_values(
-        docs.iter()
-            .map(|d| (d.position & ((1 << 40) - 1)) as u32),
-    );
+    let rows =
+        UInt32Array::from_iter_values(docs.iter().map(|d| (d.position & ((1 << 40) - 1)) as u32));
     for (field, column) in passthrough {
         let taken = arrow_select::take::take(column.as_ref(), &rows, None)
             .map_err(|e| Error::Input(format!("column {:?}: {e}", field.name())))?;
@@ -409,7 +407,9 @@ pub fn read_file(
     file_index: usize,
     input: &gleaner::config::InputConfig,
 ) -> Result<(RecordBatch, Vec<String>)> {
-    let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
     let file = InputFile {
         index: file_index,
         path: path.to_path_buf(),
@@ -435,7 +435,9 @@ pub fn read_file(
         Arc::new(StringArray::from_iter_values(docs.iter().map(|d| {
             serde_json::to_string(&d.metadata).unwrap_or_else(|_| "{}".into())
         }))),
-        Arc::new(UInt64Array::from_iter_values(docs.iter().map(|d| d.position))),
+        Arc::new(UInt64Array::from_iter_values(
+            docs.iter().map(|d| d.position),
+        )),
     ];
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
         .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;

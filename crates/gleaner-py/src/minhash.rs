@@ -45,8 +45,8 @@ fn per_text(
     }
     let nulls = NullBuffer::from_iter(rows.iter().map(Option::is_some));
     let item = Arc::new(Field::new("item", DataType::UInt64, false));
-    let width = i32::try_from(width)
-        .map_err(|_| Error::Config("minhash: signature too wide".into()))?;
+    let width =
+        i32::try_from(width).map_err(|_| Error::Config("minhash: signature too wide".into()))?;
     FixedSizeListArray::try_new(
         item,
         width,

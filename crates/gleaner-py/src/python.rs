@@ -83,7 +83,10 @@ fn one_batch(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatch> {
     let table = Table::from_pyarrow_bound(obj)?;
     let (batches, schema) = table.into_inner();
     if batches.len() == 1 {
-        return Ok(batches.into_iter().next().unwrap_or_else(|| RecordBatch::new_empty(schema)));
+        return Ok(batches
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| RecordBatch::new_empty(schema)));
     }
     concat_batches(&schema, &batches).map_err(arrow_err)
 }
@@ -289,16 +292,18 @@ impl PyPipeline {
 }
 
 fn texts_of(batch: &RecordBatch, text_column: &str) -> PyResult<arrow_array::ArrayRef> {
-    let i = batch.schema().index_of(text_column).map_err(|_| {
-        InputError::new_err(format!("input: no text column {text_column:?}"))
-    })?;
+    let i = batch
+        .schema()
+        .index_of(text_column)
+        .map_err(|_| InputError::new_err(format!("input: no text column {text_column:?}")))?;
     Ok(batch.column(i).clone())
 }
 
 fn minhash_params(py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResult<toml::Table> {
     match params {
-        Some(p) => serde_json::from_value(to_json(py, p.as_any())?)
-            .map_err(|e| ConfigError::new_err(format!("pipeline config: stage minhash_dedup: {e}"))),
+        Some(p) => serde_json::from_value(to_json(py, p.as_any())?).map_err(|e| {
+            ConfigError::new_err(format!("pipeline config: stage minhash_dedup: {e}"))
+        }),
         None => Ok(toml::Table::new()),
     }
 }
@@ -363,9 +368,11 @@ fn read_file(
     text_field: &str,
     id_field: &str,
 ) -> PyResult<(PyArrowType<Table>, Vec<String>)> {
-    let mut input = gleaner::config::InputConfig::default();
-    input.text_field = text_field.to_string();
-    input.id_field = id_field.to_string();
+    let input = gleaner::config::InputConfig {
+        text_field: text_field.to_string(),
+        id_field: id_field.to_string(),
+        ..Default::default()
+    };
     let (batch, rejects) = py
         .detach(|| batch::read_file(&path, file_index, &input))
         .map_err(to_py)?;

@@ -63,8 +63,18 @@ fn kept_and_removed_carry_reasons_metadata_and_other_columns() {
 #[test]
 fn dedup_in_a_batch_keeps_the_first_copy() {
     let input = batch(vec![
-        ("id", Arc::new(StringArray::from(vec!["a", "b", "c"])) as ArrayRef),
-        ("text", Arc::new(StringArray::from(vec![RAW, "Something else entirely, five words or more.", RAW]))),
+        (
+            "id",
+            Arc::new(StringArray::from(vec!["a", "b", "c"])) as ArrayRef,
+        ),
+        (
+            "text",
+            Arc::new(StringArray::from(vec![
+                RAW,
+                "Something else entirely, five words or more.",
+                RAW,
+            ])),
+        ),
     ]);
     let mut p = pipeline("[[stage]]\ntype = \"normalize\"\n[[stage]]\ntype = \"minhash_dedup\"\n");
     let err = process_batch_shared(&p, &input, &BatchOptions::default()).unwrap_err();
@@ -74,17 +84,30 @@ fn dedup_in_a_batch_keeps_the_first_copy() {
     assert_eq!(col(&out.removed, "id"), vec![Some("c")]);
     assert_eq!(col(&out.removed, "rule"), vec![Some("near_duplicate")]);
     assert_eq!(col(&out.removed, "kept_id"), vec![Some("a")]);
-    assert!(col(&out.kept, "metadata")[0].unwrap().contains("\"minhash_cluster_size\":2"));
+    assert!(
+        col(&out.kept, "metadata")[0]
+            .unwrap()
+            .contains("\"minhash_cluster_size\":2")
+    );
 }
 
 #[test]
 fn bad_input_is_an_input_error_naming_the_problem() {
     let p = pipeline("[[stage]]\ntype = \"normalize\"\n");
-    let no_text = batch(vec![("body", Arc::new(StringArray::from(vec![RAW])) as ArrayRef)]);
+    let no_text = batch(vec![(
+        "body",
+        Arc::new(StringArray::from(vec![RAW])) as ArrayRef,
+    )]);
     let e = process_batch_shared(&p, &no_text, &BatchOptions::default()).unwrap_err();
-    assert_eq!(e.to_string(), "input: no text column \"text\" (columns: body)");
+    assert_eq!(
+        e.to_string(),
+        "input: no text column \"text\" (columns: body)"
+    );
     let bad_meta = batch(vec![
-        ("text", Arc::new(StringArray::from(vec![RAW, RAW])) as ArrayRef),
+        (
+            "text",
+            Arc::new(StringArray::from(vec![RAW, RAW])) as ArrayRef,
+        ),
         ("metadata", Arc::new(StringArray::from(vec!["{}", "[1]"]))),
     ]);
     let e = process_batch_shared(&p, &bad_meta, &BatchOptions::default()).unwrap_err();
