@@ -5,7 +5,7 @@ against the CLI, and checks that every run keeps the same documents.
 
 Input (default): the labelled near-duplicate set built from the real news articles
 (bench/dedup/build_neardup_set.py, 2,695 documents, needs ../shared/data), split into 4 files.
-Pipeline (default): normalize, the FineWeb quality recipe, MinHash dedup.
+Pipeline (default): normalize, the FineWeb quality recipe, exact and MinHash dedup.
 
 Usage: bench/ray/run [--input PATH ...] [--pipeline TOML] [--cpus 1 2]
 (`run` prepares a virtualenv; or call this file with a Python that has gleaner and ray installed.)
@@ -52,7 +52,7 @@ def default_pipeline(tmp: Path) -> Path:
     p.write_text(
         '[[stage]]\ntype = "normalize"\n\n'
         + (REPO / "examples" / "recipes" / "fineweb.toml").read_text()
-        + '\n[[stage]]\ntype = "minhash_dedup"\n'
+        + '\n[[stage]]\ntype = "exact_dedup"\n\n[[stage]]\ntype = "minhash_dedup"\n'
     )
     return p
 

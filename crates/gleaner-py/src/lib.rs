@@ -2,11 +2,12 @@
 //!
 //! [`batch`] maps Arrow record batches to gleaner documents and back (what `Pipeline.process`
 //! and the Ray workers run); [`minhash`] computes MinHash signatures and band keys as Arrow
-//! arrays. Both are plain Rust and tested by `cargo test`. The Python module itself (`python`)
+//! arrays, and [`exact`] the exact-dedup text hashes. All are plain Rust and tested by `cargo test`. The Python module itself (`python`)
 //! is compiled only with the `python` feature, which maturin turns on (see `pyproject.toml`), so
 //! the workspace builds and tests without a Python interpreter.
 
 pub mod batch;
+pub mod exact;
 pub mod minhash;
 
 #[cfg(feature = "python")]

@@ -355,6 +355,35 @@ fn minhash_band_keys(
     Ok(PyArrowType(out.into_data()))
 }
 
+/// The `exact_dedup` stage's 128-bit text hashes of a text column, as a
+/// `fixed_size_list<uint64>[2]` (high and low halves) per row. Keyword arguments are the stage's
+/// parameters (`normalize = "none" | "whitespace" | "simplify"`).
+#[pyfunction]
+#[pyo3(signature = (table, text_column = "text", **params))]
+fn exact_hashes(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    text_column: &str,
+    params: Option<&Bound<'_, PyDict>>,
+) -> PyResult<PyArrowType<arrow_data::ArrayData>> {
+    let params = match params {
+        Some(p) => serde_json::from_value(to_json(py, p.as_any())?).map_err(|e| {
+            ConfigError::new_err(format!("pipeline config: stage exact_dedup: {e}"))
+        })?,
+        None => toml::Table::new(),
+    };
+    let cfg = crate::exact::exact_config(params).map_err(to_py)?;
+    let batch = one_batch(table)?;
+    let texts = texts_of(&batch, text_column)?;
+    let out = py
+        .detach(|| {
+            let t = batch::strings(texts.as_ref(), text_column)?;
+            crate::exact::exact_hashes(&t, &cfg)
+        })
+        .map_err(to_py)?;
+    Ok(PyArrowType(out.into_data()))
+}
+
 /// Reads one input file with gleaner's own readers (JSONL, Parquet, WARC; gz/zst), as
 /// `gleaner run` would, into a table with `id`, `text`, `metadata` (JSON) and `_position`
 /// (`file_index << 40 | record`, the input order dedup keeps the first of). Returns
@@ -407,6 +436,7 @@ fn _gleaner(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPipeline>()?;
     m.add_function(wrap_pyfunction!(minhash_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_band_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(exact_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(read_file, m)?)?;
     m.add_function(wrap_pyfunction!(expand_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(stage_types, m)?)?;

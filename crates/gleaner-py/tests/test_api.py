@@ -158,3 +158,21 @@ def test_process_releases_the_gil():
     t.join()
     # With the GIL held for the whole call, the spinning thread could not run at all.
     assert during > 1000
+
+
+def test_exact_hashes_group_the_copies_the_cli_removes(tmp_path, cli):
+    pipeline_file = tmp_path / "exact.toml"
+    pipeline_file.write_text('[[stage]]\ntype = "exact_dedup"\n')
+    code, err = run_cli(cli, pipeline_file, [NEARDUP, NEWS], tmp_path / "cli")
+    assert code == 0, err
+    table = pa.concat_tables(
+        [gleaner.read_file(p, i)[0] for i, p in enumerate(sorted([NEARDUP, NEWS]))]
+    )
+    hashes = [tuple(h) for h in gleaner.exact_hashes(table).to_pylist()]
+    by_id = dict(zip(table.column("id").to_pylist(), hashes))
+    removed = read_shards(tmp_path / "cli" / "removed")
+    assert removed
+    for r in removed:
+        assert by_id[r["id"]] == by_id[r["removal"]["kept_id"]]
+    # Copies are exactly the repeated hashes beyond their first occurrence.
+    assert len(hashes) - len(set(hashes)) == len(removed)

@@ -14,10 +14,11 @@ FINEWEB = REPO / "examples" / "recipes" / "fineweb.toml"
 
 
 def test_quality_recipe_and_minhash_on_ray_equal_the_cli(tmp_path, cli, ray_cluster):
-    # The FineWeb quality chain, then MinHash dedup with datatrove's defaults.
+    # Exact dedup, the FineWeb quality chain, then MinHash dedup, with their defaults: three
+    # passes on the CLI, two distributed dedup phases on Ray.
     pipeline_file = tmp_path / "pipeline.toml"
     pipeline_file.write_text(
-        '[[stage]]\ntype = "normalize"\n\n'
+        '[[stage]]\ntype = "normalize"\n\n[[stage]]\ntype = "exact_dedup"\n\n'
         + FINEWEB.read_text()
         + '\n[[stage]]\ntype = "minhash_dedup"\n'
     )
@@ -48,8 +49,9 @@ def test_quality_recipe_and_minhash_on_ray_equal_the_cli(tmp_path, cli, ray_clus
     }
     assert got == want
     rules = [v[1] for v in got.values()]
-    # The run exercised both halves: quality filters and near-duplicate removal.
+    # The run exercised every kind of removal: quality filters, exact and near duplicates.
     assert rules.count("near_duplicate") >= 5
+    assert rules.count("exact_duplicate") >= 1
     assert len(rules) - rules.count("near_duplicate") >= 10
 
 
@@ -62,8 +64,8 @@ def test_read_documents_matches_the_cli_reader(ray_cluster):
 
 
 def test_unsupported_corpus_stages_raise_a_clear_error(ray_cluster):
-    p = gleaner.Pipeline.from_stages([{"type": "normalize"}, {"type": "exact_dedup"}])
-    with pytest.raises(gleaner.ConfigError, match="exact_dedup.*not supported on Ray"):
+    p = gleaner.Pipeline.from_stages([{"type": "normalize"}, {"type": "line_dedup"}])
+    with pytest.raises(gleaner.ConfigError, match="line_dedup.*not supported on Ray"):
         gray.run(p, [str(NEWS)])
     p = gleaner.Pipeline.from_stages([{"type": "minhash_dedup", "jaccard_threshold": 0.7}])
     with pytest.raises(gleaner.ConfigError, match="jaccard_threshold is not supported on Ray"):

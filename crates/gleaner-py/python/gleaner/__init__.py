@@ -7,7 +7,7 @@ The same engine as the ``gleaner`` command line, from Python:
   ``process`` applies the pipeline to an in-memory ``pyarrow.Table``, returning kept and removed
   tables.
 * :func:`minhash_signatures` and :func:`minhash_band_keys` compute what the ``minhash_dedup``
-  stage computes, as Arrow arrays.
+  stage computes, as Arrow arrays; :func:`exact_hashes` what ``exact_dedup`` hashes.
 * :mod:`gleaner.ray` runs a pipeline on a Ray cluster with the same result as ``gleaner run``.
 
 Every error is a :class:`GleanerError` (``ConfigError``, ``InputError``, ``OutputError``) with the
@@ -21,6 +21,7 @@ from ._gleaner import (
     OutputError,
     Pipeline,
     __version__,
+    exact_hashes,
     expand_inputs,
     minhash_band_keys,
     minhash_signatures,
@@ -35,6 +36,7 @@ __all__ = [
     "OutputError",
     "Pipeline",
     "__version__",
+    "exact_hashes",
     "expand_inputs",
     "minhash_band_keys",
     "minhash_signatures",

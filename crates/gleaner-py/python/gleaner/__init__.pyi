@@ -7,6 +7,7 @@ from ._gleaner import (
     OutputError as OutputError,
     Pipeline as Pipeline,
     __version__ as __version__,
+    exact_hashes as exact_hashes,
     expand_inputs as expand_inputs,
     minhash_band_keys as minhash_band_keys,
     minhash_signatures as minhash_signatures,

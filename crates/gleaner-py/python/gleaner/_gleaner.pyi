@@ -67,6 +67,9 @@ def minhash_signatures(table: _Tabular, text_column: str = "text", **params: Any
 def minhash_band_keys(table: _Tabular, text_column: str = "text", **params: Any) -> pa.Array:
     """LSH band keys (fixed_size_list<uint64>, one per band) as ``minhash_dedup`` computes them."""
 
+def exact_hashes(table: _Tabular, text_column: str = "text", **params: Any) -> pa.Array:
+    """The ``exact_dedup`` stage's xxh3-128 text hash per row, as fixed_size_list<uint64>[2]."""
+
 def read_file(
     path: _Path, file_index: int = 0, text_field: str = "text", id_field: str = "id"
 ) -> Tuple[pa.Table, List[str]]:

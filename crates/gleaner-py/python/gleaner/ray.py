@@ -18,6 +18,10 @@ operators:
    (size, kept id, listed copies) and split into kept and removed, with the CLI's reason and the
    CLI's ``minhash_*`` metadata on kept documents.
 
+``exact_dedup`` is one shuffle: the stage's 128-bit text hash in ``map_batches``, then
+``groupby(hash)`` makes each group of two or more documents a cluster (equality is transitive, so
+no component search), then the same filter phase. ``line_dedup`` is not distributed yet.
+
 What runs on the driver: the loop that checks convergence (it pulls one fingerprint row per block
 each round), and the sorted list of cluster roots (one integer per near-duplicate cluster) used
 to number clusters as the CLI does. Documents, band keys, edges and labels stay in the object
@@ -50,7 +54,7 @@ import pyarrow.compute as pc
 import ray
 import ray.data
 
-from . import ConfigError, Pipeline, expand_inputs, minhash_band_keys, read_file
+from . import ConfigError, Pipeline, exact_hashes, expand_inputs, minhash_band_keys, read_file
 
 __all__ = ["RayResult", "local_cluster", "read_documents", "run"]
 
@@ -60,7 +64,7 @@ POSITION = "_position"
 REMOVAL_COLUMNS = ["stage", "rule", "value", "threshold", "kept_id", "detail"]
 _REMOVED_FLAG = "_removed"
 #: Corpus stages this module can run distributed.
-SUPPORTED_CORPUS_STAGES = {"minhash_dedup"}
+SUPPORTED_CORPUS_STAGES = {"minhash_dedup", "exact_dedup"}
 #: Most Hash-to-Min rounds before giving up (it needs O(log diameter) rounds).
 MAX_ROUNDS = 64
 _MASK64 = (1 << 64) - 1
@@ -227,9 +231,10 @@ def _split_pipeline(stages: List[Dict[str, Any]]) -> List[tuple]:
     for table in stages:
         kind = table.get("type")
         if kind in SUPPORTED_CORPUS_STAGES:
-            _minhash_params(table)  # rejects what the distributed version cannot do, up front
+            if kind == "minhash_dedup":
+                _minhash_params(table)  # rejects what the distributed version cannot do, up front
             parts.append(("corpus", table))
-        elif kind in ("exact_dedup", "line_dedup"):
+        elif kind == "line_dedup":
             raise ConfigError(
                 f"pipeline config: stage {table.get('name', kind)!r} ({kind}) is not supported on "
                 f"Ray yet; supported corpus-wide stages: {', '.join(sorted(SUPPORTED_CORPUS_STAGES))}"
@@ -284,15 +289,15 @@ def run(
                     f"{POSITION!r} column (input order); read the input with "
                     "gleaner.ray.read_documents"
                 )
-            ds, removed = _minhash_dedup(ds, part, text_column, id_column, num_partitions)
+            dedup = _minhash_dedup if part["type"] == "minhash_dedup" else _exact_dedup
+            ds, removed = dedup(ds, part, text_column, id_column, num_partitions)
             removed_parts.append(removed)
-    kept = ds.sort(POSITION)
-    if removed_parts:
-        removed = removed_parts[0].union(*removed_parts[1:]) if len(removed_parts) > 1 else removed_parts[0]
-        removed = removed.sort(POSITION)
-    else:
-        removed = ds.limit(0)
-    return RayResult(kept=kept, removed=removed)
+    if not removed_parts:
+        removed_parts.append(_empty_removed(ds))
+    removed = removed_parts[0].union(*removed_parts[1:]) if len(removed_parts) > 1 else removed_parts[0]
+    if POSITION in ds.columns():
+        ds, removed = ds.sort(POSITION), removed.sort(POSITION)
+    return RayResult(kept=ds, removed=removed)
 
 
 # --- minhash_dedup -------------------------------------------------------------------------------
@@ -440,7 +445,9 @@ def _cluster_info(group: pa.Table, max_listed: int, ordinals: Dict[int, int]) ->
     )
 
 
-def _decide(batch: pa.Table, stage_name: str, columns: List[str]) -> pa.Table:
+def _decide(
+    batch: pa.Table, stage_name: str, columns: List[str], rule: str, prefix: str
+) -> pa.Table:
     """Documents joined with their cluster → kept (annotated) and removed rows, flagged."""
     n = batch.num_rows
     in_cluster = batch["c_size"].is_valid().to_pylist()
@@ -457,15 +464,15 @@ def _decide(batch: pa.Table, stage_name: str, columns: List[str]) -> pa.Table:
             continue
         if is_root[i]:
             meta = json.loads(metas[i]) if metas[i] else {}
-            meta["minhash_cluster_id"] = ordinals[i]
-            meta["minhash_cluster_size"] = sizes[i]
-            meta["minhash_duplicates"] = json.loads(dups[i])
+            meta[f"{prefix}_cluster_id"] = ordinals[i]
+            meta[f"{prefix}_cluster_size"] = sizes[i]
+            meta[f"{prefix}_duplicates"] = json.loads(dups[i])
             # serde_json's map is sorted by key, and it writes compact separators.
             metas[i] = json.dumps(meta, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         else:
             removed_flag[i] = True
             cols["stage"][i] = stage_name
-            cols["rule"][i] = "near_duplicate"
+            cols["rule"][i] = rule
             cols["value"][i] = str(sizes[i])
             cols["threshold"][i] = "2"
             cols["kept_id"][i] = root_ids[i]
@@ -499,16 +506,77 @@ def _minhash_dedup(
     num_partitions: int,
 ):
     params = _minhash_params(table)
-    name = table.get("name", table["type"])
-    max_listed = int(params.get("max_listed_duplicates", 100))
     docs = docs.materialize()
     bands = docs.map_batches(
         _band_rows, fn_kwargs={"params": params, "text_column": text_column}, batch_format="pyarrow"
     )
-    edges = bands.groupby(["band", "key"], num_partitions=num_partitions).map_groups(_group_edges, batch_format="pyarrow").materialize()
+    edges = (
+        bands.groupby(["band", "key"], num_partitions=num_partitions)
+        .map_groups(_group_edges, batch_format="pyarrow")
+        .materialize()
+    )
     if edges.count() == 0:
         return docs, _empty_removed(docs)
     labels = _connected_components(edges, num_partitions).materialize()
+    return _apply_clusters(
+        docs, labels, table, "near_duplicate", "minhash", id_column, num_partitions
+    )
+
+
+def _hash_rows(batch: pa.Table, params: Dict[str, Any], text_column: str) -> pa.Table:
+    """Document batch → ``(hi, lo, pos)``: the exact-dedup stage's 128-bit text hash."""
+    hashes = exact_hashes(batch, text_column, **params)
+    both = np.asarray(hashes.values.to_numpy()).reshape(-1, 2)
+    return pa.table({"hi": both[:, 0], "lo": both[:, 1], "pos": batch[POSITION]})
+
+
+def _hash_group_labels(group: pa.Table) -> pa.Table:
+    """One group of equal hashes → ``(pos, root)`` for each member when it has copies."""
+    pos = np.unique(np.asarray(group["pos"].to_numpy())).astype(np.uint64)
+    if len(pos) < 2:
+        return pa.table({"pos": pa.array([], pa.uint64()), "root": pa.array([], pa.uint64())})
+    return pa.table({"pos": pos, "root": np.full(len(pos), pos[0], np.uint64)})
+
+
+def _exact_dedup(
+    docs: ray.data.Dataset,
+    table: Dict[str, Any],
+    text_column: str,
+    id_column: str,
+    num_partitions: int,
+):
+    """Exact copies: one shuffle by text hash; equality is transitive, so each group of equal
+    hashes is a cluster and no component search is needed."""
+    params = {k: v for k, v in table.items() if k not in ("type", "name")}
+    docs = docs.materialize()
+    labels = (
+        docs.map_batches(
+            _hash_rows, fn_kwargs={"params": params, "text_column": text_column}, batch_format="pyarrow"
+        )
+        .groupby(["hi", "lo"], num_partitions=num_partitions)
+        .map_groups(_hash_group_labels, batch_format="pyarrow")
+        .materialize()
+    )
+    if labels.count() == 0:
+        return docs, _empty_removed(docs)
+    return _apply_clusters(
+        docs, labels, table, "exact_duplicate", "exact_dup", id_column, num_partitions
+    )
+
+
+def _apply_clusters(
+    docs: ray.data.Dataset,
+    labels: ray.data.Dataset,
+    table: Dict[str, Any],
+    rule: str,
+    prefix: str,
+    id_column: str,
+    num_partitions: int,
+):
+    """Documents + ``(pos, root)`` cluster labels → (kept, removed) datasets, labelled as the
+    CLI's dedup stages label them (``ClusterState::decide``)."""
+    name = table.get("name", table["type"])
+    max_listed = int(table.get("max_listed_duplicates", 100))
     # Cluster numbering as the CLI's: a cluster's id is its root's ordinal among the documents
     # that reach the stage. The sorted roots (one integer per cluster) come to the driver.
     roots = np.array(sorted(labels.unique("root")), dtype=np.uint64)
@@ -526,7 +594,9 @@ def _minhash_dedup(
     # counts the documents up to and including root k, so its ordinal is one less.
     upto = np.cumsum(counts)
     ordinals = {int(r): int(upto[k] - 1) for k, r in enumerate(roots)}
-    refs = docs.map_batches(lambda b: _doc_refs(b, id_column), batch_format="pyarrow")
+    refs = docs.map_batches(
+        _doc_refs, fn_kwargs={"id_column": id_column}, batch_format="pyarrow"
+    )
     members = labels.join(refs, join_type="inner", num_partitions=num_partitions, on=("pos",))
     clusters = members.groupby("root", num_partitions=num_partitions).map_groups(
         _cluster_info,
@@ -542,7 +612,7 @@ def _minhash_dedup(
     )
     decided = joined.map_batches(
         _decide,
-        fn_kwargs={"stage_name": name, "columns": docs.columns()},
+        fn_kwargs={"stage_name": name, "columns": docs.columns(), "rule": rule, "prefix": prefix},
         batch_format="pyarrow",
     ).materialize()
     kept = decided.map_batches(_only(False), batch_format="pyarrow")

@@ -152,3 +152,16 @@ fn read_file_gives_the_cli_ids_and_positions() {
     assert_eq!(pos.value(0), 3 << 40);
     assert_eq!(pos.value(331), (3 << 40) | 331);
 }
+
+#[test]
+fn exact_hashes_follow_the_stage_normalization() {
+    let wrapped = RAW.replace(". ", ".\n");
+    let texts = [Some(RAW), Some(wrapped.as_str()), Some("Another text.")];
+    let cfg = crate::exact::exact_config(toml::Table::new()).unwrap();
+    let h = crate::exact::exact_hashes(&texts, &cfg).unwrap();
+    assert_eq!(h.value(0).as_ref(), h.value(1).as_ref());
+    assert_ne!(h.value(0).as_ref(), h.value(2).as_ref());
+    let strict = crate::exact::exact_config(toml::toml! { normalize = "none" }).unwrap();
+    let h = crate::exact::exact_hashes(&texts, &strict).unwrap();
+    assert_ne!(h.value(0).as_ref(), h.value(1).as_ref());
+}
