@@ -103,14 +103,7 @@ fn outputs_shard_by_document_count_in_every_format() {
                 "[input]\npaths=[\"in.jsonl.gz\"]\n[output]\nformat=\"{format}\"\ncompression=\"{compression}\"\nmax_docs_per_shard=100\n{BASIC}"
             ),
         );
-        let o = run(&[
-            "run",
-            p.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "-q",
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
+        run_ok(&p, None, &out, &[]);
         let mut shards: Vec<String> = std::fs::read_dir(out.join("kept"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -130,16 +123,7 @@ fn outputs_shard_by_document_count_in_every_format() {
             // Parquet output reads back as input, with the same documents and texts.
             let back = tmp.path().join("back");
             let p2 = pipeline(tmp.path(), "[[stage]]\ntype=\"normalize\"\n");
-            let o = run(&[
-                "run",
-                p2.to_str().unwrap(),
-                "-i",
-                out.join("kept").to_str().unwrap(),
-                "-o",
-                back.to_str().unwrap(),
-                "-q",
-            ]);
-            assert!(o.status.success(), "{}", stderr(&o));
+            run_ok(&p2, Some(&out.join("kept")), &back, &[]);
             let again = read_shards(&back.join("kept"));
             let first = read_shards(&tmp.path().join("out-jsonl-zst/kept"));
             assert_eq!(again.len(), first.len());
@@ -167,16 +151,7 @@ fn directories_and_globs_expand_in_sorted_order() {
     std::fs::write(dir.join("notes.txt"), "not input").unwrap();
     let p = pipeline(tmp.path(), BASIC);
     let out = tmp.path().join("out");
-    let o = run(&[
-        "run",
-        p.to_str().unwrap(),
-        "-i",
-        dir.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&p, Some(&dir), &out, &[]);
     let st = stats(&out);
     assert_eq!(
         st["input"]["files"], 2,
@@ -297,16 +272,7 @@ fn init_writes_a_runnable_pipeline_and_help_is_complete() {
     let o = run(&["init", p.to_str().unwrap()]);
     assert!(!o.status.success(), "init refuses to overwrite");
     let input = repo_root().join("examples/data/news-sample.jsonl.zst");
-    let o = run(&[
-        "run",
-        p.to_str().unwrap(),
-        "-i",
-        input.to_str().unwrap(),
-        "-o",
-        tmp.path().join("o").to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&p, Some(&input), &tmp.path().join("o"), &[]);
 
     let help = String::from_utf8(run(&["run", "--help"]).stdout).unwrap();
     for flag in [
