@@ -27,13 +27,14 @@ fn per_text(
     texts: &[Option<&str>],
     hasher: &MinHasher,
     width: usize,
-    f: impl Fn(&[u64]) -> Vec<u64> + Sync,
+    f: impl Fn(&[u64], &str) -> Vec<u64> + Sync,
 ) -> Result<FixedSizeListArray> {
     let rows: Vec<Option<Vec<u64>>> = texts
         .par_iter()
         .map(|t| {
-            let shingles = hasher.shingles(t.unwrap_or(""));
-            (!shingles.is_empty()).then(|| f(&shingles))
+            let text = t.unwrap_or("");
+            let shingles = hasher.shingles(text);
+            (!shingles.is_empty()).then(|| f(&shingles, text))
         })
         .collect();
     let mut values = Vec::with_capacity(rows.len() * width);
@@ -60,13 +61,15 @@ fn per_text(
 pub fn signatures(texts: &[Option<&str>], cfg: &MinHashDedupConfig) -> Result<FixedSizeListArray> {
     let hasher = MinHasher::new(cfg);
     let width = cfg.num_buckets * cfg.hashes_per_bucket;
-    per_text(texts, &hasher, width, |s| hasher.signature(s))
+    per_text(texts, &hasher, width, |s, _| hasher.signature(s))
 }
 
-/// LSH band keys (one per band, lead bands after the main ones when `lead_words` is set): two
+/// LSH band keys (one per band; with `lead_words`, the lead bands after the main ones): two
 /// documents are near-duplicate candidates when they share a key at the same index.
 pub fn band_keys(texts: &[Option<&str>], cfg: &MinHashDedupConfig) -> Result<FixedSizeListArray> {
     let hasher = MinHasher::new(cfg);
     let width = hasher.partitions();
-    per_text(texts, &hasher, width, |s| hasher.document_band_keys(s))
+    per_text(texts, &hasher, width, |s, text| {
+        hasher.document_band_keys(s, text)
+    })
 }
