@@ -62,6 +62,94 @@ impl TextNormalizer {
 
     /// Returns the normalized text, adding each change to the counters in `cx`.
     pub fn normalize(&self, text: &str, cx: &mut StageContext) -> String {
+        if self.is_unchanged(text) {
+            return text.to_string();
+        }
+        self.normalize_slow(text, cx)
+    }
+
+    /// True when normalizing `text` would change nothing and count nothing; false when it might.
+    ///
+    /// Most documents of a real corpus are already clean, and proving that takes one pass over
+    /// the bytes with a 256-entry class table and no allocation, where the full normalizer copies
+    /// every line into a new string. The check is conservative: anything it does not fully
+    /// understand (tabs, `\r`, controls, any non-ASCII character the normalizer acts on, text that
+    /// is not surely NFC) answers "might change", and the full normalizer decides exactly.
+    pub fn is_unchanged(&self, text: &str) -> bool {
+        let c = &self.cfg;
+        let bytes = text.as_bytes();
+        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+            // The empty text is one blank line to the full normalizer, which counts it.
+            return false;
+        };
+        // Leading and trailing blank lines go; with collapsing, so do spaces at either end.
+        if first == b'\n' || last == b'\n' || (c.collapse_spaces && (first == b' ' || last == b' '))
+        {
+            return false;
+        }
+        let max_newlines = c.max_blank_lines.saturating_add(1);
+        let mut prev = first;
+        let mut newlines = 0usize;
+        let mut non_ascii = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            match BYTE_CLASS[b as usize] {
+                PLAIN => {}
+                SPACE => {
+                    // Collapsing drops a space after a space and at the start of a line.
+                    if c.collapse_spaces && (prev == b' ' || prev == b'\n') {
+                        return false;
+                    }
+                }
+                NEWLINE => {
+                    // ...and trims spaces at the end of a line.
+                    if c.collapse_spaces && prev == b' ' {
+                        return false;
+                    }
+                    newlines = if prev == b'\n' { newlines + 1 } else { 1 };
+                    if newlines > max_newlines {
+                        return false;
+                    }
+                }
+                LEAD => {
+                    let ch = text[i..].chars().next().unwrap_or('\0');
+                    if self.acts_on(ch) {
+                        return false;
+                    }
+                    non_ascii = true;
+                    i += ch.len_utf8();
+                    prev = b;
+                    continue;
+                }
+                _ => return false,
+            }
+            prev = b;
+            i += 1;
+        }
+        !(c.nfc && non_ascii && !surely_nfc(text))
+    }
+
+    /// Whether [`clean_line`](Self::clean_line) would remove or replace this non-ASCII character
+    /// under the current options (kept in step with the `match` there).
+    fn acts_on(&self, ch: char) -> bool {
+        let c = &self.cfg;
+        match ch {
+            '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => c.zero_width,
+            '\u{200C}' | '\u{200D}' => c.joiners,
+            ch if ch.is_control() => c.control_chars,
+            '\u{00A0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{3000}' => c.unicode_spaces,
+            _ => false,
+        }
+    }
+
+    /// The full normalizer: rebuilds the text line by line, counting every change.
+    fn normalize_slow(&self, text: &str, cx: &mut StageContext) -> String {
         let c = &self.cfg;
         let mut counts = Counts::default();
         let src = text;
@@ -212,6 +300,33 @@ impl TextNormalizer {
     }
 }
 
+/// Byte classes for [`TextNormalizer::is_unchanged`].
+const PLAIN: u8 = 0;
+const SPACE: u8 = 1;
+const NEWLINE: u8 = 2;
+/// First byte of a multi-byte UTF-8 character.
+const LEAD: u8 = 3;
+/// Anything the fast check leaves to the full normalizer: tab, `\r`, other controls, DEL.
+const OTHER: u8 = 4;
+
+/// Class of every byte value: printable ASCII and UTF-8 continuation bytes are plain (a
+/// continuation byte is only ever reached by skipping over its character, never on its own).
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b' ' => SPACE,
+            b'\n' => NEWLINE,
+            0x00..=0x1f | 0x7f => OTHER,
+            0xc0..=0xff => LEAD,
+            _ => PLAIN,
+        };
+        b += 1;
+    }
+    t
+};
+
 /// What the normalizer does with one character.
 enum Action {
     Keep,
@@ -285,9 +400,12 @@ impl Stage for TextNormalizer {
     }
 
     fn process(&self, doc: &mut Document, cx: &mut StageContext) -> Verdict {
-        let out = self.normalize(&doc.text, cx);
-        if out != doc.text {
-            doc.text = out;
+        // The check alone decides for most documents, which then cost no allocation at all.
+        if !self.is_unchanged(&doc.text) {
+            let out = self.normalize_slow(&doc.text, cx);
+            if out != doc.text {
+                doc.text = out;
+            }
         }
         Verdict::Keep
     }
@@ -335,6 +453,116 @@ mod tests {
         assert_eq!(out, "ican\u{229}\u{e3}o");
         assert_eq!(c["nfc_docs"], 1);
         assert_eq!(norm(&out).0, out);
+    }
+
+    /// The 400 real news articles bundled in `examples/`, as texts.
+    fn news_texts() -> Vec<String> {
+        let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
+        let jsonl = zstd::decode_all(&zst[..]).expect("bundled sample decompresses");
+        jsonl
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| serde_json::from_slice::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["text"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// The fast check may only say "unchanged" when the full normalizer changes and counts
+    /// nothing. Checked on real articles, and on copies with every kind of character the
+    /// normalizer acts on (and some it leaves alone) spliced in at pseudo-random places, under
+    /// several option sets.
+    #[test]
+    fn fast_check_agrees_with_the_full_normalizer() {
+        const SPLICES: &[&str] = &[
+            " ",
+            "  ",
+            "\n",
+            "\n\n",
+            "\n\n\n",
+            " \n",
+            "\n ",
+            "\t",
+            "\r\n",
+            "\r",
+            "\x07",
+            "\x7f",
+            "\u{85}",
+            "\u{A0}",
+            "\u{AD}",
+            "\u{200B}",
+            "\u{200C}",
+            "\u{200D}",
+            "\u{2009}",
+            "\u{3000}",
+            "\u{FEFF}",
+            "\u{301}",
+            "\u{327}",
+            "e\u{301}",
+            "\u{e9}",
+            "\u{2028}",
+            "д",
+            "\u{1F600}",
+            "\u{1100}\u{1161}",
+            "\u{212B}",
+        ];
+        let configs = [
+            NormalizeConfig::default(),
+            NormalizeConfig {
+                collapse_spaces: false,
+                max_blank_lines: 0,
+                ..Default::default()
+            },
+            NormalizeConfig {
+                joiners: true,
+                zero_width: false,
+                unicode_spaces: false,
+                control_chars: false,
+                line_endings: false,
+                nfc: false,
+                max_blank_lines: 3,
+                ..Default::default()
+            },
+        ];
+        let texts = news_texts();
+        assert!(texts.len() >= 400);
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        for cfg in configs {
+            let n = TextNormalizer::new(cfg);
+            let (mut fast_yes, mut slow_same) = (0, 0);
+            for text in &texts {
+                let mut variants = vec![text.clone()];
+                for splice in SPLICES {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let mut at = (seed >> 33) as usize % (text.len() + 1);
+                    while !text.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    variants.push(format!("{}{splice}{}", &text[..at], &text[at..]));
+                }
+                for (k, v) in variants.into_iter().enumerate() {
+                    let mut cx = StageContext::new();
+                    let out = n.normalize_slow(&v, &mut cx);
+                    let unchanged = out == v && cx.counters().is_empty();
+                    let fast = n.is_unchanged(&v);
+                    assert!(
+                        !fast || unchanged,
+                        "fast check passed a text the normalizer changes: {v:?} -> {out:?} {:?}",
+                        cx.counters()
+                    );
+                    if k == 0 {
+                        fast_yes += usize::from(fast);
+                        slow_same += usize::from(unchanged);
+                    }
+                }
+            }
+            // Conservative, but not uselessly so: it must recognise the clean real articles.
+            assert!(
+                fast_yes == slow_same && fast_yes > 0,
+                "fast check recognised {fast_yes} of {slow_same} unchanged articles"
+            );
+        }
     }
 
     #[test]
