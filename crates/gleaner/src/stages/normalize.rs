@@ -399,10 +399,31 @@ struct Counts {
 /// Leaving out class-0 characters can only make the check stricter (never a false "yes"), and a
 /// "maybe" or "no" falls back to full normalization, so the answer stays exact.
 fn surely_nfc(text: &str) -> bool {
-    let Some(first) = text.bytes().position(|b| b >= 0xCC) else {
-        return true;
-    };
-    is_nfc_quick(text[first..].chars().filter(|&c| c >= '\u{300}')) == IsNormalized::Yes
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    // Only characters at or above U+0300 are looked at, found by their lead byte; ASCII is
+    // skipped eight bytes at a time (a lone U+FFFD in a long article used to cost a char-by-char
+    // walk of the rest of it).
+    let rare = std::iter::from_fn(|| {
+        while i < bytes.len() {
+            if let Some(chunk) = bytes.get(i..i + 8)
+                && u64::from_le_bytes(chunk.try_into().expect("eight bytes"))
+                    & 0x8080_8080_8080_8080
+                    == 0
+            {
+                i += 8;
+                continue;
+            }
+            if bytes[i] >= 0xCC {
+                let ch = text[i..].chars().next()?;
+                i += ch.len_utf8();
+                return Some(ch);
+            }
+            i += 1;
+        }
+        None
+    });
+    is_nfc_quick(rare) == IsNormalized::Yes
 }
 
 /// Splits on `\n`, `\r\n` and lone `\r` (when `fix` is on), counting the non-`\n` endings.
