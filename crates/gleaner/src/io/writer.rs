@@ -210,8 +210,13 @@ impl ShardWriter {
         let encoded: Vec<(Vec<u8>, Vec<usize>)> = rows
             .par_chunks(ENCODE_CHUNK_ROWS)
             .map(|chunk| {
-                let size: usize = chunk.iter().map(|r| r.doc.text.len() + 128).sum();
-                let mut buf = Vec::with_capacity(size);
+                // Room for escapes and metadata, so the buffer is not regrown (and copied)
+                // mid-chunk: JSON escapes lengthen real text by a few percent.
+                let text: usize = chunk
+                    .iter()
+                    .map(|r| r.doc.id.len() + r.doc.text.len())
+                    .sum();
+                let mut buf = Vec::with_capacity(text + text / 8 + 256 * chunk.len());
                 let mut ends = Vec::with_capacity(chunk.len());
                 for row in chunk {
                     match encoding {
