@@ -6,7 +6,8 @@
 //! both valid single files to every decoder) of about [`FRAME_BYTES`] each. Rows are encoded and
 //! frames compressed in parallel on the current rayon pool, so one large input file still uses
 //! every core for its output; frame boundaries depend only on the bytes written, never on the
-//! thread count, so output stays byte-identical.
+//! thread count, so output stays byte-identical. Uncompressed JSONL skips framing: encoded rows
+//! go to the file as they are.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
