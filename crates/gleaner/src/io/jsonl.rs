@@ -462,6 +462,15 @@ pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Clean stretches go sixteen bytes a step; the first hit is then found eight at a time.
+        if let Some(chunk) = bytes.get(i..i + 16) {
+            let lo = u64::from_le_bytes(chunk[..8].try_into().expect("eight bytes"));
+            let hi = u64::from_le_bytes(chunk[8..].try_into().expect("eight bytes"));
+            if escape_mask(lo) | escape_mask(hi) == 0 {
+                i += 16;
+                continue;
+            }
+        }
         if let Some(chunk) = bytes.get(i..i + 8) {
             let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
             let hits = escape_mask(word);

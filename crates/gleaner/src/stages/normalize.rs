@@ -93,8 +93,24 @@ impl TextNormalizer {
         let mut non_ascii = false;
         let mut i = 0;
         while i < bytes.len() {
-            // Eight printable ASCII bytes at a time; only words with anything else (a line
-            // break, a control, a non-ASCII character) go through the byte loop below.
+            // Sixteen, then eight printable ASCII bytes at a time; only words with anything else
+            // (a line break, a control, a non-ASCII character) go through the byte loop below.
+            if let Some(chunk) = bytes.get(i..i + 16) {
+                let lo = u64::from_le_bytes(chunk[..8].try_into().expect("eight bytes"));
+                let hi = u64::from_le_bytes(chunk[8..].try_into().expect("eight bytes"));
+                if let (Some(a), Some(b)) = (printable_word(lo), printable_word(hi)) {
+                    if c.collapse_spaces
+                        && (a & (a << 8) != 0
+                            || b & (b << 8 | a >> 56) != 0
+                            || (matches!(prev, b' ' | b'\n') && a & 0x80 != 0))
+                    {
+                        return false;
+                    }
+                    prev = chunk[15];
+                    i += 16;
+                    continue;
+                }
+            }
             if let Some(chunk) = bytes.get(i..i + 8) {
                 let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
                 if let Some(spaces) = printable_word(word) {
