@@ -602,7 +602,8 @@ impl CorpusStage for MinHashDedup {
     fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
         let dir = cx.work_dir;
         let fingerprint = serde_json::json!({
-            "stage": "minhash_dedup", "version": 1, "files": input.file_count(),
+            // version 2: lead bands come in two sets (work files of version 1 do not resume).
+            "stage": "minhash_dedup", "version": 2, "files": input.file_count(),
             "config": &self.cfg,
         })
         .to_string();
