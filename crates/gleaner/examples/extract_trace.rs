@@ -44,10 +44,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .enumerate()
             .filter_map(|(i, n)| match &n.data {
-                NodeData::Text(t) if !in_head_or_script(&dom, i as u32) => Some((
-                    i as u32,
-                    t.split_whitespace().collect::<Vec<_>>().join(" "),
-                )),
+                NodeData::Text(t) if !in_head_or_script(&dom, i as u32) => {
+                    Some((i as u32, t.split_whitespace().collect::<Vec<_>>().join(" ")))
+                }
                 _ => None,
             })
             .collect();

@@ -11,6 +11,7 @@
 //!
 //! The [`ExtractStage`] wraps it for pipelines (`type = "extract"`).
 
+pub mod boilerplate;
 pub mod dom;
 pub mod metadata;
 pub mod score;
