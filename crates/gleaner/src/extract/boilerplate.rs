@@ -59,6 +59,42 @@ static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// A line that is only a date or a time ("23.10.2018", "3:59 PM", "4. Juni 2019", "January 13"):
+/// the dateline of the article or of a comment, which the metadata already carries.
+static DATE_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    let months = concat!(
+        "jan(?:uary|uar|vier|\\.)?|feb(?:ruary|ruar|rero|\\.)?|fév(?:rier)?|mar(?:ch|z|s|zo|\\.)?|märz|apr(?:il|il|\\.)?|avril|abril|",
+        "ma[iy]|mai|mayo|june?|juni|juin|junio|july?|juli|juillet|julio|aug(?:ust|\\.)?|août|agosto|",
+        "sep(?:t|tember|tembre|tiembre|\\.)?|oct(?:ober|obre|ubre|\\.)?|okt(?:ober|\\.)?|nov(?:ember|embre|iembre|\\.)?|",
+        "dec(?:ember|\\.)?|dez(?:ember|\\.)?|déc(?:embre)?|dic(?:iembre)?"
+    );
+    let weekday = "(?:mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)[a-z]*,? ";
+    Regex::new(&format!(
+        concat!(
+            r"^(?:{wd})?(?:",
+            r"\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}}(?:,? \d{{1,2}}[:.]\d{{2}}(?: ?(?:am|pm|uhr|h))?)?",
+            r"|\d{{1,2}}[:.]\d{{2}}(?: ?(?:am|pm|uhr|h))?",
+            r"|\d{{1,2}}\.? (?:de )?(?:{m})(?: (?:de )?\d{{4}})?",
+            r"|(?:{m}) \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?",
+            r"|(?:{m}) \d{{4}}",
+            r")$"
+        ),
+        wd = weekday,
+        m = months
+    ))
+    .expect("static regex")
+});
+
+/// Longest credit line: "Foto: dpa / Max Mustermann" is short, a sentence starting "Source:" that
+/// cites a study is not a credit.
+const MAX_CREDIT_CHARS: usize = 60;
+
+/// Photo credits and sources alone on a short line ("Foto: dpa", "Quelle: Landesregierung").
+static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:photo|foto|bild|image|picture|credits?|crédits? photos?|source|quelle|fuente|fonte|źródło|abbildung|grafik|illustration)\s*:\s*\S")
+        .expect("static regex")
+});
+
 /// Whether a block whose whole (whitespace-collapsed) text is `text` is a boilerplate line.
 pub fn is_boilerplate_line(text: &str) -> bool {
     let t = text.trim();
@@ -75,7 +111,10 @@ pub fn is_boilerplate_line(text: &str) -> bool {
             '«' | '<' | '‹' | '←' | '»' | '>' | '›' | '|' | '-' | '–' | '•'
         ) || c.is_whitespace()
     });
-    WHOLE_LINE.is_match(core) || LEAD_IN.is_match(&lower)
+    WHOLE_LINE.is_match(core)
+        || LEAD_IN.is_match(&lower)
+        || DATE_ONLY.is_match(core)
+        || (t.chars().count() <= MAX_CREDIT_CHARS && CREDIT.is_match(&lower))
 }
 
 #[cfg(test)]
@@ -99,6 +138,12 @@ mod tests {
             "Keine Kommentare",
             "Quelle:",
             "« zurück",
+            "23.10.2018",
+            "3:59 PM",
+            "Dienstag, 4. Juni 2019",
+            "January 13",
+            "Foto: dpa / Max Mustermann",
+            "Quelle: Landesregierung",
         ] {
             assert!(is_boilerplate_line(line), "{line}");
         }
@@ -112,6 +157,8 @@ mod tests {
             "Source code is available on GitHub",
             "Weitere Informationen zu den Öffnungszeiten finden Sie unten.",
             "Related work shows that the effect persists across seasons and regions of the country.",
+            "2019 war ein gutes Jahr",
+            "Quelle: Das Statistische Bundesamt meldete am Dienstag einen Anstieg der Preise",
             "",
         ] {
             assert!(!is_boilerplate_line(line), "{line}");

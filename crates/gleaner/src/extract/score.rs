@@ -141,7 +141,15 @@ const UNLIKELY: &[&str] = &[
 ];
 
 /// Comment sections (kept only when comments are asked for).
-const COMMENTS: &[&str] = &["comment", "replies", "respond", "discussion"];
+const COMMENTS: &[&str] = &[
+    "comment",
+    "replies",
+    "respond",
+    "discussion",
+    "kommentar",
+    "commentaire",
+    "comentario",
+];
 
 /// Names that rescue an element from the unlikely list (Readability `okMaybeItsACandidate`).
 const MAYBE: &[&str] = &["article", "body", "column", "content", "main", "shadow"];
@@ -206,14 +214,6 @@ fn any_hint(names: &str, pats: &[&str]) -> bool {
     pats.iter().any(|p| hint_match(names, p))
 }
 
-// EXPERIMENT-ONLY
-pub fn gx_num(name: &str, default: f32) -> f32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// Lower-cased `class id` of an element (empty when neither is set).
 fn names(dom: &Dom, id: NodeId) -> String {
     let Some(e) = dom.element(id) else {
@@ -234,6 +234,26 @@ fn is_hidden(dom: &Dom, id: NodeId) -> bool {
         return false;
     };
     if e.attr("hidden").is_some() {
+        return true;
+    }
+    // Screen-reader-only and utility "hidden" classes: text the reader never sees ("List with
+    // 24 entries", "Share on Facebook"). Exact class tokens only: `hidden-xs` and
+    // `field--label-hidden` are shown on other screens or mark a hidden label, not content.
+    if let Some(class) = e.attr("class")
+        && class.split_ascii_whitespace().any(|c| {
+            matches!(
+                c.to_ascii_lowercase().as_str(),
+                "hidden"
+                    | "hide"
+                    | "sr-only"
+                    | "visually-hidden"
+                    | "visuallyhidden"
+                    | "screen-reader-text"
+                    | "screenreader"
+                    | "offscreen"
+            )
+        })
+    {
         return true;
     }
     if let Some(style) = e.attr("style") {

@@ -144,7 +144,7 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
                 if skipped.contains(&id) {
                     continue;
                 }
-                if (tag.is_block() || matches!(tag, Tag::Strong | Tag::B))
+                if tag != Tag::A
                     && a.text_len[i] > 0
                     && (a.text_len[i] as usize) <= boilerplate::MAX_PHRASE_CHARS
                     && boilerplate::is_boilerplate_line(&block_text(dom, a, id, &mut text_buf))
