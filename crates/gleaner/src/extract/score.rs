@@ -229,6 +229,19 @@ fn names(dom: &Dom, id: NodeId) -> String {
     s
 }
 
+/// Class names of text hidden from sighted readers (Bootstrap `sr-only`, WordPress
+/// `screen-reader-text`, the `hidden`/`hide` utility classes).
+const SCREEN_READER_ONLY: &[&str] = &[
+    "hidden",
+    "hide",
+    "sr-only",
+    "visually-hidden",
+    "visuallyhidden",
+    "screen-reader-text",
+    "screenreader",
+    "offscreen",
+];
+
 fn is_hidden(dom: &Dom, id: NodeId) -> bool {
     let Some(e) = dom.element(id) else {
         return false;
@@ -241,17 +254,9 @@ fn is_hidden(dom: &Dom, id: NodeId) -> bool {
     // `field--label-hidden` are shown on other screens or mark a hidden label, not content.
     if let Some(class) = e.attr("class")
         && class.split_ascii_whitespace().any(|c| {
-            matches!(
-                c.to_ascii_lowercase().as_str(),
-                "hidden"
-                    | "hide"
-                    | "sr-only"
-                    | "visually-hidden"
-                    | "visuallyhidden"
-                    | "screen-reader-text"
-                    | "screenreader"
-                    | "offscreen"
-            )
+            SCREEN_READER_ONLY
+                .iter()
+                .any(|name| c.eq_ignore_ascii_case(name))
         })
     {
         return true;

@@ -109,6 +109,7 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
     // Link lists introduced by a boilerplate heading ("Related articles" + list).
     let mut skipped: Vec<NodeId> = Vec::new();
     let mut text_buf = String::new();
+    let mut text_stack: Vec<NodeId> = Vec::new();
     for &root in roots.iter().rev() {
         stack.push((root, false));
     }
@@ -147,7 +148,14 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
                 if tag != Tag::A
                     && a.text_len[i] > 0
                     && (a.text_len[i] as usize) <= boilerplate::MAX_PHRASE_CHARS
-                    && boilerplate::is_boilerplate_line(&block_text(dom, a, id, &mut text_buf))
+                    && !same_text_as_parent(dom, a, id)
+                    && boilerplate::is_boilerplate_line(block_text(
+                        dom,
+                        a,
+                        id,
+                        &mut text_stack,
+                        &mut text_buf,
+                    ))
                 {
                     if tag.is_heading() {
                         skip_introduced_links(dom, a, id, &mut skipped);
@@ -229,24 +237,21 @@ fn short_link_block(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
 /// The whitespace-collapsed visible text of `id`'s subtree, in `buf` (reused across calls).
 /// Only called on blocks of at most [`boilerplate::MAX_PHRASE_CHARS`] visible characters, so the
 /// walk is short.
-fn block_text<'b>(dom: &Dom, a: &Analysis, id: NodeId, buf: &'b mut String) -> &'b str {
+fn block_text<'b>(
+    dom: &Dom,
+    a: &Analysis,
+    id: NodeId,
+    stack: &mut Vec<NodeId>,
+    buf: &'b mut String,
+) -> &'b str {
     buf.clear();
-    let mut stack = vec![id];
-    let mut order: Vec<NodeId> = Vec::new();
+    stack.clear();
+    stack.push(id);
+    // Children are pushed in reverse, so text nodes pop in document order.
     while let Some(n) = stack.pop() {
         if a.removed[n as usize] {
             continue;
         }
-        if let NodeData::Text(t) = &dom.nodes[n as usize].data {
-            order.push(n);
-            let _ = t;
-            continue;
-        }
-        let start = stack.len();
-        stack.extend(dom.children(n));
-        stack[start..].reverse();
-    }
-    for n in order {
         if let NodeData::Text(t) = &dom.nodes[n as usize].data {
             for w in t.split_whitespace() {
                 if !buf.is_empty() {
@@ -254,9 +259,22 @@ fn block_text<'b>(dom: &Dom, a: &Analysis, id: NodeId, buf: &'b mut String) -> &
                 }
                 buf.push_str(w);
             }
+            continue;
         }
+        let start = stack.len();
+        stack.extend(dom.children(n));
+        stack[start..].reverse();
     }
     buf.as_str()
+}
+
+/// Whether `id` holds all of its parent's text: `<p><strong>Related</strong></p>` was already
+/// tested as the `<p>`, so the `<strong>` needs no second phrase test.
+fn same_text_as_parent(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
+    let p = dom.nodes[id as usize].parent;
+    p != NONE
+        && dom.element(p).is_some_and(|e| e.tag != Tag::A)
+        && a.text_len[p as usize] == a.text_len[id as usize]
 }
 
 /// After a boilerplate heading, the following siblings that are lists or link blocks belong to
