@@ -29,7 +29,9 @@ def ensure_venv():
     if not py.exists():
         subprocess.check_call([sys.executable, "-m", "venv", str(venv)])
         subprocess.check_call([str(py), "-m", "pip", "install", "-q", *PINNED])
-    if Path(sys.executable).resolve() == py.resolve():
+    # sys.prefix, not the interpreter path: a venv's python is often a symlink to the very
+    # interpreter that started this script.
+    if Path(sys.prefix).resolve() == venv.resolve():
         sys.exit(f"datatrove is not importable from {py}")
     os.execv(str(py), [str(py), *sys.argv])
 

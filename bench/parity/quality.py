@@ -237,13 +237,41 @@ def compare(name, docs, theirs, ours, max_examples):
     return same_keep / n
 
 
+def kept_ids(out_dir):
+    """Ids of the documents in a run's kept shards (gleaner: kept/*.jsonl.zst; datatrove: *.jsonl.gz)."""
+    import gzip
+
+    ids = set()
+    for root, _, files in os.walk(out_dir):
+        for name in files:
+            path = os.path.join(root, name)
+            if name.endswith(".gz"):
+                data = gzip.open(path, "rb").read()
+            elif name.endswith(".zst"):
+                data = subprocess.run(["zstd", "-dc", path], capture_output=True, check=True).stdout
+            else:
+                continue
+            for line in data.split(b"\n"):
+                if line:
+                    ids.add(json.loads(line)["id"])
+    return ids
+
+
 def bench(binary, corpus, docs):
+    """The FineWeb chain as datatrove's example runs it (language -> Gopher repetition -> Gopher
+    quality -> C4 without the terminal-punctuation rule -> FineWeb quality) against gleaner's
+    examples/recipes/fineweb.toml, same documents, and checks that both keep the same ids."""
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
+    from datatrove.pipeline.filters.language_filter import LanguageFilter
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
+    from datatrove.utils.lid import FT176LID
 
-    print(f"\n== Benchmark: FineWeb chain (Gopher repetition -> Gopher quality -> C4 without terminal-punct rule -> FineWeb quality), {len(docs)} documents")
+    # The same quantized lid.176 model gleaner compiles in (no download; see language.py).
+    FT176LID.MODEL_URL = "file://" + os.path.join(ROOT, "crates", "gleaner", "assets", "lid.176.ftz")
+    print(f"\n== Benchmark: FineWeb chain (language en >= 0.65 -> Gopher repetition -> Gopher quality -> "
+          f"C4 without terminal-punct rule -> FineWeb quality), {len(docs)} documents")
     tmp = tempfile.mkdtemp(prefix="gleaner-bench-")
     try:
         in_dir = os.path.join(tmp, "in")
@@ -251,6 +279,7 @@ def bench(binary, corpus, docs):
         shutil.copy(corpus, os.path.join(in_dir, "corpus.jsonl"))
         pipeline = [
             JsonlReader(in_dir),
+            LanguageFilter(languages=["en"], language_threshold=0.65),
             GopherRepetitionFilter(),
             GopherQualityFilter(),
             C4QualityFilter(filter_no_terminal_punct=False),
@@ -261,16 +290,19 @@ def bench(binary, corpus, docs):
         LocalPipelineExecutor(pipeline=pipeline, tasks=1, workers=1, logging_dir=os.path.join(tmp, "logs")).run()
         dt_secs, dt_cpu = time.perf_counter() - started, time.process_time() - cpu0
 
+        # The shipped recipe itself, with the HTML report off (datatrove writes none either).
         chain = os.path.join(tmp, "chain.toml")
-        with open(chain, "w") as f:
-            f.write('[[stage]]\ntype = "gopher_repetition"\n[[stage]]\ntype = "gopher_quality"\n'
-                    '[[stage]]\ntype = "c4_quality"\nfilter_no_terminal_punct = false\n'
-                    '[[stage]]\ntype = "fineweb_quality"\n')
+        with open(os.path.join(ROOT, "examples", "recipes", "fineweb.toml")) as src, open(chain, "w") as f:
+            f.write("[output]\nreport = false\n\n" + src.read())
         cpu1, cpu2 = [], []
         g1 = min(run_gleaner(binary, chain, corpus, os.path.join(tmp, f"g1-{i}"), 1, cpu1) for i in range(3))
         g2 = min(run_gleaner(binary, chain, corpus, os.path.join(tmp, f"g2-{i}"), 2, cpu2) for i in range(3))
         c1 = min(cpu1)
         n = len(docs)
+        theirs, ours = kept_ids(os.path.join(tmp, "dt-out")), kept_ids(os.path.join(tmp, "g1-0", "kept"))
+        same = sum((d["id"] in theirs) == (d["id"] in ours) for d in docs)
+        print(f"   same keep/drop through the whole chain: {same}/{n} = {100 * same / n:.2f}%  "
+              f"(datatrove kept {len(theirs)}, gleaner kept {len(ours)})")
         print(f"   load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times suffer, CPU times less)")
         print(f"   datatrove, 1 process:  wall {dt_secs:8.2f} s  {n / dt_secs:9.1f} docs/s   CPU {dt_cpu:8.2f} s  {n / dt_cpu:9.1f} docs/CPU-s")
         print(f"   gleaner, 1 thread:     wall {g1:8.2f} s  {n / g1:9.1f} docs/s   CPU {c1:8.2f} s  {n / c1:9.1f} docs/CPU-s")

@@ -23,6 +23,7 @@ pub fn starter() -> String {
          dir = \"out\"\n\
          # format = \"jsonl\"       # jsonl | parquet\n\
          # compression = \"zst\"    # zst | gz | none (JSONL only)\n\
+         # level = 1              # zstd/gzip level; 1 is fast, raise for archival output\n\
          # max_docs_per_shard = 100000\n\
          # max_bytes_per_shard = \"512MiB\"\n\
          # write_removed = true   # removed/ holds removed documents with their reasons\n\n\

@@ -4,6 +4,12 @@
 mod init;
 mod summary;
 
+/// mimalloc instead of the system allocator: a run allocates and frees a few buffers per
+/// document on every thread, and glibc's malloc/free measured ~11% of a read→normalize→write
+/// run (bench/throughput.py, perf); mimalloc's thread-local free lists make that a few percent.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;

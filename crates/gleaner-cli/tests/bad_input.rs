@@ -283,14 +283,7 @@ fn oversized_records_are_rejected_and_reading_continues() {
         &format!("[input]\npaths=[\"in.jsonl\"]\nmax_record_bytes={limit}\n{BASIC}"),
     );
     let out = tmp.path().join("out");
-    let o = run(&[
-        "run",
-        p.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&p, None, &out, &[]);
     let rej = rejects(&out);
     assert_eq!(rej.len(), 1);
     assert_eq!(rej[0]["kind"], "too_large");

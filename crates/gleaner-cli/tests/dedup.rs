@@ -129,3 +129,56 @@ fn a_dedup_stage_first_in_the_pipeline_still_sees_the_corpus() {
             .all(|d| d["removal"]["rule"] == "exact_duplicate")
     );
 }
+
+/// A dedup run killed with SIGKILL — once while MinHash scans its input, once while the final
+/// pass writes the output after clustering — and restarted with the same command ends with the
+/// same bytes as an uninterrupted run, having reused the finished work.
+#[test]
+fn a_killed_dedup_run_resumes_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 12 shards of the same 401 texts: every document after the first shard is a duplicate of a
+    // document in shard 0, so clusters span files and a resumed scan must rebuild them exactly.
+    let input = sample_shards(tmp.path(), 12);
+    let p = pipeline(
+        tmp.path(),
+        "[output]\nmax_docs_per_shard=200\n[[stage]]\ntype = \"normalize\"\n\n\
+         [[stage]]\ntype = \"minhash_dedup\"\n",
+    );
+    let reference = tmp.path().join("reference");
+    run_ok(&p, Some(&input), &reference, &["-j", "1"]);
+    // Every copy outside shard 0 is removed, except texts too short for one 5-word shingle
+    // (empty or "- -" in the sample), which MinHash never deduplicates.
+    let kept = read_shards(&reference.join("kept"));
+    for d in &kept {
+        let id = d["id"].as_str().unwrap();
+        assert!(
+            id.ends_with("-s0") || d["text"].as_str().unwrap().split_whitespace().count() < 5,
+            "copy {id} kept"
+        );
+    }
+    assert!(kept.len() < 401 + 11 * 10, "kept {}", kept.len());
+
+    // The stage directory is named after its index and type (executor.rs).
+    let stage_dir = ".work/stage-1-minhash_dedup";
+    for (name, dir, prefix) in [
+        ("scan", stage_dir, "scan-f"),
+        ("final pass", ".work/pass-1", "done-"),
+    ] {
+        let out = tmp
+            .path()
+            .join(format!("killed-{}", name.replace(' ', "-")));
+        let args = run_args(&p, Some(&input), &out, &["-j", "1"]);
+        kill_when_files(&args, &out.join(dir), prefix, 2);
+        assert!(
+            !out.join("stats.json").exists(),
+            "{name}: the killed run did not finish"
+        );
+        let o = gleaner().args(&args).output().unwrap();
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let info: Value =
+            serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+        let resumed = info["resumed_files"].as_u64().unwrap();
+        assert!(resumed >= 2, "{name}: only {resumed} files reused");
+        assert_same(&snapshot(&reference), &snapshot(&out));
+    }
+}

@@ -26,15 +26,15 @@ fn every_run_writes_a_report_and_inspect_explains_its_documents() {
 
     let report = std::fs::read_to_string(out.join("report.html")).expect("report.html written");
     let removed = read_shards(&out.join("removed"));
-    let first = &removed[0];
+    let first = removed
+        .iter()
+        .find(|d| d["removal"]["stage"] == "gopher_quality")
+        .expect("the quickstart's Gopher rules remove real articles");
     let first_id = first["id"].as_str().unwrap();
-    // The first removed document appears as an excerpt of its rule, with its measured value.
-    assert!(report.contains("min_words"));
-    assert!(report.contains(first_id), "first removed document shown");
-    assert!(report.contains(&format!(
-        "value {}, threshold 50",
-        first["removal"]["value"]
-    )));
+    let rule = first["removal"]["rule"].as_str().unwrap();
+    // A removed document appears as an excerpt of its rule.
+    assert!(report.contains(rule));
+    assert!(report.contains("near_duplicate"));
 
     // Piped: plain text, the reason spelled out.
     let o = run(&["inspect", out.to_str().unwrap(), "--id", first_id]);
@@ -42,14 +42,12 @@ fn every_run_writes_a_report_and_inspect_explains_its_documents() {
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(!text.contains('\u{1b}'), "no colour codes when piped");
     assert!(
-        text.contains(&format!(
-            "REMOVED by length_filter/min_words: value {}, threshold 50",
-            first["removal"]["value"]
-        )),
+        text.contains(&format!("REMOVED by gopher_quality/{rule}: ")),
         "{text}"
     );
 
-    // JSON: the kept seed document, every input line back in order.
+    // JSON: the kept seed document, every input line back in order, the bio flagged and the
+    // two other sites' copies of the column listed with their URLs.
     let o = run(&[
         "inspect",
         out.to_str().unwrap(),
@@ -60,15 +58,43 @@ fn every_run_writes_a_report_and_inspect_explains_its_documents() {
     assert!(o.status.success(), "{}", stderr(&o));
     let ins: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(ins["status"], "kept");
-    let kept = read_shards(&out.join("kept"));
-    let seed = kept.iter().find(|d| d["id"] == "seed/raw-example").unwrap();
+    let raw = std::fs::read_to_string(repo_root().join("examples/data/raw-example.txt")).unwrap();
     let lines: Vec<&str> = ins["lines"]
         .as_array()
         .unwrap()
         .iter()
         .map(|l| l["text"].as_str().unwrap())
         .collect();
-    assert_eq!(lines.join("\n"), seed["text"].as_str().unwrap());
+    assert_eq!(lines.join("\n"), raw.trim_end());
+    let flagged: Vec<usize> = ins["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["flagged"]["rule"] == "author_bio")
+        .map(|l| l["number"].as_u64().unwrap() as usize)
+        .collect();
+    assert_eq!(flagged, [10], "the bio line is flagged");
+    let copies: Vec<&str> = ins["duplicates"]["removed_copies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["url"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        copies,
+        [
+            "https://opinion.site-a.test/2025/08/14/trump-putin-alaska",
+            "https://news.aggregator-b.test/world/trump-putin-summit-alaska"
+        ]
+    );
+    let o = run(&[
+        "inspect",
+        out.to_str().unwrap(),
+        "--id",
+        "syndicated/site-b",
+    ]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("duplicate of seed/raw-example"), "{text}");
 
     let o = run(&["inspect", out.to_str().unwrap(), "--id", "no-such-document"]);
     assert_eq!(o.status.code(), Some(2));

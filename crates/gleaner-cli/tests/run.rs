@@ -6,14 +6,79 @@ mod common;
 use common::*;
 use serde_json::Value;
 
+/// The README's first command: the whole job on the bundled sample. Every stage of the main
+/// pipeline runs, nothing is lost, every removal carries its reason, and the user's column is
+/// kept with its two copies from other sites removed in its favour.
 #[test]
-fn quickstart_sample_is_normalised_filtered_and_explained() {
+fn quickstart_runs_the_whole_job_and_explains_every_removal() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let quickstart = repo_root().join("examples/quickstart.toml");
     let o = run(&[
         "run",
         quickstart.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = stderr(&o);
+    for stage in [
+        "normalize",
+        "language",
+        "line_clean",
+        "gopher_repetition",
+        "gopher_quality",
+        "c4_quality",
+        "fineweb_quality",
+        "pii",
+        "exact_dedup",
+        "minhash_dedup",
+    ] {
+        assert!(
+            summary.contains(stage),
+            "{stage} missing from the summary:\n{summary}"
+        );
+    }
+    let kept = read_shards(&out.join("kept"));
+    let removed = read_shards(&out.join("removed"));
+    assert_eq!(
+        kept.len() + removed.len(),
+        sample_docs().len() + 2,
+        "no document lost"
+    );
+    for d in &removed {
+        let r = &d["removal"];
+        assert!(r["stage"].is_string() && r["rule"].is_string(), "{d}");
+        assert!(r.get("value").is_some(), "measured value recorded: {d}");
+    }
+    // The column is kept without its teasers; the other sites' copies name it as kept.
+    let seed = kept.iter().find(|d| d["id"] == "seed/raw-example").unwrap();
+    assert!(
+        seed["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("Bloomberg LP and its owners.")
+    );
+    for copy in ["syndicated/site-a", "syndicated/site-b"] {
+        let d = removed.iter().find(|d| d["id"] == copy).unwrap();
+        assert_eq!(d["removal"]["kept_id"], "seed/raw-example", "{copy}");
+    }
+    let st = stats(&out);
+    assert_eq!(st["output"]["kept_docs"], kept.len() as u64);
+    assert!(out.join("report.html").exists() && out.join("syndication.jsonl").exists());
+}
+
+#[test]
+fn basic_pipeline_normalises_filters_and_explains() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let p = pipeline(tmp.path(), BASIC);
+    let sample = repo_root().join("examples/data/news-sample.jsonl.zst");
+    let o = run(&[
+        "run",
+        p.to_str().unwrap(),
+        "--input",
+        sample.to_str().unwrap(),
         "--output",
         out.to_str().unwrap(),
     ]);
@@ -103,14 +168,7 @@ fn outputs_shard_by_document_count_in_every_format() {
                 "[input]\npaths=[\"in.jsonl.gz\"]\n[output]\nformat=\"{format}\"\ncompression=\"{compression}\"\nmax_docs_per_shard=100\n{BASIC}"
             ),
         );
-        let o = run(&[
-            "run",
-            p.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "-q",
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
+        run_ok(&p, None, &out, &[]);
         let mut shards: Vec<String> = std::fs::read_dir(out.join("kept"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -130,16 +188,7 @@ fn outputs_shard_by_document_count_in_every_format() {
             // Parquet output reads back as input, with the same documents and texts.
             let back = tmp.path().join("back");
             let p2 = pipeline(tmp.path(), "[[stage]]\ntype=\"normalize\"\n");
-            let o = run(&[
-                "run",
-                p2.to_str().unwrap(),
-                "-i",
-                out.join("kept").to_str().unwrap(),
-                "-o",
-                back.to_str().unwrap(),
-                "-q",
-            ]);
-            assert!(o.status.success(), "{}", stderr(&o));
+            run_ok(&p2, Some(&out.join("kept")), &back, &[]);
             let again = read_shards(&back.join("kept"));
             let first = read_shards(&tmp.path().join("out-jsonl-zst/kept"));
             assert_eq!(again.len(), first.len());
@@ -167,16 +216,7 @@ fn directories_and_globs_expand_in_sorted_order() {
     std::fs::write(dir.join("notes.txt"), "not input").unwrap();
     let p = pipeline(tmp.path(), BASIC);
     let out = tmp.path().join("out");
-    let o = run(&[
-        "run",
-        p.to_str().unwrap(),
-        "-i",
-        dir.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&p, Some(&dir), &out, &[]);
     let st = stats(&out);
     assert_eq!(
         st["input"]["files"], 2,
@@ -297,16 +337,7 @@ fn init_writes_a_runnable_pipeline_and_help_is_complete() {
     let o = run(&["init", p.to_str().unwrap()]);
     assert!(!o.status.success(), "init refuses to overwrite");
     let input = repo_root().join("examples/data/news-sample.jsonl.zst");
-    let o = run(&[
-        "run",
-        p.to_str().unwrap(),
-        "-i",
-        input.to_str().unwrap(),
-        "-o",
-        tmp.path().join("o").to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&p, Some(&input), &tmp.path().join("o"), &[]);
 
     let help = String::from_utf8(run(&["run", "--help"]).stdout).unwrap();
     for flag in [

@@ -5,7 +5,8 @@
 //!   documents go to `kept/part-NNNNN-SSSS.*`, named after the file's index in the sorted input
 //!   list, so output is byte-identical whatever the thread count.
 //! * **Parallelism**: files run concurrently on a rayon pool, and within a file each batch of
-//!   documents is spread over the same pool ([`Pipeline::run_batch`]).
+//!   documents is spread over the same pool ([`Pipeline::run_batch`]) while the next batch is
+//!   read and decompressed (`rayon::join`), so even one large file keeps every thread busy.
 //! * **Passes**: a pipeline with corpus-wide stages (dedup) is split at each of them. Pass *p*
 //!   writes its survivors to `.work/pass-p/`; the next corpus stage's `prepare` reads them all,
 //!   then pass *p+1* continues from them. Removed documents go straight to `removed/`.
@@ -499,7 +500,7 @@ impl RunContext<'_> {
         };
         let out_opts = ShardWriterOptions::from_output(&cfg.output);
         let prefix = format!("part-{:05}", file.index);
-        let mut kept = if last {
+        let kept = if last {
             ShardWriter::new(&self.out_dir.join("kept"), &prefix, out_opts)
         } else {
             ShardWriter::new(
@@ -513,117 +514,58 @@ impl RunContext<'_> {
         } else {
             prefix.clone()
         };
-        let mut removed = cfg
+        let removed = cfg
             .output
             .write_removed
             .then(|| ShardWriter::new(&self.out_dir.join("removed"), &removed_prefix, out_opts));
-        let mut audit = last.then(|| {
+        let audit = last.then(|| {
             ShardWriter::new(
                 &self.out_dir.join("audit"),
                 &prefix,
                 ShardWriterOptions::jsonl_zst(),
             )
         });
-        let mut rejects: Option<AtomicFile> = None;
 
+        let mut out = FileOutputs {
+            stats,
+            kept,
+            removed,
+            audit,
+            rejects: None,
+        };
+        // Reading (and decompressing) the next batch overlaps processing the current one: with
+        // two or more threads one file keeps them all busy; with one thread `join` simply runs
+        // the two halves in turn. Batches are still read and written strictly in order.
         let mut last_count = 0u64;
-        let mut eof = false;
-        while !eof {
-            let mut raw = Vec::with_capacity(cfg.run.batch_size);
-            let mut batch_bytes = 0usize;
-            while raw.len() < cfg.run.batch_size.max(1) && batch_bytes < MAX_BATCH_BYTES {
-                match records.next() {
-                    Some(r) => {
-                        batch_bytes += r.size();
-                        raw.push(r);
-                    }
-                    None => {
-                        eof = true;
-                        break;
-                    }
-                }
-            }
+        let mut read_next = |records: &mut RawStream| {
+            let batch = read_batch(records, cfg.run.batch_size);
             let now = counter.load(Ordering::Relaxed);
             self.progress
                 .bytes_done
                 .fetch_add(now - last_count, Ordering::Relaxed);
             last_count = now;
-            let decoded: Vec<std::result::Result<Document, Reject>> =
-                raw.into_par_iter().map(RawRecord::decode).collect();
-            let mut batch = Vec::with_capacity(decoded.len());
-            for item in decoded {
-                match item {
-                    Ok(doc) => {
-                        if plan.pass == 0 {
-                            stats.input.docs += 1;
-                            stats.input.text_bytes += doc.text.len() as u64;
-                        }
-                        batch.push(doc);
-                    }
-                    Err(reject) => {
-                        self.write_reject(&mut rejects, file.index, &reject)?;
-                        stats.input.rejects += 1;
-                        *stats
-                            .input
-                            .rejects_by_kind
-                            .entry(reject.kind.clone())
-                            .or_insert(0) += 1;
-                    }
-                }
+            batch
+        };
+        let (mut raw, mut eof) = read_next(&mut records);
+        loop {
+            if eof {
+                self.process_batch(pipeline, plan, file, raw, &mut out)?;
+                break;
             }
-            if batch.is_empty() {
-                continue;
-            }
-            self.progress
-                .docs_done
-                .fetch_add(batch.len() as u64, Ordering::Relaxed);
-            let (outcomes, batch_stats) = pipeline.run_batch(plan.range.clone(), batch);
-            for (a, b) in stats.stages.iter_mut().zip(&batch_stats) {
-                a.merge(b);
-            }
-            let mut kept_rows = Vec::with_capacity(outcomes.len());
-            let mut removed_rows = Vec::new();
-            let mut audit_rows = Vec::new();
-            for outcome in &outcomes {
-                match outcome {
-                    DocOutcome::Kept(doc) => {
-                        if last {
-                            stats.output.kept_docs += 1;
-                            stats.output.kept_bytes += doc.text.len() as u64;
-                            if !doc.edits.is_empty() {
-                                audit_rows.push(OutRow {
-                                    doc,
-                                    removal: None,
-                                    edits: Some(&doc.edits),
-                                });
-                            }
-                        }
-                        kept_rows.push(OutRow {
-                            doc,
-                            removal: None,
-                            edits: None,
-                        });
-                    }
-                    DocOutcome::Removed(r) => {
-                        stats.output.removed_docs += 1;
-                        stats.output.removed_bytes += r.document.text.len() as u64;
-                        removed_rows.push(OutRow {
-                            doc: &r.document,
-                            removal: Some(&r.reason),
-                            edits: (!r.document.edits.is_empty())
-                                .then_some(r.document.edits.as_slice()),
-                        });
-                    }
-                }
-            }
-            kept.write_batch(&kept_rows)?;
-            if let Some(w) = removed.as_mut() {
-                w.write_batch(&removed_rows)?;
-            }
-            if let Some(w) = audit.as_mut() {
-                w.write_batch(&audit_rows)?;
-            }
+            let (next, done) = rayon::join(
+                || read_next(&mut records),
+                || self.process_batch(pipeline, plan, file, raw, &mut out),
+            );
+            done?;
+            (raw, eof) = next;
         }
+        let FileOutputs {
+            mut stats,
+            kept,
+            removed,
+            audit,
+            rejects,
+        } = out;
         stats.input.skipped_by_kind = read_counters.snapshot();
         // Readers also count the records they turned into documents; those are in `docs`.
         stats.input.skipped_by_kind.remove("documents");
@@ -645,6 +587,95 @@ impl RunContext<'_> {
         Ok(stats)
     }
 
+    /// Decodes one batch of raw records, runs the pass's stages on it and writes the outcome.
+    fn process_batch(
+        &self,
+        pipeline: &Pipeline,
+        plan: &PassPlan,
+        file: &InputFile,
+        raw: Vec<RawRecord>,
+        out: &mut FileOutputs,
+    ) -> Result<()> {
+        let last = plan.pass + 1 == plan.npasses;
+        let stats = &mut out.stats;
+        let decoded: Vec<std::result::Result<Document, Reject>> =
+            raw.into_par_iter().map(RawRecord::decode).collect();
+        let mut batch = Vec::with_capacity(decoded.len());
+        for item in decoded {
+            match item {
+                Ok(doc) => {
+                    if plan.pass == 0 {
+                        stats.input.docs += 1;
+                        stats.input.text_bytes += doc.text.len() as u64;
+                    }
+                    batch.push(doc);
+                }
+                Err(reject) => {
+                    self.write_reject(&mut out.rejects, file.index, &reject)?;
+                    stats.input.rejects += 1;
+                    *stats
+                        .input
+                        .rejects_by_kind
+                        .entry(reject.kind.clone())
+                        .or_insert(0) += 1;
+                }
+            }
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.progress
+            .docs_done
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        let (outcomes, batch_stats) = pipeline.run_batch(plan.range.clone(), batch);
+        for (a, b) in stats.stages.iter_mut().zip(&batch_stats) {
+            a.merge(b);
+        }
+        let mut kept_rows = Vec::with_capacity(outcomes.len());
+        let mut removed_rows = Vec::new();
+        let mut audit_rows = Vec::new();
+        for outcome in &outcomes {
+            match outcome {
+                DocOutcome::Kept(doc) => {
+                    if last {
+                        stats.output.kept_docs += 1;
+                        stats.output.kept_bytes += doc.text.len() as u64;
+                        if !doc.edits.is_empty() {
+                            audit_rows.push(OutRow {
+                                doc,
+                                removal: None,
+                                edits: Some(&doc.edits),
+                            });
+                        }
+                    }
+                    kept_rows.push(OutRow {
+                        doc,
+                        removal: None,
+                        edits: None,
+                    });
+                }
+                DocOutcome::Removed(r) => {
+                    stats.output.removed_docs += 1;
+                    stats.output.removed_bytes += r.document.text.len() as u64;
+                    removed_rows.push(OutRow {
+                        doc: &r.document,
+                        removal: Some(&r.reason),
+                        edits: (!r.document.edits.is_empty())
+                            .then_some(r.document.edits.as_slice()),
+                    });
+                }
+            }
+        }
+        out.kept.write_batch(&kept_rows)?;
+        if let Some(w) = out.removed.as_mut() {
+            w.write_batch(&removed_rows)?;
+        }
+        if let Some(w) = out.audit.as_mut() {
+            w.write_batch(&audit_rows)?;
+        }
+        Ok(())
+    }
+
     fn write_reject(
         &self,
         out: &mut Option<AtomicFile>,
@@ -659,6 +690,32 @@ impl RunContext<'_> {
         line.push(b'\n');
         f.write_all(&line).map_err(|e| Error::io(&self.work, e))
     }
+}
+
+/// What one input file's pass writes to, and its stats so far.
+struct FileOutputs {
+    stats: RunStats,
+    kept: ShardWriter,
+    removed: Option<ShardWriter>,
+    audit: Option<ShardWriter>,
+    rejects: Option<AtomicFile>,
+}
+
+/// Reads the next batch: up to `batch_size` records or [`MAX_BATCH_BYTES`], whichever comes
+/// first. Returns the records and whether the stream is exhausted.
+fn read_batch(records: &mut RawStream, batch_size: usize) -> (Vec<RawRecord>, bool) {
+    let mut raw = Vec::with_capacity(batch_size);
+    let mut batch_bytes = 0usize;
+    while raw.len() < batch_size.max(1) && batch_bytes < MAX_BATCH_BYTES {
+        match records.next() {
+            Some(r) => {
+                batch_bytes += r.size();
+                raw.push(r);
+            }
+            None => return (raw, true),
+        }
+    }
+    (raw, false)
 }
 
 /// Reads a carried file back (a missing file means no document survived the pass).

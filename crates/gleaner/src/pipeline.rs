@@ -137,11 +137,11 @@ impl Pipeline {
         range: Range<usize>,
         docs: Vec<Document>,
     ) -> (Vec<DocOutcome>, Vec<StageStats>) {
-        let mut docs = docs;
+        // Moved out front to back: splitting the tail off each time would copy it every chunk.
         let mut chunks: Vec<Vec<Document>> = Vec::with_capacity(docs.len() / CHUNK + 1);
-        while !docs.is_empty() {
-            let rest = docs.split_off(docs.len().min(CHUNK));
-            chunks.push(std::mem::replace(&mut docs, rest));
+        let mut docs = docs.into_iter();
+        while docs.len() > 0 {
+            chunks.push(docs.by_ref().take(CHUNK).collect());
         }
         let results: Vec<(Vec<DocOutcome>, Vec<StageStats>)> = chunks
             .into_par_iter()

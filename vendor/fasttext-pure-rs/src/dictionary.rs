@@ -48,6 +48,10 @@ pub(crate) struct Dictionary {
    pub nlabels: i32,
    pruneidx_size: i64,
    pruneidx: FastMap<i32, i32>,
+   /// gleaner patch: `u64::MAX / bucket + 1`, for an exact modulo by `bucket` without a
+   /// division (Lemire, Kaser & Kurz 2019, "Faster remainder by direct computation"); 0 when
+   /// `bucket` is not positive (the plain `%` then runs, as upstream).
+   bucket_magic: u64,
 }
 
 impl Dictionary {
@@ -95,6 +99,11 @@ impl Dictionary {
          nlabels,
          pruneidx_size,
          pruneidx,
+         bucket_magic: if args.bucket > 0 {
+            u64::MAX / args.bucket as u64 + 1
+         } else {
+            0
+         },
       };
 
       dict.init_ngrams();
@@ -236,12 +245,24 @@ impl Dictionary {
 
             // Exclude single-char n-grams that are BOW or EOW markers
             if n >= minn && !(n == 1 && (i == 0 || j == word.len())) {
-               self.push_hash(ngrams, (h % self.args.bucket as u32) as i32);
+               self.push_hash(ngrams, self.bucket_of(h) as i32);
             }
 
             n += 1;
          }
       }
+   }
+
+   /// `h % bucket`. gleaner patch: the hardware division was the largest single cost of
+   /// character n-gram hashing (one per n-gram); the multiply-shift form is exact for every
+   /// 32-bit `h` and divisor.
+   #[inline]
+   fn bucket_of(&self, h: u32) -> u32 {
+      if self.bucket_magic == 0 {
+         return h % self.args.bucket as u32;
+      }
+      let low = self.bucket_magic.wrapping_mul(h as u64);
+      ((low as u128 * self.args.bucket as u128) >> 64) as u32
    }
 
    /// Push a hashed subword index, respecting pruning state.
@@ -323,6 +344,23 @@ impl Dictionary {
 #[cfg(test)]
 mod tests {
    use super::*;
+
+   #[test]
+   fn fast_bucket_modulo_is_exact() {
+      // gleaner patch: the multiply-shift remainder against `%` for lid.176's bucket count and
+      // others, on hashes spread over the whole u32 range.
+      for bucket in [1u32, 2, 3, 7, 2_000_000, 2_000_003, u32::MAX / 3, i32::MAX as u32] {
+         let magic = u64::MAX / bucket as u64 + 1;
+         let mut h: u32 = 12345;
+         for _ in 0..200_000 {
+            h = h.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            for x in [h, u32::MAX - h, h >> 7] {
+               let low = magic.wrapping_mul(x as u64);
+               assert_eq!(((low as u128 * bucket as u128) >> 64) as u32, x % bucket);
+            }
+         }
+      }
+   }
 
    #[test]
    fn hash_matches_cpp_fnv1a() {

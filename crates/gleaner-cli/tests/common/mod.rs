@@ -132,3 +132,85 @@ pub fn stderr(o: &Output) -> String {
 pub fn stats(out: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(out.join("stats.json")).unwrap()).unwrap()
 }
+
+/// Runs `gleaner run PIPELINE [-i INPUT] -o OUT -q EXTRA...` and asserts that it succeeded; the
+/// block every end-to-end test starts with.
+pub fn run_ok(pipeline: &Path, input: Option<&Path>, out: &Path, extra: &[&str]) -> Output {
+    let o = gleaner()
+        .args(run_args(pipeline, input, out, extra))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "gleaner run failed: {}", stderr(&o));
+    o
+}
+
+/// The argument list of [`run_ok`], for tests that spawn the run themselves.
+pub fn run_args(pipeline: &Path, input: Option<&Path>, out: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["run".to_string(), pipeline.display().to_string()];
+    if let Some(i) = input {
+        args.extend(["-i".to_string(), i.display().to_string()]);
+    }
+    args.extend([
+        "-o".to_string(),
+        out.display().to_string(),
+        "-q".to_string(),
+    ]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Number of files in `dir` whose names start with `prefix` (0 if `dir` does not exist yet).
+pub fn count_files(dir: &Path, prefix: &str) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Starts `gleaner run` with `args` and SIGKILLs it (no chance to clean up, exactly like
+/// `kill -9`) as soon as `dir` holds `n` files starting with `prefix`. Panics if the run
+/// finishes first or makes no progress in two minutes.
+pub fn kill_when_files(args: &[String], dir: &Path, prefix: &str, n: usize) {
+    let mut child = gleaner().args(args).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while count_files(dir, prefix) < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run finished before it could be killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// `shards` zstd JSONL files under `dir/in`, each holding the real sample with ids suffixed by the
+/// shard number: a run then has many units of work, and every text has a copy in every shard.
+pub fn sample_shards(dir: &Path, shards: usize) -> PathBuf {
+    let docs = sample_docs();
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for s in 0..shards {
+        let relabelled: Vec<_> = docs
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                d["id"] = format!("{}-s{s}", d["id"].as_str().unwrap()).into();
+                d
+            })
+            .collect();
+        std::fs::write(
+            input.join(format!("shard-{s:03}.jsonl.zst")),
+            zstd_bytes(&jsonl_bytes(&relabelled)),
+        )
+        .unwrap();
+    }
+    input
+}

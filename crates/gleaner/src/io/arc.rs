@@ -292,21 +292,19 @@ impl Iterator for ArcFramer {
             if self.done {
                 return None;
             }
-            let start = self.stream.offset;
             let mut line = std::mem::take(&mut self.line);
-            let read = self.stream.read_line(&mut line, MAX_LINE);
+            let next = self
+                .stream
+                .next_content_line(&mut line, MAX_LINE, |l| trim_end(l).is_empty());
             self.line = line;
-            match read {
-                Err(e) => return Some(self.io_failure(start, e)),
-                Ok(0) => {
+            let start = match next {
+                Err((start, e)) => return Some(self.io_failure(start, e)),
+                Ok(None) => {
                     self.done = true;
                     return None;
                 }
-                Ok(_) => {}
-            }
-            if trim_end(&self.line).is_empty() {
-                continue;
-            }
+                Ok(Some(start)) => start,
+            };
             if let Some(h) = parse_header(&self.line, self.version) {
                 self.resync_silently = false;
                 return Some(match self.read_record(start, h) {

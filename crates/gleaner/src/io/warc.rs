@@ -164,6 +164,26 @@ impl ArchiveStream {
         }
     }
 
+    /// Reads lines into `line` until one that `blank` does not match, the line a record header
+    /// must start at. Returns that line's offset, `Ok(None)` at the end of the stream; an error
+    /// carries the offset of the line being read.
+    pub(crate) fn next_content_line(
+        &mut self,
+        line: &mut Vec<u8>,
+        cap: usize,
+        blank: fn(&[u8]) -> bool,
+    ) -> Result<Option<u64>, (u64, io::Error)> {
+        loop {
+            let start = self.offset;
+            match self.read_line(line, cap) {
+                Err(e) => return Err((start, e)),
+                Ok(0) => return Ok(None),
+                Ok(_) if blank(line) => continue,
+                Ok(_) => return Ok(Some(start)),
+            }
+        }
+    }
+
     /// Appends up to `n` bytes to `out`; fewer only at end of stream. Memory grows with the bytes
     /// actually present, not with `n`, so a lying length cannot allocate gigabytes.
     pub fn read_block(&mut self, n: u64, out: &mut Vec<u8>) -> io::Result<u64> {
@@ -432,16 +452,8 @@ impl WarcFramer {
         let mut block = Vec::new();
         let got = self.stream.read_block(length, &mut block)?;
         if got < length {
-            if let Some(p) = version_line_in_block(&block) {
-                self.stream.unread(&block[p..]);
-                return Ok(self.fail(
-                    start,
-                    "bad_content_length",
-                    format!(
-                        "Content-Length {length} runs past the next record, which starts {p} bytes into the block"
-                    ),
-                    &head,
-                ));
+            if let Some(f) = self.overrun(start, length, &block, &head) {
+                return Ok(f);
             }
             self.done = true;
             return Ok(self.fail(
@@ -452,16 +464,8 @@ impl WarcFramer {
             ));
         }
         if !self.terminator_ok()? {
-            if let Some(p) = version_line_in_block(&block) {
-                self.stream.unread(&block[p..]);
-                return Ok(self.fail(
-                    start,
-                    "bad_content_length",
-                    format!(
-                        "Content-Length {length} runs past the next record, which starts {p} bytes into the block"
-                    ),
-                    &head,
-                ));
+            if let Some(f) = self.overrun(start, length, &block, &head) {
+                return Ok(f);
             }
             self.resync_silently = true;
             return Ok(self.fail(
@@ -479,6 +483,21 @@ impl WarcFramer {
             headers,
             block,
         }))
+    }
+
+    /// A block that holds the start of the next record (its Content-Length is too long): pushes
+    /// that record back to be read on its own and reports this one.
+    fn overrun(&mut self, start: u64, length: u64, block: &[u8], head: &[u8]) -> Option<Framed> {
+        let p = version_line_in_block(block)?;
+        self.stream.unread(&block[p..]);
+        Some(self.fail(
+            start,
+            "bad_content_length",
+            format!(
+                "Content-Length {length} runs past the next record, which starts {p} bytes into the block"
+            ),
+            head,
+        ))
     }
 
     /// Consumes the CRLF CRLF after a block. Accepts any 1–4 line-end bytes followed by the end
@@ -526,21 +545,17 @@ impl Iterator for WarcFramer {
             if self.done {
                 return None;
             }
-            let start = self.stream.offset;
             let mut line = std::mem::take(&mut self.line);
-            let read = self.stream.read_line(&mut line, MAX_LINE);
+            let next = self.stream.next_content_line(&mut line, MAX_LINE, is_blank);
             self.line = line;
-            match read {
-                Err(e) => return Some(self.io_failure(start, e)),
-                Ok(0) => {
+            let start = match next {
+                Err((start, e)) => return Some(self.io_failure(start, e)),
+                Ok(None) => {
                     self.done = true;
                     return None;
                 }
-                Ok(_) => {}
-            }
-            if is_blank(&self.line) {
-                continue;
-            }
+                Ok(Some(start)) => start,
+            };
             if is_version_line(&self.line) {
                 self.resync_silently = false;
                 return Some(match self.read_record(start) {

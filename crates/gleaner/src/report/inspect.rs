@@ -59,6 +59,10 @@ pub struct InspectedLine {
     /// Set when a stage removed the line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed: Option<LineRemoval>,
+    /// Set when a stage kept the line but flagged it (`metadata.flagged_lines`, e.g. an author
+    /// bio); `value` holds what the rule matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged: Option<LineRemoval>,
 }
 
 /// Copies of the same text found by the dedup stages.
@@ -157,8 +161,34 @@ pub fn reconstruct_lines(text: &str, edits: &[LineEdit]) -> Vec<InspectedLine> {
             number: i + 1,
             text,
             removed,
+            flagged: None,
         })
         .collect()
+}
+
+/// Marks the lines listed in `metadata.flagged_lines` (stage, rule, matched, text). Flags are
+/// matched by text, first unflagged kept line first: later stages may have moved the line.
+pub fn mark_flagged_lines(lines: &mut [InspectedLine], metadata: &Map<String, Value>) {
+    let Some(Value::Array(flags)) = metadata.get("flagged_lines") else {
+        return;
+    };
+    for f in flags {
+        let Some(text) = f.get("text").and_then(Value::as_str) else {
+            continue;
+        };
+        let field = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        if let Some(l) = lines
+            .iter_mut()
+            .find(|l| l.removed.is_none() && l.flagged.is_none() && l.text == text)
+        {
+            l.flagged = Some(LineRemoval {
+                stage: field("stage"),
+                rule: field("rule"),
+                value: f.get("matched").cloned().unwrap_or(Value::Null),
+                threshold: Value::Null,
+            });
+        }
+    }
 }
 
 /// Finds document `id` in the output directory `out_dir` and explains it.
@@ -254,11 +284,13 @@ pub fn inspect(out_dir: &Path, id: &str) -> Result<Inspection> {
         }
     })?;
 
+    let mut lines = reconstruct_lines(&record.text, &record.edits);
+    mark_flagged_lines(&mut lines, &record.metadata);
     Ok(Inspection {
         id: record.id.clone(),
         url: record.url().map(str::to_string),
         status,
-        lines: reconstruct_lines(&record.text, &record.edits),
+        lines,
         removal: record.removal,
         metadata: record.metadata,
         duplicates,
@@ -357,8 +389,12 @@ pub fn render_text(ins: &Inspection, out: &mut dyn Write) -> std::io::Result<()>
         )?,
         _ => writeln!(
             out,
-            "{bold}status{bold:#}    {green}KEPT{green:#} ({n_removed} of {} lines removed)",
-            ins.lines.len()
+            "{bold}status{bold:#}    {green}KEPT{green:#} ({n_removed} of {} lines removed{})",
+            ins.lines.len(),
+            match ins.lines.iter().filter(|l| l.flagged.is_some()).count() {
+                0 => String::new(),
+                n => format!(", {n} flagged"),
+            }
         )?,
     }
     if ins.status == DocStatus::Removed && n_removed > 0 {
@@ -372,7 +408,19 @@ pub fn render_text(ins: &Inspection, out: &mut dyn Write) -> std::io::Result<()>
     let width = ins.lines.len().max(1).to_string().len();
     for l in &ins.lines {
         match &l.removed {
-            None => writeln!(out, "{dim}{:>width$}{dim:#}   {}", l.number, l.text)?,
+            None => {
+                writeln!(out, "{dim}{:>width$}{dim:#}   {}", l.number, l.text)?;
+                if let Some(f) = &l.flagged {
+                    writeln!(
+                        out,
+                        "{:>width$}   {reason}⚑ kept, flagged by {}/{}: {}{reason:#}",
+                        "",
+                        f.stage,
+                        f.rule,
+                        compact(&f.value)
+                    )?;
+                }
+            }
             Some(r) => {
                 writeln!(
                     out,

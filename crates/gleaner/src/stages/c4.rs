@@ -16,7 +16,7 @@ use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
 use crate::stage::{Stage, StageContext, Verdict};
 use crate::text::chars::{
-    PY_DECIMAL, lower_contains, py_len, py_split_whitespace, py_splitlines, py_strip,
+    PY_DECIMAL, py_len, py_lower, py_split_whitespace, py_splitlines, py_strip,
 };
 use crate::text::tokenizer::{Token, count_sentences_in, sentence_ends, tokenize_into};
 
@@ -212,13 +212,19 @@ impl Stage for C4QualityFilter {
                 edit("too_few_words", n_words.into(), c.min_words_per_line.into());
                 continue;
             }
-            if c.filter_lorem_ipsum && lower_contains(&line, "lorem ipsum") {
+            // One lower-casing per line for the three substring rules below.
+            let lower = if c.filter_lorem_ipsum || c.filter_javascript || c.filter_policy {
+                py_lower(&line)
+            } else {
+                Default::default()
+            };
+            if c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
                 return Verdict::Drop(
                     Removal::new("lorem_ipsum", "lorem ipsum", Value::Null)
                         .with_detail(format!("line {index}")),
                 );
             }
-            if c.filter_javascript && lower_contains(&line, "javascript") {
+            if c.filter_javascript && lower.contains("javascript") {
                 edit("javascript", "javascript".into(), Value::Null);
                 continue;
             }
@@ -229,7 +235,7 @@ impl Stage for C4QualityFilter {
                 );
             }
             if c.filter_policy
-                && let Some(p) = POLICY_SUBSTRINGS.iter().find(|p| lower_contains(&line, p))
+                && let Some(p) = POLICY_SUBSTRINGS.iter().find(|p| lower.contains(*p))
             {
                 edit("policy", (*p).into(), Value::Null);
                 continue;

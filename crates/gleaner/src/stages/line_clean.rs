@@ -40,6 +40,18 @@
 //!   `newsletter`, `copyright`, `follow_us`, `site_navigation`, `comments`, `advertisement`) and
 //!   a word limit beyond which the line is treated as prose. See [`UI_RULES`].
 //!
+//! * `author_bio`: the author's bio or the publisher's opinion disclaimer under a column ("Marc
+//!   Champion is a Bloomberg Opinion columnist …", "This column reflects the personal views of
+//!   the author …"). It is the author's text about the author, not the article, yet it is
+//!   legitimate prose that filters and dedup should see, so by default the line is *flagged*
+//!   (kept, and listed in `metadata.flagged_lines` with its rule) rather than removed;
+//!   `author_bio = "remove"` removes it with its reason, `"keep"` turns the rule off. Only the
+//!   first two and last three lines that survive the other rules are candidates (bios sit above
+//!   or below the article; a paragraph inside a news story that starts "Smith is a professor"
+//!   is not one). A candidate is a bio when it starts with a capitalised name of two to four
+//!   words followed by "is", "was" or "has been" and names a writer's or expert's role within
+//!   the next 25 words, or when it holds an opinion disclaimer ([`BIO_DISCLAIMER`]).
+//!
 //! A document whose every non-blank line is removed is dropped (`all_lines_removed`).
 
 use std::sync::LazyLock;
@@ -70,6 +82,22 @@ pub struct LineCleanConfig {
     pub ui_lines: bool,
     /// UI rule names to skip (e.g. `["copyright"]` to keep copyright lines).
     pub disabled_rules: Vec<String>,
+    /// What to do with an author bio or opinion disclaimer line: flag it (default), remove it,
+    /// or keep it without a flag.
+    pub author_bio: BioAction,
+}
+
+/// What [`LineCleaner`] does with an author-bio line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BioAction {
+    /// Keep the line and list it in `metadata.flagged_lines`.
+    #[default]
+    Flag,
+    /// Remove the line, with rule `author_bio`.
+    Remove,
+    /// Do nothing.
+    Keep,
 }
 
 impl Default for LineCleanConfig {
@@ -81,6 +109,7 @@ impl Default for LineCleanConfig {
             teaser_ellipsis: false,
             ui_lines: true,
             disabled_rules: Vec::new(),
+            author_bio: BioAction::Flag,
         }
     }
 }
@@ -108,7 +137,7 @@ pub const UI_RULES: &[UiRule] = &[
     UiRule {
         name: "read_more",
         pattern: concat!(
-            r"^[\[(«‹<]?\s*(read (more|the full (story|article)|on)|continue reading|full story|",
+            r"^[\[(«‹<]?\s*(read (more|the full (story|article|column|piece|report|interview)|on)|continue reading|full story|",
             r"learn more|see more|view more|load more|show more|more\s*»|weiterlesen|mehr lesen|",
             r"mehr erfahren|mehr dazu|zum artikel|zum vollständigen artikel|alles lesen|mehr anzeigen)",
             r"\b[^.!?]{0,60}?[\])»›]?",
@@ -232,7 +261,28 @@ static MAX_UI_WORDS: LazyLock<usize> =
 static LIST_ITEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*([-*•·▪►–—]|\d{1,3}[.)])\s").expect("valid list regex"));
 
-/// Removes teaser and UI lines.
+/// A bio sentence: a capitalised name of two to four words (initials and name particles
+/// allowed), "is"/"was"/"has been", then a writer's or expert's role within 25 words.
+static BIO_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
+    let name_word = r"(?:\p{Lu}[\p{L}'’.\-]*|\p{Lu}\.)";
+    let particle = r"(?:(?:de|da|di|van|von|der|den|del|della|bin|ibn|al|el|la|le|st\.)\s+){0,2}";
+    Regex::new(&format!(
+        r"^\s*{name_word}(?:\s+{particle}{name_word}){{1,3}},?\s+(?:is|was|has been|serves as)\s+(?:\S+\s+){{0,25}}?(?:an?\s+|the\s+)?(?:\S+\s+){{0,6}}?(?P<role>columnists?|writers?|journalists?|reporters?|correspondents?|editors?|authors?|contributors?|professors?|fellows?|analysts?|researchers?|economists?|commentators?|lecturers?|scholars?|novelists?|bloggers?|historians?|contributing editor|freelancer)\b"
+    ))
+    .expect("valid bio regex")
+});
+
+/// Opinion disclaimers publishers print under columns.
+pub static BIO_DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)\b(this (column|article|piece|op-ed|commentary|essay) (reflects|does not necessarily reflect)|",
+        r"(the )?(views|opinions) expressed (here|in this (column|article|piece)|are (those|solely those) of the)|",
+        r"do(es)? not necessarily reflect the (views|opinions?|position) of)"
+    ))
+    .expect("valid disclaimer regex")
+});
+
+/// Removes teaser and UI lines and flags author bios.
 pub struct LineCleaner {
     cfg: LineCleanConfig,
     enabled_ui: Vec<bool>,
@@ -242,10 +292,13 @@ impl LineCleaner {
     /// Checks that every disabled rule name exists.
     pub fn new(cfg: LineCleanConfig) -> Result<Self> {
         for name in &cfg.disabled_rules {
-            if !UI_RULES.iter().any(|r| r.name == name) && name != "truncated_teaser" {
+            if !UI_RULES.iter().any(|r| r.name == name)
+                && name != "truncated_teaser"
+                && name != "author_bio"
+            {
                 let known: Vec<&str> = UI_RULES.iter().map(|r| r.name).collect();
                 return Err(Error::Config(format!(
-                    "stage line_clean: unknown rule {name:?} in disabled_rules; known: truncated_teaser, {}",
+                    "stage line_clean: unknown rule {name:?} in disabled_rules; known: truncated_teaser, author_bio, {}",
                     known.join(", ")
                 )));
             }
@@ -270,6 +323,20 @@ impl LineCleaner {
             .map(|i| (i, &UI_RULES[i]))
             .find(|(i, r)| self.enabled_ui[*i] && words <= r.max_words)
             .map(|(_, r)| r)
+    }
+
+    /// Why a line is an author bio or opinion disclaimer (`None` if it is not): the role named
+    /// after the author's name, or `"disclaimer"`. Position is checked by the caller.
+    pub fn author_bio(&self, line: &str, words: usize) -> Option<String> {
+        if !(4..=150).contains(&words) {
+            return None;
+        }
+        if let Some(c) = BIO_SENTENCE.captures(line) {
+            return Some(c["role"].to_string());
+        }
+        BIO_DISCLAIMER
+            .is_match(line)
+            .then(|| "disclaimer".to_string())
     }
 
     /// Whether a line is a prose paragraph cut off mid-sentence (see the module docs);
@@ -321,13 +388,10 @@ impl Stage for LineCleaner {
                 .iter()
                 .any(|d| d == "truncated_teaser");
         let lines: Vec<&str> = doc.text.split('\n').collect();
-        let mut kept: Vec<&str> = Vec::new();
-        let mut removed = 0usize;
+        let mut removed_at = vec![false; lines.len()];
         let mut seen_content = false;
-        let mut nonblank_kept = 0usize;
         for (i, &line) in lines.iter().enumerate() {
             if line.trim().is_empty() {
-                kept.push(line);
                 continue;
             }
             let words = line.split_whitespace().count();
@@ -343,7 +407,7 @@ impl Stage for LineCleaner {
                     words,
                     json!({"max_words": rule.max_words}),
                 );
-                removed += 1;
+                removed_at[i] = true;
                 continue;
             }
             if teasers && !first {
@@ -361,15 +425,22 @@ impl Stage for LineCleaner {
                         json!({"min_words": self.cfg.teaser_min_words,
                                "max_words": self.cfg.teaser_max_words}),
                     );
-                    removed += 1;
-                    continue;
+                    removed_at[i] = true;
                 }
             }
-            nonblank_kept += 1;
-            kept.push(line);
         }
+        self.flag_or_remove_bios(&mut doc.metadata, &lines, &mut removed_at, cx);
+        let removed = removed_at.iter().filter(|&&r| r).count();
         if removed == 0 {
             return Verdict::Keep;
+        }
+        let mut kept = Vec::with_capacity(lines.len() - removed);
+        let mut nonblank_kept = 0usize;
+        for (i, &line) in lines.iter().enumerate() {
+            if !removed_at[i] {
+                nonblank_kept += usize::from(!line.trim().is_empty());
+                kept.push(line);
+            }
         }
         if nonblank_kept == 0 {
             return Verdict::Drop(Removal::new("all_lines_removed", removed, Value::Null));
@@ -379,6 +450,74 @@ impl Stage for LineCleaner {
         doc.text = text.trim_matches('\n').to_string();
         cx.count("line_clean.lines_removed", removed as u64);
         Verdict::Keep
+    }
+}
+
+impl LineCleaner {
+    /// The `author_bio` rule over the first two and last three surviving non-blank lines: flags
+    /// them in `metadata.flagged_lines` (line index in the text this stage received, as for
+    /// removed lines) or removes them, as configured.
+    fn flag_or_remove_bios(
+        &self,
+        metadata: &mut serde_json::Map<String, Value>,
+        lines: &[&str],
+        removed_at: &mut [bool],
+        cx: &mut StageContext,
+    ) {
+        if self.cfg.author_bio == BioAction::Keep
+            || self.cfg.disabled_rules.iter().any(|d| d == "author_bio")
+        {
+            return;
+        }
+        let content: Vec<usize> = (0..lines.len())
+            .filter(|&i| !removed_at[i] && !lines[i].trim().is_empty())
+            .collect();
+        // A document of a line or two is all article, or all bio: leave it to the filters.
+        if content.len() < 3 {
+            return;
+        }
+        let mut candidates: Vec<usize> = content.iter().take(2).copied().collect();
+        for &i in content.iter().rev().take(3).rev() {
+            if !candidates.contains(&i) {
+                candidates.push(i);
+            }
+        }
+        let mut flags = Vec::new();
+        let first_edit = cx.edits.len();
+        for i in candidates {
+            let words = lines[i].split_whitespace().count();
+            let Some(why) = self.author_bio(lines[i], words) else {
+                continue;
+            };
+            if self.cfg.author_bio == BioAction::Remove {
+                cx.remove_line(
+                    i,
+                    lines[i],
+                    "author_bio",
+                    json!({"matched": why}),
+                    Value::Null,
+                );
+                removed_at[i] = true;
+            } else {
+                flags.push(
+                    json!({"stage": "line_clean", "rule": "author_bio", "line": i,
+                                  "matched": why, "text": lines[i]}),
+                );
+            }
+        }
+        // Removed lines are reported in line order, whichever rule removed them.
+        if cx.edits.len() > first_edit {
+            cx.edits.sort_by_key(|e| e.line);
+        }
+        if !flags.is_empty() {
+            cx.count("line_clean.lines_flagged", flags.len() as u64);
+            match metadata.get_mut("flagged_lines") {
+                Some(Value::Array(existing)) => existing.extend(flags),
+                _ => {
+                    metadata.insert("flagged_lines".to_string(), Value::Array(flags));
+                }
+            }
+        }
     }
 }
 

@@ -21,7 +21,7 @@ fn removed_rules(cx: &StageContext) -> Vec<(usize, &str)> {
 }
 
 #[test]
-fn seed_keeps_column_and_bio_and_removes_the_four_teasers() {
+fn seed_keeps_column_flags_bio_and_removes_the_four_teasers() {
     let (doc, v, cx) = clean(LineCleanConfig::default(), SEED);
     assert_eq!(v, Verdict::Keep);
     let lines: Vec<&str> = SEED.lines().collect();
@@ -50,6 +50,85 @@ fn seed_keeps_column_and_bio_and_removes_the_four_teasers() {
     assert_eq!(doc.text, lines[..10].join("\n"));
     assert!(doc.text.ends_with("Bloomberg LP and its owners."));
     assert_eq!(cx.counters().get("line_clean.lines_removed"), Some(&4));
+    // The bio (line 10 of the input) is flagged, not removed, with the role that gave it away.
+    let flags = doc.metadata["flagged_lines"].as_array().unwrap();
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(flags[0]["rule"], "author_bio");
+    assert_eq!(flags[0]["line"], 9);
+    assert_eq!(flags[0]["matched"], "columnist");
+    assert_eq!(flags[0]["text"], lines[9]);
+    assert_eq!(cx.counters().get("line_clean.lines_flagged"), Some(&1));
+}
+
+#[test]
+fn author_bio_can_be_removed_or_left_alone() {
+    let lines: Vec<&str> = SEED.lines().collect();
+    let remove = LineCleanConfig {
+        author_bio: BioAction::Remove,
+        ..Default::default()
+    };
+    let (doc, _, cx) = clean(remove, SEED);
+    assert_eq!(removed_rules(&cx)[0], (9, "author_bio"));
+    assert_eq!(doc.text, lines[..9].join("\n"));
+    assert!(!doc.metadata.contains_key("flagged_lines"));
+    let keep = LineCleanConfig {
+        author_bio: BioAction::Keep,
+        ..Default::default()
+    };
+    let (doc, _, cx) = clean(keep, SEED);
+    assert_eq!(cx.edits().len(), 4);
+    assert!(!doc.metadata.contains_key("flagged_lines"));
+}
+
+#[test]
+fn bio_needs_a_name_a_role_and_the_edge_of_the_document() {
+    let c = LineCleaner::new(LineCleanConfig::default()).unwrap();
+    let bio = |l: &str| c.author_bio(l, l.split_whitespace().count());
+    // Real bio lines: the seed's, and the shapes other publishers print.
+    assert_eq!(
+        bio(SEED.lines().nth(9).unwrap()).as_deref(),
+        Some("columnist")
+    );
+    assert_eq!(
+        bio("J. Bradford DeLong is a professor of economics at the University of California.")
+            .as_deref(),
+        Some("professor")
+    );
+    assert_eq!(
+        bio("Anne-Marie van der Berg was previously a senior correspondent in Brussels.")
+            .as_deref(),
+        Some("correspondent")
+    );
+    assert_eq!(
+        bio("The views expressed in this article are those of the author alone.").as_deref(),
+        Some("disclaimer")
+    );
+    // Not bios: a sentence about a role without a leading name, a name without a role, a
+    // lower-case start, a role too far from the name.
+    assert_eq!(bio("The columnist is a regular guest on the show."), None);
+    assert_eq!(
+        bio("Donald Trump is expected to meet Vladimir Putin in Alaska."),
+        None
+    );
+    assert_eq!(bio("marc champion is a columnist."), None);
+    let far = format!("Jane Doe is {} and a writer.", "very ".repeat(40));
+    assert_eq!(bio(&far), None);
+    // Position: the same sentence in the middle of a story is not flagged.
+    let story = [
+        "Researchers met in Geneva on Monday to discuss the new findings about the climate.",
+        "The panel said the results were clear and should be published this year.",
+        "Maria Lopez is a professor of physics at the university and led the study.",
+        "She said more work was needed before any conclusions could be drawn at all.",
+        "Further talks are planned for next month in Brussels, officials said.",
+        "The report is expected to run to several hundred pages in its final form.",
+    ]
+    .join("\n");
+    let (doc, _, _) = clean(LineCleanConfig::default(), &story);
+    assert!(!doc.metadata.contains_key("flagged_lines"));
+    // At the end it is.
+    let signed = format!("{story}\nMaria Lopez is a professor of physics at the university.");
+    let (doc, _, _) = clean(LineCleanConfig::default(), &signed);
+    assert_eq!(doc.metadata["flagged_lines"][0]["line"], 6);
 }
 
 #[test]

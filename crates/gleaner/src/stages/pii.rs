@@ -372,6 +372,19 @@ impl Stage for PiiRedactor {
         let (text, counts) = self.redact(&doc.text);
         if let Some(text) = text {
             doc.text = text;
+            // Which bytes were replaced, per document: the text no longer shows them.
+            let per_kind: serde_json::Map<String, serde_json::Value> = [
+                ("email", counts.email),
+                ("ipv4", counts.ipv4),
+                ("ipv6", counts.ipv6),
+                ("phone", counts.phone),
+            ]
+            .into_iter()
+            .filter(|&(_, n)| n > 0)
+            .map(|(k, n)| (k.to_string(), n.into()))
+            .collect();
+            doc.metadata
+                .insert("pii_redacted".to_string(), per_kind.into());
         }
         cx.count("pii.email", counts.email);
         cx.count("pii.ipv4", counts.ipv4);

@@ -219,3 +219,19 @@ fn empty_placeholder_list_is_a_config_error() {
     };
     assert!(PiiRedactor::new(cfg).is_err());
 }
+
+#[test]
+fn redacted_documents_say_what_was_replaced() {
+    let stage = PiiRedactor::new(PiiConfig::default()).unwrap();
+    let mut doc = Document::new("press", PRESS_CONTACT);
+    let mut cx = StageContext::new();
+    assert_eq!(stage.process(&mut doc, &mut cx), Verdict::Keep);
+    assert_eq!(doc.metadata["pii_redacted"]["email"], 1);
+    assert_eq!(doc.metadata["pii_redacted"]["phone"], 1);
+    assert!(doc.metadata["pii_redacted"].get("ipv4").is_none());
+    assert_eq!(cx.counters()["pii.email"], 1);
+    // Nothing to redact: no metadata added.
+    let mut clean = Document::new("clean", "Nothing personal in this sentence at all.");
+    stage.process(&mut clean, &mut StageContext::new());
+    assert!(!clean.metadata.contains_key("pii_redacted"));
+}

@@ -41,7 +41,8 @@ pub struct WordSequence {
 impl WordSequence {
     /// Prepares `words`.
     pub fn new(words: &[&str]) -> Self {
-        let mut interned: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut interned: FxHashMap<&str, u32> =
+            FxHashMap::with_capacity_and_hasher(words.len(), Default::default());
         let mut ids = Vec::with_capacity(words.len());
         let mut lens = Vec::with_capacity(words.len());
         let mut concat = String::with_capacity(words.iter().map(|w| w.len()).sum());
@@ -87,7 +88,8 @@ impl WordSequence {
             return None;
         }
         // count and first position per distinct n-gram (as word-id windows: exact equality).
-        let mut counts: FxHashMap<&[u32], (usize, usize)> = FxHashMap::default();
+        let mut counts: FxHashMap<&[u32], (usize, usize)> =
+            FxHashMap::with_capacity_and_hasher(self.ids.len() + 1 - n, Default::default());
         for (i, window) in self.ids.windows(n).enumerate() {
             counts.entry(window).or_insert((0, i)).0 += 1;
         }
@@ -106,17 +108,18 @@ impl WordSequence {
         if n == 0 || total < n {
             return 0;
         }
-        let mut seen: FxHashSet<&str> = FxHashSet::default();
+        // Sized for every n-gram up front: growing the set was ~7% of the FineWeb chain.
+        let mut seen: FxHashSet<&str> =
+            FxHashSet::with_capacity_and_hasher(total + 1 - n, Default::default());
         let mut repeated = 0;
         let mut idx = 0;
         while idx + n <= total {
             let gram = &self.concat[self.byte_offsets[idx]..self.byte_offsets[idx + n]];
-            if seen.contains(gram) {
+            if seen.insert(gram) {
+                idx += 1;
+            } else {
                 repeated += self.char_offsets[idx + n] - self.char_offsets[idx];
                 idx += n;
-            } else {
-                seen.insert(gram);
-                idx += 1;
             }
         }
         repeated

@@ -1,0 +1,213 @@
+//! Tests of JSONL reading and writing on real articles (examples/data/news-sample.jsonl.zst):
+//! the block reader against a plain split, the encoder against serde_json, record errors.
+
+use super::*;
+use crate::config::ByteSize;
+
+/// Reads `path` with the block reader: (record, offset, id or reject kind) per item.
+fn read_all(path: &std::path::Path, max_record: u64) -> Vec<(u64, u64, String)> {
+    let file = InputFile {
+        index: 0,
+        path: path.to_path_buf(),
+        size: std::fs::metadata(path).unwrap().len(),
+    };
+    let cfg = InputConfig {
+        max_record_bytes: ByteSize(max_record),
+        ..Default::default()
+    };
+    JsonlReader::open(&file, &cfg, Arc::new(AtomicU64::new(0)))
+        .map(|r| match r {
+            RawRecord::Json(line) => {
+                let (record, offset) = (line.record, line.offset);
+                match line.decode() {
+                    Ok(d) => (record, offset, d.id),
+                    Err(r) => (record, offset, r.kind),
+                }
+            }
+            RawRecord::Ready(Err(r)) => (r.record.unwrap(), r.offset.unwrap(), r.kind),
+            RawRecord::Ready(Ok(d)) => (0, 0, d.id),
+        })
+        .collect()
+}
+
+/// What the reader must produce, from a plain split of the bytes on `\n`.
+fn expected(bytes: &[u8], max_record: usize) -> Vec<(u64, u64, String)> {
+    let mut out = Vec::new();
+    let mut offset = 0u64;
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        let record = i as u64 + 1;
+        if line.len() > max_record {
+            out.push((record, offset, "too_large".to_string()));
+        } else if !trim_ascii(line).is_empty() {
+            let id = match parse_record(trim_ascii(line), "text", "id") {
+                Ok(d) => d.id,
+                Err((kind, _)) => kind.to_string(),
+            };
+            out.push((record, offset, id));
+        }
+        offset += line.len() as u64 + 1;
+    }
+    out
+}
+
+/// Real articles (1.4 MB, so lines cross the 1 MiB block boundary), with blank lines, a
+/// malformed line, an over-long line and no final newline; plain and zstd-compressed.
+#[test]
+fn block_reader_hands_out_every_line_with_its_number_and_offset() {
+    let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
+    let mut data = zstd::decode_all(&zst[..]).unwrap();
+    data.extend_from_slice(b"\n  \n{\"text\": broken\n");
+    data.extend_from_slice(
+        format!("{{\"id\":\"long\",\"text\":\"{}\"}}\n", "y".repeat(9000)).as_bytes(),
+    );
+    data.extend_from_slice(b"{\"id\":\"last\",\"text\":\"no newline\"}");
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("a.jsonl");
+    std::fs::write(&plain, &data).unwrap();
+    let packed = dir.path().join("a.jsonl.zst");
+    std::fs::write(&packed, zstd::encode_all(&data[..], 1).unwrap()).unwrap();
+    let want = expected(&data, 8192);
+    assert!(want.len() > 400 && want.last().unwrap().2 == "last");
+    assert!(
+        want.iter().any(|w| w.2 == "too_large") && want.iter().any(|w| w.2 == "malformed_json")
+    );
+    assert_eq!(read_all(&plain, 8192), want);
+    assert_eq!(read_all(&packed, 8192), want);
+    // A record longer than a whole block, and than the limit, is skipped as one.
+    let huge = 3 << 20;
+    let mut big = format!("{{\"id\":\"big\",\"text\":\"{}\"}}\n", "z".repeat(huge)).into_bytes();
+    big.extend_from_slice(&data);
+    std::fs::write(&plain, &big).unwrap();
+    assert_eq!(read_all(&plain, 1 << 30), expected(&big, 1 << 30));
+    assert_eq!(read_all(&plain, 1 << 20), expected(&big, 1 << 20));
+}
+
+#[test]
+fn truncated_input_keeps_the_records_before_the_cut() {
+    let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
+    let data = zstd::decode_all(&zst[..]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.jsonl.zst");
+    std::fs::write(&path, &zst[..zst.len() * 3 / 4]).unwrap();
+    let got = read_all(&path, 1 << 30);
+    let (last, read) = got.split_last().unwrap();
+    assert_eq!(last.2, "truncated");
+    let want = expected(&data, 1 << 30);
+    assert!(
+        read.len() > 200,
+        "only {} records before the cut",
+        read.len()
+    );
+    assert_eq!(read, &want[..read.len()]);
+}
+
+#[test]
+fn encoded_lines_match_serde_json_byte_for_byte() {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        id: &'a str,
+        text: &'a str,
+        metadata: &'a Map<String, Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        removal: Option<&'a Reason>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        edits: Option<&'a [LineEdit]>,
+    }
+    let seed = include_str!("../../../../examples/data/raw-example.txt");
+    // Every byte that needs escaping, at every offset within an 8-byte word, next to
+    // multi-byte characters and DEL (which JSON leaves alone).
+    let mut specials = String::new();
+    for b in (0u8..0x20).chain([b'"', b'\\', 0x7f]) {
+        for pad in 0..9 {
+            specials.push_str(&"x".repeat(pad));
+            specials.push(b as char);
+            specials.push_str("é€😀/");
+        }
+    }
+    let mut meta = Map::new();
+    meta.insert("url".into(), Value::from("http://example.com/\"q\""));
+    let reason = Reason {
+        stage: "len".into(),
+        rule: "min_words".into(),
+        value: Value::from(3),
+        threshold: Value::from(50),
+        kept_id: None,
+        detail: Some("tab\there".into()),
+    };
+    let edit = LineEdit {
+        stage: "c4".into(),
+        rule: "javascript".into(),
+        line: 2,
+        text: "enable \"JavaScript\"\n".into(),
+        value: Value::Null,
+        threshold: Value::Null,
+    };
+    for text in [seed, &specials, "", "\"", "ab\\", "short", "12345678\n"] {
+        let doc = Document {
+            id: format!("id\u{1}{}", text.len()),
+            text: text.to_string(),
+            metadata: meta.clone(),
+            ..Default::default()
+        };
+        for (removal, edits) in [
+            (None, None),
+            (Some(&reason), None),
+            (Some(&reason), Some(std::slice::from_ref(&edit))),
+            (None, Some(std::slice::from_ref(&edit))),
+        ] {
+            let mut ours = Vec::new();
+            encode_line(&mut ours, &doc, removal, edits);
+            let mut theirs = serde_json::to_vec(&Line {
+                id: &doc.id,
+                text: &doc.text,
+                metadata: &doc.metadata,
+                removal,
+                edits,
+            })
+            .unwrap();
+            theirs.push(b'\n');
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs)
+            );
+        }
+    }
+}
+
+#[test]
+fn configured_fields_and_extra_fields_land_in_the_document() {
+    let d = parse_record(
+        br#"{"doc_id": 7, "content": "hello", "source": "cc", "metadata": {"url": "http://a"}}"#,
+        "content",
+        "doc_id",
+    )
+    .unwrap();
+    assert_eq!(d.id, "7");
+    assert_eq!(d.text, "hello");
+    assert_eq!(d.url(), Some("http://a"));
+    assert_eq!(d.source(), Some("cc"));
+}
+
+#[test]
+fn bad_records_name_the_problem() {
+    assert_eq!(
+        parse_record(b"{\"id\":1}", "text", "id").unwrap_err().0,
+        "missing_text"
+    );
+    assert_eq!(
+        parse_record(b"{\"text\":", "text", "id").unwrap_err().0,
+        "malformed_json"
+    );
+    assert_eq!(
+        parse_record(b"[1,2]", "text", "id").unwrap_err().0,
+        "malformed_json"
+    );
+    assert_eq!(
+        parse_record(b"{\"text\":3}", "text", "id").unwrap_err().0,
+        "missing_text"
+    );
+    let (kind, msg) = parse_record(b"{\"text\":\"a\xff\"}", "text", "id").unwrap_err();
+    assert_eq!(kind, "invalid_utf8");
+    assert!(msg.contains("byte 10"), "{msg}");
+}
