@@ -13,6 +13,7 @@
 
 pub mod boilerplate;
 pub mod dom;
+pub mod hints;
 pub mod metadata;
 pub mod score;
 pub mod serialize;

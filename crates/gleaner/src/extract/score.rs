@@ -12,6 +12,7 @@
 //!   joined by siblings that score at least a fifth of it or read like prose.
 
 use super::dom::{Dom, NONE, NodeData, NodeId};
+use super::hints::{COMMENTS, MAYBE, NEGATIVE, POSITIVE, SCREEN_READER_ONLY, UNLIKELY, any_hint};
 use super::tag::Tag;
 
 /// Widening to an ancestor needs its link density at most this and its prose at least this
@@ -66,154 +67,6 @@ fn tag_is_hint(tag: Tag) -> bool {
     matches!(tag, Tag::Aside | Tag::Menu)
 }
 
-/// Name fragments that mark boilerplate in class and id attributes. Most come from Mozilla
-/// Readability.js `unlikelyCandidates`; the rest are the cookie/consent, sharing and promotion
-/// blocks the trafilatura project strips (trafilatura `xpaths.py` OVERALL_DISCARD_XPATH).
-const UNLIKELY: &[&str] = &[
-    "-ad-",
-    "ad-break",
-    "adbox",
-    "advert",
-    "agegate",
-    "banner",
-    "breadcrumb",
-    "combx",
-    "community",
-    "consent",
-    "cookie",
-    "cover-wrap",
-    "disqus",
-    "footer",
-    "gdpr",
-    "legends",
-    "menu",
-    "navbar",
-    "navigation",
-    "newsletter",
-    "pagination",
-    "pager",
-    "popup",
-    "related",
-    "remark",
-    "rss",
-    "share",
-    "sharing",
-    "shoutbox",
-    "sidebar",
-    "skyscraper",
-    "social",
-    "sponsor",
-    "subscribe",
-    "supplemental",
-    "tagcloud",
-    "toolbar",
-    "widget",
-    "modal",
-    "signup",
-    "login",
-    "outbrain",
-    "taboola",
-    "recommend",
-    "copyright",
-    "skip-link",
-    "author-bio",
-    "authorbox",
-    "post-meta",
-    "entry-meta",
-    "article-meta",
-    "byline",
-    "dateline",
-    // trafilatura 2.3.1 `xpaths.py` OVERALL_DISCARD_XPATH tokens (author, tags, button, embed,
-    // rating, timestamp, -stories), DISCARD_IMAGE_ELEMENTS (caption) and the `hide-` classes;
-    // "date" and "credit" cover the date lines and photo credits it removes as metadata.
-    // Each was kept only if it raised F1 on the tuning split of extraction-dev.
-    "author",
-    "button",
-    "caption",
-    "credit",
-    "date",
-    "embed",
-    "hide",
-    "rating",
-    "-stories",
-    "tags",
-    "timestamp",
-];
-
-/// Comment sections (kept only when comments are asked for).
-const COMMENTS: &[&str] = &[
-    "comment",
-    "replies",
-    "respond",
-    "discussion",
-    "kommentar",
-    "commentaire",
-    "comentario",
-];
-
-/// Names that rescue an element from the unlikely list (Readability `okMaybeItsACandidate`).
-const MAYBE: &[&str] = &["article", "body", "column", "content", "main", "shadow"];
-
-/// Readability `positive` / `negative` class weights.
-const POSITIVE: &[&str] = &[
-    "article",
-    "body",
-    "content",
-    "entry",
-    "hentry",
-    "h-entry",
-    "main",
-    "page",
-    "pagination",
-    "post",
-    "text",
-    "blog",
-    "story",
-];
-const NEGATIVE: &[&str] = &[
-    "-ad-",
-    "hidden",
-    "hid",
-    "banner",
-    "combx",
-    "comment",
-    "com-",
-    "contact",
-    "foot",
-    "footer",
-    "footnote",
-    "gdpr",
-    "masthead",
-    "media",
-    "meta",
-    "outbrain",
-    "promo",
-    "related",
-    "scroll",
-    "share",
-    "shoutbox",
-    "sidebar",
-    "skyscraper",
-    "sponsor",
-    "shopping",
-    "tags",
-    "tool",
-    "widget",
-];
-
-/// Whether hint `pat` starts a word of `names` (word = run of ASCII letters and digits), so that
-/// `pager` matches `pager` and `pager-top` but not `APageRoot`, and `social` matches `socials`.
-fn hint_match(names: &str, pat: &str) -> bool {
-    let b = names.as_bytes();
-    names
-        .match_indices(pat)
-        .any(|(i, _)| i == 0 || !b[i - 1].is_ascii_alphanumeric() || pat.starts_with('-'))
-}
-
-fn any_hint(names: &str, pats: &[&str]) -> bool {
-    pats.iter().any(|p| hint_match(names, p))
-}
-
 /// Lower-cased `class id` of an element (empty when neither is set).
 fn names(dom: &Dom, id: NodeId) -> String {
     let Some(e) = dom.element(id) else {
@@ -228,19 +81,6 @@ fn names(dom: &Dom, id: NodeId) -> String {
     }
     s
 }
-
-/// Class names of text hidden from sighted readers (Bootstrap `sr-only`, WordPress
-/// `screen-reader-text`, the `hidden`/`hide` utility classes).
-const SCREEN_READER_ONLY: &[&str] = &[
-    "hidden",
-    "hide",
-    "sr-only",
-    "visually-hidden",
-    "visuallyhidden",
-    "screen-reader-text",
-    "screenreader",
-    "offscreen",
-];
 
 fn is_hidden(dom: &Dom, id: NodeId) -> bool {
     let Some(e) = dom.element(id) else {
