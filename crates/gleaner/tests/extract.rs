@@ -60,6 +60,36 @@ fn real_pages_keep_main_text_and_drop_boilerplate() {
     }
 }
 
+/// One real page per class of boilerplate the extractor removes (related-article headings,
+/// comment sections, datelines, byline labels, social "follow us" lines, image credits, rating
+/// widgets, back links) plus a page whose lead sits in a wrapper apart from the body: every
+/// evaluation snippet of each page must come out right.
+#[test]
+fn boilerplate_classes_are_removed_on_real_pages() {
+    let cases: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(format!("{FIXTURES}/boilerplate-cases.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cases.len(), 11);
+    let opts = ExtractOptions::default();
+    for case in &cases {
+        let url = case["url"].as_str().unwrap();
+        let class = case["class"].as_str().unwrap();
+        let text = norm(&extract(&page(case["file"].as_str().unwrap()), &opts).text);
+        for w in case["with"].as_array().unwrap() {
+            let w = norm(w.as_str().unwrap());
+            assert!(text.contains(&w), "{class} {url}: missing {w:?} in\n{text}");
+        }
+        for w in case["without"].as_array().unwrap() {
+            let w = norm(w.as_str().unwrap());
+            assert!(
+                !text.contains(&w),
+                "{class} {url}: boilerplate {w:?} kept in\n{text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn page_without_text_is_dropped_with_a_reason() {
     let stage = ExtractStage::new(ExtractConfig::default());

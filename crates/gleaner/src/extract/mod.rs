@@ -11,7 +11,9 @@
 //!
 //! The [`ExtractStage`] wraps it for pipelines (`type = "extract"`).
 
+pub mod boilerplate;
 pub mod dom;
+pub mod hints;
 pub mod metadata;
 pub mod score;
 pub mod serialize;

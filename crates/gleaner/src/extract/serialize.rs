@@ -2,7 +2,8 @@
 //! item, table cell, `<br>`), whitespace collapsed as a browser renders it (kept inside `<pre>`),
 //! pruned nodes and link lists skipped. Iterative depth-first walk with an explicit stack.
 
-use super::dom::{Dom, NodeData, NodeId};
+use super::boilerplate;
+use super::dom::{Dom, NONE, NodeData, NodeId};
 use super::score::Analysis;
 use super::tag::Tag;
 
@@ -74,6 +75,9 @@ fn is_link_list_candidate(tag: Tag) -> bool {
 fn is_link_list(dom: &Dom, a: &Analysis, id: NodeId, max_ld: f32, total: u32) -> bool {
     let tag = dom.tag(id);
     let i = id as usize;
+    if a.links[i] > 0 && short_link_block(dom, a, id) {
+        return true;
+    }
     if !is_link_list_candidate(tag)
         || a.links[i] == 0
         || a.text_len[i] == 0
@@ -102,6 +106,10 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
     let mut pre_depth = 0usize;
     let total: u32 = roots.iter().map(|&r| a.text_len[r as usize]).sum();
     let mut kids: Vec<NodeId> = Vec::new();
+    // Link lists introduced by a boilerplate heading ("Related articles" + list).
+    let mut skipped: Vec<NodeId> = Vec::new();
+    let mut text_buf = String::new();
+    let mut text_stack: Vec<NodeId> = Vec::new();
     for &root in roots.iter().rev() {
         stack.push((root, false));
     }
@@ -134,6 +142,26 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
                 if is_link_list(dom, a, id, opts.max_link_density, total) {
                     continue;
                 }
+                if skipped.contains(&id) {
+                    continue;
+                }
+                if tag != Tag::A
+                    && a.text_len[i] > 0
+                    && (a.text_len[i] as usize) <= boilerplate::MAX_PHRASE_CHARS
+                    && !same_text_as_parent(dom, a, id)
+                    && boilerplate::is_boilerplate_line(block_text(
+                        dom,
+                        a,
+                        id,
+                        &mut text_stack,
+                        &mut text_buf,
+                    ))
+                {
+                    if tag.is_heading() {
+                        skip_introduced_links(dom, a, id, &mut skipped);
+                    }
+                    continue;
+                }
                 if tag.is_block() {
                     out.end_line();
                 }
@@ -161,4 +189,112 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
         out.text.pop();
     }
     out.text
+}
+
+/// A short block that is mostly link text: a "read more" line, a teaser title, a back link.
+/// trafilatura `htmlprocessing.py` `link_density_test`: paragraphs under 30 characters (60 when
+/// last in their parent), other blocks under 100 (300 when last), link text over 80%.
+fn short_link_block(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
+    let tag = dom.tag(id);
+    let i = id as usize;
+    let last = {
+        let mut n = dom.nodes[i].next_sibling;
+        while n != NONE && dom.element(n).is_none() {
+            n = dom.nodes[n as usize].next_sibling;
+        }
+        n == NONE
+    };
+    let limit = match tag {
+        Tag::P => {
+            if last {
+                60
+            } else {
+                30
+            }
+        }
+        Tag::Div
+        | Tag::Section
+        | Tag::Ul
+        | Tag::Ol
+        | Tag::Dl
+        | Tag::H1
+        | Tag::H2
+        | Tag::H3
+        | Tag::H4
+        | Tag::H5
+        | Tag::H6 => {
+            if last {
+                300
+            } else {
+                100
+            }
+        }
+        _ => return false,
+    };
+    a.text_len[i] < limit && a.link_len[i] as f32 > 0.8 * a.text_len[i] as f32
+}
+
+/// The whitespace-collapsed visible text of `id`'s subtree, in `buf` (reused across calls).
+/// Only called on blocks of at most [`boilerplate::MAX_PHRASE_CHARS`] visible characters, so the
+/// walk is short.
+fn block_text<'b>(
+    dom: &Dom,
+    a: &Analysis,
+    id: NodeId,
+    stack: &mut Vec<NodeId>,
+    buf: &'b mut String,
+) -> &'b str {
+    buf.clear();
+    stack.clear();
+    stack.push(id);
+    // Children are pushed in reverse, so text nodes pop in document order.
+    while let Some(n) = stack.pop() {
+        if a.removed[n as usize] {
+            continue;
+        }
+        if let NodeData::Text(t) = &dom.nodes[n as usize].data {
+            for w in t.split_whitespace() {
+                if !buf.is_empty() {
+                    buf.push(' ');
+                }
+                buf.push_str(w);
+            }
+            continue;
+        }
+        let start = stack.len();
+        stack.extend(dom.children(n));
+        stack[start..].reverse();
+    }
+    buf.as_str()
+}
+
+/// Whether `id` holds all of its parent's text: `<p><strong>Related</strong></p>` was already
+/// tested as the `<p>`, so the `<strong>` needs no second phrase test.
+fn same_text_as_parent(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
+    let p = dom.nodes[id as usize].parent;
+    p != NONE
+        && dom.element(p).is_some_and(|e| e.tag != Tag::A)
+        && a.text_len[p as usize] == a.text_len[id as usize]
+}
+
+/// After a boilerplate heading, the following siblings that are lists or link blocks belong to
+/// it (the "Related articles" list); stops at the first block of prose.
+fn skip_introduced_links(dom: &Dom, a: &Analysis, heading: NodeId, skipped: &mut Vec<NodeId>) {
+    let mut n = dom.nodes[heading as usize].next_sibling;
+    while n != NONE {
+        let i = n as usize;
+        if dom.element(n).is_some() && !a.removed[i] && a.text_len[i] > 0 {
+            let tag = dom.tag(n);
+            let listy = matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl) || a.link_density(n) > 0.5;
+            if !listy {
+                break;
+            }
+            skipped.push(n);
+        } else if let NodeData::Text(t) = &dom.nodes[i].data
+            && !t.trim().is_empty()
+        {
+            break;
+        }
+        n = dom.nodes[i].next_sibling;
+    }
 }

@@ -1,0 +1,167 @@
+//! Boilerplate phrases: the short lines sites put around an article — "Related articles",
+//! "Read more: …", "Leave a comment", "Share this", "About the author", "Source:" — which no
+//! class name or link density gives away (they sit inside the article container, often without
+//! links). A block is boilerplate when its whole text is one of these phrases; a heading that is
+//! one also takes the link lists it introduces (see `serialize`).
+//!
+//! The phrase list covers the languages of extraction-dev and the largest web languages (en, de,
+//! fr, es, it, pt, nl, pl). It is the multilingual counterpart of the heading/teaser vocabularies
+//! in trafilatura (`xpaths.py` `_RELATED_CLASS_TOKENS`: "related", "more-on", "most-popular") and
+//! jusText's stop-phrase idea, applied to text instead of class names. Matching is on the whole
+//! line (case-folded, trailing punctuation dropped), so a sentence that merely contains "read
+//! more" is never touched.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Longest block (in characters) tested against the phrases; longer text is prose.
+pub const MAX_PHRASE_CHARS: usize = 90;
+
+/// Whole-line phrases. Alternatives are grouped by what they announce.
+static WHOLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    let phrases = [
+        // related / more content
+        r"related(?: articles?| posts?| stories| content| coverage| news| topics| links| reading)?",
+        r"(?:you|we think you) (?:might|may|will|could) (?:also )?(?:like|enjoy|be interested in)(?: this| these)?",
+        r"recommended(?: for you| articles| stories| reading)?|more (?:stories|articles|news|to read|like this|on this topic|from \S+(?: \S+){0,3})",
+        r"(?:read|see) (?:also|more|next)|further reading|don'?t miss|latest (?:news|articles|posts|stories)|most (?:read|popular|viewed|shared)|popular (?:posts|articles|stories)|trending(?: now)?",
+        r"mehr (?:zum thema|zu diesem thema|themen|dazu|aus der sendung|zu \S+(?: \S+){0,3}|aus \S+(?: \S+){0,3})|weitere (?:artikel|beiträge|themen|informationen|infos|links|nachrichten|meldungen|news|tourentipps)(?: zum thema| aus \S+(?: \S+){0,3})?",
+        r"(?:das )?(?:könnte|dürfte) (?:dich|sie|euch) auch interessieren|auch interessant|ebenfalls interessant|lesen sie (?:auch|mehr|hier)(?: die folgenden beiträge)?|schon gelesen|zum weiterlesen|lust auf mehr|neueste (?:artikel|beiträge)|ähnliche (?:artikel|beiträge|themen)|verwandte (?:artikel|beiträge|themen|themenbereiche)|empfehlungen(?: der redaktion| aus dem \S+(?: \S+){0,3})?|meist(?:-| )?(?:gelesen|diskutiert)",
+        r"(?:à )?lire aussi|voir aussi|sur le même (?:sujet|thème)|articles? (?:similaires|liés|connexes)|à découvrir aussi",
+        r"(?:lea|lee|mira|ver|vea) (?:también|más)|(?:le|te) puede(?:n)? interesar|(?:noticias|artículos) relacionad[oa]s|más noticias|contexto de la noticia",
+        r"leggi anche|potrebbe interessarti|articoli correlati|leia também|veja também|notícias relacionadas|lees ook|meer (?:nieuws|artikelen)|gerelateerde artikelen",
+        r"zobacz (?:również|też|także)|czytaj (?:też|także|więcej)|polecamy|dowiedz się więcej|przeczytaj (?:też|także)",
+        // comments
+        r"(?:\d+ )?(?:comments?|kommentare?|commentaires?|comentarios?|commenti|komentarze|reacties)",
+        r"(?:leave|post|add|write|view|show|no) (?:a )?(?:comments?|reply|replies)(?: yet)?|comments are closed|join the discussion",
+        r"kommentar(?:e)? (?:schreiben|verfassen|anzeigen)|kommentieren|keine kommentare|diskutieren sie mit(?: uns)?|laisser un commentaire|deja (?:un|tu) comentario|dejar un comentario",
+        // sharing, following, rating
+        r"share(?: this)?(?: article| post| page| story)?(?: on \S+(?: \S+){0,3})?|share this:?|teilen(?: sie dies mit)?|(?:diesen |den )?(?:artikel|beitrag) teilen|partager(?: cet article)?|compart(?:e|ir|ilhe)(?: esta noticia)?|condividi|udostępnij|deel dit artikel",
+        r"follow us(?: on \S+(?: \S+){0,3})?|folgen sie uns(?: auf \S+(?: \S+){0,3})?|síguenos(?: en \S+(?: \S+){0,3})?|suivez-nous(?: sur \S+(?: \S+){0,3})?",
+        r"(?:wie )?bewerten sie diesen (?:artikel|beitrag)|(?:ist|war) (?:dieser|der) (?:beitrag|artikel) (?:hilfreich|nützlich)|was this (?:article|post|page) helpful|rate this (?:article|post)|valora esta noticia",
+        // author, source and labels alone on a line
+        r"about the author|über den autor|über die autorin|à propos de l'auteur|sobre el autor",
+        r"(?:source|quelle|fuente|fonte|bron|źródło|credits?|photo|foto|bild|image|von|by|autor(?:in|en)?|authors?|tags?|themen|schlagworte|kategorie|category|categories|filed under|published|veröffentlicht|aktualisiert|updated|publikacja|release date|last modified|kontakt|contact|telefon|phone)",
+        r"advertisement|anzeige|werbung|publicité|publicidad|pubblicità|reklama|sponsored(?: content)?",
+        r"zurück(?: zur \S+(?: \S+){0,3})?|back(?: to \S+(?: \S+){0,3})?|nach oben|back to top",
+    ];
+    Regex::new(&format!("^(?:{})$", phrases.join("|"))).expect("static regex")
+});
+
+/// "Label: teaser title" lines that point to another article ("Read more: …", "Lea también: …").
+static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^(?:read (?:more|also)|see also|related|also read|lesen sie (?:auch|mehr)|mehr zum thema|",
+        r"(?:à )?lire aussi|voir aussi|(?:lea|lee|mira) (?:también|más)|lea|mira|puedes ver|te puede interesar|",
+        r"leggi anche|leia também|veja também|lees ook|zobacz (?:również|też|także)|czytaj (?:też|także))\s*:\s*\S"
+    ))
+    .expect("static regex")
+});
+
+/// A line that is only a date or a time ("23.10.2018", "3:59 PM", "4. Juni 2019", "January 13"):
+/// the dateline of the article or of a comment, which the metadata already carries.
+static DATE_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    let months = concat!(
+        "jan(?:uary|uar|vier|\\.)?|feb(?:ruary|ruar|rero|\\.)?|fév(?:rier)?|mar(?:ch|z|s|zo|\\.)?|märz|apr(?:il|il|\\.)?|avril|abril|",
+        "ma[iy]|mai|mayo|june?|juni|juin|junio|july?|juli|juillet|julio|aug(?:ust|\\.)?|août|agosto|",
+        "sep(?:t|tember|tembre|tiembre|\\.)?|oct(?:ober|obre|ubre|\\.)?|okt(?:ober|\\.)?|nov(?:ember|embre|iembre|\\.)?|",
+        "dec(?:ember|\\.)?|dez(?:ember|\\.)?|déc(?:embre)?|dic(?:iembre)?"
+    );
+    let weekday = "(?:mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)[a-z]*,? ";
+    Regex::new(&format!(
+        concat!(
+            r"^(?:{wd})?(?:",
+            r"\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}}(?:,? \d{{1,2}}[:.]\d{{2}}(?: ?(?:am|pm|uhr|h))?)?",
+            r"|\d{{1,2}}[:.]\d{{2}}(?: ?(?:am|pm|uhr|h))?",
+            r"|\d{{1,2}}\.? (?:de )?(?:{m})(?: (?:de )?\d{{4}})?",
+            r"|(?:{m}) \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?",
+            r"|(?:{m}) \d{{4}}",
+            r")$"
+        ),
+        wd = weekday,
+        m = months
+    ))
+    .expect("static regex")
+});
+
+/// Longest credit line: "Foto: dpa / Max Mustermann" is short, a sentence starting "Source:" that
+/// cites a study is not a credit.
+const MAX_CREDIT_CHARS: usize = 60;
+
+/// Photo credits and sources alone on a short line ("Foto: dpa", "Quelle: Landesregierung").
+static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:photo|foto|bild|image|picture|credits?|crédits? photos?|source|quelle|fuente|fonte|źródło|abbildung|grafik|illustration)\s*:\s*\S")
+        .expect("static regex")
+});
+
+/// Whether a block whose whole (whitespace-collapsed) text is `text` is a boilerplate line.
+pub fn is_boilerplate_line(text: &str) -> bool {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > MAX_PHRASE_CHARS {
+        return false;
+    }
+    let lower = t.to_lowercase();
+    let core = lower.trim_end_matches(|c: char| {
+        matches!(c, ':' | '?' | '!' | '.' | '…' | '»' | '>' | '›' | '→') || c.is_whitespace()
+    });
+    let core = core.trim_start_matches(|c: char| {
+        matches!(
+            c,
+            '«' | '<' | '‹' | '←' | '»' | '>' | '›' | '|' | '-' | '–' | '•'
+        ) || c.is_whitespace()
+    });
+    WHOLE_LINE.is_match(core)
+        || LEAD_IN.is_match(&lower)
+        || DATE_ONLY.is_match(core)
+        || (t.chars().count() <= MAX_CREDIT_CHARS && CREDIT.is_match(&lower))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_boilerplate_line;
+
+    #[test]
+    fn related_headings_in_several_languages() {
+        for line in [
+            "Mehr zum Thema",
+            "You might also like:",
+            "Related Coverage",
+            "Auch interessant",
+            "À lire aussi",
+            "Zobacz również",
+            "Le puede interesar",
+            "Lesen Sie auch die folgenden Beiträge:",
+            "Read more: Looted colonial art",
+            "Lea también: Impiden ingreso a Nicaragua a reportero",
+            "Kommentar verfassen",
+            "Keine Kommentare",
+            "Quelle:",
+            "« zurück",
+            "23.10.2018",
+            "3:59 PM",
+            "Dienstag, 4. Juni 2019",
+            "January 13",
+            "Foto: dpa / Max Mustermann",
+            "Quelle: Landesregierung",
+        ] {
+            assert!(is_boilerplate_line(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn prose_and_long_lines_are_kept() {
+        for line in [
+            "Read more about the history of the city in our archive.",
+            "Die Kommentare der Leser waren überwiegend positiv.",
+            "Source code is available on GitHub",
+            "Weitere Informationen zu den Öffnungszeiten finden Sie unten.",
+            "Related work shows that the effect persists across seasons and regions of the country.",
+            "2019 war ein gutes Jahr",
+            "Quelle: Das Statistische Bundesamt meldete am Dienstag einen Anstieg der Preise",
+            "",
+        ] {
+            assert!(!is_boilerplate_line(line), "{line}");
+        }
+    }
+}
