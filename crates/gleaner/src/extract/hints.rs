@@ -2,6 +2,10 @@
 //! section, as a likely article container, or as text hidden from sighted readers, and the
 //! word-start matcher the scorer applies them with.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// Name fragments that mark boilerplate in class and id attributes. Most come from Mozilla
 /// Readability.js `unlikelyCandidates`; the rest are the cookie/consent, sharing and promotion
 /// blocks the trafilatura project strips (trafilatura `xpaths.py` OVERALL_DISCARD_XPATH).
@@ -147,10 +151,46 @@ pub fn hint_match(names: &str, pat: &str) -> bool {
         .any(|(i, _)| i == 0 || !b[i - 1].is_ascii_alphanumeric() || pat.starts_with('-'))
 }
 
-/// Whether any of `pats` starts a word of `names` (see [`hint_match`]).
-pub fn any_hint(names: &str, pats: &[&str]) -> bool {
-    pats.iter().any(|p| hint_match(names, p))
+/// A hint list compiled into one Aho-Corasick automaton: every element's class and id string
+/// is tested against each list, and searching pattern by pattern (`str::contains` builds a
+/// searcher per call) was ~20% of extraction time (perf on extraction-dev).
+pub struct HintSet {
+    pats: &'static [&'static str],
+    automaton: AhoCorasick,
 }
+
+impl HintSet {
+    /// Compiles `pats`.
+    pub fn new(pats: &'static [&'static str]) -> Self {
+        HintSet {
+            pats,
+            automaton: AhoCorasick::new(pats).expect("hint lists are plain strings"),
+        }
+    }
+
+    /// Whether any pattern starts a word of `names` (see [`hint_match`]). Overlapping matches
+    /// are all considered, so an occurrence hidden inside an earlier one still counts.
+    pub fn matches(&self, names: &str) -> bool {
+        let b = names.as_bytes();
+        self.automaton.find_overlapping_iter(names).any(|m| {
+            let i = m.start();
+            i == 0
+                || !b[i - 1].is_ascii_alphanumeric()
+                || self.pats[m.pattern().as_usize()].starts_with('-')
+        })
+    }
+}
+
+/// [`UNLIKELY`], compiled.
+pub static UNLIKELY_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(UNLIKELY));
+/// [`COMMENTS`], compiled.
+pub static COMMENT_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(COMMENTS));
+/// [`MAYBE`], compiled.
+pub static MAYBE_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(MAYBE));
+/// [`POSITIVE`], compiled.
+pub static POSITIVE_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(POSITIVE));
+/// [`NEGATIVE`], compiled.
+pub static NEGATIVE_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(NEGATIVE));
 
 /// Class names of text hidden from sighted readers (Bootstrap `sr-only`, WordPress
 /// `screen-reader-text`, the `hidden`/`hide` utility classes).

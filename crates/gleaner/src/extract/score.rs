@@ -12,7 +12,9 @@
 //!   joined by siblings that score at least a fifth of it or read like prose.
 
 use super::dom::{Dom, NONE, NodeData, NodeId};
-use super::hints::{COMMENTS, MAYBE, NEGATIVE, POSITIVE, SCREEN_READER_ONLY, UNLIKELY, any_hint};
+use super::hints::{
+    COMMENT_HINTS, MAYBE_HINTS, NEGATIVE_HINTS, POSITIVE_HINTS, SCREEN_READER_ONLY, UNLIKELY_HINTS,
+};
 use super::tag::Tag;
 
 /// Widening to an ancestor needs its link density at most this and its prose at least this
@@ -187,8 +189,8 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
                 continue;
             }
             let unlikely =
-                any_hint(&s, UNLIKELY) || (!opts.include_comments && any_hint(&s, COMMENTS));
-            if !unlikely || any_hint(&s, MAYBE) {
+                UNLIKELY_HINTS.matches(&s) || (!opts.include_comments && COMMENT_HINTS.matches(&s));
+            if !unlikely || MAYBE_HINTS.matches(&s) {
                 continue;
             }
         }
@@ -263,10 +265,10 @@ fn class_weight(dom: &Dom, id: NodeId) -> f32 {
         return 0.0;
     }
     let mut w = 0.0;
-    if any_hint(&s, NEGATIVE) {
+    if NEGATIVE_HINTS.matches(&s) {
         w -= 25.0;
     }
-    if any_hint(&s, POSITIVE) {
+    if POSITIVE_HINTS.matches(&s) {
         w += 25.0;
     }
     if let Some(e) = dom.element(id)
