@@ -321,15 +321,7 @@ fn minhash_signatures(
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyArrowType<arrow_data::ArrayData>> {
     let cfg = minhash::minhash_config(minhash_params(py, params)?).map_err(to_py)?;
-    let batch = one_batch(table)?;
-    let texts = texts_of(&batch, text_column)?;
-    let out = py
-        .detach(|| {
-            let t = batch::strings(texts.as_ref(), text_column)?;
-            minhash::signatures(&t, &cfg)
-        })
-        .map_err(to_py)?;
-    Ok(PyArrowType(out.into_data()))
+    per_text_column(py, table, text_column, |t| minhash::signatures(t, &cfg))
 }
 
 /// LSH band keys of a text column (one `uint64` per band, lead bands after the main ones when
@@ -344,13 +336,21 @@ fn minhash_band_keys(
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyArrowType<arrow_data::ArrayData>> {
     let cfg = minhash::minhash_config(minhash_params(py, params)?).map_err(to_py)?;
+    per_text_column(py, table, text_column, |t| minhash::band_keys(t, &cfg))
+}
+
+/// The body the MinHash column functions share: the text column of `table` as strings, `f` on
+/// them without the GIL, the result as a pyarrow array.
+fn per_text_column(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    text_column: &str,
+    f: impl FnOnce(&[Option<&str>]) -> gleaner::Result<arrow_array::FixedSizeListArray> + Send,
+) -> PyResult<PyArrowType<arrow_data::ArrayData>> {
     let batch = one_batch(table)?;
     let texts = texts_of(&batch, text_column)?;
     let out = py
-        .detach(|| {
-            let t = batch::strings(texts.as_ref(), text_column)?;
-            minhash::band_keys(&t, &cfg)
-        })
+        .detach(|| f(&batch::strings(texts.as_ref(), text_column)?))
         .map_err(to_py)?;
     Ok(PyArrowType(out.into_data()))
 }
