@@ -8,14 +8,7 @@ use serde_json::Value;
 
 fn quickstart_run(out: &std::path::Path) {
     let quickstart = repo_root().join("examples/quickstart.toml");
-    let o = run(&[
-        "run",
-        quickstart.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&quickstart, None, &out, &[]);
 }
 
 #[test]
@@ -122,16 +115,7 @@ fn report_and_inspect_read_parquet_output_too() {
         &format!("[output]\nformat = \"parquet\"\n\n{BASIC}"),
     );
     let sample = repo_root().join("examples/data/news-sample.jsonl.zst");
-    let o = run(&[
-        "run",
-        p.to_str().unwrap(),
-        "--input",
-        sample.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&p, Some(&sample), &out, &[]);
     let data = gleaner::report::collect(&out).unwrap();
     assert_eq!(
         data.coverage.kept_docs + data.coverage.removed_docs,
@@ -167,16 +151,7 @@ fn inspect_shows_the_four_teasers_of_the_users_document_and_why() {
          [[stage]]\ntype = \"length_filter\"\nmin_words = 50\n",
     );
     let sample = repo_root().join("examples/data/news-sample.jsonl.zst");
-    let o = run(&[
-        "run",
-        p.to_str().unwrap(),
-        "--input",
-        sample.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&p, Some(&sample), &out, &[]);
     let o = run(&["inspect", out.to_str().unwrap(), "--id", "seed/raw-example"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8(o.stdout).unwrap();
