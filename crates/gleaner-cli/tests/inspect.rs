@@ -8,7 +8,7 @@ use serde_json::Value;
 
 fn quickstart_run(out: &std::path::Path) {
     let quickstart = repo_root().join("examples/quickstart.toml");
-    run_ok(&quickstart, None, &out, &[]);
+    run_ok(&quickstart, None, out, &[]);
 }
 
 #[test]
