@@ -390,6 +390,26 @@ pub fn parse_record(
     text_field: &str,
     id_field: &str,
 ) -> Result<Document, (&'static str, String)> {
+    parse_record_with(line, text_field, id_field, true)
+}
+
+/// [`parse_record`] without the hand-written fast path: serde_json alone. The fuzz target
+/// `jsonl_record` holds the two to the same result on every input.
+#[doc(hidden)]
+pub fn parse_record_serde_only(
+    line: &[u8],
+    text_field: &str,
+    id_field: &str,
+) -> Result<Document, (&'static str, String)> {
+    parse_record_with(line, text_field, id_field, false)
+}
+
+fn parse_record_with(
+    line: &[u8],
+    text_field: &str,
+    id_field: &str,
+    fast: bool,
+) -> Result<Document, (&'static str, String)> {
     let line = match std::str::from_utf8(line) {
         Ok(s) => s,
         Err(e) => {
@@ -399,20 +419,13 @@ pub fn parse_record(
             ));
         }
     };
-    // Parsing from the validated `str` spares serde_json validating every string again.
-    let mut de = serde_json::Deserializer::from_str(line);
-    let fields = RecordSeed {
-        text_field,
-        id_field,
-    }
-    .deserialize(&mut de)
-    .map_err(|e| ("malformed_json", format!("not a JSON object: {e}")))?;
-    de.end().map_err(|e| {
-        (
-            "malformed_json",
-            format!("trailing data after the JSON object: {e}"),
-        )
-    })?;
+    let scanned = fast
+        .then(|| super::jsonl_scan::scan_record(line, text_field, id_field))
+        .flatten();
+    let fields = match scanned {
+        Some(fields) => fields,
+        None => parse_fields_with_serde(line, text_field, id_field)?,
+    };
     let text = match fields.text {
         Some(Value::String(s)) => s,
         Some(Value::Null) | None => {
@@ -456,6 +469,29 @@ pub fn parse_record(
     })
 }
 
+/// The reference parse of a record's fields (and the only one that words errors).
+fn parse_fields_with_serde(
+    line: &str,
+    text_field: &str,
+    id_field: &str,
+) -> Result<RecordFields, (&'static str, String)> {
+    // Parsing from the validated `str` spares serde_json validating every string again.
+    let mut de = serde_json::Deserializer::from_str(line);
+    let fields = RecordSeed {
+        text_field,
+        id_field,
+    }
+    .deserialize(&mut de)
+    .map_err(|e| ("malformed_json", format!("not a JSON object: {e}")))?;
+    de.end().map_err(|e| {
+        (
+            "malformed_json",
+            format!("trailing data after the JSON object: {e}"),
+        )
+    })?;
+    Ok(fields)
+}
+
 fn json_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -467,12 +503,14 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
-#[derive(Default)]
-struct RecordFields {
-    id: Option<Value>,
-    text: Option<Value>,
-    metadata: Option<Value>,
-    extra: Vec<(String, Value)>,
+/// The top-level fields of a record, as found: by [`super::jsonl_scan`] or by serde_json.
+#[derive(Default, Debug)]
+pub(super) struct RecordFields {
+    pub(super) id: Option<Value>,
+    pub(super) text: Option<Value>,
+    pub(super) metadata: Option<Value>,
+    /// Other top-level fields, in input order (folded into the metadata).
+    pub(super) extra: Vec<(String, Value)>,
 }
 
 /// Pulls the configured id/text fields out of the object in one pass, without building an
@@ -547,36 +585,20 @@ pub fn encode_line(
 /// `\b \f \n \r \t`, other bytes below 0x20 as `\u00xx` (lowercase hex), nothing else.
 ///
 /// Hand-written because serde_json looks every byte up in a table, which profiling showed as
-/// ~8% of a read→normalize→write run; here eight bytes are tested at a time (SWAR) and clean
-/// stretches are copied whole. No crate offers a serde_json-identical escaper.
+/// ~8% of a read→normalize→write run; here clean stretches are found many bytes a step
+/// ([`find_json_special`](super::jsonl_scan::find_json_special)) and copied whole. No crate
+/// offers a serde_json-identical escaper.
 pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut start = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        // Clean stretches go sixteen bytes a step; the first hit is then found eight at a time.
-        if let Some(chunk) = bytes.get(i..i + 16) {
-            let lo = u64::from_le_bytes(chunk[..8].try_into().expect("eight bytes"));
-            let hi = u64::from_le_bytes(chunk[8..].try_into().expect("eight bytes"));
-            if escape_mask(lo) | escape_mask(hi) == 0 {
-                i += 16;
-                continue;
-            }
-        }
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            let hits = escape_mask(word);
-            if hits == 0 {
-                i += 8;
-                continue;
-            }
-            // The lowest flagged byte is always a real hit (false flags only sit above one).
-            i += (hits.trailing_zeros() / 8) as usize;
-        }
-        let b = bytes[i];
+    loop {
+        let run = super::jsonl_scan::find_json_special(&bytes[i..]);
+        out.extend_from_slice(&bytes[i..i + run]);
+        i += run;
+        let Some(&b) = bytes.get(i) else { break };
         let escape: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -585,7 +607,7 @@ pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0c => b"\\f",
-            0x00..=0x1f => &[
+            _ => &[
                 b'\\',
                 b'u',
                 b'0',
@@ -593,29 +615,11 @@ pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
                 HEX[(b >> 4) as usize],
                 HEX[(b & 0xf) as usize],
             ],
-            _ => {
-                i += 1;
-                continue;
-            }
         };
-        out.extend_from_slice(&bytes[start..i]);
         out.extend_from_slice(escape);
         i += 1;
-        start = i;
     }
-    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
-}
-
-/// High bit set in each byte of `word` that is `"`, `\\` or below 0x20 — exact for the lowest
-/// such byte; bytes above it may be flagged falsely (borrows), which the caller tolerates.
-#[inline]
-fn escape_mask(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    below_space | has_zero(word ^ (ONES * b'"' as u64)) | has_zero(word ^ (ONES * b'\\' as u64))
 }
 
 #[cfg(test)]
