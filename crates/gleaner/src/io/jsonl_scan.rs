@@ -179,7 +179,11 @@ pub(super) fn find_json_special(b: &[u8]) -> usize {
     let mut i = 0;
     while let Some(chunk) = b.get(i..i + STEP) {
         let chunk: &[u8; STEP] = chunk.try_into().expect("STEP bytes");
-        if chunk.iter().fold(false, |acc, &c| acc | is_json_special(c)) {
+        let mut any = 0u8;
+        for &c in chunk {
+            any |= u8::from(is_json_special(c));
+        }
+        if any != 0 {
             break;
         }
         i += STEP;

@@ -93,8 +93,21 @@ impl TextNormalizer {
         let mut non_ascii = false;
         let mut i = 0;
         while i < bytes.len() {
-            // Sixteen, then eight printable ASCII bytes at a time; only words with anything else
-            // (a line break, a control, a non-ASCII character) go through the byte loop below.
+            // Thirty-two, sixteen, then eight printable ASCII bytes at a time; only words with
+            // anything else (a line break, a control, a non-ASCII character) go through the byte
+            // loop below.
+            if let Some(window) = bytes.get(i..=i + CHUNK) {
+                let chunk: &[u8; CHUNK + 1] = window.try_into().expect("CHUNK + 1 bytes");
+                let (printable, double_space) = scan_chunk(chunk);
+                if printable
+                    && !(c.collapse_spaces
+                        && (double_space || (chunk[0] == b' ' && matches!(prev, b' ' | b'\n'))))
+                {
+                    prev = chunk[CHUNK - 1];
+                    i += CHUNK;
+                    continue;
+                }
+            }
             if let Some(chunk) = bytes.get(i..i + 16) {
                 let lo = u64::from_le_bytes(chunk[..8].try_into().expect("eight bytes"));
                 let hi = u64::from_le_bytes(chunk[8..].try_into().expect("eight bytes"));
@@ -249,7 +262,19 @@ impl TextNormalizer {
         let mut copied_to = 0;
         let mut i = 0;
         while i < bytes.len() {
-            // Eight printable ASCII bytes that collapsing leaves alone are skipped at once.
+            // Thirty-two, then eight printable ASCII bytes that collapsing leaves alone are
+            // skipped at once.
+            if let Some(window) = bytes.get(i..=i + CHUNK) {
+                let chunk: &[u8; CHUNK + 1] = window.try_into().expect("CHUNK + 1 bytes");
+                let (printable, double_space) = scan_chunk(chunk);
+                if printable
+                    && !(c.collapse_spaces && (double_space || (after_space && chunk[0] == b' ')))
+                {
+                    after_space = chunk[CHUNK - 1] == b' ';
+                    i += CHUNK;
+                    continue;
+                }
+            }
             if let Some(chunk) = bytes.get(i..i + 8) {
                 let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
                 if let Some(spaces) = printable_word(word)
@@ -362,6 +387,29 @@ fn printable_word(word: u64) -> Option<u64> {
     Some(zero_bytes(word ^ (ONES * u64::from(b' '))))
 }
 
+/// Bytes the normalizer's fast loops test per step with [`scan_chunk`].
+const CHUNK: usize = 32;
+
+/// For the [`CHUNK`] bytes at the start of `window` (which holds one byte more): whether every
+/// one is printable ASCII or a space, and whether any is a space followed by a space (the pair
+/// may end on the extra byte, which only makes the caller more careful).
+///
+/// Written as element-wise operations on two overlapping fixed-size arrays, which the compiler
+/// turns into a few vector compares for the whole chunk; the eight-byte word tests below take
+/// several times as many instructions per byte.
+#[inline]
+fn scan_chunk(window: &[u8; CHUNK + 1]) -> (bool, bool) {
+    let here: &[u8; CHUNK] = window[..CHUNK].try_into().expect("CHUNK bytes");
+    let next: &[u8; CHUNK] = window[1..].try_into().expect("CHUNK bytes");
+    let mut other = 0u8;
+    let mut double_space = 0u8;
+    for k in 0..CHUNK {
+        other |= u8::from(here[k] < 0x20) | u8::from(here[k] > 0x7e);
+        double_space |= u8::from(here[k] == b' ') & u8::from(next[k] == b' ');
+    }
+    (other == 0, double_space != 0)
+}
+
 /// Byte classes for [`TextNormalizer::is_unchanged`].
 const PLAIN: u8 = 0;
 const SPACE: u8 = 1;
@@ -422,6 +470,12 @@ fn surely_nfc(text: &str) -> bool {
     // walk of the rest of it).
     let rare = std::iter::from_fn(|| {
         while i < bytes.len() {
+            if let Some(chunk) = bytes.get(i..i + CHUNK)
+                && chunk.iter().fold(0, |acc, &b| acc | b) < 0x80
+            {
+                i += CHUNK;
+                continue;
+            }
             if let Some(chunk) = bytes.get(i..i + 8)
                 && u64::from_le_bytes(chunk.try_into().expect("eight bytes"))
                     & 0x8080_8080_8080_8080
