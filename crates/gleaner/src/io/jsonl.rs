@@ -569,7 +569,7 @@ pub fn encode_line(
     out.extend_from_slice(b",\"text\":");
     write_json_string(out, &doc.text);
     out.extend_from_slice(b",\"metadata\":");
-    serde_json::to_writer(&mut *out, &doc.metadata).expect("serialising to a Vec cannot fail");
+    write_json_object(out, &doc.metadata);
     if let Some(r) = removal {
         out.extend_from_slice(b",\"removal\":");
         serde_json::to_writer(&mut *out, r).expect("serialising to a Vec cannot fail");
@@ -579,6 +579,46 @@ pub fn encode_line(
         serde_json::to_writer(&mut *out, e).expect("serialising to a Vec cannot fail");
     }
     out.extend_from_slice(b"}\n");
+}
+
+/// Appends `value` as compact JSON, byte-identical to `serde_json::to_writer`, with every
+/// string through [`write_json_string`] (serde_json's escaper was the larger part of writing
+/// metadata). Numbers are still formatted by serde_json.
+pub fn write_json_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => {
+            serde_json::to_writer(&mut *out, n).expect("serialising to a Vec cannot fail")
+        }
+        Value::String(s) => write_json_string(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (k, item) in items.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                write_json_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => write_json_object(out, map),
+    }
+}
+
+/// [`write_json_value`] for an object.
+pub fn write_json_object(out: &mut Vec<u8>, map: &Map<String, Value>) {
+    out.push(b'{');
+    for (k, (key, value)) in map.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        write_json_string(out, key);
+        out.push(b':');
+        write_json_value(out, value);
+    }
+    out.push(b'}');
 }
 
 /// Appends `s` as a quoted JSON string, escaped exactly as serde_json escapes it: `"` and `\\`,

@@ -125,8 +125,17 @@ fn encoded_lines_match_serde_json_byte_for_byte() {
             specials.push_str("é€😀/");
         }
     }
-    let mut meta = Map::new();
-    meta.insert("url".into(), Value::from("http://example.com/\"q\""));
+    // Metadata of every JSON type, nested, with escapes in keys and values.
+    let meta = serde_json::json!({
+        "url": "http://example.com/\"q\"",
+        "language_score": 0.8731268644332886,
+        "counts": [0, -3, 18446744073709551615u64, 1e300, 2.5e-8, null, true, false],
+        "nested": {"ke\ty": {"deeper": ["a\u{1}b", {}, []]}, "": "empty key"},
+        "title": "Ça va — \"quoted\"\n",
+    });
+    let Value::Object(meta) = meta else {
+        unreachable!("an object literal")
+    };
     let reason = Reason {
         stage: "len".into(),
         rule: "min_words".into(),
