@@ -7,6 +7,9 @@ mod summary;
 /// mimalloc instead of the system allocator: a run allocates and frees a few buffers per
 /// document on every thread, and glibc's malloc/free measured ~11% of a read→normalize→write
 /// run (bench/throughput.py, perf); mimalloc's thread-local free lists make that a few percent.
+/// Its v2 line rather than v3: v3 kept taking fresh pages (80 MB peak RSS on a 122 MB
+/// read→normalize→write run against 47 MB), and first-touch zeroing of fresh pages was up to a
+/// quarter of that run's CPU time in perf.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
