@@ -96,17 +96,10 @@ impl TextNormalizer {
             // Thirty-two, sixteen, then eight printable ASCII bytes at a time; only words with
             // anything else (a line break, a control, a non-ASCII character) go through the byte
             // loop below.
-            if let Some(window) = bytes.get(i..=i + CHUNK) {
-                let chunk: &[u8; CHUNK + 1] = window.try_into().expect("CHUNK + 1 bytes");
-                let (printable, double_space) = scan_chunk(chunk);
-                if printable
-                    && !(c.collapse_spaces
-                        && (double_space || (chunk[0] == b' ' && matches!(prev, b' ' | b'\n'))))
-                {
-                    prev = chunk[CHUNK - 1];
-                    i += CHUNK;
-                    continue;
-                }
+            if skips_chunk(bytes, i, matches!(prev, b' ' | b'\n'), c.collapse_spaces) {
+                prev = bytes[i + CHUNK - 1];
+                i += CHUNK;
+                continue;
             }
             if let Some(chunk) = bytes.get(i..i + 16) {
                 let lo = u64::from_le_bytes(chunk[..8].try_into().expect("eight bytes"));
@@ -264,16 +257,10 @@ impl TextNormalizer {
         while i < bytes.len() {
             // Thirty-two, then eight printable ASCII bytes that collapsing leaves alone are
             // skipped at once.
-            if let Some(window) = bytes.get(i..=i + CHUNK) {
-                let chunk: &[u8; CHUNK + 1] = window.try_into().expect("CHUNK + 1 bytes");
-                let (printable, double_space) = scan_chunk(chunk);
-                if printable
-                    && !(c.collapse_spaces && (double_space || (after_space && chunk[0] == b' ')))
-                {
-                    after_space = chunk[CHUNK - 1] == b' ';
-                    i += CHUNK;
-                    continue;
-                }
+            if skips_chunk(bytes, i, after_space, c.collapse_spaces) {
+                after_space = bytes[i + CHUNK - 1] == b' ';
+                i += CHUNK;
+                continue;
             }
             if let Some(chunk) = bytes.get(i..i + 8) {
                 let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
@@ -390,6 +377,19 @@ fn printable_word(word: u64) -> Option<u64> {
 /// Bytes the normalizer's fast loops test per step with [`scan_chunk`].
 const CHUNK: usize = 32;
 
+/// Whether the [`CHUNK`] bytes at `bytes[i..]` (and one more byte after them exist) are printable
+/// ASCII that space collapsing (when `collapse` is on) leaves alone, given whether a space or a
+/// line start comes just before them: the normalizer's loops skip such a chunk in one step.
+#[inline(always)]
+fn skips_chunk(bytes: &[u8], i: usize, after_space: bool, collapse: bool) -> bool {
+    let Some(window) = bytes.get(i..=i + CHUNK) else {
+        return false;
+    };
+    let window: &[u8; CHUNK + 1] = window.try_into().expect("CHUNK + 1 bytes");
+    let (printable, double_space) = scan_chunk(window);
+    printable && !(collapse && (double_space || (after_space && window[0] == b' ')))
+}
+
 /// For the [`CHUNK`] bytes at the start of `window` (which holds one byte more): whether every
 /// one is printable ASCII or a space, and whether any is a space followed by a space (the pair
 /// may end on the extra byte, which only makes the caller more careful).
@@ -397,15 +397,15 @@ const CHUNK: usize = 32;
 /// Written as element-wise operations on two overlapping fixed-size arrays, which the compiler
 /// turns into a few vector compares for the whole chunk; the eight-byte word tests below take
 /// several times as many instructions per byte.
-#[inline]
+#[inline(always)]
 fn scan_chunk(window: &[u8; CHUNK + 1]) -> (bool, bool) {
     let here: &[u8; CHUNK] = window[..CHUNK].try_into().expect("CHUNK bytes");
     let next: &[u8; CHUNK] = window[1..].try_into().expect("CHUNK bytes");
     let mut other = 0u8;
     let mut double_space = 0u8;
-    for k in 0..CHUNK {
-        other |= u8::from(here[k] < 0x20) | u8::from(here[k] > 0x7e);
-        double_space |= u8::from(here[k] == b' ') & u8::from(next[k] == b' ');
+    for (&a, &b) in here.iter().zip(next) {
+        other |= u8::from(a < 0x20) | u8::from(a > 0x7e);
+        double_space |= u8::from(a == b' ') & u8::from(b == b' ');
     }
     (other == 0, double_space != 0)
 }
