@@ -32,7 +32,8 @@ use crate::document::Document;
 use crate::error::{Error, Result};
 
 pub use writer::{
-    CarriedRow, FRAME_BYTES, OutRow, RowEncoding, ShardWriter, ShardWriterOptions, decode_carried,
+    CarriedRow, EncodedRows, FRAME_BYTES, OutRow, RowEncoding, ShardWriter, ShardWriterOptions,
+    decode_carried,
 };
 
 /// Input that could not be turned into a document.

@@ -65,6 +65,50 @@ pub enum RowEncoding {
     Carried,
 }
 
+/// Rows encoded as JSON lines into one buffer, ready for [`ShardWriter::write_encoded`].
+#[derive(Debug, Default)]
+pub struct EncodedRows {
+    buf: Vec<u8>,
+    /// Where each line ends in `buf`.
+    ends: Vec<usize>,
+}
+
+impl EncodedRows {
+    /// An empty buffer with room for `bytes` of text in `rows` rows, plus what their escapes
+    /// and metadata usually add, so it is not regrown (and copied) while filling.
+    pub fn with_capacity(bytes: usize, rows: usize) -> Self {
+        EncodedRows {
+            buf: Vec::with_capacity(bytes + bytes / 8 + 256 * rows),
+            ends: Vec::with_capacity(rows),
+        }
+    }
+
+    /// An empty buffer sized for `rows`.
+    pub fn for_rows(rows: &[OutRow<'_>]) -> Self {
+        let text: usize = rows.iter().map(|r| r.doc.id.len() + r.doc.text.len()).sum();
+        Self::with_capacity(text, rows.len())
+    }
+
+    /// Encodes one row as a line.
+    pub fn push(&mut self, encoding: RowEncoding, row: OutRow<'_>) {
+        match encoding {
+            RowEncoding::Output => encode_line(&mut self.buf, row.doc, row.removal, row.edits),
+            RowEncoding::Carried => encode_carried(&mut self.buf, row.doc),
+        }
+        self.ends.push(self.buf.len());
+    }
+
+    /// Rows encoded.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether no row is encoded.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
 /// Uncompressed bytes per compressed frame: large enough that splitting costs ~1-2% of
 /// compression ratio, small enough that one batch yields several frames to compress in parallel.
 pub const FRAME_BYTES: usize = 512 << 10;
@@ -102,6 +146,11 @@ impl ShardWriterOptions {
             encoding: RowEncoding::Carried,
             ..Self::jsonl_zst()
         }
+    }
+
+    /// Whether rows are written as JSON lines, which [`EncodedRows`] can prepare on any thread.
+    pub fn encodes_lines(&self) -> bool {
+        self.format == OutputFormat::Jsonl
     }
 
     fn extension(&self) -> String {
@@ -207,35 +256,40 @@ impl ShardWriter {
             return Ok(());
         }
         let encoding = self.opts.encoding;
-        // Each task encodes a run of rows into one buffer and notes where each line ends.
-        let encoded: Vec<(Vec<u8>, Vec<usize>)> = rows
+        // Each task encodes a run of rows into one buffer.
+        let encoded: Vec<EncodedRows> = rows
             .par_chunks(ENCODE_CHUNK_ROWS)
             .map(|chunk| {
-                // Room for escapes and metadata, so the buffer is not regrown (and copied)
-                // mid-chunk: JSON escapes lengthen real text by a few percent.
-                let text: usize = chunk
-                    .iter()
-                    .map(|r| r.doc.id.len() + r.doc.text.len())
-                    .sum();
-                let mut buf = Vec::with_capacity(text + text / 8 + 256 * chunk.len());
-                let mut ends = Vec::with_capacity(chunk.len());
-                for row in chunk {
-                    match encoding {
-                        RowEncoding::Output => {
-                            encode_line(&mut buf, row.doc, row.removal, row.edits)
-                        }
-                        RowEncoding::Carried => encode_carried(&mut buf, row.doc),
-                    }
-                    ends.push(buf.len());
+                let mut enc = EncodedRows::for_rows(chunk);
+                for &row in chunk {
+                    enc.push(encoding, row);
                 }
-                (buf, ends)
+                enc
             })
             .collect();
+        self.write_encoded(&encoded)
+    }
+
+    /// The options the writer was made with.
+    pub fn options(&self) -> &ShardWriterOptions {
+        &self.opts
+    }
+
+    /// Appends rows already encoded (by [`EncodedRows::push`] with this writer's
+    /// [`RowEncoding`]), in order, opening and rolling over shards as needed. JSONL only.
+    ///
+    /// This is what lets the executor encode each document on the thread that just processed
+    /// it, while its text is still in that core's cache, and leave only the ordered writing here.
+    pub fn write_encoded<'a>(
+        &mut self,
+        encoded: impl IntoIterator<Item = &'a EncodedRows>,
+    ) -> Result<()> {
+        debug_assert!(self.opts.format == OutputFormat::Jsonl);
         if self.opts.compression == Compression::None {
-            return self.write_uncompressed(&encoded);
+            return self.write_uncompressed(encoded);
         }
         let mut jobs = Vec::new();
-        for (buf, ends) in &encoded {
+        for EncodedRows { buf, ends } in encoded {
             let mut start = 0;
             for &end in ends {
                 let line = &buf[start..end];
@@ -265,8 +319,11 @@ impl ShardWriter {
 
     /// Uncompressed output needs no frames: encoded runs of lines go to the shard as they are,
     /// cut only where a shard fills up.
-    fn write_uncompressed(&mut self, encoded: &[(Vec<u8>, Vec<usize>)]) -> Result<()> {
-        for (buf, ends) in encoded {
+    fn write_uncompressed<'a>(
+        &mut self,
+        encoded: impl IntoIterator<Item = &'a EncodedRows>,
+    ) -> Result<()> {
+        for EncodedRows { buf, ends } in encoded {
             let (mut run_start, mut line_start) = (0, 0);
             for &end in ends {
                 self.count_row((end - line_start) as u64);

@@ -16,7 +16,7 @@
 //!   `.work/` is removed once the run has finished.
 
 use std::fs;
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,14 +30,14 @@ use crate::config::PipelineConfig;
 use crate::document::Document;
 use crate::error::{Error, IoContext, Result};
 use crate::io::compress::open_decompressed;
-use crate::io::{
-    self, AtomicFile, InputFile, OutRow, RawRecord, RawStream, Reject, ShardWriter,
-    ShardWriterOptions,
-};
-use crate::pipeline::{DocOutcome, Pipeline};
+use crate::io::{self, InputFile, RawRecord, RawStream, Reject, ShardWriter, ShardWriterOptions};
+use crate::pipeline::Pipeline;
 use crate::stage::{CorpusInput, PrepareContext};
 use crate::stages::BuiltStage;
 use crate::stats::RunStats;
+
+mod batch;
+use batch::{FileOutputs, read_batch};
 
 /// Bytes of text gathered into one batch at most, whatever the document count, so a run of huge
 /// documents does not hold gigabytes at once.
@@ -586,136 +586,6 @@ impl RunContext<'_> {
         io::write_atomic(&marker, &json)?;
         Ok(stats)
     }
-
-    /// Decodes one batch of raw records, runs the pass's stages on it and writes the outcome.
-    fn process_batch(
-        &self,
-        pipeline: &Pipeline,
-        plan: &PassPlan,
-        file: &InputFile,
-        raw: Vec<RawRecord>,
-        out: &mut FileOutputs,
-    ) -> Result<()> {
-        let last = plan.pass + 1 == plan.npasses;
-        let stats = &mut out.stats;
-        let decoded: Vec<std::result::Result<Document, Reject>> =
-            raw.into_par_iter().map(RawRecord::decode).collect();
-        let mut batch = Vec::with_capacity(decoded.len());
-        for item in decoded {
-            match item {
-                Ok(doc) => {
-                    if plan.pass == 0 {
-                        stats.input.docs += 1;
-                        stats.input.text_bytes += doc.text.len() as u64;
-                    }
-                    batch.push(doc);
-                }
-                Err(reject) => {
-                    self.write_reject(&mut out.rejects, file.index, &reject)?;
-                    stats.input.rejects += 1;
-                    *stats
-                        .input
-                        .rejects_by_kind
-                        .entry(reject.kind.clone())
-                        .or_insert(0) += 1;
-                }
-            }
-        }
-        if batch.is_empty() {
-            return Ok(());
-        }
-        self.progress
-            .docs_done
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        let (outcomes, batch_stats) = pipeline.run_batch(plan.range.clone(), batch);
-        for (a, b) in stats.stages.iter_mut().zip(&batch_stats) {
-            a.merge(b);
-        }
-        let mut kept_rows = Vec::with_capacity(outcomes.len());
-        let mut removed_rows = Vec::new();
-        let mut audit_rows = Vec::new();
-        for outcome in &outcomes {
-            match outcome {
-                DocOutcome::Kept(doc) => {
-                    if last {
-                        stats.output.kept_docs += 1;
-                        stats.output.kept_bytes += doc.text.len() as u64;
-                        if !doc.edits.is_empty() {
-                            audit_rows.push(OutRow {
-                                doc,
-                                removal: None,
-                                edits: Some(&doc.edits),
-                            });
-                        }
-                    }
-                    kept_rows.push(OutRow {
-                        doc,
-                        removal: None,
-                        edits: None,
-                    });
-                }
-                DocOutcome::Removed(r) => {
-                    stats.output.removed_docs += 1;
-                    stats.output.removed_bytes += r.document.text.len() as u64;
-                    removed_rows.push(OutRow {
-                        doc: &r.document,
-                        removal: Some(&r.reason),
-                        edits: (!r.document.edits.is_empty())
-                            .then_some(r.document.edits.as_slice()),
-                    });
-                }
-            }
-        }
-        out.kept.write_batch(&kept_rows)?;
-        if let Some(w) = out.removed.as_mut() {
-            w.write_batch(&removed_rows)?;
-        }
-        if let Some(w) = out.audit.as_mut() {
-            w.write_batch(&audit_rows)?;
-        }
-        Ok(())
-    }
-
-    fn write_reject(
-        &self,
-        out: &mut Option<AtomicFile>,
-        file: usize,
-        reject: &Reject,
-    ) -> Result<()> {
-        if out.is_none() {
-            *out = Some(AtomicFile::create(&rejects_path(&self.work, file))?);
-        }
-        let f = out.as_mut().expect("created above");
-        let mut line = serde_json::to_vec(reject).expect("reject serialises");
-        line.push(b'\n');
-        f.write_all(&line).map_err(|e| Error::io(&self.work, e))
-    }
-}
-
-/// What one input file's pass writes to, and its stats so far.
-struct FileOutputs {
-    stats: RunStats,
-    kept: ShardWriter,
-    removed: Option<ShardWriter>,
-    audit: Option<ShardWriter>,
-    rejects: Option<AtomicFile>,
-}
-
-/// Reads the next batch: up to `batch_size` records or [`MAX_BATCH_BYTES`], whichever comes
-/// first. Returns the records and whether the stream is exhausted.
-fn read_batch(records: &mut RawStream, batch_size: usize) -> (Vec<RawRecord>, bool) {
-    let mut raw = Vec::with_capacity(batch_size);
-    let mut batch_bytes = 0usize;
-    while raw.len() < batch_size.max(1) && batch_bytes < MAX_BATCH_BYTES {
-        match records.next() {
-            Some(r) => {
-                batch_bytes += r.size();
-                raw.push(r);
-            }
-            None => return (raw, true),
-        }
-    }
-    (raw, false)
 }
 
 /// Reads a carried file back (a missing file means no document survived the pass).
