@@ -58,3 +58,58 @@ fn a_run_killed_mid_way_resumes_to_the_same_bytes() {
     assert!((2..24).contains(&resumed), "resumed {resumed} of 24 files");
     assert_same(&snapshot(&reference), &snapshot(&out));
 }
+
+/// JSONL output takes each document from raw line to encoded output in one task; Parquet output
+/// goes phase by phase over a batch. Both must account for every document, line and reject the
+/// same way, and keep and remove the same documents.
+#[test]
+fn jsonl_and_parquet_output_routes_agree_on_every_count_and_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = sample_docs();
+    let mut input = jsonl_bytes(&docs[..200]);
+    input.extend_from_slice(b"{\"id\": \"broken\", \"text\": \n");
+    input.extend_from_slice(&jsonl_bytes(&docs[200..]));
+    std::fs::write(tmp.path().join("in.jsonl"), input).unwrap();
+    let stages = "[[stage]]\ntype=\"normalize\"\n[[stage]]\ntype=\"line_clean\"\n\
+                  [[stage]]\ntype=\"length_filter\"\nmin_words=120\n";
+    let mut outs = Vec::new();
+    for format in ["jsonl", "parquet"] {
+        let p = pipeline(
+            tmp.path(),
+            &format!(
+                "[input]\npaths=[\"in.jsonl\"]\n[output]\nformat=\"{format}\"\n[run]\nbatch_size=53\n{stages}"
+            ),
+        );
+        let out = tmp.path().join(format!("out-{format}"));
+        run_ok(&p, None, &out, &["-j", "2"]);
+        outs.push(out);
+    }
+    let (a, b) = (stats(&outs[0]), stats(&outs[1]));
+    assert_eq!(a, b, "stats.json");
+    assert_eq!(a["input"]["rejects"], 1);
+    assert!(a["output"]["removed_docs"].as_u64().unwrap() > 20);
+    let line_edits: u64 = a["stages"][1]["lines_removed_by_rule"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert!(line_edits > 0, "line_clean removed lines: {a}");
+    assert_eq!(
+        std::fs::read(outs[0].join("rejects.jsonl")).unwrap(),
+        std::fs::read(outs[1].join("rejects.jsonl")).unwrap()
+    );
+    // The Parquet shards read back (as input) to the same kept and removed documents.
+    for part in ["kept", "removed"] {
+        let back = tmp.path().join(format!("back-{part}"));
+        let p2 = pipeline(tmp.path(), "[[stage]]\ntype=\"length_filter\"\n");
+        run_ok(&p2, Some(&outs[1].join(part)), &back, &[]);
+        let from_parquet = read_shards(&back.join("kept"));
+        let from_jsonl = read_shards(&outs[0].join(part));
+        assert_eq!(from_parquet.len(), from_jsonl.len(), "{part}");
+        for (x, y) in from_parquet.iter().zip(&from_jsonl) {
+            assert_eq!(x["id"], y["id"]);
+            assert_eq!(x["text"], y["text"]);
+        }
+    }
+}
