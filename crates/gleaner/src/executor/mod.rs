@@ -532,6 +532,7 @@ impl RunContext<'_> {
             removed,
             audit,
             rejects: None,
+            spare: Default::default(),
         };
         // Reading (and decompressing) the next batch overlaps processing the current one: with
         // two or more threads one file keeps them all busy; with one thread `join` simply runs
@@ -565,6 +566,7 @@ impl RunContext<'_> {
             removed,
             audit,
             rejects,
+            ..
         } = out;
         stats.input.skipped_by_kind = read_counters.snapshot();
         // Readers also count the records they turned into documents; those are in `docs`.

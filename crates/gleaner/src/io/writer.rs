@@ -77,10 +77,27 @@ impl EncodedRows {
     /// An empty buffer with room for `bytes` of text in `rows` rows, plus what their escapes
     /// and metadata usually add, so it is not regrown (and copied) while filling.
     pub fn with_capacity(bytes: usize, rows: usize) -> Self {
-        EncodedRows {
-            buf: Vec::with_capacity(bytes + bytes / 8 + 256 * rows),
-            ends: Vec::with_capacity(rows),
-        }
+        let mut e = EncodedRows::default();
+        e.reserve(bytes, rows);
+        e
+    }
+
+    /// The buffer bytes [`with_capacity`](Self::with_capacity) sets aside for `bytes` of text
+    /// in `rows` rows.
+    pub fn room_for(bytes: usize, rows: usize) -> usize {
+        bytes + bytes / 8 + 256 * rows
+    }
+
+    /// Makes room for `bytes` of text in `rows` more rows (see [`with_capacity`](Self::with_capacity)).
+    pub fn reserve(&mut self, bytes: usize, rows: usize) {
+        self.buf.reserve(Self::room_for(bytes, rows));
+        self.ends.reserve(rows);
+    }
+
+    /// Forgets every row, keeping the memory for reuse.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.ends.clear();
     }
 
     /// An empty buffer sized for `rows`.
@@ -96,6 +113,11 @@ impl EncodedRows {
             RowEncoding::Carried => encode_carried(&mut self.buf, row.doc),
         }
         self.ends.push(self.buf.len());
+    }
+
+    /// Bytes the buffer holds room for.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Rows encoded.
