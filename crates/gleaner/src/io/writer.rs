@@ -208,6 +208,8 @@ pub struct ShardWriter {
     /// Frame buffers already written out, kept for reuse: a fresh half-megabyte buffer per frame
     /// costs page faults and zeroing that profiling showed as several percent of a run.
     spare: Vec<Vec<u8>>,
+    /// Compressed-frame buffers already written out, kept for reuse for the same reason.
+    spare_compressed: Vec<Vec<u8>>,
     written: Vec<PathBuf>,
 }
 
@@ -231,6 +233,7 @@ impl ShardWriter {
             bytes_in_shard: 0,
             pending: Vec::new(),
             spare: Vec::new(),
+            spare_compressed: Vec::new(),
             written: Vec::new(),
         }
     }
@@ -394,12 +397,17 @@ impl ShardWriter {
 
     fn write_frames(&mut self, jobs: Vec<FrameJob>) -> Result<()> {
         let (compression, level) = (self.opts.compression, self.opts.level);
+        let outputs: Vec<Vec<u8>> = jobs
+            .iter()
+            .map(|_| self.spare_compressed.pop().unwrap_or_default())
+            .collect();
         // Uncompressed frames are written as they are, without a copy.
         let frames: Vec<Option<std::io::Result<Vec<u8>>>> = jobs
             .par_iter()
-            .map(|j| {
+            .zip(outputs)
+            .map(|(j, out)| {
                 (compression != Compression::None)
-                    .then(|| compress_frame(&j.data, compression, level))
+                    .then(|| compress_frame(&j.data, compression, level, out))
             })
             .collect();
         for (job, frame) in jobs.into_iter().zip(frames) {
@@ -412,6 +420,11 @@ impl ShardWriter {
                 let mut data = job.data;
                 data.clear();
                 self.spare.push(data);
+            }
+            if let Some(out) = frame
+                && self.spare_compressed.len() < MAX_SPARE_FRAMES
+            {
+                self.spare_compressed.push(out);
             }
         }
         Ok(())
@@ -451,20 +464,33 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-fn compress_frame(data: &[u8], c: Compression, level: i32) -> std::io::Result<Vec<u8>> {
+/// Compresses `data` as one frame into `out` (emptied first; its memory is reused).
+fn compress_frame(
+    data: &[u8],
+    c: Compression,
+    level: i32,
+    mut out: Vec<u8>,
+) -> std::io::Result<Vec<u8>> {
+    out.clear();
     match c {
-        Compression::None => Ok(data.to_vec()),
+        Compression::None => {
+            out.extend_from_slice(data);
+            Ok(out)
+        }
         Compression::Zst => ZSTD_COMPRESSOR.with(|cell| {
             let mut slot = cell.borrow_mut();
             if slot.as_ref().is_none_or(|(l, _)| *l != level) {
                 *slot = Some((level, zstd::bulk::Compressor::new(level)?));
             }
             let (_, compressor) = slot.as_mut().expect("set above");
-            compressor.compress(data)
+            // With room for the worst case, compression into the buffer cannot run out of it.
+            out.reserve(zstd::zstd_safe::compress_bound(data.len()));
+            compressor.compress_to_buffer(data, &mut out)?;
+            Ok(out)
         }),
         Compression::Gz => {
             let mut e = flate2::write::GzEncoder::new(
-                Vec::with_capacity(data.len() / 3),
+                out,
                 flate2::Compression::new(level.clamp(0, 9) as u32),
             );
             e.write_all(data)?;
