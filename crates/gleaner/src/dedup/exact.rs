@@ -155,12 +155,7 @@ impl CorpusStage for ExactDedup {
 
     fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
         let dir = cx.work_dir;
-        let fingerprint = serde_json::json!({
-            "stage": "exact_dedup", "version": 1, "files": input.file_count(),
-            "config": &self.cfg,
-        })
-        .to_string();
-        open_work_dir(dir, &fingerprint)?;
+        open_work_dir(dir, "exact_dedup", 1, input.file_count(), &self.cfg)?;
         let normalize = self.cfg.normalize;
         let budget = spill_bytes(cx);
         let state = super::with_threads(cx.threads, || -> Result<ClusterState> {

@@ -210,12 +210,7 @@ impl CorpusStage for LineDedup {
 
     fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
         let dir = cx.work_dir;
-        let fingerprint = serde_json::json!({
-            "stage": "line_dedup", "version": 1, "files": input.file_count(),
-            "config": &self.cfg,
-        })
-        .to_string();
-        open_work_dir(dir, &fingerprint)?;
+        open_work_dir(dir, "line_dedup", 1, input.file_count(), &self.cfg)?;
         if done_payload(dir, "count").is_some() {
             let mut reader = RunReader::<KeyCount>::open(&repeated_path(dir))?;
             let mut repeated = Vec::new();

@@ -601,13 +601,8 @@ impl CorpusStage for MinHashDedup {
 
     fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
         let dir = cx.work_dir;
-        let fingerprint = serde_json::json!({
-            // version 2: lead bands come in two sets (work files of version 1 do not resume).
-            "stage": "minhash_dedup", "version": 2, "files": input.file_count(),
-            "config": &self.cfg,
-        })
-        .to_string();
-        open_work_dir(dir, &fingerprint)?;
+        // Version 2: lead bands come in two sets (work files of version 1 do not resume).
+        open_work_dir(dir, "minhash_dedup", 2, input.file_count(), &self.cfg)?;
         let hasher = MinHasher::new(&self.cfg);
         let scan = ScanParams {
             dir,

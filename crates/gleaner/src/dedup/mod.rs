@@ -116,10 +116,21 @@ pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send
     Ok(pool.install(f))
 }
 
-/// Prepares a stage's work directory for `fingerprint` (its kind, parameters and input file
-/// count): work left by a run with the same fingerprint is kept for resume; anything else is
-/// cleared, so a changed pipeline never reuses stale hashes.
-pub(crate) fn open_work_dir(dir: &Path, fingerprint: &str) -> Result<()> {
+/// Prepares a stage's work directory for its fingerprint: the stage kind, the version of its
+/// work-file layout, the input file count and its parameters. Work left by a run with the same
+/// fingerprint is kept for resume; anything else is cleared, so a changed pipeline (or a newer
+/// layout) never reuses stale hashes.
+pub(crate) fn open_work_dir(
+    dir: &Path,
+    stage: &str,
+    version: u32,
+    files: usize,
+    config: &impl serde::Serialize,
+) -> Result<()> {
+    let fingerprint = serde_json::json!({
+        "stage": stage, "version": version, "files": files, "config": config,
+    })
+    .to_string();
     let marker = dir.join("fingerprint.json");
     if fs::read_to_string(&marker).is_ok_and(|old| old == fingerprint) {
         return Ok(());
