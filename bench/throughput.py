@@ -21,7 +21,7 @@ Usage: python3 bench/throughput.py [--mb 110] [--repeat 3] [--exe PATH] [--work 
 `--exe` measures a prebuilt binary (e.g. an older build, for before/after) instead of building.
 Only the standard library and the zstd/gzip command-line tools are needed.
 """
-import argparse, os, resource, shutil, subprocess, sys, tempfile, time
+import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -44,18 +44,22 @@ def best_time(cmd, repeat, **kw):
 
 
 def paired_times(cmd, ref_cmds, repeat):
-    """`best_time` of `cmd` and of each reference command, run in turn: this VM's speed drifts
-    by ±15% from minute to minute, and a ratio of two measurements taken minutes apart carries
-    that drift; taken turn about, all see the same machine. Returns (wall, cpu) of `cmd`, then
-    the best CPU seconds of each reference."""
-    best = [float("inf")] * (2 + len(ref_cmds))
+    """Times `cmd` and each reference command in turn, `repeat` rounds. This VM's speed drifts
+    (by up to 2x between minutes, seen here), so a ratio of two measurements taken apart
+    carries that drift, and even the best of several runs does; runs taken turn about see the
+    same machine. Returns the best wall and CPU seconds of `cmd`, and for each reference the
+    median over rounds of (reference CPU s / `cmd` CPU s) in the same round: the ratio of
+    gleaner's per-CPU-second speed to the reference's."""
+    walls, cpus = [], []
+    ratios = [[] for _ in ref_cmds]
     for _ in range(repeat):
-        for i, ref in enumerate(ref_cmds):
-            _, c = best_time(ref, 1, stdout=subprocess.DEVNULL)
-            best[2 + i] = min(best[2 + i], c)
+        ref_cpu = [best_time(ref, 1, stdout=subprocess.DEVNULL)[1] for ref in ref_cmds]
         w, c = best_time(cmd, 1)
-        best[0], best[1] = min(best[0], w), min(best[1], c)
-    return best
+        walls.append(w)
+        cpus.append(c)
+        for i, r in enumerate(ref_cpu):
+            ratios[i].append(r / c)
+    return min(walls), min(cpus), [statistics.median(r) for r in ratios]
 
 
 def main():
@@ -117,8 +121,9 @@ def main():
     os.remove(os.path.join(work, "zstd-out.jsonl"))
     print(f"zstd -d to a file: {mb / fcpu:5.0f} MB per CPU-second  (writing its output, as gleaner does)\n")
     print("Each row's 'zstd -d' (to /dev/null) and 'zstd -d >file' (writing the 122 MB it decodes, as")
-    print("gleaner writes its output) are measured in turn with that row's runs (see paired_times);")
-    print("'vs zstd -d' and 'vs >file' are ratios of gleaner's per-CPU-second speed to theirs.\n")
+    print("gleaner writes its output) run in turn with that row's runs (see paired_times); 'vs zstd -d'")
+    print("and 'vs >file' are the median over rounds of gleaner's per-CPU-second speed over theirs in")
+    print("the same round, and 'zstd -d' is the speed that ratio implies for the best gleaner run.\n")
     print("'codec' is the row's codecs alone (MB per CPU-second); 'own' is gleaner's CPU seconds less")
     print("the codecs', as MB per CPU-second and against zstd -d.\n")
     print(f"{'input':<6} {'output':<7} {'threads':>7} {'wall s':>7} {'MB/s':>6} {'cpu s':>6} {'MB/cpu-s':>9} {'zstd -d':>8} {'vs zstd -d':>10} {'vs >file':>8} {'codec':>6} {'own':>6} {'own vs zstd -d':>14}")
@@ -132,10 +137,11 @@ def main():
                 cmd = [exe, "run", os.path.join(ROOT, "bench", "pipelines", pipeline), "-i", path,
                        "-o", out, "-j", str(threads), "-q", "--overwrite"]
                 to_file = ["zstd", "-q", "-d", "-f", inputs["zst"], "-o", os.path.join(work, "zstd-out.jsonl")]
-                wall, cpu, ref_cpu, file_cpu = paired_times(cmd, [["zstd", "-d", "-c", inputs["zst"]], to_file], a.repeat)
-                per_cpu, ref = mb / cpu, mb / ref_cpu
+                wall, cpu, (vs_ref, vs_file) = paired_times(cmd, [["zstd", "-d", "-c", inputs["zst"]], to_file], a.repeat)
+                per_cpu = mb / cpu
+                ref = per_cpu / vs_ref  # zstd -d's MB per CPU-second, as this row saw it
                 own = mb / max(cpu - codec_cpu, 1e-9)
-                print(f"{kind:<6} {output:<7} {threads:>7} {wall:>7.2f} {mb / wall:>6.0f} {cpu:>6.2f} {per_cpu:>9.0f} {ref:>8.0f} {per_cpu / ref:>10.2f} {per_cpu / (mb / file_cpu):>8.2f} {codec:>6} {own:>6.0f} {own / ref:>14.2f}")
+                print(f"{kind:<6} {output:<7} {threads:>7} {wall:>7.2f} {mb / wall:>6.0f} {cpu:>6.2f} {per_cpu:>9.0f} {ref:>8.0f} {vs_ref:>10.2f} {vs_file:>8.2f} {codec:>6} {own:>6.0f} {own / ref:>14.2f}")
                 shutil.rmtree(out, ignore_errors=True)
     if os.path.exists(os.path.join(work, "zstd-out.jsonl")):
         os.remove(os.path.join(work, "zstd-out.jsonl"))
