@@ -299,11 +299,16 @@ fn texts_of(batch: &RecordBatch, text_column: &str) -> PyResult<arrow_array::Arr
     Ok(batch.column(i).clone())
 }
 
-fn minhash_params(py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResult<toml::Table> {
+/// A column function's keyword arguments as the parameter table of `stage`, with the CLI's
+/// wording for a bad one.
+fn stage_params(
+    py: Python<'_>,
+    stage: &str,
+    params: Option<&Bound<'_, PyDict>>,
+) -> PyResult<toml::Table> {
     match params {
-        Some(p) => serde_json::from_value(to_json(py, p.as_any())?).map_err(|e| {
-            ConfigError::new_err(format!("pipeline config: stage minhash_dedup: {e}"))
-        }),
+        Some(p) => serde_json::from_value(to_json(py, p.as_any())?)
+            .map_err(|e| ConfigError::new_err(format!("pipeline config: stage {stage}: {e}"))),
         None => Ok(toml::Table::new()),
     }
 }
@@ -320,7 +325,7 @@ fn minhash_signatures(
     text_column: &str,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyArrowType<arrow_data::ArrayData>> {
-    let cfg = minhash::minhash_config(minhash_params(py, params)?).map_err(to_py)?;
+    let cfg = minhash::minhash_config(stage_params(py, "minhash_dedup", params)?).map_err(to_py)?;
     per_text_column(py, table, text_column, |t| minhash::signatures(t, &cfg))
 }
 
@@ -335,11 +340,11 @@ fn minhash_band_keys(
     text_column: &str,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyArrowType<arrow_data::ArrayData>> {
-    let cfg = minhash::minhash_config(minhash_params(py, params)?).map_err(to_py)?;
+    let cfg = minhash::minhash_config(stage_params(py, "minhash_dedup", params)?).map_err(to_py)?;
     per_text_column(py, table, text_column, |t| minhash::band_keys(t, &cfg))
 }
 
-/// The body the MinHash column functions share: the text column of `table` as strings, `f` on
+/// The body the column functions share: the text column of `table` as strings, `f` on
 /// them without the GIL, the result as a pyarrow array.
 fn per_text_column(
     py: Python<'_>,
@@ -366,22 +371,11 @@ fn exact_hashes(
     text_column: &str,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyArrowType<arrow_data::ArrayData>> {
-    let params = match params {
-        Some(p) => serde_json::from_value(to_json(py, p.as_any())?).map_err(|e| {
-            ConfigError::new_err(format!("pipeline config: stage exact_dedup: {e}"))
-        })?,
-        None => toml::Table::new(),
-    };
-    let cfg = crate::exact::exact_config(params).map_err(to_py)?;
-    let batch = one_batch(table)?;
-    let texts = texts_of(&batch, text_column)?;
-    let out = py
-        .detach(|| {
-            let t = batch::strings(texts.as_ref(), text_column)?;
-            crate::exact::exact_hashes(&t, &cfg)
-        })
-        .map_err(to_py)?;
-    Ok(PyArrowType(out.into_data()))
+    let cfg =
+        crate::exact::exact_config(stage_params(py, "exact_dedup", params)?).map_err(to_py)?;
+    per_text_column(py, table, text_column, |t| {
+        crate::exact::exact_hashes(t, &cfg)
+    })
 }
 
 /// Reads one input file with gleaner's own readers (JSONL, Parquet, WARC; gz/zst), as
