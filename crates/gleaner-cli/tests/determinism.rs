@@ -73,19 +73,22 @@ fn jsonl_and_parquet_output_routes_agree_on_every_count_and_document() {
     let stages = "[[stage]]\ntype=\"normalize\"\n[[stage]]\ntype=\"line_clean\"\n\
                   [[stage]]\ntype=\"length_filter\"\nmin_words=120\n";
     let mut outs = Vec::new();
-    for format in ["jsonl", "parquet"] {
+    // The third run writes no removed shards, which must not change what is counted.
+    for (format, write_removed) in [("jsonl", true), ("parquet", true), ("jsonl", false)] {
         let p = pipeline(
             tmp.path(),
             &format!(
-                "[input]\npaths=[\"in.jsonl\"]\n[output]\nformat=\"{format}\"\n[run]\nbatch_size=53\n{stages}"
+                "[input]\npaths=[\"in.jsonl\"]\n[output]\nformat=\"{format}\"\nwrite_removed={write_removed}\n[run]\nbatch_size=53\n{stages}"
             ),
         );
-        let out = tmp.path().join(format!("out-{format}"));
+        let out = tmp.path().join(format!("out-{format}-{write_removed}"));
         run_ok(&p, None, &out, &["-j", "2"]);
         outs.push(out);
     }
     let (a, b) = (stats(&outs[0]), stats(&outs[1]));
     assert_eq!(a, b, "stats.json");
+    assert_eq!(a, stats(&outs[2]), "stats.json without removed shards");
+    assert!(!outs[2].join("removed").exists());
     assert_eq!(a["input"]["rejects"], 1);
     assert!(a["output"]["removed_docs"].as_u64().unwrap() > 20);
     let line_edits: u64 = a["stages"][1]["lines_removed_by_rule"]

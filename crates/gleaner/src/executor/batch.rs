@@ -91,6 +91,8 @@ struct ChunkOutcome {
     text_bytes: u64,
     kept: EncodedRows,
     kept_bytes: u64,
+    /// Removed documents are counted whether or not they are written (`write_removed`).
+    removed_docs: u64,
     removed: EncodedRows,
     removed_bytes: u64,
     audit: EncodedRows,
@@ -165,7 +167,7 @@ impl RunContext<'_> {
                 stats.output.kept_docs += c.kept.len() as u64;
                 stats.output.kept_bytes += c.kept_bytes;
             }
-            stats.output.removed_docs += c.removed.len() as u64;
+            stats.output.removed_docs += c.removed_docs;
             stats.output.removed_bytes += c.removed_bytes;
         }
         self.progress
@@ -293,6 +295,7 @@ fn process_chunk(
         // Most documents are usually kept: size for all of them, and grow the others on demand.
         kept: spare.take(bytes, chunk.len()),
         kept_bytes: 0,
+        removed_docs: 0,
         removed: EncodedRows::default(),
         removed_bytes: 0,
         audit: EncodedRows::default(),
@@ -320,6 +323,7 @@ fn process_chunk(
                 c.kept.push(enc.kept, kept_row(&doc));
             }
             DocOutcome::Removed(r) => {
+                c.removed_docs += 1;
                 c.removed_bytes += r.document.text.len() as u64;
                 if let Some(e) = enc.removed {
                     c.removed.push(e, removed_row(&r.document, &r.reason));
@@ -364,8 +368,7 @@ fn count_reject(stats: &mut RunStats, reject: &Reject) {
 }
 
 /// Splits a batch into runs of at most [`CHUNK_BYTES`] (or [`CHUNK_DOCS`] records), in order.
-/// Only the thread count-independent record sizes decide the split, though the output would not
-/// depend on it anyway: chunks are written back in order.
+/// The output does not depend on where the splits fall: chunks are written back in order.
 fn split_chunks(raw: Vec<RawRecord>) -> Vec<Vec<RawRecord>> {
     let mut chunks = Vec::new();
     let mut current = Vec::new();
