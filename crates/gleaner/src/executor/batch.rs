@@ -41,8 +41,12 @@ pub(super) struct FileOutputs {
 pub(super) struct SpareBuffers(std::sync::Mutex<Vec<EncodedRows>>);
 
 /// Buffers kept at most: about a batch's worth of chunks (a default batch of 1024 news articles
-/// makes ~60); at most ~15 MiB.
+/// makes ~60, each buffer ~100 KiB).
 const MAX_SPARE_BUFFERS: usize = 96;
+
+/// Larger buffers are not kept: a chunk holding one huge document (up to `max_record_bytes`)
+/// needs a buffer as large, and a pool of such would hold gigabytes for the rest of the file.
+const MAX_SPARE_BUFFER_BYTES: usize = 1 << 20;
 
 impl SpareBuffers {
     /// An empty buffer with room for `bytes` in `rows` rows.
@@ -66,7 +70,8 @@ impl SpareBuffers {
             if spare.len() >= MAX_SPARE_BUFFERS {
                 break;
             }
-            if e.capacity() > 0 {
+            // Buffers not kept are dropped here.
+            if e.capacity() > 0 && e.capacity() <= MAX_SPARE_BUFFER_BYTES {
                 e.clear();
                 spare.push(e);
             }

@@ -216,6 +216,10 @@ pub struct ShardWriter {
 /// Frame buffers kept for reuse at most (a batch yields a handful of frames).
 const MAX_SPARE_FRAMES: usize = 16;
 
+/// Larger frame buffers are not kept: a frame that took in one huge document is as large as it,
+/// and sixteen of those would hold gigabytes.
+const MAX_SPARE_FRAME_BYTES: usize = 4 * FRAME_BYTES;
+
 /// Rows encoded together by one task: enough that per-task allocation is noise, few enough that
 /// a batch still spreads over every thread.
 const ENCODE_CHUNK_ROWS: usize = 64;
@@ -416,13 +420,14 @@ impl ShardWriter {
             if job.closes_shard {
                 self.close_current()?;
             }
-            if self.spare.len() < MAX_SPARE_FRAMES {
+            if self.spare.len() < MAX_SPARE_FRAMES && job.data.capacity() <= MAX_SPARE_FRAME_BYTES {
                 let mut data = job.data;
                 data.clear();
                 self.spare.push(data);
             }
             if let Some(out) = frame
                 && self.spare_compressed.len() < MAX_SPARE_FRAMES
+                && out.capacity() <= MAX_SPARE_FRAME_BYTES
             {
                 self.spare_compressed.push(out);
             }
