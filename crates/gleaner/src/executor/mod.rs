@@ -5,8 +5,10 @@
 //!   documents go to `kept/part-NNNNN-SSSS.*`, named after the file's index in the sorted input
 //!   list, so output is byte-identical whatever the thread count.
 //! * **Parallelism**: files run concurrently on a rayon pool, and within a file each batch of
-//!   documents is spread over the same pool ([`Pipeline::run_batch`]) while the next batch is
-//!   read and decompressed (`rayon::join`), so even one large file keeps every thread busy.
+//!   documents is spread over the same pool while the next batch is read and decompressed
+//!   (`rayon::join`), so even one large file keeps every thread busy. With JSONL output a task
+//!   takes each small chunk of a batch from raw record to encoded output line (`batch.rs` says
+//!   why); Parquet output goes phase by phase ([`Pipeline::run_batch`]).
 //! * **Passes**: a pipeline with corpus-wide stages (dedup) is split at each of them. Pass *p*
 //!   writes its survivors to `.work/pass-p/`; the next corpus stage's `prepare` reads them all,
 //!   then pass *p+1* continues from them. Removed documents go straight to `removed/`.
