@@ -1,7 +1,8 @@
 //! A real run's output directory, built through the library for the report and inspector tests:
-//! the 3,824 news articles of ../shared/data/news-articles, the 20 CCNet documents (with their
-//! real `language`/`language_score` metadata) of ../shared/data/warc/dolma, and the user's seed
-//! document, through normalize → length filter → exact dedup → a C4-style line filter → length filter, written
+//! the 400 real news articles bundled in `examples/data/news-sample.jsonl.zst`, the 20 CCNet
+//! documents (with their real `language`/`language_score` metadata) of Dolma's test data
+//! (`tests/fixtures/ccnet/`), and the user's seed document (`examples/data/raw-example.txt`) —
+//! all in the repository, so these tests run on a lone clone — through normalize → length filter → exact dedup → a C4-style line filter → length filter, written
 //! with the engine's own shard writer the way `gleaner run` lays out its output.
 //!
 //! The C4 line filter and the exact dedup here are test-only stages: the real ones live on other
@@ -11,7 +12,6 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -30,60 +30,63 @@ use gleaner::{
 };
 use serde_json::{Value, json};
 
-/// `../shared` next to the repository.
-pub fn shared() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    p.canonicalize().unwrap_or(p)
+/// The workspace's root directory.
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The user's raw document.
 pub fn seed_text() -> String {
-    std::fs::read_to_string(shared().join("seed/raw-example.txt"))
-        .expect("../shared/seed/raw-example.txt")
+    std::fs::read_to_string(seed_path()).expect("examples/data/raw-example.txt")
+}
+
+fn seed_path() -> PathBuf {
+    repo().join("examples/data/raw-example.txt")
+}
+
+fn news_path() -> PathBuf {
+    repo().join("examples/data/news-sample.jsonl.zst")
+}
+
+fn ccnet_paths() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ccnet");
+    ["cc_en_head-0091.jsonl.gz", "cc_en_head-0174.jsonl.gz"]
+        .iter()
+        .map(|n| dir.join(n))
+        .collect()
 }
 
 /// Id the seed document gets in the test run.
 pub const SEED_ID: &str = "seed/raw-example";
 
-/// News articles: id `news-ARTICLE_ID`, metadata url/title/source.
-pub fn news_documents() -> Vec<Document> {
-    let path = shared().join("data/news-articles/NewsArticles.zip");
-    let file = std::fs::File::open(&path).expect("NewsArticles.zip");
-    let mut zip = zip::ZipArchive::new(file).expect("zip");
-    let mut csv_bytes = Vec::new();
-    zip.by_name("NewsArticles.csv")
-        .expect("NewsArticles.csv in zip")
-        .read_to_end(&mut csv_bytes)
-        .expect("read csv");
-    let text = String::from_utf8_lossy(&csv_bytes);
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
+/// Every document of `paths`, read with gleaner's own reader.
+fn read_documents(paths: &[PathBuf]) -> Vec<Document> {
+    let files = io::expand_inputs(paths).expect("test inputs");
     let mut docs = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.expect("csv record");
-        let mut d = Document::new(format!("news-{}", &rec[0]), &rec[5]);
-        d.metadata.insert("url".into(), json!(&rec[2]));
-        d.metadata.insert("title".into(), json!(&rec[3]));
-        d.metadata.insert("source".into(), json!("news-articles"));
-        docs.push(d);
+    for f in &files {
+        for d in io::open_records(f, &InputConfig::default(), Arc::new(AtomicU64::new(0))) {
+            docs.push(d.expect("test input record"));
+        }
     }
     docs
 }
 
-/// The CCNet documents in Dolma format, read with gleaner's own JSONL reader.
-pub fn dolma_documents() -> Vec<Document> {
-    let mut paths: Vec<PathBuf> = ["cc_en_head-0091.jsonl.gz", "cc_en_head-0174.jsonl.gz"]
-        .iter()
-        .map(|n| shared().join("data/warc/dolma").join(n))
-        .collect();
-    paths.sort();
-    let files = io::expand_inputs(&paths).expect("dolma inputs");
-    let mut docs = Vec::new();
-    for f in &files {
-        for d in io::open_records(f, &InputConfig::default(), Arc::new(AtomicU64::new(0))) {
-            docs.push(d.expect("dolma record"));
-        }
-    }
+/// The bundled news articles (id `news-N`, metadata url/title/date/source), then the four
+/// articles of the full set that are real exact copies of one another (two pairs, in set order:
+/// `tests/fixtures/news-repeats.jsonl`), so the dedup parts of the report have real clusters.
+pub fn news_documents() -> Vec<Document> {
+    let mut docs = read_documents(&[news_path()]);
+    docs.extend(read_documents(&[repeats_path()]));
     docs
+}
+
+fn repeats_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/news-repeats.jsonl")
+}
+
+/// The CCNet documents in Dolma format.
+pub fn dolma_documents() -> Vec<Document> {
+    read_documents(&ccnet_paths())
 }
 
 /// C4's line rule (Raffel et al. 2020, §2.2; datatrove 0.10.1 C4QualityFilter
@@ -417,10 +420,11 @@ pub fn build_run(dir: &Path) -> BuiltRun {
         elapsed_secs: started.elapsed().as_secs_f64(),
         threads: rayon::current_num_threads(),
         inputs: vec![
-            file_size(shared().join("data/news-articles/NewsArticles.zip")),
-            file_size(shared().join("data/warc/dolma/cc_en_head-0091.jsonl.gz")),
-            file_size(shared().join("data/warc/dolma/cc_en_head-0174.jsonl.gz")),
-            file_size(shared().join("seed/raw-example.txt")),
+            file_size(news_path()),
+            file_size(repeats_path()),
+            file_size(ccnet_paths()[0].clone()),
+            file_size(ccnet_paths()[1].clone()),
+            file_size(seed_path()),
         ],
         config_toml: format!(
             "{PIPELINE_TOML}\n# test-only stages inserted by the test harness:\n\
