@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let parsed = parse_record(data, "text", "id");
     assert_eq!(parsed, parse_record_serde_only(data, "text", "id"));
-    let Ok(doc) = parsed else {
+    let Ok((doc, _)) = parsed else {
         return;
     };
     let mut cx = StageContext::new();

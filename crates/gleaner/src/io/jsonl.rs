@@ -1,7 +1,9 @@
 //! JSON-lines reading and writing in the shape datatrove and dolma use:
 //! `{"id": ..., "text": ..., "metadata": {...}}`, with the id and text field names configurable.
 //! Top-level fields other than id, text and metadata (dolma's `source`, `added`, …) are folded
-//! into the metadata so nothing the input carried is lost.
+//! into the metadata so nothing the input carried is lost; see [`fold_into_metadata`] for a name
+//! the metadata already uses, and [`id_from_value`] for ids that are neither strings nor numbers.
+//! Both are counted as quirks ([`ReadCounters`]), never silent.
 
 use std::fmt;
 use std::io::{BufRead, Read};
@@ -12,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{InputFile, RawRecord, RawStream, Reject, compress};
+use super::{InputFile, RawRecord, RawStream, ReadCounters, Reject, compress};
 use crate::config::InputConfig;
 use crate::document::{Document, LineEdit, Reason};
 
@@ -23,6 +25,8 @@ pub struct JsonlContext {
     file_index: usize,
     text_field: String,
     id_field: String,
+    /// Where the quirks of decoded lines are counted.
+    counters: Arc<ReadCounters>,
 }
 
 /// One line of a JSONL file, read but not yet parsed: parsing is most of the cost of reading,
@@ -53,10 +57,13 @@ impl RawJsonLine {
         let ctx = &self.ctx;
         let line = trim_ascii(&self.block.bytes()[self.range.clone()]);
         parse_record(line, &ctx.text_field, &ctx.id_field)
-            .map(|mut d| {
+            .map(|(mut d, quirks)| {
                 d.position = Document::make_position(ctx.file_index, self.record - 1);
                 if d.id.is_empty() {
                     d.id = default_id(&ctx.path, self.record);
+                }
+                if quirks != RecordQuirks::default() {
+                    quirks.count(&ctx.counters);
                 }
                 d
             })
@@ -154,8 +161,14 @@ pub struct JsonlReader {
 }
 
 impl JsonlReader {
-    /// Opens `file` as a stream of raw lines (a reject if it cannot be opened).
-    pub fn open(file: &InputFile, cfg: &InputConfig, bytes_read: Arc<AtomicU64>) -> RawStream {
+    /// Opens `file` as a stream of raw lines (a reject if it cannot be opened); decoding a line
+    /// counts its quirks in `counters`.
+    pub fn open(
+        file: &InputFile,
+        cfg: &InputConfig,
+        bytes_read: Arc<AtomicU64>,
+        counters: Arc<ReadCounters>,
+    ) -> RawStream {
         let pool = Arc::new(BlockPool::default());
         match compress::open_decompressed(&file.path, bytes_read) {
             Ok(reader) => Box::new(JsonlReader {
@@ -164,6 +177,7 @@ impl JsonlReader {
                     file_index: file.index,
                     text_field: cfg.text_field.clone(),
                     id_field: cfg.id_field.clone(),
+                    counters,
                 }),
                 reader,
                 max_record: cfg.max_record_bytes.0 as usize,
@@ -384,12 +398,82 @@ pub fn default_id(path: &std::path::Path, record: u64) -> String {
     format!("{name}:{record}")
 }
 
-/// Parses one JSON object into a document. Errors are `(kind, message)`.
+/// What a record had that was tolerated but must not pass unnoticed; the reader counts it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RecordQuirks {
+    /// The id field held something other than a string, number or null (see [`id_from_value`]).
+    pub id: Option<&'static str>,
+    /// Top-level fields kept under a prefixed name (see [`fold_into_metadata`]).
+    pub key_collisions: u32,
+}
+
+impl RecordQuirks {
+    /// Adds these quirks to `counters`.
+    pub fn count(&self, counters: &ReadCounters) {
+        if let Some(id) = self.id {
+            counters.add(id, 1);
+        }
+        if self.key_collisions > 0 {
+            counters.add(QUIRK_KEY_COLLISION, u64::from(self.key_collisions));
+        }
+    }
+}
+
+/// Counted once per top-level field renamed by [`fold_into_metadata`].
+pub const QUIRK_KEY_COLLISION: &str = "quirk.metadata_key_collision";
+
+/// The prefix [`fold_into_metadata`] gives a field whose name the metadata already holds.
+pub const COLLISION_PREFIX: &str = "top_level.";
+
+/// Adds the top-level field `key` to `metadata`. When `metadata` already holds that name (dolma
+/// records carry `source` both at the top level and, after some tools, inside `metadata`), the
+/// metadata's own value keeps the name (it is the more specific one, and what downstream tools
+/// read) and the field is kept as `top_level.<key>`, prefixed again while that too is taken.
+/// Returns whether it was renamed, for the caller to count.
+pub fn fold_into_metadata(metadata: &mut Map<String, Value>, key: String, value: Value) -> bool {
+    match metadata.entry(key) {
+        serde_json::map::Entry::Vacant(e) => {
+            e.insert(value);
+            false
+        }
+        serde_json::map::Entry::Occupied(e) => {
+            let mut name = format!("{COLLISION_PREFIX}{}", e.key());
+            while metadata.contains_key(&name) {
+                name.insert_str(0, COLLISION_PREFIX);
+            }
+            metadata.insert(name, value);
+            true
+        }
+    }
+}
+
+/// The id a record's id field gives, and the quirk to count if it was odd. Strings and numbers
+/// are ids as they are; null (like no field) gives an empty id, which the reader replaces by
+/// [`default_id`].
+///
+/// An object or an array (MongoDB's `{"$oid": …}`, a composite `[shard, n]`) still identifies
+/// its record, so it becomes its compact JSON text: stable across runs (serde_json writes one
+/// value one way) and as unique as the value. Rejecting instead would lose every record of such
+/// an export. A boolean identifies nothing (every record would share `true`), so the record gets
+/// the default id, as without an id. Both are counted (`quirk.id_serialized`, `quirk.id_boolean`).
+pub fn id_from_value(value: Option<Value>) -> (String, Option<&'static str>) {
+    match value {
+        Some(Value::String(s)) => (s, None),
+        Some(Value::Number(n)) => (n.to_string(), None),
+        Some(Value::Null) | None => (String::new(), None),
+        Some(Value::Bool(_)) => (String::new(), Some("quirk.id_boolean")),
+        Some(v @ (Value::Array(_) | Value::Object(_))) => {
+            (v.to_string(), Some("quirk.id_serialized"))
+        }
+    }
+}
+
+/// Parses one JSON object into a document and its quirks. Errors are `(kind, message)`.
 pub fn parse_record(
     line: &[u8],
     text_field: &str,
     id_field: &str,
-) -> Result<Document, (&'static str, String)> {
+) -> Result<(Document, RecordQuirks), (&'static str, String)> {
     parse_record_with(line, text_field, id_field, true)
 }
 
@@ -400,7 +484,7 @@ pub fn parse_record_serde_only(
     line: &[u8],
     text_field: &str,
     id_field: &str,
-) -> Result<Document, (&'static str, String)> {
+) -> Result<(Document, RecordQuirks), (&'static str, String)> {
     parse_record_with(line, text_field, id_field, false)
 }
 
@@ -409,7 +493,7 @@ fn parse_record_with(
     text_field: &str,
     id_field: &str,
     fast: bool,
-) -> Result<Document, (&'static str, String)> {
+) -> Result<(Document, RecordQuirks), (&'static str, String)> {
     // simdutf8 validates many bytes per instruction (std's validator was ~2% of a read);
     // its error carries no position, so std words the reject.
     let line = match simdutf8::basic::from_utf8(line).or_else(|_| std::str::from_utf8(line)) {
@@ -446,10 +530,10 @@ fn parse_record_with(
             ));
         }
     };
-    let id = match fields.id {
-        Some(Value::String(s)) => s,
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
+    let (id, id_quirk) = id_from_value(fields.id);
+    let mut quirks = RecordQuirks {
+        id: id_quirk,
+        key_collisions: 0,
     };
     let mut metadata = match fields.metadata {
         Some(Value::Object(m)) => m,
@@ -461,14 +545,17 @@ fn parse_record_with(
         }
     };
     for (k, v) in fields.extra {
-        metadata.entry(k).or_insert(v);
+        if fold_into_metadata(&mut metadata, k, v) {
+            quirks.key_collisions += 1;
+        }
     }
-    Ok(Document {
+    let doc = Document {
         id,
         text,
         metadata,
         ..Default::default()
-    })
+    };
+    Ok((doc, quirks))
 }
 
 /// The reference parse of a record's fields (and the only one that words errors).
