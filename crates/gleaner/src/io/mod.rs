@@ -10,6 +10,7 @@ pub mod arc;
 pub mod charset;
 pub mod compress;
 pub mod crawl;
+pub mod fields;
 pub mod gzmembers;
 pub mod http;
 pub mod jsonl;

@@ -2,7 +2,7 @@
 //! metadata field, nested ones (struct, map, list) as JSON objects and arrays. A column named
 //! `metadata` that holds a struct, a map or a JSON object string is the metadata itself, and the
 //! other columns are folded into it as JSONL's top-level fields are
-//! ([`fold_into_metadata`]).
+//! ([`super::fields`]).
 //!
 //! Text and id columns may be strings of any Arrow layout (`Utf8`, `LargeUtf8`, `Utf8View`),
 //! dictionaries of those, or binary columns holding UTF-8 (what many writers use for text); a
@@ -35,7 +35,7 @@ use parquet::arrow::arrow_reader::{
 };
 use serde_json::{Map, Value};
 
-use super::jsonl::{QUIRK_KEY_COLLISION, default_id, fold_into_metadata, id_from_value};
+use super::fields::{QUIRK_KEY_COLLISION, default_id, fold_into_metadata, id_from_value};
 use super::{InputFile, ReadCounters, RecordStream, Reject, compress, single_reject};
 use crate::config::InputConfig;
 use crate::document::Document;
