@@ -1,7 +1,8 @@
 //! JSON-lines reading and writing in the shape datatrove and dolma use:
 //! `{"id": ..., "text": ..., "metadata": {...}}`, with the id and text field names configurable.
 //! Top-level fields other than id, text and metadata (dolma's `source`, `added`, …) are folded
-//! into the metadata so nothing the input carried is lost.
+//! into the metadata so nothing the input carried is lost, by the rules of [`super::fields`]
+//! (a name the metadata already uses, an id that is neither a string nor a number).
 
 use std::fmt;
 use std::io::{BufRead, Read};
@@ -12,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{InputFile, RawRecord, RawStream, Reject, compress};
+use super::fields::{RecordQuirks, default_id, fold_into_metadata, id_from_value};
+use super::{InputFile, RawRecord, RawStream, ReadCounters, Reject, compress};
 use crate::config::InputConfig;
 use crate::document::{Document, LineEdit, Reason};
 
@@ -23,6 +25,8 @@ pub struct JsonlContext {
     file_index: usize,
     text_field: String,
     id_field: String,
+    /// Where the quirks of decoded lines are counted.
+    counters: Arc<ReadCounters>,
 }
 
 /// One line of a JSONL file, read but not yet parsed: parsing is most of the cost of reading,
@@ -53,10 +57,13 @@ impl RawJsonLine {
         let ctx = &self.ctx;
         let line = trim_ascii(&self.block.bytes()[self.range.clone()]);
         parse_record(line, &ctx.text_field, &ctx.id_field)
-            .map(|mut d| {
+            .map(|(mut d, quirks)| {
                 d.position = Document::make_position(ctx.file_index, self.record - 1);
                 if d.id.is_empty() {
                     d.id = default_id(&ctx.path, self.record);
+                }
+                if quirks != RecordQuirks::default() {
+                    quirks.count(&ctx.counters);
                 }
                 d
             })
@@ -154,8 +161,14 @@ pub struct JsonlReader {
 }
 
 impl JsonlReader {
-    /// Opens `file` as a stream of raw lines (a reject if it cannot be opened).
-    pub fn open(file: &InputFile, cfg: &InputConfig, bytes_read: Arc<AtomicU64>) -> RawStream {
+    /// Opens `file` as a stream of raw lines (a reject if it cannot be opened); decoding a line
+    /// counts its quirks in `counters`.
+    pub fn open(
+        file: &InputFile,
+        cfg: &InputConfig,
+        bytes_read: Arc<AtomicU64>,
+        counters: Arc<ReadCounters>,
+    ) -> RawStream {
         let pool = Arc::new(BlockPool::default());
         match compress::open_decompressed(&file.path, bytes_read) {
             Ok(reader) => Box::new(JsonlReader {
@@ -164,6 +177,7 @@ impl JsonlReader {
                     file_index: file.index,
                     text_field: cfg.text_field.clone(),
                     id_field: cfg.id_field.clone(),
+                    counters,
                 }),
                 reader,
                 max_record: cfg.max_record_bytes.0 as usize,
@@ -375,21 +389,12 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
     &b[s..e]
 }
 
-/// The id given to a record without one: file name and line, stable across runs.
-pub fn default_id(path: &std::path::Path, record: u64) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    format!("{name}:{record}")
-}
-
-/// Parses one JSON object into a document. Errors are `(kind, message)`.
+/// Parses one JSON object into a document and its quirks. Errors are `(kind, message)`.
 pub fn parse_record(
     line: &[u8],
     text_field: &str,
     id_field: &str,
-) -> Result<Document, (&'static str, String)> {
+) -> Result<(Document, RecordQuirks), (&'static str, String)> {
     parse_record_with(line, text_field, id_field, true)
 }
 
@@ -400,7 +405,7 @@ pub fn parse_record_serde_only(
     line: &[u8],
     text_field: &str,
     id_field: &str,
-) -> Result<Document, (&'static str, String)> {
+) -> Result<(Document, RecordQuirks), (&'static str, String)> {
     parse_record_with(line, text_field, id_field, false)
 }
 
@@ -409,7 +414,7 @@ fn parse_record_with(
     text_field: &str,
     id_field: &str,
     fast: bool,
-) -> Result<Document, (&'static str, String)> {
+) -> Result<(Document, RecordQuirks), (&'static str, String)> {
     // simdutf8 validates many bytes per instruction (std's validator was ~2% of a read);
     // its error carries no position, so std words the reject.
     let line = match simdutf8::basic::from_utf8(line).or_else(|_| std::str::from_utf8(line)) {
@@ -446,10 +451,10 @@ fn parse_record_with(
             ));
         }
     };
-    let id = match fields.id {
-        Some(Value::String(s)) => s,
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
+    let (id, id_quirk) = id_from_value(fields.id);
+    let mut quirks = RecordQuirks {
+        id: id_quirk,
+        key_collisions: 0,
     };
     let mut metadata = match fields.metadata {
         Some(Value::Object(m)) => m,
@@ -461,14 +466,17 @@ fn parse_record_with(
         }
     };
     for (k, v) in fields.extra {
-        metadata.entry(k).or_insert(v);
+        if fold_into_metadata(&mut metadata, k, v) {
+            quirks.key_collisions += 1;
+        }
     }
-    Ok(Document {
+    let doc = Document {
         id,
         text,
         metadata,
         ..Default::default()
-    })
+    };
+    Ok((doc, quirks))
 }
 
 /// The reference parse of a record's fields (and the only one that words errors).

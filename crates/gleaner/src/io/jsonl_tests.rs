@@ -15,7 +15,7 @@ fn read_all(path: &std::path::Path, max_record: u64) -> Vec<(u64, u64, String)> 
         max_record_bytes: ByteSize(max_record),
         ..Default::default()
     };
-    JsonlReader::open(&file, &cfg, Arc::new(AtomicU64::new(0)))
+    JsonlReader::open(&file, &cfg, Arc::new(AtomicU64::new(0)), Arc::default())
         .map(|r| match r {
             RawRecord::Json(line) => {
                 let (record, offset) = (line.record, line.offset);
@@ -41,7 +41,7 @@ fn expected(bytes: &[u8], max_record: usize) -> Vec<(u64, u64, String)> {
             out.push((record, offset, "too_large".to_string()));
         } else if !trim_ascii(line).is_empty() {
             let id = match parse_record(trim_ascii(line), "text", "id") {
-                Ok(d) => d.id,
+                Ok((d, _)) => d.id,
                 Err((kind, _)) => kind.to_string(),
             };
             out.push((record, offset, id));
@@ -191,7 +191,8 @@ fn configured_fields_and_extra_fields_land_in_the_document() {
         "content",
         "doc_id",
     )
-    .unwrap();
+    .unwrap()
+    .0;
     assert_eq!(d.id, "7");
     assert_eq!(d.text, "hello");
     assert_eq!(d.url(), Some("http://a"));
@@ -219,4 +220,80 @@ fn bad_records_name_the_problem() {
     let (kind, msg) = parse_record(b"{\"text\":\"a\xff\"}", "text", "id").unwrap_err();
     assert_eq!(kind, "invalid_utf8");
     assert!(msg.contains("byte 10"), "{msg}");
+}
+
+/// dolma records carry `source` both at the top level and (after some tools) inside `metadata`;
+/// neither value may vanish.
+#[test]
+fn a_top_level_key_also_inside_metadata_is_kept_under_a_prefixed_name() {
+    let line = br#"{"id": "a", "text": "t", "source": "common-crawl", "added": "2024-01-01", "metadata": {"source": "cc-news", "top_level.added": "x"}}"#;
+    for parse in [parse_record, parse_record_serde_only] {
+        let (d, quirks) = parse(line, "text", "id").unwrap();
+        assert_eq!(quirks.key_collisions, 1);
+        assert_eq!(d.metadata["source"], "cc-news");
+        assert_eq!(d.metadata["top_level.source"], "common-crawl");
+        // No collision: kept under its own name.
+        assert_eq!(d.metadata["added"], "2024-01-01");
+        assert_eq!(d.metadata["top_level.added"], "x");
+        assert_eq!(d.metadata.len(), 4);
+    }
+}
+
+/// MongoDB exports hold `{"_id": {"$oid": "…"}}`; a composite key may be an array.
+#[test]
+fn object_and_array_ids_become_their_json_text() {
+    for parse in [parse_record, parse_record_serde_only] {
+        let (d, _) = parse(
+            br#"{"_id": {"$oid": "5f1d7a"}, "text": "t"}"#,
+            "text",
+            "_id",
+        )
+        .unwrap();
+        assert_eq!(d.id, r#"{"$oid":"5f1d7a"}"#);
+        let (d, _) = parse(br#"{"id": ["shard-3", 17], "text": "t"}"#, "text", "id").unwrap();
+        assert_eq!(d.id, r#"["shard-3",17]"#);
+    }
+}
+
+/// Odd ids and key collisions are counted in the reader's counters (the run's `skipped_by_kind`).
+#[test]
+fn odd_ids_and_key_collisions_are_counted_by_the_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            "{\"id\": \"plain\", \"text\": \"a\", \"metadata\": {\"url\": \"u\"}}\n",
+            "{\"id\": true, \"text\": \"b\"}\n",
+            "{\"id\": {\"k\": 1}, \"text\": \"c\"}\n",
+            "{\"id\": [1, 2], \"text\": \"d\", \"url\": \"x\", \"metadata\": {\"url\": \"u\"}}\n",
+        ),
+    )
+    .unwrap();
+    let file = InputFile {
+        index: 0,
+        path: path.clone(),
+        size: std::fs::metadata(&path).unwrap().len(),
+    };
+    let counters = Arc::new(super::super::ReadCounters::default());
+    let docs: Vec<Document> = super::super::open_records_counted(
+        &file,
+        &InputConfig::default(),
+        Arc::new(AtomicU64::new(0)),
+        counters.clone(),
+    )
+    .map(|r| r.unwrap())
+    .collect();
+    let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+    // A boolean identifies nothing: the record gets the default id of its line.
+    assert_eq!(ids, ["plain", "odd.jsonl:2", r#"{"k":1}"#, "[1,2]"]);
+    assert_eq!(docs[3].metadata["top_level.url"], "x");
+    let counts = counters.snapshot();
+    assert_eq!(counts.get("quirk.id_boolean"), Some(&1), "{counts:?}");
+    assert_eq!(counts.get("quirk.id_serialized"), Some(&2), "{counts:?}");
+    assert_eq!(
+        counts.get("quirk.metadata_key_collision"),
+        Some(&1),
+        "{counts:?}"
+    );
 }

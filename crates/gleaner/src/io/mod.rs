@@ -10,6 +10,7 @@ pub mod arc;
 pub mod charset;
 pub mod compress;
 pub mod crawl;
+pub mod fields;
 pub mod gzmembers;
 pub mod http;
 pub mod jsonl;
@@ -283,7 +284,7 @@ pub fn open_raw(
     counters: Arc<ReadCounters>,
 ) -> RawStream {
     if file.size > 0 && detect_format(&file.path, cfg.format) == Some(InputFormat::Jsonl) {
-        jsonl::JsonlReader::open(file, cfg, bytes_read)
+        jsonl::JsonlReader::open(file, cfg, bytes_read, counters)
     } else {
         Box::new(open_records_counted(file, cfg, bytes_read, counters).map(RawRecord::Ready))
     }
@@ -313,10 +314,10 @@ pub fn open_records_counted(
     }
     let format = detect_format(path, cfg.format).or_else(|| sniff_format(path));
     match format {
-        Some(InputFormat::Jsonl) => {
-            Box::new(jsonl::JsonlReader::open(file, cfg, bytes_read).map(RawRecord::decode))
-        }
-        Some(InputFormat::Parquet) => parquet::read_parquet(file, cfg, bytes_read),
+        Some(InputFormat::Jsonl) => Box::new(
+            jsonl::JsonlReader::open(file, cfg, bytes_read, counters).map(RawRecord::decode),
+        ),
+        Some(InputFormat::Parquet) => parquet::read_parquet(file, cfg, bytes_read, counters),
         Some(InputFormat::Warc) => crawl::open(file, cfg, bytes_read, counters),
         Some(InputFormat::Auto) | None => single_reject(Reject::new(
             path,

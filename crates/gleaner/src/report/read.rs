@@ -148,8 +148,12 @@ fn for_each_in_parquet(path: &Path, f: &mut dyn FnMut(OutputRecord) -> bool) -> 
         path: path.to_path_buf(),
         size,
     };
-    let stream =
-        io::parquet::read_parquet(&file, &InputConfig::default(), Arc::new(AtomicU64::new(0)));
+    let stream = io::parquet::read_parquet(
+        &file,
+        &InputConfig::default(),
+        Arc::new(AtomicU64::new(0)),
+        Arc::default(),
+    );
     for item in stream {
         let mut doc = item.map_err(|r| Error::Output(r.to_string()))?;
         let removal = match doc.metadata.remove("removal") {

@@ -253,9 +253,22 @@ pub struct GopherQualityFilter {
 }
 
 impl GopherQualityFilter {
-    /// Builds the filter.
-    pub fn new(cfg: GopherQualityConfig) -> Self {
-        GopherQualityFilter { cfg }
+    /// Builds the filter; a minimum above its maximum (both set) is a config error.
+    pub fn new(cfg: GopherQualityConfig) -> Result<Self> {
+        let stage = "gopher_quality";
+        super::check_bounds(
+            stage,
+            ("min_doc_words", cfg.min_doc_words),
+            ("max_doc_words", cfg.max_doc_words),
+            Some(0),
+        )?;
+        super::check_bounds(
+            stage,
+            ("min_avg_word_length", cfg.min_avg_word_length),
+            ("max_avg_word_length", cfg.max_avg_word_length),
+            Some(0.0),
+        )?;
+        Ok(GopherQualityFilter { cfg })
     }
 }
 

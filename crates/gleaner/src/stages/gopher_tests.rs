@@ -16,7 +16,9 @@ fn repetition(cfg: GopherRepetitionConfig, text: &str) -> Verdict {
 }
 
 fn quality(cfg: GopherQualityConfig, text: &str) -> Verdict {
-    GopherQualityFilter::new(cfg).process(&mut Document::new("d", text), &mut StageContext::new())
+    GopherQualityFilter::new(cfg)
+        .unwrap()
+        .process(&mut Document::new("d", text), &mut StageContext::new())
 }
 
 fn rule(v: &Verdict) -> Option<&str> {
@@ -163,8 +165,10 @@ fn short_and_long_documents() {
 
 #[test]
 fn average_word_length_both_ways() {
+    // The maximum off (0), or the bounds would contradict each other.
     let probe = GopherQualityConfig {
         min_avg_word_length: 100.0,
+        max_avg_word_length: 0.0,
         ..Default::default()
     };
     let v = quality(probe, ARTICLE);

@@ -82,6 +82,68 @@ fn model() -> Result<&'static FastText> {
         .map_err(|e| Error::Config(e.clone()))
 }
 
+/// Every label `lid.176` gives (without the prefix), sorted. fasttext-pure-rs keeps its
+/// dictionary private, but asking for all predictions with no threshold lists every label.
+fn model_labels(model: &FastText) -> &'static [String] {
+    static LABELS: OnceLock<Vec<String>> = OnceLock::new();
+    LABELS.get_or_init(|| {
+        let mut labels: Vec<String> = model
+            .predict("a", LID_176_LABELS, 0.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                p.label
+                    .strip_prefix(LABEL_PREFIX)
+                    .unwrap_or(&p.label)
+                    .to_string()
+            })
+            .collect();
+        labels.sort();
+        labels
+    })
+}
+
+/// Refuses language codes the model never gives (a document could never match them, so a
+/// filter listing only such codes removes everything), suggesting the nearest known codes.
+fn check_languages(languages: &[String], labels: &[String]) -> Result<()> {
+    let unknown: Vec<String> = languages
+        .iter()
+        .filter(|l| !labels.contains(l))
+        .map(|l| {
+            format!(
+                "{l:?} (did you mean {}?)",
+                nearest_labels(l, labels).join(" or ")
+            )
+        })
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "stage language: lid.176 has no language {}; its {} codes are ISO 639 as fastText writes them (en, de, zh, als, …)",
+        unknown.join(", "),
+        labels.len()
+    )))
+}
+
+/// Up to three known codes nearest `code`: its lowercase form if known; otherwise codes that
+/// are a prefix of it or it of them (`deu` → `de`, `eng` → `en`) first, then by edit distance.
+fn nearest_labels<'a>(code: &str, labels: &'a [String]) -> Vec<&'a str> {
+    let code = code.trim().to_lowercase();
+    if let Some(l) = labels.iter().find(|l| **l == code) {
+        return vec![l];
+    }
+    let mut ranked: Vec<(bool, usize, &str)> = labels
+        .iter()
+        .map(|l| {
+            let prefix = code.starts_with(l.as_str()) || l.starts_with(&code);
+            (!prefix, strsim::levenshtein(&code, l), l.as_str())
+        })
+        .collect();
+    ranked.sort();
+    ranked.into_iter().take(3).map(|(_, _, l)| l).collect()
+}
+
 /// A language prediction: label without the `__label__` prefix, and its probability.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LanguagePrediction {
@@ -106,10 +168,9 @@ impl LanguageFilter {
                 cfg.min_score
             )));
         }
-        Ok(LanguageFilter {
-            cfg,
-            model: model()?,
-        })
+        let model = model()?;
+        check_languages(&cfg.languages, model_labels(model))?;
+        Ok(LanguageFilter { cfg, model })
     }
 
     /// The top `k` labels for `text`, best first. fastText's own `predict` refuses text with

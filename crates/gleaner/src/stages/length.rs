@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::document::{Document, Removal};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::stage::{Stage, StageContext, Verdict};
 
 /// Parameters of [`LengthFilter`]. Every bound is optional; unset bounds are not checked.
@@ -40,17 +40,13 @@ pub struct LengthFilter {
 impl LengthFilter {
     /// Checks that every min is at most its max.
     pub fn new(cfg: LengthFilterConfig) -> Result<Self> {
-        for (name, lo, hi) in [
-            ("chars", cfg.min_chars, cfg.max_chars),
-            ("words", cfg.min_words, cfg.max_words),
-            ("lines", cfg.min_lines, cfg.max_lines),
+        for (min, max) in [
+            (("min_chars", cfg.min_chars), ("max_chars", cfg.max_chars)),
+            (("min_words", cfg.min_words), ("max_words", cfg.max_words)),
+            (("min_lines", cfg.min_lines), ("max_lines", cfg.max_lines)),
         ] {
-            if let (Some(lo), Some(hi)) = (lo, hi)
-                && lo > hi
-            {
-                return Err(Error::Config(format!(
-                    "stage length_filter: min_{name} ({lo}) is above max_{name} ({hi})"
-                )));
+            if let ((min_name, Some(lo)), (max_name, Some(hi))) = (min, max) {
+                super::check_bounds("length_filter", (min_name, lo), (max_name, hi), None)?;
             }
         }
         Ok(LengthFilter { cfg })

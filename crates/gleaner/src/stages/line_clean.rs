@@ -291,6 +291,12 @@ pub struct LineCleaner {
 impl LineCleaner {
     /// Checks that every disabled rule name exists.
     pub fn new(cfg: LineCleanConfig) -> Result<Self> {
+        super::check_bounds(
+            "line_clean",
+            ("teaser_min_words", cfg.teaser_min_words),
+            ("teaser_max_words", cfg.teaser_max_words),
+            None,
+        )?;
         for name in &cfg.disabled_rules {
             if !UI_RULES.iter().any(|r| r.name == name)
                 && name != "truncated_teaser"

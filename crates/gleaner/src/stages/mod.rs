@@ -99,7 +99,7 @@ pub fn registry() -> &'static [StageInfo] {
             summary: "Gopher quality rules: word count and length, symbols, bullets, ellipses, stop words (datatrove defaults)",
             build: |t| {
                 Ok(BuiltStage::Document(Box::new(
-                    gopher::GopherQualityFilter::new(params("gopher_quality", t)?),
+                    gopher::GopherQualityFilter::new(params("gopher_quality", t)?)?,
                 )))
             },
             defaults: || defaults_of::<gopher::GopherQualityConfig>(),
@@ -251,6 +251,24 @@ pub fn params<T: DeserializeOwned>(kind: &str, table: toml::Table) -> Result<T> 
     toml::Value::Table(table)
         .try_into()
         .map_err(|e| Error::Config(format!("stage {kind}: {e}")))
+}
+
+/// Refuses a lower bound above its upper bound, which would leave no value between them (for
+/// a filter: every document removed), naming the stage and both parameters. `off` is the value
+/// that turns a bound off (0 for the gopher rules); such a bound contradicts nothing.
+pub fn check_bounds<T: PartialOrd + std::fmt::Display>(
+    stage: &str,
+    (min_name, min): (&str, T),
+    (max_name, max): (&str, T),
+    off: Option<T>,
+) -> Result<()> {
+    let is_off = |v: &T| off.as_ref() == Some(v);
+    if min > max && !is_off(&min) && !is_off(&max) {
+        return Err(Error::Config(format!(
+            "stage {stage}: {min_name} ({min}) is above {max_name} ({max}), so no value lies between them"
+        )));
+    }
+    Ok(())
 }
 
 /// A parameter struct's defaults as TOML `key = value` lines.
