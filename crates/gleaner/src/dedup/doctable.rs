@@ -80,40 +80,105 @@ pub struct DocRecord {
     pub url: String,
 }
 
-/// Calls `f(index_in_file, record)` for every document of file `file`'s table, in order.
-pub fn read_table(dir: &Path, file: usize, mut f: impl FnMut(u32, DocRecord)) -> Result<()> {
+/// Calls `f(index_in_file, byte_offset, record)` for every document of file `file`'s table, in
+/// order; the offset is where [`TableReader::record_at`] finds the record again.
+pub fn read_table(dir: &Path, file: usize, mut f: impl FnMut(u32, u64, DocRecord)) -> Result<()> {
     let path = table_path(dir, file);
     let file_handle = File::open(&path).map_err(|e| Error::io(&path, e))?;
     let mut r = BufReader::with_capacity(256 * 1024, file_handle);
     let mut local = 0u32;
+    let mut offset = 0u64;
+    loop {
+        let Some((rec, len)) = read_record(&mut r, &path)? else {
+            return Ok(());
+        };
+        f(local, offset, rec);
+        offset += len;
+        local += 1;
+    }
+}
+
+/// Reads one record; `None` at a clean end of the table. Returns the record and its byte length.
+fn read_record(r: &mut impl Read, path: &Path) -> Result<Option<(DocRecord, u64)>> {
     let corrupt = || Error::Stage {
         stage: "dedup".into(),
         message: format!("{}: truncated document table", path.display()),
     };
-    loop {
-        let mut pos = [0u8; 8];
-        match r.read_exact(&mut pos) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
-            Err(e) => return Err(Error::io(&path, e)),
+    let mut pos = [0u8; 8];
+    match r.read_exact(&mut pos) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    }
+    let mut len = 16u64;
+    let mut read_string = || -> Result<String> {
+        let mut n = [0u8; 4];
+        r.read_exact(&mut n).map_err(|_| corrupt())?;
+        let mut bytes = vec![0u8; u32::from_le_bytes(n) as usize];
+        r.read_exact(&mut bytes).map_err(|_| corrupt())?;
+        len += bytes.len() as u64;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let id = read_string()?;
+    let url = read_string()?;
+    let rec = DocRecord {
+        position: u64::from_le_bytes(pos),
+        id,
+        url,
+    };
+    Ok(Some((rec, len)))
+}
+
+/// Random access to the records of the tables by `(file, offset)`, for reading the members of a
+/// cluster in cluster order. Each open table keeps one buffered reader, so members that follow
+/// each other in a table (the common case: a big cluster is mostly in input order) are read
+/// sequentially; only a few tables stay open at once, so memory does not grow with the number of
+/// input files.
+pub struct TableReader {
+    dir: PathBuf,
+    open: Vec<(usize, u64, BufReader<File>)>,
+}
+
+/// Tables kept open at once by a [`TableReader`] (64 KiB of buffer each).
+const OPEN_TABLES: usize = 8;
+
+impl TableReader {
+    /// A reader of the tables in `dir`.
+    pub fn new(dir: &Path) -> Self {
+        TableReader {
+            dir: dir.to_path_buf(),
+            open: Vec::new(),
         }
-        let mut read_string = || -> Result<String> {
-            let mut len = [0u8; 4];
-            r.read_exact(&mut len).map_err(|_| corrupt())?;
-            let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
-            r.read_exact(&mut bytes).map_err(|_| corrupt())?;
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The record of file `file`'s table at byte `offset`.
+    pub fn record_at(&mut self, file: usize, offset: u64) -> Result<DocRecord> {
+        let path = table_path(&self.dir, file);
+        let slot = match self.open.iter().position(|(f, _, _)| *f == file) {
+            Some(i) => i,
+            None => {
+                let handle = File::open(&path).map_err(|e| Error::io(&path, e))?;
+                if self.open.len() >= OPEN_TABLES {
+                    self.open.remove(0);
+                }
+                self.open
+                    .push((file, 0, BufReader::with_capacity(64 * 1024, handle)));
+                self.open.len() - 1
+            }
         };
-        let id = read_string()?;
-        let url = read_string()?;
-        f(
-            local,
-            DocRecord {
-                position: u64::from_le_bytes(pos),
-                id,
-                url,
-            },
-        );
-        local += 1;
+        let (_, at, reader) = &mut self.open[slot];
+        if *at != offset {
+            // Relative seeks inside the buffer keep it; others refill it.
+            let delta = offset as i64 - *at as i64;
+            reader
+                .seek_relative(delta)
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        let (rec, len) = read_record(reader, &path)?.ok_or_else(|| Error::Stage {
+            stage: "dedup".into(),
+            message: format!("{}: no record at byte {offset}", path.display()),
+        })?;
+        *at = offset + len;
+        Ok(rec)
     }
 }

@@ -21,6 +21,7 @@
 //! comparable with datatrove's MinHash dedup ([`simplify_text`]).
 
 pub mod cluster;
+mod decisions;
 pub mod doctable;
 pub mod exact;
 pub mod lines;
