@@ -205,7 +205,8 @@ impl ClusterState {
                 let p = labels.prefix;
                 doc.metadata
                     .insert(format!("{p}_cluster_id"), json!(cluster));
-                doc.metadata.insert(format!("{p}_cluster_size"), json!(size));
+                doc.metadata
+                    .insert(format!("{p}_cluster_size"), json!(size));
                 doc.metadata.insert(format!("{p}_duplicates"), listed);
                 Verdict::Keep
             }
@@ -280,7 +281,10 @@ fn merge_all<R: FixedRecord>(dir: &Path, prefix: &str, dest: &Path) -> Result<()
         return Err(e);
     }
     drop(merged);
-    for run in runs.iter().chain(reduced.iter().filter(|r| !runs.contains(r))) {
+    for run in runs
+        .iter()
+        .chain(reduced.iter().filter(|r| !runs.contains(r)))
+    {
         fs::remove_file(run).map_err(|e| Error::io(run, e))?;
     }
     Ok(())

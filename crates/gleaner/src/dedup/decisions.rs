@@ -222,7 +222,10 @@ impl Decisions {
         };
         // A run of equal positions may start in the block before.
         let start = if block > 0 && self.block_first[block] == position {
-            self.block_first[..block].partition_point(|&p| p < position).max(1) - 1
+            self.block_first[..block]
+                .partition_point(|&p| p < position)
+                .max(1)
+                - 1
         } else {
             block
         };
@@ -260,7 +263,10 @@ impl Decisions {
         )?;
         let corrupt = || Error::Stage {
             stage: "dedup".into(),
-            message: format!("{}: corrupt payload at byte {offset}", self.payloads_path.display()),
+            message: format!(
+                "{}: corrupt payload at byte {offset}",
+                self.payloads_path.display()
+            ),
         };
         Ok(match head[0] {
             0 => Payload::Removed {

@@ -88,6 +88,16 @@ impl ExactDedup {
     pub fn clustered_documents(&self) -> usize {
         self.state.clustered_documents()
     }
+
+    /// Run files this process's clustering spilled ([`ClusterState::spilled_runs`]).
+    pub fn spilled_runs(&self) -> usize {
+        self.state.spilled_runs()
+    }
+
+    /// Bytes the decisions index holds in memory ([`ClusterState::resident_bytes`]).
+    pub fn resident_bytes(&self) -> usize {
+        self.state.resident_bytes()
+    }
 }
 
 /// The 128-bit hash exact dedup groups on.

@@ -324,6 +324,16 @@ impl MinHashDedup {
     pub fn clustered_documents(&self) -> usize {
         self.state.clustered_documents()
     }
+
+    /// Run files this process's clustering spilled ([`ClusterState::spilled_runs`]).
+    pub fn spilled_runs(&self) -> usize {
+        self.state.spilled_runs()
+    }
+
+    /// Bytes the decisions index holds in memory ([`ClusterState::resident_bytes`]).
+    pub fn resident_bytes(&self) -> usize {
+        self.state.resident_bytes()
+    }
 }
 
 fn shingle_paths(dir: &Path, file: usize) -> (PathBuf, PathBuf) {

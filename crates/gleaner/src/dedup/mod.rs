@@ -252,3 +252,6 @@ mod unit_tests {
         assert_eq!(simplify_text(""), "");
     }
 }
+
+#[cfg(test)]
+mod big_cluster_tests;
