@@ -159,7 +159,7 @@ impl Decisions {
         let mut block_first = Vec::new();
         let mut clustered: Vec<(u64, Vec<u64>)> = Vec::new();
         while let Some(d) = reader.next_record()? {
-            if count % BLOCK as u64 == 0 {
+            if count.is_multiple_of(BLOCK as u64) {
                 block_first.push(d.position);
             }
             count += 1;
