@@ -286,18 +286,36 @@ impl Decisions {
 
 /// Positioned read of exactly `buf.len()` bytes (no shared cursor, so `process` threads can read
 /// the same file at once).
-#[cfg(unix)]
 fn read_exact_at(file: &File, path: &Path, buf: &mut [u8], offset: u64) -> Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.read_exact_at(buf, offset)
-        .map_err(|e| Error::io(path, e))
+    if read_at(file, path, buf, offset)? < buf.len() {
+        return Err(Error::Stage {
+            stage: "dedup".into(),
+            message: format!("{}: truncated at byte {offset}", path.display()),
+        });
+    }
+    Ok(())
 }
 
-#[cfg(not(unix))]
-fn read_exact_at(file: &File, path: &Path, buf: &mut [u8], offset: u64) -> Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = file.try_clone().map_err(|e| Error::io(path, e))?;
-    f.seek(SeekFrom::Start(offset))
-        .and_then(|_| f.read_exact(buf))
-        .map_err(|e| Error::io(path, e))
+/// Positioned read of up to `buf.len()` bytes, fewer only at the end of the file.
+pub(crate) fn read_at(file: &File, path: &Path, buf: &mut [u8], offset: u64) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match read_at_once(file, &mut buf[filled..], offset + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(unix)]
+fn read_at_once(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at_once(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
 }

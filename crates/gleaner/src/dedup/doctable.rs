@@ -130,17 +130,38 @@ fn read_record(r: &mut impl Read, path: &Path) -> Result<Option<(DocRecord, u64)
 }
 
 /// Random access to the records of the tables by `(file, offset)`, for reading the members of a
-/// cluster in cluster order. Each open table keeps one buffered reader, so members that follow
-/// each other in a table (the common case: a big cluster is mostly in input order) are read
-/// sequentially; only a few tables stay open at once, so memory does not grow with the number of
-/// input files.
+/// cluster in cluster order. A member that follows the previous one read from its table (the
+/// common case for a big cluster, which is mostly in input order) is served from a 64 KiB window
+/// read ahead; any other is one positioned read of [`SMALL_READ`] bytes, so scattered small
+/// clusters never pay for a refilled buffer per record. Only a few tables stay open at once, so
+/// memory does not grow with the number of input files.
 pub struct TableReader {
     dir: PathBuf,
-    open: Vec<(usize, u64, BufReader<File>)>,
+    open: Vec<OpenTable>,
 }
 
-/// Tables kept open at once by a [`TableReader`] (64 KiB of buffer each).
+struct OpenTable {
+    file: usize,
+    handle: File,
+    path: PathBuf,
+    /// Bytes of the table from `window_start`.
+    window: Vec<u8>,
+    window_start: u64,
+    /// Where the last record read ended.
+    last_end: u64,
+}
+
+/// Tables kept open at once by a [`TableReader`].
 const OPEN_TABLES: usize = 8;
+/// Read-ahead window for members that follow each other in a table.
+const WINDOW: usize = 64 * 1024;
+/// A positioned read for a member elsewhere (ids and URLs are usually far shorter).
+const SMALL_READ: usize = 512;
+
+/// Parses a complete record at the start of `bytes`, `None` if `bytes` ends inside it.
+fn parse_record(bytes: &[u8], path: &Path) -> Option<(DocRecord, u64)> {
+    read_record(&mut &bytes[..], path).ok().flatten()
+}
 
 impl TableReader {
     /// A reader of the tables in `dir`.
@@ -153,32 +174,65 @@ impl TableReader {
 
     /// The record of file `file`'s table at byte `offset`.
     pub fn record_at(&mut self, file: usize, offset: u64) -> Result<DocRecord> {
-        let path = table_path(&self.dir, file);
-        let slot = match self.open.iter().position(|(f, _, _)| *f == file) {
+        let slot = match self.open.iter().position(|t| t.file == file) {
             Some(i) => i,
             None => {
+                let path = table_path(&self.dir, file);
                 let handle = File::open(&path).map_err(|e| Error::io(&path, e))?;
                 if self.open.len() >= OPEN_TABLES {
                     self.open.remove(0);
                 }
-                self.open
-                    .push((file, 0, BufReader::with_capacity(64 * 1024, handle)));
+                self.open.push(OpenTable {
+                    file,
+                    handle,
+                    path,
+                    window: Vec::new(),
+                    window_start: 0,
+                    last_end: 0,
+                });
                 self.open.len() - 1
             }
         };
-        let (_, at, reader) = &mut self.open[slot];
-        if *at != offset {
-            // Relative seeks inside the buffer keep it; others refill it.
-            let delta = offset as i64 - *at as i64;
-            reader
-                .seek_relative(delta)
-                .map_err(|e| Error::io(&path, e))?;
-        }
-        let (rec, len) = read_record(reader, &path)?.ok_or_else(|| Error::Stage {
-            stage: "dedup".into(),
-            message: format!("{}: no record at byte {offset}", path.display()),
-        })?;
-        *at = offset + len;
+        let t = &mut self.open[slot];
+        let (rec, len) = t.record_at(offset)?;
+        t.last_end = offset + len;
         Ok(rec)
+    }
+}
+
+impl OpenTable {
+    fn record_at(&mut self, offset: u64) -> Result<(DocRecord, u64)> {
+        let in_window = offset
+            .checked_sub(self.window_start)
+            .filter(|&d| d < self.window.len() as u64);
+        if let Some(d) = in_window
+            && let Some(found) = parse_record(&self.window[d as usize..], &self.path)
+        {
+            return Ok(found);
+        }
+        if offset == self.last_end {
+            self.window.resize(WINDOW, 0);
+            let n = super::decisions::read_at(&self.handle, &self.path, &mut self.window, offset)?;
+            self.window.truncate(n);
+            self.window_start = offset;
+            if let Some(found) = parse_record(&self.window, &self.path) {
+                return Ok(found);
+            }
+        } else {
+            let mut small = [0u8; SMALL_READ];
+            let n = super::decisions::read_at(&self.handle, &self.path, &mut small, offset)?;
+            if let Some(found) = parse_record(&small[..n], &self.path) {
+                return Ok(found);
+            }
+        }
+        // A record longer than the read: stream it.
+        use std::io::{Seek, SeekFrom};
+        let mut f = &self.handle;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| Error::io(&self.path, e))?;
+        read_record(&mut BufReader::new(f), &self.path)?.ok_or_else(|| Error::Stage {
+            stage: "dedup".into(),
+            message: format!("{}: no record at byte {offset}", self.path.display()),
+        })
     }
 }
