@@ -236,3 +236,31 @@ fn the_syndication_map_of_a_cluster_bigger_than_a_line_is_complete_and_reads_bac
     assert_eq!((found.size, found.members.len()), (copies as u64, 25));
     assert_eq!(found.kept_id.as_deref(), Some("err-0"));
 }
+
+#[test]
+fn clustering_again_after_a_kill_ignores_the_runs_the_killed_attempt_left() {
+    let docs = MemoryCorpus::new(corpus(3_000), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let cx = PrepareContext {
+        work_dir: dir.path(),
+        memory_budget: SMALL,
+        threads: 2,
+    };
+    let mut first = ExactDedup::new(ExactDedupConfig::default());
+    first.prepare(&cx, &docs).unwrap();
+    let want = std::fs::read(syndication_path(dir.path())).unwrap();
+    // A kill during clustering: the marker is missing and runs of a file that has no clusters
+    // this time (made-up records) are left beside the scan's runs.
+    std::fs::remove_file(marker(dir.path(), "cluster")).unwrap();
+    let junk = [0xA5u8; 16 * 64];
+    std::fs::create_dir_all(dir.path().join("cluster-runs")).unwrap();
+    std::fs::write(
+        dir.path().join("cluster-runs/p000-m-f000007-00000.run"),
+        junk,
+    )
+    .unwrap();
+    let mut again = ExactDedup::new(ExactDedupConfig::default());
+    again.prepare(&cx, &docs).unwrap();
+    assert_eq!(std::fs::read(syndication_path(dir.path())).unwrap(), want);
+    assert_eq!(again.clustered_documents(), first.clustered_documents());
+}

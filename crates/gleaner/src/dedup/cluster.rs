@@ -131,14 +131,22 @@ impl ClusterState {
         stage: &str,
         budget: usize,
     ) -> Result<ClusterState> {
+        // Runs in a folder of their own, emptied first: the scan's partition runs (`p000-...`)
+        // are merged by listing a prefix, and neither they nor this merge may pick up a member or
+        // decision run left by a killed run.
+        let runs = dir.join("cluster-runs");
+        if runs.exists() {
+            fs::remove_dir_all(&runs).map_err(|e| Error::io(&runs, e))?;
+        }
+        fs::create_dir_all(&runs).map_err(|e| Error::io(&runs, e))?;
         let roots = uf.into_roots();
-        let member_runs = spill_members(dir, &roots, layout, budget)?;
+        let member_runs = spill_members(dir, &runs, &roots, layout, budget)?;
         drop(roots);
         let members = dir.join("members.bin");
-        merge_all::<Membership>(dir, "m-", &members)?;
-        let decision_runs = write_clusters(dir, &members, layout, labels, stage, budget)?;
+        merge_all::<Membership>(&runs, "m-", &members)?;
+        let decision_runs = write_clusters(dir, &runs, &members, layout, labels, stage, budget)?;
         fs::remove_file(&members).map_err(|e| Error::io(&members, e))?;
-        merge_all::<Decision>(dir, "d-", &dir.join(DECISIONS_FILE))?;
+        merge_all::<Decision>(&runs, "d-", &dir.join(DECISIONS_FILE))?;
         let mut state = Self::load(dir)?;
         state.spilled_runs = member_runs + decision_runs;
         Ok(state)
@@ -214,10 +222,16 @@ impl ClusterState {
     }
 }
 
-/// Spills a [`Membership`] for every document in a component of two or more, one spiller per
+/// Spills (into `runs`) a [`Membership`] for every document in a component of two or more, one spiller per
 /// input file (in parallel), reading each file's table once for the offsets. Returns the number
 /// of run files written.
-fn spill_members(dir: &Path, roots: &[u32], layout: &Layout, budget: usize) -> Result<usize> {
+fn spill_members(
+    dir: &Path,
+    runs: &Path,
+    roots: &[u32],
+    layout: &Layout,
+    budget: usize,
+) -> Result<usize> {
     // A component of two or more has a member whose root is not itself; mark both ends.
     let n = roots.len();
     let mut clustered = vec![0u64; n.div_ceil(64)];
@@ -238,7 +252,7 @@ fn spill_members(dir: &Path, roots: &[u32], layout: &Layout, budget: usize) -> R
                 return Ok(0);
             }
             let tag = format!("m-f{file:06}");
-            let mut spill = PartitionedSpiller::<Membership>::new(dir, &tag, 1, budget)?;
+            let mut spill = PartitionedSpiller::<Membership>::new(runs, &tag, 1, budget)?;
             let mut err = None;
             read_table(dir, file, |local, offset, _| {
                 let ord = base + local as u64;
@@ -291,9 +305,10 @@ fn merge_all<R: FixedRecord>(dir: &Path, prefix: &str, dest: &Path) -> Result<()
 }
 
 /// Streams `members.bin` cluster by cluster: writes the syndication map and the payloads, and
-/// spills one decision per member. Returns the number of decision runs written.
+/// spills one decision per member into `runs`. Returns the number of decision runs written.
 fn write_clusters(
     dir: &Path,
+    runs: &Path,
     members: &Path,
     layout: &Layout,
     labels: &Labels,
@@ -306,7 +321,7 @@ fn write_clusters(
     let mut ahead_next = ahead.next_record()?;
     let mut tables = TableReader::new(dir);
     let mut payloads = PayloadWriter::create(dir)?;
-    let mut decisions = PartitionedSpiller::<Decision>::new(dir, "d", 1, budget)?;
+    let mut decisions = PartitionedSpiller::<Decision>::new(runs, "d", 1, budget)?;
     let mut syndication = SyndicationWriter::create(dir, stage, labels.rule)?;
     let mut next = main.next_record()?;
     while let Some(first) = next {
