@@ -182,3 +182,72 @@ fn a_killed_dedup_run_resumes_to_the_same_bytes() {
         assert_same(&snapshot(&reference), &snapshot(&out));
     }
 }
+
+/// A cluster bigger than a line of the syndication map (2,500 copies of a 404 page among the
+/// sample's articles), through `gleaner run` at a small budget: the map is complete over several
+/// lines, the report shows the cluster with its count, and `gleaner inspect` finds the cluster of
+/// a copy listed on the last line.
+#[test]
+fn a_cluster_longer_than_a_map_line_is_published_reported_and_inspected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let page = "Not Found\n\nThe requested URL was not found on this server.";
+    let mut lines: Vec<String> = sample_docs().iter().map(|d| d.to_string()).collect();
+    for i in 0..2_500 {
+        let doc = serde_json::json!({"id": format!("err-{i}"), "text": page,
+            "url": format!("https://site{}.example/missing/{i}", i % 13)});
+        lines.insert((i * 7) % lines.len(), doc.to_string());
+    }
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let config = tmp.path().join("exact.toml");
+    std::fs::write(&config, "[[stage]]\ntype = \"exact_dedup\"\n").unwrap();
+    let out = tmp.path().join("out");
+    let o = run(&[
+        "run",
+        config.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--memory",
+        "1MiB",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let map = std::fs::read_to_string(out.join("syndication.jsonl")).unwrap();
+    let lines: Vec<Value> = map
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &Value| v["size"] == 2_500)
+        .collect();
+    assert_eq!(lines.len(), 3, "1,000 members per line");
+    let kept = lines[0]["kept"]["id"].as_str().unwrap().to_string();
+    let mut members: Vec<String> = vec![kept.clone()];
+    for (k, line) in lines.iter().enumerate() {
+        assert_eq!(line["chunk"].as_u64().unwrap_or(0), k as u64);
+        members.extend(
+            line["duplicates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_string()),
+        );
+    }
+    let unique: HashSet<&String> = members.iter().collect();
+    assert_eq!((members.len(), unique.len()), (2_500, 2_500));
+
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("2,500") || report.contains("2500"),
+        "cluster size shown"
+    );
+    let last = members.last().unwrap();
+    let o = run(&["inspect", out.to_str().unwrap(), "--id", last]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("2500 documents") && text.contains(&format!("kept {kept}")),
+        "{text}"
+    );
+    assert!(text.contains("and 2300 more"), "{text}");
+}

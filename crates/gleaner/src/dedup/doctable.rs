@@ -80,40 +80,159 @@ pub struct DocRecord {
     pub url: String,
 }
 
-/// Calls `f(index_in_file, record)` for every document of file `file`'s table, in order.
-pub fn read_table(dir: &Path, file: usize, mut f: impl FnMut(u32, DocRecord)) -> Result<()> {
+/// Calls `f(index_in_file, byte_offset, record)` for every document of file `file`'s table, in
+/// order; the offset is where [`TableReader::record_at`] finds the record again.
+pub fn read_table(dir: &Path, file: usize, mut f: impl FnMut(u32, u64, DocRecord)) -> Result<()> {
     let path = table_path(dir, file);
     let file_handle = File::open(&path).map_err(|e| Error::io(&path, e))?;
     let mut r = BufReader::with_capacity(256 * 1024, file_handle);
     let mut local = 0u32;
+    let mut offset = 0u64;
+    loop {
+        let Some((rec, len)) = read_record(&mut r, &path)? else {
+            return Ok(());
+        };
+        f(local, offset, rec);
+        offset += len;
+        local += 1;
+    }
+}
+
+/// Reads one record; `None` at a clean end of the table. Returns the record and its byte length.
+fn read_record(r: &mut impl Read, path: &Path) -> Result<Option<(DocRecord, u64)>> {
     let corrupt = || Error::Stage {
         stage: "dedup".into(),
         message: format!("{}: truncated document table", path.display()),
     };
-    loop {
-        let mut pos = [0u8; 8];
-        match r.read_exact(&mut pos) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
-            Err(e) => return Err(Error::io(&path, e)),
+    let mut pos = [0u8; 8];
+    match r.read_exact(&mut pos) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    }
+    let mut len = 16u64;
+    let mut read_string = || -> Result<String> {
+        let mut n = [0u8; 4];
+        r.read_exact(&mut n).map_err(|_| corrupt())?;
+        let mut bytes = vec![0u8; u32::from_le_bytes(n) as usize];
+        r.read_exact(&mut bytes).map_err(|_| corrupt())?;
+        len += bytes.len() as u64;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let id = read_string()?;
+    let url = read_string()?;
+    let rec = DocRecord {
+        position: u64::from_le_bytes(pos),
+        id,
+        url,
+    };
+    Ok(Some((rec, len)))
+}
+
+/// Random access to the records of the tables by `(file, offset)`, for reading the members of a
+/// cluster in cluster order. A member that follows the previous one read from its table (the
+/// common case for a big cluster, which is mostly in input order) is served from a 64 KiB window
+/// read ahead; any other is one positioned read of [`SMALL_READ`] bytes, so scattered small
+/// clusters never pay for a refilled buffer per record. Only a few tables stay open at once, so
+/// memory does not grow with the number of input files.
+pub struct TableReader {
+    dir: PathBuf,
+    open: Vec<OpenTable>,
+}
+
+struct OpenTable {
+    file: usize,
+    handle: File,
+    path: PathBuf,
+    /// Bytes of the table from `window_start`.
+    window: Vec<u8>,
+    window_start: u64,
+    /// Where the last record read ended.
+    last_end: u64,
+}
+
+/// Tables kept open at once by a [`TableReader`].
+const OPEN_TABLES: usize = 8;
+/// Read-ahead window for members that follow each other in a table.
+const WINDOW: usize = 64 * 1024;
+/// A positioned read for a member elsewhere (ids and URLs are usually far shorter).
+const SMALL_READ: usize = 512;
+
+/// Parses a complete record at the start of `bytes`, `None` if `bytes` ends inside it.
+fn parse_record(bytes: &[u8], path: &Path) -> Option<(DocRecord, u64)> {
+    read_record(&mut &bytes[..], path).ok().flatten()
+}
+
+impl TableReader {
+    /// A reader of the tables in `dir`.
+    pub fn new(dir: &Path) -> Self {
+        TableReader {
+            dir: dir.to_path_buf(),
+            open: Vec::new(),
         }
-        let mut read_string = || -> Result<String> {
-            let mut len = [0u8; 4];
-            r.read_exact(&mut len).map_err(|_| corrupt())?;
-            let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
-            r.read_exact(&mut bytes).map_err(|_| corrupt())?;
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The record of file `file`'s table at byte `offset`.
+    pub fn record_at(&mut self, file: usize, offset: u64) -> Result<DocRecord> {
+        let slot = match self.open.iter().position(|t| t.file == file) {
+            Some(i) => i,
+            None => {
+                let path = table_path(&self.dir, file);
+                let handle = File::open(&path).map_err(|e| Error::io(&path, e))?;
+                if self.open.len() >= OPEN_TABLES {
+                    self.open.remove(0);
+                }
+                self.open.push(OpenTable {
+                    file,
+                    handle,
+                    path,
+                    window: Vec::new(),
+                    window_start: 0,
+                    last_end: 0,
+                });
+                self.open.len() - 1
+            }
         };
-        let id = read_string()?;
-        let url = read_string()?;
-        f(
-            local,
-            DocRecord {
-                position: u64::from_le_bytes(pos),
-                id,
-                url,
-            },
-        );
-        local += 1;
+        let t = &mut self.open[slot];
+        let (rec, len) = t.record_at(offset)?;
+        t.last_end = offset + len;
+        Ok(rec)
+    }
+}
+
+impl OpenTable {
+    fn record_at(&mut self, offset: u64) -> Result<(DocRecord, u64)> {
+        let in_window = offset
+            .checked_sub(self.window_start)
+            .filter(|&d| d < self.window.len() as u64);
+        if let Some(d) = in_window
+            && let Some(found) = parse_record(&self.window[d as usize..], &self.path)
+        {
+            return Ok(found);
+        }
+        if offset == self.last_end {
+            self.window.resize(WINDOW, 0);
+            let n = super::decisions::read_at(&self.handle, &self.path, &mut self.window, offset)?;
+            self.window.truncate(n);
+            self.window_start = offset;
+            if let Some(found) = parse_record(&self.window, &self.path) {
+                return Ok(found);
+            }
+        } else {
+            let mut small = [0u8; SMALL_READ];
+            let n = super::decisions::read_at(&self.handle, &self.path, &mut small, offset)?;
+            if let Some(found) = parse_record(&small[..n], &self.path) {
+                return Ok(found);
+            }
+        }
+        // A record longer than the read: stream it.
+        use std::io::{Seek, SeekFrom};
+        let mut f = &self.handle;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| Error::io(&self.path, e))?;
+        read_record(&mut BufReader::new(f), &self.path)?.ok_or_else(|| Error::Stage {
+            stage: "dedup".into(),
+            message: format!("{}: no record at byte {offset}", self.path.display()),
+        })
     }
 }

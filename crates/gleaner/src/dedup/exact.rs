@@ -88,6 +88,16 @@ impl ExactDedup {
     pub fn clustered_documents(&self) -> usize {
         self.state.clustered_documents()
     }
+
+    /// Run files this process's clustering spilled ([`ClusterState::spilled_runs`]).
+    pub fn spilled_runs(&self) -> usize {
+        self.state.spilled_runs()
+    }
+
+    /// Bytes the decisions index holds in memory ([`ClusterState::resident_bytes`]).
+    pub fn resident_bytes(&self) -> usize {
+        self.state.resident_bytes()
+    }
 }
 
 /// The 128-bit hash exact dedup groups on.
@@ -164,7 +174,7 @@ impl CorpusStage for ExactDedup {
             })?;
             let layout = Layout::from_counts(&counts)?;
             if done_payload(dir, "cluster").is_some() {
-                return ClusterState::load(dir, &layout);
+                return ClusterState::load(dir);
             }
             let uf = UnionFind::new(layout.total as usize);
             let first_error = Mutex::new(None);
@@ -192,7 +202,7 @@ impl CorpusStage for ExactDedup {
                 return Err(e);
             }
             let state =
-                ClusterState::persist(dir, &uf.roots(), &layout, &self.labels, "exact_dedup")?;
+                ClusterState::persist(dir, uf, &layout, &self.labels, "exact_dedup", budget)?;
             mark_done(dir, "cluster", "")?;
             Ok(state)
         })??;
@@ -200,7 +210,7 @@ impl CorpusStage for ExactDedup {
         Ok(())
     }
 
-    fn process(&self, doc: &mut Document, _cx: &mut StageContext) -> Verdict {
-        self.state.decide(doc, &self.labels)
+    fn process(&self, doc: &mut Document, cx: &mut StageContext) -> Verdict {
+        self.state.decide(doc, &self.labels, cx)
     }
 }

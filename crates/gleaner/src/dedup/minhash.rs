@@ -324,6 +324,16 @@ impl MinHashDedup {
     pub fn clustered_documents(&self) -> usize {
         self.state.clustered_documents()
     }
+
+    /// Run files this process's clustering spilled ([`ClusterState::spilled_runs`]).
+    pub fn spilled_runs(&self) -> usize {
+        self.state.spilled_runs()
+    }
+
+    /// Bytes the decisions index holds in memory ([`ClusterState::resident_bytes`]).
+    pub fn resident_bytes(&self) -> usize {
+        self.state.resident_bytes()
+    }
 }
 
 fn shingle_paths(dir: &Path, file: usize) -> (PathBuf, PathBuf) {
@@ -526,7 +536,9 @@ fn scan_file(p: &ScanParams<'_>, input: &dyn CorpusInput, file: usize) -> Result
     table.finish()
 }
 
-/// Streams one band's merged runs and unions every group of equal keys.
+/// Streams one band's merged runs and unions every group of equal keys, one record at a time: a
+/// group of two million identical pages never sits in memory (only up to [`MAX_JACCARD_PROBES`]
+/// shingle sets of its earlier members do, when verifying).
 fn cluster_band(
     dir: &Path,
     band: usize,
@@ -535,48 +547,26 @@ fn cluster_band(
     check: Option<(&ShingleStore, f64)>,
     containment: bool,
 ) -> Result<()> {
+    let similarity = if containment { contained } else { jaccard };
     let mut merged = merge_partition::<KeyDoc>(dir, band)?;
-    let mut group: Vec<KeyDoc> = Vec::new();
-    let flush = |group: &mut Vec<KeyDoc>| -> Result<()> {
-        if group.len() >= 2 {
-            match check {
-                None => {
-                    let first = layout.ordinal(group[0].file, group[0].local);
-                    for r in &group[1..] {
-                        uf.union(first, layout.ordinal(r.file, r.local));
-                    }
-                }
-                Some((store, threshold)) => {
-                    verify_group(group, layout, uf, store, threshold, containment)?
-                }
+    let mut key = None;
+    // The group's first ordinal (no check) or earlier members a candidate may be compared with.
+    let mut first = 0u32;
+    let mut reps: Vec<(u32, Vec<u64>)> = Vec::new();
+    while let Some(r) = merged.next_record()? {
+        let ord = layout.ordinal(r.file, r.local);
+        if key != Some(r.key) {
+            key = Some(r.key);
+            first = ord;
+            reps.clear();
+            if check.is_none() {
+                continue;
             }
         }
-        group.clear();
-        Ok(())
-    };
-    while let Some(r) = merged.next_record()? {
-        if group.last().is_some_and(|g| g.key != r.key) {
-            flush(&mut group)?;
-        }
-        group.push(r);
-    }
-    flush(&mut group)
-}
-
-/// Joins each member of a band group to an earlier member whose shingle sets are similar enough.
-fn verify_group(
-    group: &[KeyDoc],
-    layout: &Layout,
-    uf: &UnionFind,
-    store: &ShingleStore,
-    threshold: f64,
-    containment: bool,
-) -> Result<()> {
-    let similarity = if containment { contained } else { jaccard };
-    // Earlier members this candidate may be compared with: (ordinal, shingle set).
-    let mut reps: Vec<(u32, Vec<u64>)> = Vec::new();
-    for r in group {
-        let ord = layout.ordinal(r.file, r.local);
+        let Some((store, threshold)) = check else {
+            uf.union(first, ord);
+            continue;
+        };
         let set = store.set(r.file, r.local)?;
         let mut joined = false;
         for (rep, rep_set) in &reps {
@@ -616,7 +606,7 @@ impl CorpusStage for MinHashDedup {
             let counts = scan_files(dir, input, &|file| scan_file(&scan, input, file))?;
             let layout = Layout::from_counts(&counts)?;
             if done_payload(dir, "cluster").is_some() {
-                return ClusterState::load(dir, &layout);
+                return ClusterState::load(dir);
             }
             let store = match threshold {
                 Some(_) => Some(ShingleStore::open(dir, counts.len())?),
@@ -637,7 +627,8 @@ impl CorpusStage for MinHashDedup {
             if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
                 return Err(e);
             }
-            let state = ClusterState::persist(dir, &uf.roots(), &layout, labels, "minhash_dedup")?;
+            let state =
+                ClusterState::persist(dir, uf, &layout, labels, "minhash_dedup", scan.budget)?;
             mark_done(dir, "cluster", "")?;
             Ok(state)
         })??;
@@ -645,7 +636,7 @@ impl CorpusStage for MinHashDedup {
         Ok(())
     }
 
-    fn process(&self, doc: &mut Document, _cx: &mut StageContext) -> Verdict {
-        self.state.decide(doc, &self.labels)
+    fn process(&self, doc: &mut Document, cx: &mut StageContext) -> Verdict {
+        self.state.decide(doc, &self.labels, cx)
     }
 }

@@ -8,19 +8,25 @@
 //! MinHash: equal keys become duplicate edges fed straight into a lock-free union-find over dense
 //! document ordinals ([`unionfind`], 4 bytes per document), so clustering never builds one hash
 //! map of the corpus. Components are rooted at their first document in input order, which is the
-//! one kept. [`cluster`] then keeps only documents that have copies, writes `clusters.bin` (for
-//! resume) and the syndication map `syndication.jsonl` ([`syndication_path`]), and answers per
-//! document in `process`.
+//! one kept. [`cluster`] then spills the members of every cluster to sorted runs, streams them
+//! cluster by cluster into the syndication map `syndication.jsonl` ([`syndication_path`], a
+//! chunk of at most [`cluster::SYNDICATION_CHUNK`] members per line) and into per-document
+//! decisions on disk, which `process` looks up by position.
 //!
 //! Memory: the run buffers take at most half the budget (a quarter filled, split across threads,
-//! with room for `Vec` doubling); the rest covers
-//! the union-find (4 B/doc), the `(root, member)` pairs of clustered documents (8 B each) and
-//! their ids/URLs, and the repeated-line table (12 B per line hash that reaches `min_docs`).
+//! with room for `Vec` doubling); the rest covers the union-find (4 B per document, turned into
+//! the roots array in place), a bitmap of clustered documents (1 bit per document), the merge
+//! buffers (64 KiB per run, at most [`runfile::MAX_FAN_IN`] at once) and, while documents are
+//! processed, one bit per input record plus 8 B per 128 clustered documents. Nothing is held per
+//! member of a cluster, so one cluster of millions costs what millions of unique documents cost;
+//! the repeated-line table is 12 B per distinct line that reaches `min_docs`, however many
+//! documents repeat it.
 //!
 //! Text normalization for MinHash follows datatrove 0.10.1 `simplify_text` so that signatures are
 //! comparable with datatrove's MinHash dedup ([`simplify_text`]).
 
 pub mod cluster;
+mod decisions;
 pub mod doctable;
 pub mod exact;
 pub mod lines;
@@ -251,3 +257,6 @@ mod unit_tests {
         assert_eq!(simplify_text(""), "");
     }
 }
+
+#[cfg(test)]
+mod big_cluster_tests;

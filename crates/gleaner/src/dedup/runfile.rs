@@ -244,12 +244,12 @@ impl<R: FixedRecord> PartitionedSpiller<R> {
         Ok(())
     }
 
-    /// Spills what is left.
-    pub fn finish(mut self) -> Result<()> {
+    /// Spills what is left; returns how many times the buffer was spilled (runs per partition).
+    pub fn finish(mut self) -> Result<usize> {
         if self.len > 0 {
             self.spill()?;
         }
-        Ok(())
+        Ok(self.seq as usize)
     }
 }
 

@@ -74,6 +74,17 @@ impl UnionFind {
         }
     }
 
+    /// The root of every element, computed in place (call after all unions): no second array of
+    /// 4 bytes per document.
+    pub fn into_roots(self) -> Vec<u32> {
+        (0..self.parent.len() as u32).into_par_iter().for_each(|x| {
+            let root = self.find(x);
+            self.parent[x as usize].store(root, Ordering::Relaxed);
+        });
+        // Reuses the allocation (same layout), so no copy is made.
+        self.parent.into_iter().map(AtomicU32::into_inner).collect()
+    }
+
     /// The root of every element, in parallel (call after all unions).
     pub fn roots(&self) -> Vec<u32> {
         (0..self.parent.len() as u32)

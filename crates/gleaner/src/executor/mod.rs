@@ -322,15 +322,24 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
     io::write_atomic(&out_dir.join("run.json"), &info_json)?;
     // Dedup stages leave their syndication maps in their work directories; the run publishes
     // them, in pipeline order, as one file (each line names its stage).
-    let mut syndication = Vec::new();
-    for idx in pipeline.corpus_stage_indices() {
-        let dir = work.join(format!("stage-{idx}-{}", pipeline.stages[idx].name));
-        if let Ok(bytes) = fs::read(crate::dedup::syndication_path(&dir)) {
-            syndication.extend_from_slice(&bytes);
+    // Streamed, not read whole: a map of millions of copies is hundreds of megabytes.
+    let maps: Vec<PathBuf> = pipeline
+        .corpus_stage_indices()
+        .into_iter()
+        .map(|idx| {
+            let dir = work.join(format!("stage-{idx}-{}", pipeline.stages[idx].name));
+            crate::dedup::syndication_path(&dir)
+        })
+        .filter(|p| fs::metadata(p).is_ok_and(|m| m.len() > 0))
+        .collect();
+    if !maps.is_empty() {
+        let dest = out_dir.join("syndication.jsonl");
+        let mut out = io::AtomicFile::create(&dest)?;
+        for map in &maps {
+            let mut f = fs::File::open(map).with_path(map)?;
+            std::io::copy(&mut f, &mut out).with_path(&dest)?;
         }
-    }
-    if !syndication.is_empty() {
-        io::write_atomic(&out_dir.join("syndication.jsonl"), &syndication)?;
+        out.commit()?;
     }
     fs::remove_dir_all(&work).with_path(&work)?;
     // Last, from the finished files alone, so it can be rebuilt for any past run the same way.

@@ -559,7 +559,7 @@ impl Scan {
         // Prefer the dedup stage's own map; fall back to grouping removed duplicates by kept_id.
         let mut largest: Vec<(u64, SyndicationCluster)> = Vec::new();
         let mut n = 0u64;
-        let bad = for_each_cluster(out_dir, &mut |mut c| {
+        let bad = for_each_cluster(out_dir, MEMBERS_SHOWN, &mut |mut c| {
             let size = c.size.max(c.members.len() as u64);
             if let Some(b) = bin(size) {
                 out.size_counts[b] += 1;

@@ -16,13 +16,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::read::{
-    ClusterMember, OutputRecord, ShardKind, SyndicationCluster, fold_shards, for_each_cluster,
+    ClusterMember, OutputRecord, ShardKind, SyndicationCluster, find_cluster, fold_shards,
 };
 use crate::document::{LineEdit, Reason};
 use crate::error::{Error, Result};
 
 /// Most removed copies listed for one kept document; a syndicated wire story can have thousands.
 const MAX_COPIES_LISTED: usize = 200;
+
+/// Members of the document's syndication cluster shown (the count covers the rest).
+const CLUSTER_MEMBERS_SHOWN: usize = 200;
 
 /// Whether the document made it into the kept output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,15 +277,9 @@ pub fn inspect(out_dir: &Path, id: &str) -> Result<Inspection> {
     }
     duplicates.removed_copies = copies.listed;
     duplicates.removed_copies_total = copies.total;
-    for_each_cluster(out_dir, &mut |c| {
-        if duplicates.cluster.is_some() {
-            return;
-        }
-        let hit = |x: &str| c.kept_id.as_deref() == Some(x) || c.members.iter().any(|m| m.id == x);
-        if hit(id) || kept_id.as_deref().is_some_and(hit) {
-            duplicates.cluster = Some(c);
-        }
-    })?;
+    let mut ids = vec![id];
+    ids.extend(kept_id.as_deref());
+    duplicates.cluster = find_cluster(out_dir, &ids, CLUSTER_MEMBERS_SHOWN)?;
 
     let mut lines = reconstruct_lines(&record.text, &record.edits);
     mark_flagged_lines(&mut lines, &record.metadata);
@@ -478,6 +475,9 @@ pub fn render_text(ins: &Inspection, out: &mut dyn Write) -> std::io::Result<()>
         )?;
         for m in &c.members {
             writeln!(out, "  {}  {}", m.id, m.url.as_deref().unwrap_or(""))?;
+        }
+        if c.size > c.members.len() as u64 {
+            writeln!(out, "  … and {} more", c.size - c.members.len() as u64)?;
         }
     }
     if d.kept_id.is_none() && d.removed_copies_total == 0 && d.cluster.is_none() {

@@ -178,12 +178,14 @@ fn for_each_in_parquet(path: &Path, f: &mut dyn FnMut(OutputRecord) -> bool) -> 
     Ok(true)
 }
 
-/// One line of `syndication.jsonl`: a cluster of documents carrying the same article.
+/// A cluster of `syndication.jsonl`: documents carrying the same article.
 ///
 /// Two line shapes are read: the dedup stages' own
 /// `{"stage","rule","cluster_id","size","kept":{"id","url"},"duplicates":[{"id","url"}...]}`, and
 /// the flat `{"cluster","size","kept_id","members":[{"id","url"}...]}` (kept member included).
-/// Both become this one shape, with the kept document first among the members.
+/// Both become this one shape, with the kept document first among the members. The dedup stages
+/// continue a big cluster on further lines with `"chunk": k` (only `duplicates` on them), which
+/// [`for_each_cluster`] joins back, up to a number of members.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(from = "RawCluster")]
 pub struct SyndicationCluster {
@@ -199,8 +201,12 @@ pub struct SyndicationCluster {
     pub size: u64,
     /// The member that was kept.
     pub kept_id: Option<String>,
-    /// Members, kept one first, with their URLs when known.
+    /// Members, kept one first, with their URLs when known (the first ones only when the
+    /// reader was given a limit: `size` still counts them all).
     pub members: Vec<ClusterMember>,
+    /// Which line of its cluster this was read from (0 for the first); not written back.
+    #[serde(skip_serializing)]
+    pub chunk: u64,
 }
 
 /// Every field either line shape may carry.
@@ -224,6 +230,8 @@ struct RawCluster {
     members: Vec<ClusterMember>,
     #[serde(default)]
     duplicates: Vec<ClusterMember>,
+    #[serde(default)]
+    chunk: u64,
 }
 
 impl From<RawCluster> for SyndicationCluster {
@@ -246,6 +254,7 @@ impl From<RawCluster> for SyndicationCluster {
             size: r.size.max(members.len() as u64),
             kept_id,
             members,
+            chunk: r.chunk,
         }
     }
 }
@@ -260,9 +269,51 @@ pub struct ClusterMember {
     pub url: Option<String>,
 }
 
-/// Calls `f` on every cluster of `syndication.jsonl`, if the run wrote one. Lines that do not parse
-/// are skipped and counted (returned), so a report still renders from a partly damaged map.
-pub fn for_each_cluster(out_dir: &Path, f: &mut dyn FnMut(SyndicationCluster)) -> Result<u64> {
+/// Calls `f` on every cluster of `syndication.jsonl`, if the run wrote one, with at most
+/// `max_members` members each (`size` counts all), so a cluster of millions is never held whole.
+/// Lines that do not parse are skipped and counted (returned), so a report still renders from a
+/// partly damaged map.
+pub fn for_each_cluster(
+    out_dir: &Path,
+    max_members: usize,
+    f: &mut dyn FnMut(SyndicationCluster),
+) -> Result<u64> {
+    scan_clusters(out_dir, max_members, &|_| false, &mut |c, _| {
+        f(c);
+        true
+    })
+}
+
+/// The first cluster of `syndication.jsonl` that holds a document with one of `ids` (among all
+/// its members, not only the first `max_members` returned).
+pub fn find_cluster(
+    out_dir: &Path,
+    ids: &[&str],
+    max_members: usize,
+) -> Result<Option<SyndicationCluster>> {
+    let mut found = None;
+    scan_clusters(
+        out_dir,
+        max_members,
+        &|m| ids.contains(&m.id.as_str()),
+        &mut |c, hit| {
+            if hit {
+                found = Some(c);
+            }
+            !hit
+        },
+    )?;
+    Ok(found)
+}
+
+/// Joins the lines of each cluster, keeping `max_members` members, and calls
+/// `f(cluster, whether any member matched)` until it returns false; returns unreadable lines.
+fn scan_clusters(
+    out_dir: &Path,
+    max_members: usize,
+    matches: &dyn Fn(&ClusterMember) -> bool,
+    f: &mut dyn FnMut(SyndicationCluster, bool) -> bool,
+) -> Result<u64> {
     let path = out_dir.join("syndication.jsonl");
     if !path.is_file() {
         return Ok(0);
@@ -270,15 +321,38 @@ pub fn for_each_cluster(out_dir: &Path, f: &mut dyn FnMut(SyndicationCluster)) -
     let reader =
         compress::open_decompressed(&path, Arc::new(AtomicU64::new(0))).with_path(&path)?;
     let mut bad = 0;
+    let mut current: Option<(SyndicationCluster, bool)> = None;
     for line in reader.lines() {
         let line = line.with_path(&path)?;
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<SyndicationCluster>(&line) {
-            Ok(c) => f(c),
-            Err(_) => bad += 1,
+        let Ok(mut c) = serde_json::from_str::<SyndicationCluster>(&line) else {
+            bad += 1;
+            continue;
+        };
+        let hit = c.members.iter().any(matches);
+        match current.as_mut() {
+            Some((cur, cur_hit))
+                if c.chunk > 0 && cur.cluster == c.cluster && cur.stage == c.stage =>
+            {
+                let room = max_members.saturating_sub(cur.members.len());
+                cur.members.extend(c.members.drain(..).take(room));
+                *cur_hit |= hit;
+            }
+            _ => {
+                if let Some((done, done_hit)) = current.take()
+                    && !f(done, done_hit)
+                {
+                    return Ok(bad);
+                }
+                c.members.truncate(max_members);
+                current = Some((c, hit));
+            }
         }
+    }
+    if let Some((done, hit)) = current {
+        f(done, hit);
     }
     Ok(bad)
 }
