@@ -165,7 +165,7 @@ impl CorpusStage for ExactDedup {
 
     fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
         let dir = cx.work_dir;
-        open_work_dir(dir, "exact_dedup", 1, input.file_count(), &self.cfg)?;
+        open_work_dir(dir, "exact_dedup", 2, input.file_count(), &self.cfg)?;
         let normalize = self.cfg.normalize;
         let budget = spill_bytes(cx);
         let state = super::with_threads(cx.threads, || -> Result<ClusterState> {

@@ -592,7 +592,7 @@ impl CorpusStage for MinHashDedup {
     fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
         let dir = cx.work_dir;
         // Version 2: lead bands come in two sets (work files of version 1 do not resume).
-        open_work_dir(dir, "minhash_dedup", 2, input.file_count(), &self.cfg)?;
+        open_work_dir(dir, "minhash_dedup", 3, input.file_count(), &self.cfg)?;
         let hasher = MinHasher::new(&self.cfg);
         let scan = ScanParams {
             dir,
