@@ -74,8 +74,14 @@ fn of_two_runs_into_one_directory_the_second_fails_and_the_first_completes_whole
     // Until the first run has taken the lock and written its pid.
     let deadline = Instant::now() + Duration::from_secs(120);
     while std::fs::read_to_string(out.join(LOCK_FILE)).unwrap_or_default() != pid {
-        assert!(Instant::now() < deadline, "the first run never took the lock");
-        assert!(first.try_wait().unwrap().is_none(), "the first run ended early");
+        assert!(
+            Instant::now() < deadline,
+            "the first run never took the lock"
+        );
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended early"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
     let second = gleaner().args(&args).output().unwrap();
@@ -86,11 +92,17 @@ fn of_two_runs_into_one_directory_the_second_fails_and_the_first_completes_whole
         "{}",
         stderr(&second)
     );
-    assert!(still_running, "the first run ended before the second was refused");
+    assert!(
+        still_running,
+        "the first run ended before the second was refused"
+    );
     assert!(first.wait().unwrap().success());
     let s = stats(&out);
     let kept = read_shards(&out.join("kept"));
-    assert_eq!(s["output"]["kept_docs"].as_u64().unwrap(), kept.len() as u64);
+    assert_eq!(
+        s["output"]["kept_docs"].as_u64().unwrap(),
+        kept.len() as u64
+    );
     let removed = read_shards(&out.join("removed"));
     assert_eq!(
         s["input"]["docs"].as_u64().unwrap(),
@@ -139,7 +151,10 @@ fn an_input_edited_after_a_kill_is_redone(body: &str) {
     let out = tmp.path().join("killed");
     let args = run_args(&p, Some(&input), &out, &["-j", "1"]);
     kill_when_files(&args, &out.join(".work/pass-0"), "done-", 2);
-    assert!(!out.join("stats.json").exists(), "the killed run did not finish");
+    assert!(
+        !out.join("stats.json").exists(),
+        "the killed run did not finish"
+    );
     let done = done_files(&out);
     let edited = input.join(format!("shard-{:03}.jsonl", done[0]));
     edit_keeping_size_and_mtime(&edited);
@@ -147,7 +162,10 @@ fn an_input_edited_after_a_kill_is_redone(body: &str) {
     let o = gleaner().args(&args).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains(&format!("{} changed since the interrupted run", edited.display())),
+        stderr(&o).contains(&format!(
+            "{} changed since the interrupted run",
+            edited.display()
+        )),
         "{}",
         stderr(&o)
     );

@@ -215,8 +215,8 @@ impl PyPipeline {
             .map_err(to_py)?;
         // The notices the CLI prints (inputs left out, work redone) as Python warnings.
         for notice in &summary.info.notices {
-            let message = std::ffi::CString::new(notice.replace('\0', " "))
-                .expect("NUL bytes were replaced");
+            let message =
+                std::ffi::CString::new(notice.replace('\0', " ")).expect("NUL bytes were replaced");
             PyErr::warn(py, &py.get_type::<PyUserWarning>(), &message, 1)?;
         }
         let input_stats = &summary.stats.input;
@@ -225,7 +225,10 @@ impl PyPipeline {
             return Err(InputError::new_err(format!(
                 "no document could be read from the input ({} rejects; see {})",
                 input_stats.rejects,
-                summary.out_dir.join(executor::layout::REJECTS_FILE).display()
+                summary
+                    .out_dir
+                    .join(executor::layout::REJECTS_FILE)
+                    .display()
             )));
         }
         let stats = serde_json::to_string(&summary.stats)

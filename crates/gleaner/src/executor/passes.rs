@@ -33,7 +33,7 @@ pub(super) fn pass_ranges(pipeline: &Pipeline) -> Vec<Range<usize>> {
     let ranges: Vec<Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
     if ranges.is_empty() {
         // A pipeline without stages still copies input to output in one pass.
-        vec![0..0]
+        std::iter::once(0..0).collect()
     } else {
         ranges
     }

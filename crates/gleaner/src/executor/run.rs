@@ -143,7 +143,9 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
 
     info.resumed_files = resumed.load(Ordering::Relaxed);
     info.notices = notices;
-    publish(cfg, &pipeline, &inputs, &out_dir, &total, &mut info, started)?;
+    publish(
+        cfg, &pipeline, &inputs, &out_dir, &total, &mut info, started,
+    )?;
     drop(prepared.lock);
     Ok(RunSummary {
         stats: total,
