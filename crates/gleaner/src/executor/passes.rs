@@ -11,9 +11,10 @@ use super::Progress;
 use super::batch::{FileOutputs, read_batch};
 use super::carried::{carried_bytes, open_carried};
 use super::layout::{self, WorkLayout};
-use super::resume::{ContentHash, DoneMarker};
+use super::resume::DoneMarker;
 use crate::config::PipelineConfig;
 use crate::error::Result;
+use crate::io::content_hash::ContentTap;
 use crate::io::{self, InputFile, RawRecord, RawStream, ShardWriter, ShardWriterOptions};
 use crate::pipeline::Pipeline;
 use crate::stats::RunStats;
@@ -92,6 +93,8 @@ impl RunContext<'_> {
         };
         let counter = Arc::new(AtomicU64::new(0));
         let read_counters = Arc::new(io::ReadCounters::default());
+        // Attached before the reader opens, so the reader feeds it (see `resume`).
+        let tap = (plan.pass == 0).then(|| ContentTap::attach(&counter));
         let mut records: RawStream = if plan.pass == 0 {
             stats.input.files = 1;
             stats.input.file_bytes = file.size;
@@ -194,11 +197,7 @@ impl RunContext<'_> {
         // Pass 0 read the input file: record its content, so a resume can tell whether it
         // changed. A file that cannot be hashed (it could not be read either; its reject says
         // why) gets no fingerprint and is redone by a resume.
-        let input = if plan.pass == 0 {
-            ContentHash::of_file(&file.path).ok()
-        } else {
-            None
-        };
+        let input = tap.and_then(|t| t.finish(&file.path).ok());
         let done = DoneMarker { stats, input };
         done.write(&marker)?;
         Ok(done.stats)

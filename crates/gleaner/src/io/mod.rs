@@ -9,6 +9,7 @@
 pub mod arc;
 pub mod charset;
 pub mod compress;
+pub mod content_hash;
 pub mod crawl;
 pub mod gzmembers;
 pub mod http;
