@@ -24,7 +24,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use gleaner::PipelineConfig;
 use gleaner::config::ByteSize;
-use gleaner::executor::{self, Progress, RunOptions};
+use gleaner::executor::{self, Progress, RunOptions, layout};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Turn raw web documents into clean, deduplicated, quality-filtered text corpora, with a reason
@@ -45,7 +45,9 @@ enum Command {
     /// output directory: kept/ (kept documents), removed/ (removed documents, each with its
     /// reason), audit/ (lines removed from kept documents), rejects.jsonl (input that could not be
     /// read), stats.json, run.json and pipeline.toml. A killed run started again with the same
-    /// command resumes where it stopped.
+    /// command resumes where it stopped; input files changed since are redone. One run at a time
+    /// writes into an output directory, and gleaner never reads its own output directories
+    /// (recognised by their run files) as input.
     Run {
         /// The pipeline file (TOML). `gleaner init` writes a starter one.
         pipeline: PathBuf,
@@ -191,13 +193,18 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         bar.finish_and_clear();
     }
     let summary = result.context("run failed")?;
+    // Not errors, but nothing a user should miss (inputs left out, work redone): shown even
+    // with --quiet.
+    for notice in &summary.info.notices {
+        eprintln!("gleaner: note: {notice}");
+    }
     if !args.quiet {
         eprint!("{}", summary::table(&summary));
     }
     if !args.quiet && cfg.output.report {
         eprintln!(
             "report: {}",
-            summary.out_dir.join(gleaner::report::REPORT_FILE).display()
+            summary.out_dir.join(layout::REPORT_FILE).display()
         );
     }
     let input = &summary.stats.input;
@@ -205,7 +212,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         eprintln!(
             "gleaner: error: no document could be read from the input ({} rejects; see {})",
             input.rejects,
-            summary.out_dir.join("rejects.jsonl").display()
+            summary.out_dir.join(layout::REJECTS_FILE).display()
         );
         return Ok(ExitCode::from(2));
     }

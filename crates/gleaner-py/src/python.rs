@@ -17,7 +17,7 @@ use gleaner::config::ByteSize;
 use gleaner::executor::{self, Progress, RunOptions};
 use gleaner::{Error, Pipeline, PipelineConfig};
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyUserWarning};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -46,7 +46,7 @@ create_exception!(
     gleaner,
     OutputError,
     GleanerError,
-    "The output directory holds a different run."
+    "The output directory holds a different run, or another run is writing into it."
 );
 
 /// Maps an engine error to the matching Python exception, keeping the CLI's message.
@@ -213,13 +213,22 @@ impl PyPipeline {
         let summary = py
             .detach(|| executor::run(&cfg, &opts, Arc::new(Progress::default())))
             .map_err(to_py)?;
+        // The notices the CLI prints (inputs left out, work redone) as Python warnings.
+        for notice in &summary.info.notices {
+            let message =
+                std::ffi::CString::new(notice.replace('\0', " ")).expect("NUL bytes were replaced");
+            PyErr::warn(py, &py.get_type::<PyUserWarning>(), &message, 1)?;
+        }
         let input_stats = &summary.stats.input;
         if input_stats.docs == 0 {
             // The CLI's message and exit status 2 for the same situation.
             return Err(InputError::new_err(format!(
                 "no document could be read from the input ({} rejects; see {})",
                 input_stats.rejects,
-                summary.out_dir.join("rejects.jsonl").display()
+                summary
+                    .out_dir
+                    .join(executor::layout::REJECTS_FILE)
+                    .display()
             )));
         }
         let stats = serde_json::to_string(&summary.stats)

@@ -20,7 +20,7 @@ class InputError(GleanerError):
     """Input paths matched nothing, nothing could be read, or a batch lacks a needed column."""
 
 class OutputError(GleanerError):
-    """The output directory holds a different run."""
+    """The output directory holds a different run, or another run is writing into it."""
 
 class Pipeline:
     """A gleaner pipeline: stages in order, built and checked when created. Picklable."""

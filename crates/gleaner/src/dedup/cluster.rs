@@ -28,8 +28,8 @@ use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
 use crate::stage::{StageContext, Verdict};
 
-/// Name of the syndication map a dedup stage writes in its work directory.
-pub const SYNDICATION_FILE: &str = "syndication.jsonl";
+/// The stage writes its map in its work directory under the name the run publishes it by.
+pub use crate::executor::layout::SYNDICATION_FILE;
 
 /// Most members on one line of `syndication.jsonl`: a bigger cluster continues on lines that
 /// carry `"chunk": 1, 2, ...`, so no line (and no reader's buffer) grows with the cluster.

@@ -13,7 +13,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{MAX_BATCH_BYTES, PassPlan, RunContext, rejects_path};
+use super::MAX_BATCH_BYTES;
+use super::passes::{PassPlan, RunContext};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::io::{
@@ -273,12 +274,12 @@ impl RunContext<'_> {
     ) -> Result<()> {
         use std::io::Write;
         if out.is_none() {
-            *out = Some(AtomicFile::create(&rejects_path(&self.work, file))?);
+            *out = Some(AtomicFile::create(&self.work.rejects_path(file))?);
         }
         let f = out.as_mut().expect("created above");
         let mut line = serde_json::to_vec(reject).expect("reject serialises");
         line.push(b'\n');
-        f.write_all(&line).map_err(|e| Error::io(&self.work, e))
+        f.write_all(&line).map_err(|e| Error::io(f.dest(), e))
     }
 }
 

@@ -17,12 +17,19 @@ const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 pub struct CountingReader<R> {
     inner: R,
     counter: Arc<AtomicU64>,
+    /// The content hash of the file being read, when the run wants one (`super::content_hash`).
+    tap: Option<Arc<super::content_hash::TapSink>>,
 }
 
 impl<R: Read> CountingReader<R> {
     /// Wraps `inner`, adding every byte read to `counter`.
     pub fn new(inner: R, counter: Arc<AtomicU64>) -> Self {
-        CountingReader { inner, counter }
+        let tap = super::content_hash::tap_for(&counter);
+        CountingReader {
+            inner,
+            counter,
+            tap,
+        }
     }
 }
 
@@ -30,6 +37,9 @@ impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(tap) = &self.tap {
+            tap.update(&buf[..n]);
+        }
         Ok(n)
     }
 }

@@ -9,10 +9,12 @@
 pub mod arc;
 pub mod charset;
 pub mod compress;
+pub mod content_hash;
 pub mod crawl;
 pub mod fields;
 pub mod gzmembers;
 pub mod http;
+pub mod inputs;
 pub mod jsonl;
 mod jsonl_scan;
 pub mod parquet;
@@ -32,6 +34,7 @@ use crate::config::{InputConfig, InputFormat};
 use crate::document::Document;
 use crate::error::{Error, Result};
 
+pub use inputs::{ExpandedInputs, expand_inputs};
 pub use writer::{
     CarriedRow, EncodedRows, FRAME_BYTES, OutRow, RowEncoding, ShardWriter, ShardWriterOptions,
     decode_carried,
@@ -167,81 +170,6 @@ impl ReadCounters {
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
-}
-
-/// File name suffixes that directory expansion picks up. WAT files (`.wat`) are readable when
-/// named explicitly but not picked up from directories: they hold only JSON metadata records,
-/// never page text.
-const DATA_SUFFIXES: &[&str] = &[
-    ".jsonl", ".json", ".ndjson", ".parquet", ".warc", ".wet", ".arc",
-];
-
-/// Expands files, directories and glob patterns into a sorted, de-duplicated list of files.
-pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    for p in paths {
-        let s = p.to_string_lossy();
-        if s.contains(['*', '?', '[']) {
-            let matches =
-                glob::glob(&s).map_err(|e| Error::Input(format!("{s}: bad pattern: {e}")))?;
-            let before = files.len();
-            for m in matches.flatten() {
-                if m.is_file() {
-                    files.push(m);
-                }
-            }
-            if files.len() == before {
-                return Err(Error::Input(format!("{s}: pattern matched no files")));
-            }
-        } else if p.is_dir() {
-            walk_dir(p, &mut files).map_err(|e| Error::io(p, e))?;
-        } else if p.exists() {
-            files.push(p.clone());
-        } else {
-            return Err(Error::Input(format!(
-                "{}: no such file or directory",
-                p.display()
-            )));
-        }
-    }
-    files.sort();
-    files.dedup();
-    if files.is_empty() {
-        return Err(Error::Input(
-            "no input files (give --input or [input] paths)".into(),
-        ));
-    }
-    Ok(files
-        .into_iter()
-        .enumerate()
-        .map(|(index, path)| {
-            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            InputFile { index, path, size }
-        })
-        .collect())
-}
-
-fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<io::Result<_>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        let path = e.path();
-        if path.is_dir() {
-            walk_dir(&path, out)?;
-        } else if is_data_file(&name) {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn is_data_file(name: &str) -> bool {
-    let stem = compress::strip_compression_suffix(name);
-    DATA_SUFFIXES.iter().any(|s| stem.ends_with(s))
 }
 
 /// Decides a file's format from the configured format or its name.

@@ -243,11 +243,10 @@ impl ShardWriter {
     }
 
     fn open_next(&mut self) -> Result<()> {
-        let name = format!(
-            "{}-{:04}{}",
-            self.prefix,
+        let name = crate::executor::layout::shard_file_name(
+            &self.prefix,
             self.next_shard,
-            self.opts.extension()
+            &self.opts.extension(),
         );
         self.next_shard += 1;
         let file = AtomicFile::create(&self.dir.join(name))?;

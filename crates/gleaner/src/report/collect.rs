@@ -20,7 +20,7 @@ use super::read::{
     for_each_reject,
 };
 use crate::error::{Error, IoContext, Result};
-use crate::executor::RunInfo;
+use crate::executor::{RunInfo, layout};
 use crate::io::Reject;
 use crate::stats::RunStats;
 
@@ -170,22 +170,25 @@ pub fn collect(out_dir: &Path) -> Result<ReportData> {
 /// [`collect`] reading at most `scan_bytes` of text per shard kind (tests use a small limit to
 /// exercise the estimates a huge run gets).
 pub fn collect_within(out_dir: &Path, scan_bytes: u64) -> Result<ReportData> {
-    let stats_path = out_dir.join("stats.json");
+    let stats_path = out_dir.join(layout::STATS_FILE);
     let stats_text = std::fs::read_to_string(&stats_path).with_path(&stats_path)?;
     let stats: RunStats = serde_json::from_str(&stats_text)
         .map_err(|e| Error::Output(format!("{}: {e}", stats_path.display())))?;
-    let run_path = out_dir.join("run.json");
+    let run_path = out_dir.join(layout::RUN_FILE);
     let (run, run_note) = match std::fs::read_to_string(&run_path) {
         Ok(text) => match serde_json::from_str::<RunInfo>(&text) {
             Ok(r) => (r, None),
             Err(e) => (
                 RunInfo::default(),
-                Some(format!("run.json could not be read: {e}")),
+                Some(format!("{} could not be read: {e}", layout::RUN_FILE)),
             ),
         },
         Err(_) => (
             RunInfo::default(),
-            Some("this run wrote no run.json: no configuration or timings to show".into()),
+            Some(format!(
+                "this run wrote no {}: no configuration or timings to show",
+                layout::RUN_FILE
+            )),
         ),
     };
 
@@ -576,13 +579,13 @@ impl Scan {
         })?;
         out.unreadable_lines = bad;
         if n > 0 {
-            out.source = "syndication.jsonl".into();
+            out.source = layout::SYNDICATION_FILE.into();
             sort_clusters(&mut largest);
             largest.truncate(LARGEST_CLUSTERS);
             out.largest = largest.into_iter().map(|(_, c)| c).collect();
             return Ok(out);
         }
-        out.source = "removed/ (kept_id)".into();
+        out.source = format!("{}/ (kept_id)", layout::REMOVED_DIR);
         for c in self.by_kept_id.values() {
             if let Some(b) = bin(c.removed + 1) {
                 out.size_counts[b] += 1;

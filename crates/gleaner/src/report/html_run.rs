@@ -30,8 +30,9 @@ pub(super) fn duplicates(h: &mut String, d: &ReportData) {
     if c.unreadable_lines > 0 {
         let _ = write!(
             h,
-            "<p class=\"warn\">{} lines of syndication.jsonl could not be read.</p>",
-            num(c.unreadable_lines)
+            "<p class=\"warn\">{} lines of {} could not be read.</p>",
+            num(c.unreadable_lines),
+            crate::executor::layout::SYNDICATION_FILE
         );
     }
     for (i, cl) in c.largest.iter().enumerate() {

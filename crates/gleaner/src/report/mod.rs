@@ -30,7 +30,7 @@ pub use collect::{ReportData, collect};
 pub use inspect::{DocStatus, Inspection, inspect, reconstruct_lines, render_text};
 
 /// File name of the report inside an output directory.
-pub const REPORT_FILE: &str = "report.html";
+pub use crate::executor::layout::REPORT_FILE;
 
 /// Builds `OUT_DIR/report.html` from a finished run's output directory and returns its path.
 /// The file is written atomically: a reader never sees half a report.

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::config::InputConfig;
 use crate::document::{LineEdit, Reason};
 use crate::error::{Error, IoContext, Result};
+use crate::executor::layout;
 use crate::io::{self, InputFile, compress};
 
 /// One output row: a kept, removed or audited document with what the run recorded about it.
@@ -56,9 +57,9 @@ impl ShardKind {
     /// The directory name.
     pub fn dir_name(self) -> &'static str {
         match self {
-            ShardKind::Kept => "kept",
-            ShardKind::Removed => "removed",
-            ShardKind::Audit => "audit",
+            ShardKind::Kept => layout::KEPT_DIR,
+            ShardKind::Removed => layout::REMOVED_DIR,
+            ShardKind::Audit => layout::AUDIT_DIR,
         }
     }
 }
@@ -314,7 +315,7 @@ fn scan_clusters(
     matches: &dyn Fn(&ClusterMember) -> bool,
     f: &mut dyn FnMut(SyndicationCluster, bool) -> bool,
 ) -> Result<u64> {
-    let path = out_dir.join("syndication.jsonl");
+    let path = out_dir.join(layout::SYNDICATION_FILE);
     if !path.is_file() {
         return Ok(0);
     }
@@ -359,7 +360,7 @@ fn scan_clusters(
 
 /// Calls `f` on every reject in `rejects.jsonl`, if present; unparseable lines are skipped.
 pub fn for_each_reject(out_dir: &Path, f: &mut dyn FnMut(io::Reject)) -> Result<()> {
-    let path = out_dir.join("rejects.jsonl");
+    let path = out_dir.join(layout::REJECTS_FILE);
     if !path.is_file() {
         return Ok(());
     }

@@ -434,6 +434,7 @@ pub fn build_run(dir: &Path) -> BuiltRun {
         passes: vec![pass("pass 1/2", 0..2), pass("pass 2/2", 2..5)],
         resumed_files: 0,
         fingerprint: "hand-built".into(),
+        notices: Vec::new(),
     };
     io::write_atomic(
         &dir.join("run.json"),

@@ -1,0 +1,205 @@
+//! Passes: how a pipeline is cut at its corpus-wide stages, and one input file's run through one
+//! pass — read (the input file or the previous pass's carried shard), process batch by batch,
+//! write kept, removed, audit and rejects, then the done marker that lets a resumed run skip it.
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::Progress;
+use super::batch::{FileOutputs, read_batch};
+use super::carried::{carried_bytes, open_carried};
+use super::layout::{self, WorkLayout};
+use super::resume::DoneMarker;
+use crate::config::PipelineConfig;
+use crate::error::Result;
+use crate::io::content_hash::ContentTap;
+use crate::io::{self, InputFile, RawRecord, RawStream, ShardWriter, ShardWriterOptions};
+use crate::pipeline::Pipeline;
+use crate::stats::RunStats;
+
+/// The stage ranges of the passes: the pipeline cut before each corpus-wide stage.
+pub(super) fn pass_ranges(pipeline: &Pipeline) -> Vec<Range<usize>> {
+    let corpus = pipeline.corpus_stage_indices();
+    let mut bounds = vec![0];
+    bounds.extend(&corpus);
+    bounds.push(pipeline.stages.len());
+    bounds.dedup();
+    // A corpus stage in first place still needs a pass before it (reading and carrying the input)
+    // so that its prepare runs and sees the documents: give it an empty pass 0.
+    if corpus.first() == Some(&0) {
+        bounds.insert(0, 0);
+    }
+    let ranges: Vec<Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
+    if ranges.is_empty() {
+        // A pipeline without stages still copies input to output in one pass.
+        std::iter::once(0..0).collect()
+    } else {
+        ranges
+    }
+}
+
+/// What every file's pass shares.
+pub(super) struct RunContext<'a> {
+    pub(super) cfg: &'a PipelineConfig,
+    pub(super) out_dir: PathBuf,
+    pub(super) work: WorkLayout,
+    pub(super) progress: Arc<Progress>,
+}
+
+/// Which pass this is and which stages it runs.
+pub(super) struct PassPlan {
+    pub(super) pass: usize,
+    pub(super) npasses: usize,
+    pub(super) range: Range<usize>,
+}
+
+impl RunContext<'_> {
+    /// Bytes pass `pass` reads for `file` (for progress).
+    pub(super) fn pass_input_bytes(&self, pass: usize, file: &InputFile) -> u64 {
+        if pass == 0 {
+            file.size
+        } else {
+            carried_bytes(&self.work, pass - 1, file.index)
+        }
+    }
+
+    /// Runs pass `plan` over one input file, or returns the stats of a marker a killed run left.
+    pub(super) fn process_file(
+        &self,
+        pipeline: &Pipeline,
+        plan: &PassPlan,
+        file: &InputFile,
+        resumed: &AtomicU64,
+    ) -> Result<RunStats> {
+        let marker = self.work.marker_path(plan.pass, file.index);
+        // Pass-0 markers of changed inputs were removed before the run started
+        // (`output_dir::drop_stale_work`), so any marker here is of unchanged input.
+        if let Some(done) = DoneMarker::read(&marker) {
+            if plan.pass == 0 {
+                resumed.fetch_add(1, Ordering::Relaxed);
+            }
+            self.progress
+                .bytes_done
+                .fetch_add(self.pass_input_bytes(plan.pass, file), Ordering::Relaxed);
+            return Ok(done.stats);
+        }
+        let cfg = self.cfg;
+        let last = plan.pass + 1 == plan.npasses;
+        let mut stats = RunStats {
+            stages: pipeline.empty_stats(),
+            ..Default::default()
+        };
+        let counter = Arc::new(AtomicU64::new(0));
+        let read_counters = Arc::new(io::ReadCounters::default());
+        // Attached before the reader opens, so the reader feeds it (see `resume`).
+        let tap = (plan.pass == 0).then(|| ContentTap::attach(&counter));
+        let mut records: RawStream = if plan.pass == 0 {
+            stats.input.files = 1;
+            stats.input.file_bytes = file.size;
+            io::open_raw(file, &cfg.input, counter.clone(), read_counters.clone())
+        } else {
+            Box::new(
+                open_carried(
+                    &self.work.carried_path(plan.pass - 1, file.index),
+                    counter.clone(),
+                )
+                .map(RawRecord::Ready),
+            )
+        };
+        let out_opts = ShardWriterOptions::from_output(&cfg.output);
+        let prefix = layout::shard_prefix(file.index);
+        let kept = if last {
+            ShardWriter::new(&self.out_dir.join(layout::KEPT_DIR), &prefix, out_opts)
+        } else {
+            ShardWriter::new(
+                &self.work.carried_dir(plan.pass),
+                &WorkLayout::carried_prefix(file.index),
+                ShardWriterOptions::carried(),
+            )
+        };
+        let removed_prefix = layout::removed_prefix(file.index, plan.pass, plan.npasses);
+        let removed = cfg.output.write_removed.then(|| {
+            ShardWriter::new(
+                &self.out_dir.join(layout::REMOVED_DIR),
+                &removed_prefix,
+                out_opts,
+            )
+        });
+        let audit = last.then(|| {
+            ShardWriter::new(
+                &self.out_dir.join(layout::AUDIT_DIR),
+                &prefix,
+                ShardWriterOptions::jsonl_zst(),
+            )
+        });
+
+        let mut out = FileOutputs {
+            stats,
+            kept,
+            removed,
+            audit,
+            rejects: None,
+            spare: Default::default(),
+        };
+        // Reading (and decompressing) the next batch overlaps processing the current one: with
+        // two or more threads one file keeps them all busy; with one thread `join` simply runs
+        // the two halves in turn. Batches are still read and written strictly in order.
+        let mut last_count = 0u64;
+        let mut read_next = |records: &mut RawStream| {
+            let batch = read_batch(records, cfg.run.batch_size);
+            let now = counter.load(Ordering::Relaxed);
+            self.progress
+                .bytes_done
+                .fetch_add(now - last_count, Ordering::Relaxed);
+            last_count = now;
+            batch
+        };
+        let (mut raw, mut eof) = read_next(&mut records);
+        loop {
+            if eof {
+                self.process_batch(pipeline, plan, file, raw, &mut out)?;
+                break;
+            }
+            let (next, done) = rayon::join(
+                || read_next(&mut records),
+                || self.process_batch(pipeline, plan, file, raw, &mut out),
+            );
+            done?;
+            (raw, eof) = next;
+        }
+        drop(records);
+        let FileOutputs {
+            mut stats,
+            kept,
+            removed,
+            audit,
+            rejects,
+            ..
+        } = out;
+        stats.input.skipped_by_kind = read_counters.snapshot();
+        // Readers also count the records they turned into documents; those are in `docs`.
+        stats.input.skipped_by_kind.remove("documents");
+        let kept_shards = kept.finish()?.len() as u64;
+        if last {
+            stats.output.kept_shards += kept_shards;
+        }
+        if let Some(w) = removed {
+            w.finish()?;
+        }
+        if let Some(w) = audit {
+            w.finish()?;
+        }
+        if let Some(f) = rejects {
+            f.commit()?;
+        }
+        // Pass 0 read the input file: record its content, so a resume can tell whether it
+        // changed. A file that cannot be hashed (it could not be read either; its reject says
+        // why) gets no fingerprint and is redone by a resume.
+        let input = tap.and_then(|t| t.finish(&file.path).ok());
+        let done = DoneMarker { stats, input };
+        done.write(&marker)?;
+        Ok(done.stats)
+    }
+}
