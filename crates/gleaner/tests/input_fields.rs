@@ -359,3 +359,62 @@ fn a_corrupt_row_group_is_one_reject_and_the_others_are_read() {
         assert!(r.message.contains("row group 1 (rows 10 to 19)"), "{r}");
     }
 }
+
+#[test]
+fn date_timestamp_and_decimal_columns_become_text_and_other_types_are_counted() {
+    use arrow_array::{
+        Date32Array, Decimal128Array, Time64MicrosecondArray, TimestampMillisecondArray,
+    };
+    let docs = articles(2);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typed.parquet");
+    // 2017-03-17 is day 17242 of the Unix epoch; 1489760000123 ms is 2017-03-17T14:13:20.123Z.
+    let crawled =
+        TimestampMillisecondArray::from(vec![Some(1_489_760_000_123), None]).with_timezone("UTC");
+    let local = TimestampMillisecondArray::from(vec![1_489_760_000_000, 0]);
+    write_parquet(
+        &path,
+        vec![
+            (
+                "text",
+                Arc::new(StringArray::from_iter_values(docs.iter().map(|d| &d.1))) as ArrayRef,
+            ),
+            ("published", Arc::new(Date32Array::from(vec![17242, 0]))),
+            ("crawled", Arc::new(crawled)),
+            ("local", Arc::new(local)),
+            (
+                "price",
+                Arc::new(
+                    Decimal128Array::from(vec![12_345, -5])
+                        .with_precision_and_scale(10, 2)
+                        .unwrap(),
+                ),
+            ),
+            // A time of day has no JSON form: left out, and each cell counted.
+            (
+                "time",
+                Arc::new(Time64MicrosecondArray::from(vec![Some(1), None])),
+            ),
+        ],
+        dictionary_props(),
+    );
+    let (got, rejects, counts) = read(&path);
+    assert!(rejects.is_empty(), "{rejects:?}");
+    assert_eq!(
+        Value::Object(got[0].metadata.clone()),
+        json!({
+            "published": "2017-03-17",
+            "crawled": "2017-03-17T14:13:20.123Z",
+            "local": "2017-03-17T14:13:20",
+            "price": "123.45",
+        })
+    );
+    assert_eq!(got[1].metadata["published"], json!("1970-01-01"));
+    assert_eq!(got[1].metadata["price"], json!("-0.05"));
+    assert!(!got[1].metadata.contains_key("crawled"), "a null stays out");
+    assert_eq!(
+        counts.get("quirk.parquet_unsupported_type"),
+        Some(&1),
+        "one non-null time cell: {counts:?}"
+    );
+}

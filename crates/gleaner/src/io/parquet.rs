@@ -24,8 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
-    UInt32Type, UInt64Type,
+    Date32Type, Date64Type, Decimal128Type, Decimal256Type, DecimalType, Float32Type, Float64Type,
+    Int8Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, Field};
@@ -327,8 +328,13 @@ impl ParquetRows {
                 if i == text_idx || Some(i) == id_idx || Some(i) == meta_idx {
                     continue;
                 }
-                let v = cell(batch.column(i).as_ref(), r);
-                if !v.is_null() && fold_into_metadata(&mut metadata, field.name().clone(), v) {
+                let column = batch.column(i);
+                let v = cell(column.as_ref(), r);
+                if v.is_null() {
+                    if column.is_valid(r) {
+                        self.counters.add(QUIRK_UNSUPPORTED_TYPE, 1);
+                    }
+                } else if fold_into_metadata(&mut metadata, field.name().clone(), v) {
                     collisions += 1;
                 }
             }
@@ -406,7 +412,10 @@ fn text_at(col: &dyn Array, r: usize) -> Option<Result<&str, std::str::Utf8Error
 
 /// One cell as JSON. Binary cells that are UTF-8 become strings, others arrays of byte values
 /// (lossless); structs become objects (null fields left out, as null columns are), maps objects
-/// (non-string keys as their JSON text), lists arrays. Types with no JSON counterpart are null.
+/// (non-string keys as their JSON text), lists arrays; dates and timestamps ISO 8601 strings
+/// (`Z` when the column has a time zone: Arrow stores those as UTC instants), decimals their exact
+/// decimal text. Other types (times of day, durations, intervals) are null, and the reader counts
+/// each such non-null cell ([`QUIRK_UNSUPPORTED_TYPE`]) so nothing is dropped without a word.
 fn cell(col: &dyn Array, r: usize) -> Value {
     let Some((col, r)) = resolve(col, r) else {
         return Value::Null;
@@ -486,8 +495,51 @@ fn cell(col: &dyn Array, r: usize) -> Value {
             let start = l.value_offset_at(r);
             list_value(l.values().as_ref(), start, l.value_offset_at(r + 1))
         }
+        DataType::Date32 => date_value(col.as_primitive::<Date32Type>().value_as_date(r)),
+        DataType::Date64 => date_value(col.as_primitive::<Date64Type>().value_as_date(r)),
+        DataType::Timestamp(unit, tz) => {
+            use arrow_schema::TimeUnit;
+            let dt = match unit {
+                TimeUnit::Second => col
+                    .as_primitive::<TimestampSecondType>()
+                    .value_as_datetime(r),
+                TimeUnit::Millisecond => col
+                    .as_primitive::<TimestampMillisecondType>()
+                    .value_as_datetime(r),
+                TimeUnit::Microsecond => col
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .value_as_datetime(r),
+                TimeUnit::Nanosecond => col
+                    .as_primitive::<TimestampNanosecondType>()
+                    .value_as_datetime(r),
+            };
+            match dt {
+                Some(dt) => {
+                    let zone = if tz.is_some() { "Z" } else { "" };
+                    Value::String(format!("{}{zone}", dt.format("%Y-%m-%dT%H:%M:%S%.f")))
+                }
+                None => Value::Null,
+            }
+        }
+        DataType::Decimal128(precision, scale) => Value::String(Decimal128Type::format_decimal(
+            col.as_primitive::<Decimal128Type>().value(r),
+            *precision,
+            *scale,
+        )),
+        DataType::Decimal256(precision, scale) => Value::String(Decimal256Type::format_decimal(
+            col.as_primitive::<Decimal256Type>().value(r),
+            *precision,
+            *scale,
+        )),
         _ => Value::Null,
     }
+}
+
+/// Counted once per non-null Parquet cell whose type has no JSON form (see [`cell`]).
+pub const QUIRK_UNSUPPORTED_TYPE: &str = "quirk.parquet_unsupported_type";
+
+fn date_value<D: std::fmt::Display>(d: Option<D>) -> Value {
+    d.map_or(Value::Null, |d| Value::String(d.to_string()))
 }
 
 fn struct_object(
