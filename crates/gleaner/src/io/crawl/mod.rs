@@ -21,6 +21,7 @@
 pub mod arc;
 pub mod framer;
 pub mod http;
+mod stream;
 pub mod warc;
 
 use std::collections::BTreeMap;
