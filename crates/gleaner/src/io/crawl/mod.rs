@@ -17,6 +17,10 @@
 //! page is intact, so the document keeps the raw string in `date`, gets `date_malformed = true`,
 //! and the count `quirk.malformed_date` is raised. Rejecting would throw away every ClueWeb09
 //! page for a field no stage depends on.
+//!
+//! Records are cut by [`framer`], one framer for WARC and ARC (which lengths to trust, where
+//! reading resumes after a bad record, how too-large records are skipped); [`warc`] and [`arc`]
+//! say what their headers and terminators are, and [`http`] reads the HTTP messages inside.
 
 pub mod arc;
 pub mod framer;
