@@ -148,7 +148,16 @@ pub fn from_reader(
     };
     // Not recognisably ARC: read as WARC, whose framer reports leading garbage and finds the
     // first record after it.
-    let framer: Box<dyn Iterator<Item = Framed> + Send> = match sniff(&head) {
+    // A UTF-8 byte order mark (some tools write one before any text file) is not part of the
+    // first record: skipped so the file is recognised and framed as if it were not there.
+    let head = match head.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => {
+            let _ = stream.skip(3);
+            rest
+        }
+        None => &head[..],
+    };
+    let framer: Box<dyn Iterator<Item = Framed> + Send> = match sniff(head) {
         Some(ArchiveKind::Arc) => Box::new(ArcFramer::new(stream, max_record)),
         _ => Box::new(WarcFramer::with_block_digests(
             stream,

@@ -11,6 +11,10 @@ pub struct ArchiveStream {
     front_pos: usize,
     /// Bytes consumed so far (minus bytes pushed back).
     pub offset: u64,
+    /// A recoverable error (a damaged member) met by [`peek`](Self::peek) after the bytes it
+    /// returned: handed out by the next [`fill`](Self::fill) once those bytes are read, so a
+    /// look ahead into the next member never costs the record already read.
+    pending: Option<io::Error>,
 }
 
 impl ArchiveStream {
@@ -21,6 +25,7 @@ impl ArchiveStream {
             front: Vec::new(),
             front_pos: 0,
             offset: 0,
+            pending: None,
         }
     }
 
@@ -28,6 +33,9 @@ impl ArchiveStream {
     pub fn fill(&mut self) -> io::Result<&[u8]> {
         if self.front_pos < self.front.len() {
             return Ok(&self.front[self.front_pos..]);
+        }
+        if let Some(e) = self.pending.take() {
+            return Err(e);
         }
         loop {
             match self.inner.fill_buf() {
@@ -169,10 +177,16 @@ impl ArchiveStream {
         Ok(n - left)
     }
 
-    /// Up to `n` next bytes without consuming them.
+    /// Up to `n` next bytes without consuming them. A damaged member met on the way ends the
+    /// bytes early; its error comes from the read after them (see `pending`).
     pub fn peek(&mut self, n: usize) -> io::Result<Vec<u8>> {
         let mut got = Vec::with_capacity(n);
-        self.read_block(n as u64, &mut got)?;
+        if let Err(e) = self.read_block(n as u64, &mut got) {
+            if !crate::io::gzmembers::is_recoverable(&e) {
+                return Err(e);
+            }
+            self.pending = Some(e);
+        }
         self.unread(&got);
         Ok(got)
     }
