@@ -13,6 +13,7 @@ pub mod crawl;
 pub mod gzmembers;
 pub mod http;
 pub mod jsonl;
+pub mod members;
 mod jsonl_scan;
 pub mod parquet;
 pub mod warc;
