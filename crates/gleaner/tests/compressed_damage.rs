@@ -157,7 +157,11 @@ fn jsonl_gz_with_a_bit_flipped_middle_member_keeps_every_other_member() {
     assert_member_reject(&out.rejects[0], "corrupt_gzip_member", range);
     // As far as decoded: the flip garbles what follows it, so the lines counted are those of the
     // garbled bytes (not necessarily 100); there are some.
-    assert!(records_lost(&out.rejects[0]) > 0, "{:?}", out.rejects[0].message);
+    assert!(
+        records_lost(&out.rejects[0]) > 0,
+        "{:?}",
+        out.rejects[0].message
+    );
 }
 
 #[test]
@@ -204,7 +208,11 @@ fn a_byte_order_mark_costs_no_record() {
     ] {
         let out = read_bytes(dir.path(), name, &bytes);
         assert!(out.rejects.is_empty(), "{name}: {:?}", out.rejects);
-        assert_eq!(out.docs.iter().map(key).collect::<Vec<_>>(), intact, "{name}");
+        assert_eq!(
+            out.docs.iter().map(key).collect::<Vec<_>>(),
+            intact,
+            "{name}"
+        );
         assert_eq!(out.counters.get("quirk.bom"), Some(&1), "{name}");
     }
 }
@@ -225,7 +233,11 @@ fn an_xz_file_is_one_clear_reject() {
     let out = read_bytes(dir.path(), "data.jsonl", &XZ_FILE);
     assert!(out.docs.is_empty());
     assert_eq!(out.rejects.len(), 1, "{:?}", out.rejects);
-    assert!(out.rejects[0].message.contains("xz"), "{:?}", out.rejects[0]);
+    assert!(
+        out.rejects[0].message.contains("xz"),
+        "{:?}",
+        out.rejects[0]
+    );
 }
 
 /// The gzip members of a per-record `.warc.gz`, as byte ranges.
@@ -277,5 +289,9 @@ fn a_truncated_record_member_of_a_warc_gz_loses_no_other_record() {
     assert_eq!(out.docs.iter().map(key).collect::<Vec<_>>(), intact_docs);
     assert_eq!(out.rejects.len(), 1, "{:?}", out.rejects);
     let span = format!("compressed bytes {s}..{cut}");
-    assert!(out.rejects[0].message.contains(&span), "{:?}", out.rejects[0]);
+    assert!(
+        out.rejects[0].message.contains(&span),
+        "{:?}",
+        out.rejects[0]
+    );
 }

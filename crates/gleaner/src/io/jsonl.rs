@@ -335,10 +335,11 @@ impl Iterator for JsonlReader {
                     let e = self.error.take().expect("checked above");
                     let d = members::damage_of(&e).expect("checked above");
                     let lost = d.records_lost(!rest.is_empty());
-                    let r = Reject::new(&self.ctx.path, d.kind, format!("{d}; records lost: {lost}"))
-                        .at_record(self.line_no + 1)
-                        .at_offset(start)
-                        .with_excerpt(rest);
+                    let r =
+                        Reject::new(&self.ctx.path, d.kind, format!("{d}; records lost: {lost}"))
+                            .at_record(self.line_no + 1)
+                            .at_offset(start)
+                            .with_excerpt(rest);
                     // Later records keep the numbers they have in the intact file.
                     self.line_no += lost;
                     self.offset += rest.len() as u64;

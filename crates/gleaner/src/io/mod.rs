@@ -13,8 +13,8 @@ pub mod crawl;
 pub mod gzmembers;
 pub mod http;
 pub mod jsonl;
-pub mod members;
 mod jsonl_scan;
+pub mod members;
 pub mod parquet;
 pub mod warc;
 mod writer;
@@ -314,12 +314,10 @@ pub fn open_records_counted(
     }
     let format = detect_format(path, cfg.format).or_else(|| sniff_format(path));
     match format {
-        Some(InputFormat::Jsonl) => {
-            Box::new(
-                jsonl::JsonlReader::open_counted(file, cfg, bytes_read, counters)
-                    .map(RawRecord::decode),
-            )
-        }
+        Some(InputFormat::Jsonl) => Box::new(
+            jsonl::JsonlReader::open_counted(file, cfg, bytes_read, counters)
+                .map(RawRecord::decode),
+        ),
         Some(InputFormat::Parquet) => parquet::read_parquet(file, cfg, bytes_read),
         Some(InputFormat::Warc) => crawl::open(file, cfg, bytes_read, counters),
         Some(InputFormat::Auto) | None => single_reject(Reject::new(
