@@ -27,11 +27,14 @@
 //! decodes to more (a single-member `.jsonl.gz` from `gzip`, a single-frame `.zst` from the zstd
 //! CLI) is spilled to an unlinked temporary file in `std::env::temp_dir()` while it decodes, and
 //! read back from there once it verifies. Spilling was chosen over a checksum pre-pass (decode
-//! the member twice) because gzip input is decoder-bound: a second inflate would cost as much
-//! as the first, while writing and reading back the decoded bytes through the page cache costs
-//! a copy. Measured with `bench/throughput.py` (single-member gzip and single-frame zstd of
-//! 122 MB of JSONL, the spilled case): see the numbers in the commit that introduced this
-//! module and in the lead's report; the in-memory case costs one copy of the decoded bytes.
+//! the member twice) because gzip input is decoder-bound (bench/throughput.py's codec floor):
+//! a second inflate costs as much as the first, while writing and reading back the decoded
+//! bytes through the page cache costs about two copies. NOT YET MEASURED on this machine (the
+//! release builds did not finish before the deadline): `cargo run --release -p gleaner
+//! --example member_cost -- FILE` times the four ways (unverified streaming, held, spilled,
+//! pre-pass) on one file, and bench/throughput.py's gz and zst rows (single-member gzip and
+//! single-frame zstd of 122 MB, so the spilled case) give the end-to-end effect. The in-memory
+//! case costs one copy of the decoded bytes.
 //! Either way nothing of a member can be read before its end was decoded, so a single-member
 //! file is decoded before its first record is handed on.
 
