@@ -53,7 +53,8 @@ fn build_bad_corpus(dir: &Path) -> Vec<String> {
     std::fs::write(dir.join("a-mixed.jsonl"), mixed).unwrap();
     good.extend(ids(&docs[0..5]));
 
-    // Truncated compressed files: the records before the cut are read.
+    // Truncated compressed files (one member / frame each): the member cannot be verified, so
+    // none of its records are used; each file is one reject naming the member.
     let body = jsonl_bytes(&docs[10..60]);
     let gz = gzip_bytes(&body);
     std::fs::write(dir.join("b-truncated.jsonl.gz"), &gz[..gz.len() * 6 / 10]).unwrap();
@@ -182,12 +183,12 @@ fn every_kind_of_bad_input_is_rejected_clearly_and_nothing_good_is_lost() {
             .any(|r| r["record"] == 7 && r["message"].as_str().unwrap().contains("is a number"))
     );
     assert!(
-        find("b-truncated.jsonl.gz", "truncated")["message"]
+        find("b-truncated.jsonl.gz", "corrupt_gzip_member")["message"]
             .as_str()
             .unwrap()
-            .contains("ends early")
+            .contains("damaged gzip member at compressed bytes 0..")
     );
-    find("c-truncated.jsonl.zst", "truncated");
+    find("c-truncated.jsonl.zst", "corrupt_zstd_frame");
     find("d-empty.jsonl", "empty_file");
     let r = find("g-wrong-schema.parquet", "schema");
     assert!(
@@ -198,14 +199,14 @@ fn every_kind_of_bad_input_is_rejected_clearly_and_nothing_good_is_lost() {
     );
     find("h-garbage.parquet", "malformed_parquet");
 
-    // Truncated files yield the records before the cut, and only those.
+    // A truncated member yields none of its records: they cannot be verified (io/members.rs).
     let from_gz = seen
         .iter()
         .filter(|id| sample_docs()[10..60].iter().any(|d| d["id"] == **id))
         .count();
-    assert!(
-        from_gz > 10,
-        "records before the gzip cut were read ({from_gz})"
+    assert_eq!(
+        from_gz, 0,
+        "records of the unverifiable gzip member were used"
     );
 
     let st = stats(&out);

@@ -84,22 +84,16 @@ fn block_reader_hands_out_every_line_with_its_number_and_offset() {
 }
 
 #[test]
-fn truncated_input_keeps_the_records_before_the_cut() {
+fn a_truncated_frame_releases_none_of_its_records() {
+    // The sample is one zstd frame: cut, it cannot be verified, so none of its records may be
+    // used (io/members.rs); the file is one reject naming the frame.
     let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
-    let data = zstd::decode_all(&zst[..]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cut.jsonl.zst");
     std::fs::write(&path, &zst[..zst.len() * 3 / 4]).unwrap();
     let got = read_all(&path, 1 << 30);
-    let (last, read) = got.split_last().unwrap();
-    assert_eq!(last.2, "truncated");
-    let want = expected(&data, 1 << 30);
-    assert!(
-        read.len() > 200,
-        "only {} records before the cut",
-        read.len()
-    );
-    assert_eq!(read, &want[..read.len()]);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].2, "corrupt_zstd_frame");
 }
 
 #[test]

@@ -15,6 +15,7 @@ pub mod gzmembers;
 pub mod inputs;
 pub mod jsonl;
 mod jsonl_scan;
+pub mod members;
 pub mod parquet;
 mod writer;
 

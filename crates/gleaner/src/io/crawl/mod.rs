@@ -29,7 +29,7 @@ mod stream;
 pub mod warc;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -41,7 +41,6 @@ pub use self::framer::{ArchiveStream, Framed, Malformed, RawRecord};
 use self::http::{DecodeError, PayloadKind};
 pub use self::warc::WarcFramer;
 use super::charset;
-use super::gzmembers::GzMembers;
 use super::{InputFile, ReadCounters, RecordStream, Reject, compress};
 use crate::config::InputConfig;
 use crate::document::Document;
@@ -105,23 +104,14 @@ pub fn open(
     }
 }
 
-/// Gzip is read member by member so a corrupt record-member costs only that record
-/// ([`GzMembers`]); zstd and plain files go through [`compress::open_decompressed`].
+/// Crawl files open like every other input: gzip member by member and zstd frame by frame,
+/// each released only once its checksum verifies ([`compress::open_decompressed`]), so a damaged
+/// record-member costs only that record.
 fn open_crawl_file(
     path: &std::path::Path,
     bytes_read: Arc<AtomicU64>,
 ) -> std::io::Result<Box<dyn BufRead + Send>> {
-    if !is_gzip(path)? {
-        return compress::open_decompressed(path, bytes_read);
-    }
-    let raw = BufReader::with_capacity(
-        1 << 16,
-        compress::CountingReader::new(std::fs::File::open(path)?, bytes_read),
-    );
-    Ok(Box::new(BufReader::with_capacity(
-        1 << 16,
-        GzMembers::new(raw),
-    )))
+    compress::open_decompressed(path, bytes_read)
 }
 
 /// True when the file starts with the gzip magic.
