@@ -1,0 +1,737 @@
+//! Fault injection: real crawl files and real news articles, damaged in every way issue 12 lists
+//! and more (bit flips at random offsets, truncation around every sampled record boundary,
+//! lying lengths, junk between records and between compressed members, damaged middle members
+//! of multi-member gzip and middle frames of multi-frame zstd, a UTF-8 BOM), each read through
+//! the library's public reader ([`io::open_records_counted`]) in-process and compared with the
+//! read of the clean file.
+//!
+//! What is asserted, per damaged file (see `support/damage.rs` for how the damage is made and
+//! which records it touches):
+//!
+//! * No panic, and every reject names the file.
+//! * Every record the damage did not touch comes out exactly once, in order, with its id, text
+//!   and metadata unchanged (its `offset` moved by exactly the bytes inserted or removed before
+//!   it, when that is knowable; otherwise the offset is not compared). Records skipped on
+//!   purpose (requests, images, ...) are still counted as skipped.
+//! * No document id comes out twice.
+//! * When the damage is detectable by any reader ([`damage::Damaged::certain`]: a gzip CRC32 or
+//!   zstd checksum fails, a declared length does not land on the next record, a record is cut
+//!   off, junk sits between records), the damaged records are never documents, each damage site
+//!   gives at least one reject, and there are no more rejects than sites plus damaged records
+//!   (no cascade).
+//! * Bit flips in plain (uncompressed) WARC/ARC/JSONL are the one kind no reader can always
+//!   detect: the WARC reader does not check `WARC-Block-Digest`, and a flipped byte in a page
+//!   or a JSON string leaves a well-formed record. For those the strongest true property is
+//!   asserted: every untouched record exactly once and unchanged, no duplicates, at most one
+//!   output per damaged record, and no more rejects than damaged records.
+//!
+//! Files: the WARC/WET/ARC fixtures in this repository and the 401 news articles of
+//! examples/data, always; when the shared data set is present (`GLEANER_SHARED_DATA`, or
+//! `shared/data` beside the checkout, as in CI), also every WARC, WET and ARC file in it.
+//! Each test prints how many damaged files it made and checked.
+
+#[path = "support/damage.rs"]
+mod damage;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use damage::{Clean, Damaged, Framing, Members, Rng};
+use gleaner::config::InputConfig;
+use gleaner::document::Document;
+use gleaner::io::{self, InputFile, ReadCounters, Reject};
+use serde_json::{Map, Value};
+
+/// What a read produced.
+struct Read_ {
+    docs: Vec<Document>,
+    rejects: Vec<Reject>,
+    /// Records skipped on purpose (`skipped_record.*` and `skipped_payload.*`).
+    skipped: u64,
+}
+
+/// Reads `path` through the public reader; a panic or a runaway stream is an `Err`.
+fn read_path(path: &Path, max_items: usize) -> Result<Read_, String> {
+    let file = InputFile {
+        index: 0,
+        path: path.to_path_buf(),
+        size: std::fs::metadata(path).unwrap().len(),
+    };
+    let counters = Arc::new(ReadCounters::default());
+    let run = || {
+        let mut docs = Vec::new();
+        let mut rejects = Vec::new();
+        let stream = io::open_records_counted(
+            &file,
+            &InputConfig::default(),
+            Arc::default(),
+            counters.clone(),
+        );
+        for (n, r) in stream.enumerate() {
+            if n > max_items {
+                return Err(format!("more than {max_items} items: a runaway stream"));
+            }
+            match r {
+                Ok(d) => docs.push(d),
+                Err(e) => rejects.push(e),
+            }
+        }
+        Ok((docs, rejects))
+    };
+    let (docs, rejects) = match catch_unwind(AssertUnwindSafe(run)) {
+        Ok(r) => r?,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            return Err(format!("reader panicked: {msg}"));
+        }
+    };
+    let skipped = counters
+        .snapshot()
+        .iter()
+        .filter(|(k, _)| k.starts_with("skipped_record.") || k.starts_with("skipped_payload."))
+        .map(|(_, v)| v)
+        .sum();
+    Ok(Read_ {
+        docs,
+        rejects,
+        skipped,
+    })
+}
+
+/// A clean file, its records, and what the reader made of each.
+struct Baseline {
+    label: String,
+    clean: Clean,
+    /// File name for plain copies (`x.warc`, `x.arc`, `x.jsonl`); containers add `.gz`/`.zst`.
+    plain_name: String,
+    /// The document each record became, if any.
+    docs: Vec<Option<Document>>,
+}
+
+impl Baseline {
+    fn new(label: &str, framing: Framing, bytes: Vec<u8>, plain_name: &str) -> Baseline {
+        let clean = Clean::new(framing, bytes);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(plain_name);
+        std::fs::write(&p, &clean.bytes).unwrap();
+        let r = read_path(&p, 100 * clean.len() + 1000).unwrap();
+        assert!(r.rejects.is_empty(), "{label}: clean read rejects {:?}", r.rejects);
+        let mut docs: Vec<Option<Document>> = vec![None; clean.len()];
+        if framing == Framing::Jsonl {
+            assert_eq!(r.docs.len(), clean.len(), "{label}: one document per line");
+            docs = r.docs.into_iter().map(Some).collect();
+        } else {
+            for d in r.docs {
+                let o = d.metadata["offset"].as_u64().unwrap() as usize;
+                let i = clean.record_at(o);
+                assert_eq!(clean.starts[i], o, "{label}: document at a record start");
+                assert!(docs[i].is_none());
+                docs[i] = Some(d);
+            }
+            let nondoc = docs.iter().filter(|d| d.is_none()).count() as u64;
+            assert_eq!(r.skipped, nondoc, "{label}: every record a document or a skip");
+        }
+        Baseline {
+            label: label.to_string(),
+            clean,
+            plain_name: plain_name.to_string(),
+            docs,
+        }
+    }
+}
+
+/// A document as compared: id, text and metadata without `source` (the file name differs
+/// between plain and compressed copies) and, when offsets are unknowable, without `offset`
+/// (also in ARC-style `url@offset` ids).
+type Key = (String, String, Map<String, Value>);
+
+fn key(d: &Document, offset: Option<Option<u64>>) -> Key {
+    let mut m = d.metadata.clone();
+    m.remove("source");
+    let mut id = d.id.clone();
+    if let Some(old) = m.get("offset").and_then(Value::as_u64) {
+        let suffix = format!("@{old}");
+        let new = match offset {
+            None => Some(old),
+            Some(o) => o,
+        };
+        let renamed = |new: String| {
+            if id.ends_with(&suffix) {
+                format!("{}@{new}", &id[..id.len() - suffix.len()])
+            } else {
+                id.clone()
+            }
+        };
+        match new {
+            Some(n) => {
+                id = renamed(n.to_string());
+                m.insert("offset".into(), Value::from(n));
+            }
+            None => {
+                id = renamed("?".into());
+                m.remove("offset");
+            }
+        }
+    }
+    (id, d.text.clone(), m)
+}
+
+fn short(k: &Key) -> String {
+    format!("{} ({} chars)", k.0, k.1.len())
+}
+
+/// Checks one damaged read against the baseline; `Err` says what is wrong.
+fn check(base: &Baseline, d: &Damaged, path: &Path, got: &Read_) -> Result<(), String> {
+    let known = d.edits.is_some();
+    let expected: Vec<Key> = (0..d.present)
+        .filter(|&i| d.intact(i))
+        .filter_map(|i| base.docs[i].as_ref())
+        .map(|doc| {
+            let at = doc.metadata.get("offset").and_then(Value::as_u64);
+            key(doc, Some(at.and_then(|o| d.shifted(o as usize))))
+        })
+        .collect();
+    let keys: Vec<Key> = got
+        .docs
+        .iter()
+        .map(|doc| key(doc, if known { None } else { Some(None) }))
+        .collect();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for doc in &got.docs {
+        *seen.entry(doc.id.as_str()).or_default() += 1;
+    }
+    if let Some((id, n)) = seen.iter().find(|(_, n)| **n > 1) {
+        return Err(format!("document {id} came out {n} times"));
+    }
+    let name = path.file_name().unwrap().to_str().unwrap();
+    let crawl = base.clean.framing != Framing::Jsonl;
+    if let Some(doc) = got
+        .docs
+        .iter()
+        .find(|x| crawl && x.source().is_some_and(|s| s != name))
+    {
+        return Err(format!("document {} names source {:?}", doc.id, doc.source()));
+    }
+    if let Some(r) = got.rejects.iter().find(|r| r.file != path.display().to_string()) {
+        return Err(format!("reject does not name the file: {r}"));
+    }
+    // Every expected document, once and in order; what is left over are outputs of damaged
+    // records.
+    let mut extra = Vec::new();
+    let mut next = 0;
+    for k in &keys {
+        if next < expected.len() && *k == expected[next] {
+            next += 1;
+        } else {
+            extra.push(k);
+        }
+    }
+    if next < expected.len() {
+        let missing = &expected[next];
+        let changed = keys.iter().find(|k| k.0 == missing.0);
+        return Err(match changed {
+            Some(c) => format!(
+                "intact record {} came out changed (text {} vs {} chars, metadata equal: {}) or out of order",
+                missing.0,
+                c.1.len(),
+                missing.1.len(),
+                c.2 == missing.2
+            ),
+            None => format!(
+                "intact record {} is missing ({} of {} intact documents out; rejects: {})",
+                short(missing),
+                next,
+                expected.len(),
+                summary(&got.rejects)
+            ),
+        });
+    }
+    let damaged_docs = d
+        .damaged
+        .iter()
+        .filter(|&&i| i < d.present && base.docs[i].is_some())
+        .count();
+    if d.certain && !extra.is_empty() {
+        return Err(format!(
+            "{} document(s) from damaged records came out, e.g. {}",
+            extra.len(),
+            short(extra[0])
+        ));
+    }
+    if extra.len() > d.damaged.len() {
+        return Err(format!(
+            "{} unexpected documents for {} damaged records ({damaged_docs} of them documents), e.g. {}",
+            extra.len(),
+            d.damaged.len(),
+            short(extra[0])
+        ));
+    }
+    let most = d.sites + d.damaged.len();
+    if d.certain && got.rejects.len() < d.sites {
+        return Err(format!(
+            "{} damage site(s) but {} rejects (damaged records: {:?})",
+            d.sites,
+            got.rejects.len(),
+            d.damaged
+        ));
+    }
+    if got.rejects.len() > most {
+        return Err(format!(
+            "{} rejects for {} site(s) and {} damaged record(s): {}",
+            got.rejects.len(),
+            d.sites,
+            d.damaged.len(),
+            summary(&got.rejects)
+        ));
+    }
+    let intact_skips = (0..d.present)
+        .filter(|&i| d.intact(i) && base.docs[i].is_none())
+        .count() as u64;
+    let bad_skips = if d.certain { 0 } else { d.damaged.len() as u64 };
+    if got.skipped < intact_skips || got.skipped > intact_skips + bad_skips {
+        return Err(format!(
+            "{} records skipped, expected {intact_skips}{}",
+            got.skipped,
+            if bad_skips > 0 {
+                format!(" to {}", intact_skips + bad_skips)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    Ok(())
+}
+
+fn summary(rejects: &[Reject]) -> String {
+    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in rejects {
+        *by.entry(r.kind.as_str()).or_default() += 1;
+    }
+    format!("{by:?}")
+}
+
+/// One damaged file to make: a tag naming the kind of damage (for the tally), the suffix of
+/// the file name, and how to make it.
+struct Job<'a> {
+    tag: String,
+    suffix: &'static str,
+    make: Box<dyn Fn() -> Damaged + Send + Sync + 'a>,
+}
+
+/// How many of each kind of damage to make per file.
+#[derive(Clone, Copy)]
+struct Budget {
+    flips: usize,
+    boundaries: usize,
+    lie_records: usize,
+    garbage: usize,
+    members: usize,
+}
+
+const IN_REPO: Budget = Budget {
+    flips: 10,
+    boundaries: 12,
+    lie_records: 3,
+    garbage: 3,
+    members: 6,
+};
+
+const SHARED: Budget = Budget {
+    flips: 4,
+    boundaries: 5,
+    lie_records: 2,
+    garbage: 1,
+    members: 3,
+};
+
+/// Damage done to the plain (decompressed) file.
+fn plain_jobs<'a>(base: &'a Baseline, b: Budget, seed: u64, jobs: &mut Vec<Job<'a>>) {
+    let c = &base.clean;
+    let len = c.bytes.len();
+    for s in 0..b.flips as u64 {
+        jobs.push(Job {
+            tag: "plain: bit flips".into(),
+            suffix: "",
+            make: Box::new(move || damage::bit_flips(c, &mut Rng::new(seed ^ (s << 8)))),
+        });
+    }
+    let mut rng = Rng::new(seed ^ 0x7472_756e);
+    let mut bounds: Vec<usize> = rng
+        .sample(c.len() - 1, b.boundaries)
+        .into_iter()
+        .map(|i| c.starts[i + 1])
+        .collect();
+    bounds.push(len);
+    for at in bounds {
+        for k in [-7isize, -1, 1, 9] {
+            let cut = at as isize + k;
+            if cut <= 0 || cut >= len as isize {
+                continue;
+            }
+            jobs.push(Job {
+                tag: format!("plain: truncated at a record boundary {k:+}"),
+                suffix: "",
+                make: Box::new(move || damage::truncate(c, cut as usize)),
+            });
+        }
+    }
+    if c.framing != Framing::Jsonl {
+        // The second record (ARC's first is the filedesc), then sampled ones, then the last.
+        let mut picks = vec![1.min(c.len() - 1), c.len() - 1];
+        picks.extend(rng.sample(c.len(), b.lie_records.saturating_sub(2)));
+        picks.sort();
+        picks.dedup();
+        for i in picks {
+            for &lie in damage::LIES {
+                jobs.push(Job {
+                    tag: format!("plain: length {lie}"),
+                    suffix: "",
+                    make: Box::new(move || damage::lie_about_length(c, i, lie).unwrap()),
+                });
+            }
+        }
+    }
+    let mut at = vec![1.min(c.len()), c.len()];
+    at.extend(rng.sample(c.len(), b.garbage.saturating_sub(2)));
+    for i in at {
+        for glued in [false, true] {
+            if glued && c.framing == Framing::Arc {
+                // An ARC header is found at a line start only; junk glued to it hides it.
+                continue;
+            }
+            let junk = Rng::new(seed ^ i as u64).garbage(40);
+            jobs.push(Job {
+                tag: format!("plain: junk between records{}", if glued { ", glued" } else { "" }),
+                suffix: "",
+                make: Box::new(move || damage::insert_garbage(c, i, &junk, glued)),
+            });
+        }
+    }
+    jobs.push(Job {
+        tag: "plain: UTF-8 BOM".into(),
+        suffix: "",
+        make: Box::new(move || damage::bom(c)),
+    });
+}
+
+/// Damage done to a compressed container's members or frames.
+fn member_jobs<'a>(
+    base: &'a Baseline,
+    m: &'a Members,
+    what: &'static str,
+    b: Budget,
+    seed: u64,
+    jobs: &mut Vec<Job<'a>>,
+) {
+    let c = &base.clean;
+    let suffix = if m.kind == "gzip" { ".gz" } else { ".zst" };
+    let n = m.members.len();
+    let mut rng = Rng::new(seed ^ 0x6d65_6d62);
+    jobs.push(Job {
+        tag: format!("{what}: undamaged"),
+        suffix,
+        make: Box::new(move || damage::Damaged {
+            case: format!("clean {} file of {} members", m.kind, n),
+            bytes: m.bytes.clone(),
+            damaged: Default::default(),
+            present: c.len(),
+            sites: 0,
+            certain: true,
+            edits: Some(Vec::new()),
+        }),
+    });
+    // Middle members: never the first, so the damage is not mistaken for a bad file header.
+    let middle = |rng: &mut Rng, k: usize| -> Vec<usize> {
+        rng.sample(n.saturating_sub(1), k).into_iter().map(|i| i + 1).collect()
+    };
+    for k in middle(&mut rng, b.members) {
+        let s = rng.next_u64();
+        jobs.push(Job {
+            tag: format!("{what}: bits flipped in a middle member"),
+            suffix,
+            make: Box::new(move || damage::flip_in_member(c, m, k, &mut Rng::new(s))),
+        });
+    }
+    for k in middle(&mut rng, b.members.div_ceil(2)) {
+        let keep = 10 + rng.below(m.members[k].len() - 10);
+        jobs.push(Job {
+            tag: format!("{what}: middle member cut short"),
+            suffix,
+            make: Box::new(move || damage::truncate_member(c, m, k, keep)),
+        });
+    }
+    for k in middle(&mut rng, b.garbage) {
+        let junk = rng.garbage(30);
+        jobs.push(Job {
+            tag: format!("{what}: junk between members"),
+            suffix,
+            make: Box::new(move || damage::garbage_between_members(c, m, k, &junk)),
+        });
+    }
+    let mut bounds: Vec<usize> = middle(&mut rng, b.boundaries / 2)
+        .into_iter()
+        .map(|k| m.members[k].start)
+        .collect();
+    bounds.push(m.bytes.len());
+    for at in bounds {
+        for k in [-5isize, -1, 3] {
+            let cut = (at as isize + k) as usize;
+            if cut >= m.bytes.len() {
+                continue;
+            }
+            jobs.push(Job {
+                tag: format!("{what}: file cut at a member boundary {k:+}"),
+                suffix,
+                make: Box::new(move || damage::truncate_container(c, m, cut)),
+            });
+        }
+    }
+}
+
+/// Plain damage carried inside a rebuilt per-record container (offsets stay known).
+fn wrapped_jobs<'a>(base: &'a Baseline, seed: u64, jobs: &mut Vec<Job<'a>>) {
+    let c = &base.clean;
+    let i = Rng::new(seed).within(1..c.len().max(2)).min(c.len() - 1);
+    if c.framing != Framing::Jsonl {
+        for lie in ["+6", "300000000", "1000000000000000000", "-10"] {
+            jobs.push(Job {
+                tag: format!("per-record gzip: length {lie}"),
+                suffix: ".gz",
+                make: Box::new(move || {
+                    damage::wrap(c, damage::lie_about_length(c, i, lie).unwrap(), damage::gzip_members)
+                }),
+            });
+        }
+    }
+    let junk = Rng::new(seed ^ 1).garbage(40);
+    jobs.push(Job {
+        tag: "per-record gzip: junk record".into(),
+        suffix: ".gz",
+        make: Box::new(move || {
+            damage::wrap(c, damage::insert_garbage(c, i, &junk, false), damage::gzip_members)
+        }),
+    });
+    for (tag, pack) in [
+        ("per-record gzip: UTF-8 BOM", damage::gzip_members as fn(&[u8], &[usize]) -> Members),
+        ("per-record zstd: UTF-8 BOM", damage::zstd_frames),
+    ] {
+        jobs.push(Job {
+            tag: tag.into(),
+            suffix: if tag.contains("gzip") { ".gz" } else { ".zst" },
+            make: Box::new(move || damage::wrap(c, damage::bom(c), pack)),
+        });
+    }
+}
+
+/// Makes and checks every job, on a few threads; returns (files checked, failures).
+fn run_jobs(base: &Baseline, jobs: Vec<Job<'_>>) -> (usize, Vec<(String, String)>) {
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
+    let max_items = 4 * base.clean.len() + 100;
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let dir = tempfile::tempdir().unwrap();
+                loop {
+                    let j = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(j) else { break };
+                    let d = (job.make)();
+                    let path: PathBuf = dir.path().join(format!("{}{}", base.plain_name, job.suffix));
+                    std::fs::write(&path, &d.bytes).unwrap();
+                    let outcome = read_path(&path, max_items).and_then(|got| check(base, &d, &path, &got));
+                    if let Err(e) = outcome {
+                        failures.lock().unwrap().push((
+                            job.tag.clone(),
+                            format!("{} {}{}: {}: {e}", base.label, base.plain_name, job.suffix, d.case),
+                        ));
+                    }
+                }
+            });
+        }
+    });
+    let mut f = failures.into_inner().unwrap();
+    f.sort();
+    (jobs.len(), f)
+}
+
+/// All jobs for one clean file: plain damage, per-record gzip and zstd members (crawl) or
+/// multi-member gzip and multi-frame zstd, aligned and not (JSONL).
+fn suite(base: &Baseline, b: Budget, seed: u64) -> (usize, Vec<(String, String)>) {
+    let c = &base.clean;
+    let containers: Vec<(&'static str, Members)> = if c.framing == Framing::Jsonl {
+        let mut rng = Rng::new(seed);
+        let unaligned = damage::unaligned_cuts(c, 90_000, &mut rng);
+        vec![
+            ("multi-member gzip", damage::gzip_members(&c.bytes, &damage::every_n_records(c, 25))),
+            ("unaligned multi-member gzip", damage::gzip_members(&c.bytes, &unaligned)),
+            ("multi-frame zstd", damage::zstd_frames(&c.bytes, &damage::every_n_records(c, 25))),
+            ("unaligned multi-frame zstd", damage::zstd_frames(&c.bytes, &unaligned)),
+        ]
+    } else {
+        vec![
+            ("per-record gzip", damage::gzip_members(&c.bytes, &damage::record_cuts(c))),
+            ("per-record zstd", damage::zstd_frames(&c.bytes, &damage::record_cuts(c))),
+        ]
+    };
+    let mut jobs = Vec::new();
+    plain_jobs(base, b, seed, &mut jobs);
+    for (what, m) in &containers {
+        let b = if m.kind == "zstd" && c.framing != Framing::Jsonl {
+            Budget {
+                members: b.members.div_ceil(2),
+                boundaries: b.boundaries / 2,
+                ..b
+            }
+        } else {
+            b
+        };
+        member_jobs(base, m, what, b, seed, &mut jobs);
+    }
+    wrapped_jobs(base, seed, &mut jobs);
+    run_jobs(base, jobs)
+}
+
+/// Runs the suite over `files`, prints the count and a tally of failures by kind, and fails
+/// listing them.
+fn run_all(label: &str, files: Vec<Baseline>, b: Budget, min_files: usize) {
+    let mut total = 0;
+    let mut failures = Vec::new();
+    for (n, base) in files.iter().enumerate() {
+        let (count, f) = suite(base, b, 0x5eed_0000 + n as u64);
+        total += count;
+        failures.extend(f);
+    }
+    let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
+    for (tag, _) in &failures {
+        *tally.entry(tag.as_str()).or_default() += 1;
+    }
+    println!(
+        "fault injection, {label}: {total} damaged files made and checked over {} clean files, {} failed",
+        files.len(),
+        failures.len()
+    );
+    for (tag, n) in &tally {
+        println!("  {n:4} failed: {tag}");
+    }
+    assert!(total >= min_files, "{label}: only {total} damaged files made");
+    if !failures.is_empty() {
+        let shown: Vec<&str> = failures.iter().map(|(_, m)| m.as_str()).take(80).collect();
+        panic!(
+            "{label}: {} of {total} damaged files read wrongly; by kind: {tally:#?}\nfirst {}:\n{}",
+            failures.len(),
+            shown.len(),
+            shown.join("\n")
+        );
+    }
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn decompressed(path: &Path) -> Vec<u8> {
+    let raw = std::fs::read(path).unwrap();
+    let mut out = Vec::new();
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .unwrap();
+    } else if raw.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        out = zstd::decode_all(&raw[..]).unwrap();
+    } else {
+        out = raw;
+    }
+    out
+}
+
+/// `(framing, plain file name)` for a crawl file name, `None` for anything else (WAT too: no
+/// documents in it to lose).
+fn crawl_kind(name: &str) -> Option<(Framing, String)> {
+    let stem = name.trim_end_matches(".gz").trim_end_matches(".zst");
+    if stem.ends_with(".arc") {
+        Some((Framing::Arc, "damaged.arc".into()))
+    } else if stem.ends_with(".warc") || stem.ends_with(".wet") {
+        let ext = if stem.ends_with(".wet.warc") || name.contains(".wet") {
+            "warc.wet"
+        } else {
+            "warc"
+        };
+        Some((Framing::Warc, format!("damaged.{ext}")))
+    } else {
+        None
+    }
+}
+
+fn crawl_baseline(path: &Path) -> Baseline {
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let (framing, plain) = crawl_kind(&name).unwrap();
+    Baseline::new(&name, framing, decompressed(path), &plain)
+}
+
+#[test]
+fn damaged_warc_and_wet_files_in_the_repository() {
+    let files = vec![
+        crawl_baseline(&repo().join("examples/data/whirlwind.warc.gz")),
+        crawl_baseline(&repo().join("examples/data/whirlwind.warc.wet.gz")),
+        crawl_baseline(&repo().join("crates/gleaner/tests/fixtures/crawl/dolma-sample-0000.warc.gz")),
+        crawl_baseline(&repo().join("crates/gleaner/tests/fixtures/crawl/resiliparse-warcfile.warc.gz")),
+    ];
+    run_all("WARC/WET in the repository", files, IN_REPO, 400);
+}
+
+#[test]
+fn damaged_arc_file_in_the_repository() {
+    let files = vec![crawl_baseline(&repo().join(
+        "crates/gleaner/tests/fixtures/crawl/copycat-small-sample-1213893279526_0-first21.arc.gz",
+    ))];
+    run_all("ARC in the repository", files, IN_REPO, 100);
+}
+
+#[test]
+fn damaged_news_jsonl() {
+    let bytes = decompressed(&repo().join("examples/data/news-sample.jsonl.zst"));
+    let files = vec![Baseline::new("news-sample", Framing::Jsonl, bytes, "damaged.jsonl")];
+    run_all("news JSONL", files, IN_REPO, 100);
+}
+
+/// The shared data set, when it is there: `GLEANER_SHARED_DATA`, else `shared/data` beside the
+/// checkout.
+fn shared_data() -> Option<PathBuf> {
+    let p = std::env::var_os("GLEANER_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/data"));
+    p.join("warc").is_dir().then_some(p)
+}
+
+#[test]
+fn damaged_shared_crawl_files() {
+    let Some(root) = shared_data() else {
+        println!("fault injection, shared crawl files: skipped, no shared data (set GLEANER_SHARED_DATA)");
+        return;
+    };
+    let mut paths = Vec::new();
+    let mut dirs = vec![root.join("warc")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if crawl_kind(&p.file_name().unwrap().to_string_lossy()).is_some() {
+                paths.push(p);
+            }
+        }
+    }
+    paths.sort();
+    let files = paths.iter().map(|p| crawl_baseline(p)).collect();
+    run_all("shared crawl files", files, SHARED, 50);
+}
