@@ -194,8 +194,14 @@ fn arc_records(b: &[u8]) -> (Vec<usize>, Vec<Option<Range<usize>>>) {
     let (mut starts, mut fields) = (Vec::new(), Vec::new());
     let mut p = 0;
     while p < b.len() {
-        let eol = p + b[p..].iter().position(|&c| c == b'\n').expect("ARC header line");
-        let sp = p + b[p..eol].iter().rposition(|&c| c == b' ').expect("ARC fields");
+        let eol = p + b[p..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .expect("ARC header line");
+        let sp = p + b[p..eol]
+            .iter()
+            .rposition(|&c| c == b' ')
+            .expect("ARC fields");
         let len: usize = std::str::from_utf8(&b[sp + 1..eol])
             .unwrap()
             .parse()
@@ -281,7 +287,11 @@ pub fn bit_flips(clean: &Clean, rng: &mut Rng) -> Damaged {
 /// The file cut at `cut`. The record holding the cut is damaged (a certain reject unless only
 /// its trailing line ends were cut); records after it are absent.
 pub fn truncate(clean: &Clean, cut: usize) -> Damaged {
-    let mut d = Damaged::plain(format!("truncated at {cut}"), clean, clean.bytes[..cut].to_vec());
+    let mut d = Damaged::plain(
+        format!("truncated at {cut}"),
+        clean,
+        clean.bytes[..cut].to_vec(),
+    );
     d.present = clean.starts.partition_point(|&s| s < cut);
     d.sites = 0;
     if d.present > 0 && clean.range(d.present - 1).end > cut {
@@ -332,7 +342,10 @@ pub fn lie_about_length(clean: &Clean, i: usize, lie: &str) -> Option<Damaged> {
         bytes,
     );
     d.damaged.insert(i);
-    d.edits = Some(vec![(field.start, new.len() as isize - field.len() as isize)]);
+    d.edits = Some(vec![(
+        field.start,
+        new.len() as isize - field.len() as isize,
+    )]);
     // A length that lands inside the record's own trailing line ends changes no byte a
     // reader could check.
     if let Ok(told) = new.parse::<usize>() {
@@ -350,7 +363,9 @@ pub fn lie_about_length(clean: &Clean, i: usize, lie: &str) -> Option<Damaged> {
 }
 
 /// `junk` inserted before record `i` (or at the end when `i == len`), followed by a line end
-/// unless `glued`. No record is damaged; the junk is one site.
+/// unless `glued`. The junk is one site. A WARC record whose version line has junk glued before
+/// it is still intact (the line is found inside the junk's line); a JSON line with junk glued
+/// before it is damaged.
 pub fn insert_garbage(clean: &Clean, i: usize, junk: &[u8], glued: bool) -> Damaged {
     let at = clean.starts.get(i).copied().unwrap_or(clean.bytes.len());
     let mut ins = junk.to_vec();
@@ -374,6 +389,9 @@ pub fn insert_garbage(clean: &Clean, i: usize, junk: &[u8], glued: bool) -> Dama
         bytes,
     );
     d.edits = Some(vec![(at, ins.len() as isize)]);
+    if glued && clean.framing == Framing::Jsonl && i < clean.len() {
+        d.damaged.insert(i);
+    }
     d
 }
 
@@ -407,7 +425,13 @@ pub fn record_cuts(clean: &Clean) -> Vec<usize> {
 
 /// Decompressed chunk boundaries: every `records` records.
 pub fn every_n_records(clean: &Clean, records: usize) -> Vec<usize> {
-    clean.starts.iter().copied().skip(records).step_by(records).collect()
+    clean
+        .starts
+        .iter()
+        .copied()
+        .skip(records)
+        .step_by(records)
+        .collect()
 }
 
 /// Decompressed chunk boundaries at arbitrary offsets about `size` bytes apart, so records
@@ -486,7 +510,11 @@ pub fn flip_in_member(clean: &Clean, m: &Members, k: usize, rng: &mut Rng) -> Da
         at.push(o);
     }
     let mut d = Damaged::plain(
-        format!("{} member {k} of {}: bits flipped at {at:?}", m.kind, m.members.len()),
+        format!(
+            "{} member {k} of {}: bits flipped at {at:?}",
+            m.kind,
+            m.members.len()
+        ),
         clean,
         bytes,
     );
@@ -536,22 +564,36 @@ pub fn garbage_between_members(clean: &Clean, m: &Members, k: usize, junk: &[u8]
 /// gone), the members after it absent; a record whose tail lay past the cut is damaged too.
 pub fn truncate_container(clean: &Clean, m: &Members, cut: usize) -> Damaged {
     let mut d = Damaged::plain(
-        format!("{} file of {} members cut at {cut}", m.kind, m.members.len()),
+        format!(
+            "{} file of {} members cut at {cut}",
+            m.kind,
+            m.members.len()
+        ),
         clean,
         m.bytes[..cut].to_vec(),
     );
     d.edits = None;
     d.sites = 0;
     let complete = m.members.partition_point(|r| r.end <= cut);
-    let lost_from = m.chunks.get(complete).map_or(clean.bytes.len(), |c| c.start);
+    let lost_from = m
+        .chunks
+        .get(complete)
+        .map_or(clean.bytes.len(), |c| c.start);
     let partial = m.members.get(complete).filter(|r| r.start < cut).is_some();
-    let seen_to = if partial { m.chunks[complete].end } else { lost_from };
+    let seen_to = if partial {
+        m.chunks[complete].end
+    } else {
+        lost_from
+    };
     d.present = clean.starts.partition_point(|&s| s < seen_to);
     if partial {
         d.damaged = clean.overlapping(m.chunks[complete].clone());
         d.sites = 1;
     }
-    if lost_from > 0 && lost_from < clean.bytes.len() && clean.range(clean.record_at(lost_from - 1)).end > lost_from {
+    if lost_from > 0
+        && lost_from < clean.bytes.len()
+        && clean.range(clean.record_at(lost_from - 1)).end > lost_from
+    {
         d.damaged.insert(clean.record_at(lost_from - 1));
         d.sites = 1;
     }
