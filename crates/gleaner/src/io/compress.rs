@@ -1,17 +1,22 @@
 //! Transparent (de)compression: gzip (including multi-member files such as per-record gzipped
 //! WARCs) and zstd, chosen by the file's magic bytes rather than its name, so a mislabelled file
-//! still reads.
+//! still reads. Reading goes member by member through [`super::members`], which releases only
+//! verified members and reports damaged ones; xz and bzip2 are recognised and refused with one
+//! clear error.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::Compression;
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+use super::members::{Codec, MemberReader};
+
+const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
+const BZIP2_MAGIC: [u8; 3] = *b"BZh";
+const UTF8_BOM: [u8; 3] = [0xef, 0xbb, 0xbf];
 
 /// Counts bytes read from the underlying file into a shared counter, for progress and MB/s.
 pub struct CountingReader<R> {
@@ -34,23 +39,54 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// Opens `path` and returns a buffered reader of its decompressed bytes.
+impl<R: Seek> Seek for CountingReader<R> {
+    /// Re-read bytes (after a damaged member) count again: the counter measures reading work.
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// Opens `path` and returns a buffered reader of its decompressed bytes. gzip and zstd are read
+/// member by member ([`MemberReader`]): a damaged member or frame is one error for which
+/// [`super::members::is_recoverable`] is true, and reading may go on after it. This is the
+/// opener for every input, crawl files included.
 pub fn open_decompressed(
     path: &Path,
     counter: Arc<AtomicU64>,
 ) -> io::Result<Box<dyn BufRead + Send>> {
-    let file = File::open(path)?;
-    let mut raw = BufReader::with_capacity(1 << 16, CountingReader::new(file, counter));
-    let head = raw.fill_buf()?;
-    if head.starts_with(&GZIP_MAGIC) {
-        let dec = flate2::bufread::MultiGzDecoder::new(raw);
-        Ok(Box::new(BufReader::with_capacity(1 << 16, dec)))
-    } else if head.starts_with(&ZSTD_MAGIC) {
-        let dec = zstd::stream::read::Decoder::with_buffer(raw)?;
-        Ok(Box::new(BufReader::with_capacity(1 << 16, dec)))
-    } else {
-        Ok(Box::new(raw))
+    let mut file = File::open(path)?;
+    let mut head = Vec::with_capacity(8);
+    (&mut file).take(8).read_to_end(&mut head)?;
+    file.rewind()?;
+    let raw = CountingReader::new(file, counter);
+    if let Some(codec) = Codec::sniff(&head) {
+        let dec = MemberReader::new(raw, codec);
+        return Ok(Box::new(BufReader::with_capacity(1 << 16, dec)));
     }
+    let unsupported = if head.starts_with(&XZ_MAGIC) {
+        Some("xz")
+    } else if head.starts_with(&BZIP2_MAGIC) && head.get(3).is_some_and(|l| (b'1'..=b'9').contains(l)) {
+        Some("bzip2")
+    } else {
+        None
+    };
+    if let Some(name) = unsupported {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("the file is {name}-compressed, which gleaner does not read; decompress it or recompress it with zstd or gzip"),
+        ));
+    }
+    Ok(Box::new(BufReader::with_capacity(1 << 16, raw)))
+}
+
+/// Consumes a UTF-8 byte order mark at the start of `reader`; true when there was one. (A first
+/// buffer shorter than the mark, e.g. a first gzip member of one or two bytes, is left as is.)
+pub fn skip_utf8_bom(reader: &mut dyn BufRead) -> io::Result<bool> {
+    let bom = reader.fill_buf()?.starts_with(&UTF8_BOM);
+    if bom {
+        reader.consume(UTF8_BOM.len());
+    }
+    Ok(bom)
 }
 
 /// Strips a compression suffix (`.gz`, `.zst`, `.zstd`) from a file name.

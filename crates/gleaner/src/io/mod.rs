@@ -6,16 +6,14 @@
 //! record. Writers never expose a half-written file: each shard is written under a temporary name
 //! and renamed into place once complete ([`AtomicFile`]).
 
-pub mod arc;
 pub mod charset;
 pub mod compress;
 pub mod crawl;
 pub mod gzmembers;
-pub mod http;
 pub mod jsonl;
+pub mod members;
 mod jsonl_scan;
 pub mod parquet;
-pub mod warc;
 mod writer;
 
 use std::collections::BTreeMap;

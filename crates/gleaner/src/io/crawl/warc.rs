@@ -306,7 +306,7 @@ impl WarcFramer {
     }
 
     fn io_failure(&mut self, offset: u64, e: io::Error) -> Framed {
-        if super::gzmembers::is_recoverable(&e) {
+        if crate::io::gzmembers::is_recoverable(&e) {
             // The gzip layer skipped a corrupt member and goes on: so does the framer, from
             // the next record start.
             self.resync_silently = true;

@@ -18,6 +18,10 @@
 //! and the count `quirk.malformed_date` is raised. Rejecting would throw away every ClueWeb09
 //! page for a field no stage depends on.
 
+pub mod arc;
+pub mod http;
+pub mod warc;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -26,11 +30,11 @@ use std::sync::atomic::AtomicU64;
 
 use serde_json::{Map, Value};
 
-use super::arc::ArcFramer;
+use self::arc::ArcFramer;
+use self::http::{DecodeError, PayloadKind};
+use self::warc::{ArchiveStream, Framed, RawRecord, WarcFramer};
 use super::charset;
 use super::gzmembers::GzMembers;
-use super::http::{self, DecodeError, PayloadKind};
-use super::warc::{ArchiveStream, Framed, RawRecord, WarcFramer};
 use super::{InputFile, ReadCounters, RecordStream, Reject, compress};
 use crate::config::InputConfig;
 use crate::document::Document;
