@@ -407,6 +407,9 @@ fn plain_jobs<'a>(base: &'a Baseline, b: Budget, seed: u64, jobs: &mut Vec<Job<'
         picks.dedup();
         for i in picks {
             for &lie in damage::LIES {
+                if damage::lie_about_length(c, i, lie).is_none() {
+                    continue; // a block shorter than the lie takes off
+                }
                 jobs.push(Job {
                     tag: format!("plain: length {lie}"),
                     suffix: "",
@@ -524,6 +527,9 @@ fn wrapped_jobs<'a>(base: &'a Baseline, seed: u64, jobs: &mut Vec<Job<'a>>) {
     let i = Rng::new(seed).within(1..c.len().max(2)).min(c.len() - 1);
     if c.framing != Framing::Jsonl {
         for lie in ["+6", "300000000", "1000000000000000000", "-10"] {
+            if damage::lie_about_length(c, i, lie).is_none() {
+                continue;
+            }
             jobs.push(Job {
                 tag: format!("per-record gzip: length {lie}"),
                 suffix: ".gz",

@@ -65,7 +65,9 @@ pub fn open_decompressed(
     }
     let unsupported = if head.starts_with(&XZ_MAGIC) {
         Some("xz")
-    } else if head.starts_with(&BZIP2_MAGIC) && head.get(3).is_some_and(|l| (b'1'..=b'9').contains(l)) {
+    } else if head.starts_with(&BZIP2_MAGIC)
+        && head.get(3).is_some_and(|l| (b'1'..=b'9').contains(l))
+    {
         Some("bzip2")
     } else {
         None
@@ -73,7 +75,9 @@ pub fn open_decompressed(
     if let Some(name) = unsupported {
         return Err(io::Error::new(
             io::ErrorKind::Unsupported,
-            format!("the file is {name}-compressed, which gleaner does not read; decompress it or recompress it with zstd or gzip"),
+            format!(
+                "the file is {name}-compressed, which gleaner does not read; decompress it or recompress it with zstd or gzip"
+            ),
         ));
     }
     Ok(Box::new(BufReader::with_capacity(1 << 16, raw)))

@@ -8,8 +8,8 @@
 
 use std::io::{Read, Seek};
 
-pub use super::members::{DamagedMember as CorruptMember, damage_of, is_recoverable};
 use super::members::{Codec, MemberReader};
+pub use super::members::{DamagedMember as CorruptMember, damage_of, is_recoverable};
 
 /// Decompresses a gzip stream member by member; see the module documentation.
 pub struct GzMembers<R>(MemberReader<R>);

@@ -408,7 +408,8 @@ impl<R: Read + Seek> MemberReader<R> {
             Codec::Zstd => {
                 use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective};
                 let dctx = self.zstd.get_or_insert_with(DCtx::create);
-                dctx.reset(ResetDirective::SessionOnly).map_err(zstd_error)?;
+                dctx.reset(ResetDirective::SessionOnly)
+                    .map_err(zstd_error)?;
                 let mut stalled = 0;
                 loop {
                     self.held.make_room()?;
@@ -422,7 +423,9 @@ impl<R: Read + Seek> MemberReader<R> {
                     let mut inb = InBuffer::around(input);
                     let held = &mut self.held;
                     let mut outb = OutBuffer::around_pos(&mut held.buf[..], held.filled);
-                    let hint = dctx.decompress_stream(&mut outb, &mut inb).map_err(zstd_error)?;
+                    let hint = dctx
+                        .decompress_stream(&mut outb, &mut inb)
+                        .map_err(zstd_error)?;
                     let (consumed, filled) = (inb.pos(), outb.pos());
                     stalled = if consumed == 0 && filled == held.filled {
                         stalled + 1

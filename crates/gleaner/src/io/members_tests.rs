@@ -57,7 +57,10 @@ fn a_bit_flipped_gzip_member_releases_nothing_and_the_next_member_reads() {
     let (at, d) = &damage[0];
     assert_eq!(*at, a.len(), "reported between the members");
     assert_eq!(d.kind, "corrupt_gzip_member");
-    assert_eq!((d.start, d.end), (ga.len() as u64, (ga.len() + gb.len()) as u64));
+    assert_eq!(
+        (d.start, d.end),
+        (ga.len() as u64, (ga.len() + gb.len()) as u64)
+    );
     assert!(d.decoded_lines <= 400 && d.decoded_lines > 0, "{d:?}");
 }
 
@@ -158,7 +161,10 @@ fn a_member_larger_than_the_hold_limit_spills_and_reads_whole() {
         let (out, damage) = drain(&mut r);
         assert_eq!(out, tail, "{codec:?}");
         assert_eq!(damage.len(), 1);
-        assert_eq!((damage[0].1.start, damage[0].1.end), (0, damaged.len() as u64));
+        assert_eq!(
+            (damage[0].1.start, damage[0].1.end),
+            (0, damaged.len() as u64)
+        );
     }
 }
 

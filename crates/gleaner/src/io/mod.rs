@@ -11,8 +11,8 @@ pub mod compress;
 pub mod crawl;
 pub mod gzmembers;
 pub mod jsonl;
-pub mod members;
 mod jsonl_scan;
+pub mod members;
 pub mod parquet;
 mod writer;
 
