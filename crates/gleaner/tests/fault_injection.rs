@@ -350,6 +350,7 @@ struct Budget {
     lie_records: usize,
     garbage: usize,
     members: usize,
+    lies: &'static [&'static str],
 }
 
 const IN_REPO: Budget = Budget {
@@ -358,14 +359,16 @@ const IN_REPO: Budget = Budget {
     lie_records: 3,
     garbage: 3,
     members: 6,
+    lies: damage::LIES,
 };
 
 const SHARED: Budget = Budget {
-    flips: 4,
-    boundaries: 5,
+    flips: 2,
+    boundaries: 3,
     lie_records: 2,
     garbage: 1,
-    members: 3,
+    members: 2,
+    lies: &["+6", "+3000", "300000000", "abc"],
 };
 
 /// Damage done to the plain (decompressed) file.
@@ -406,7 +409,7 @@ fn plain_jobs<'a>(base: &'a Baseline, b: Budget, seed: u64, jobs: &mut Vec<Job<'
         picks.sort();
         picks.dedup();
         for i in picks {
-            for &lie in damage::LIES {
+            for &lie in b.lies {
                 if damage::lie_about_length(c, i, lie).is_none() {
                     continue; // a block shorter than the lie takes off
                 }
