@@ -5,20 +5,20 @@
 //! The first record (`filedesc://…`) describes the file; its second line names the version.
 //! Spec: <https://archive.org/web/researcher/ArcFileFormat.php>.
 //!
-//! Recovery mirrors the WARC framer: a body not followed by its newline means the length is
-//! wrong; if the next header line's first bytes were swallowed by the body (length too large),
-//! reading resumes at that line, otherwise at the next line that parses as an ARC header.
+//! How records are cut and how reading goes on after a bad one is the shared
+//! [`framer`](super::framer)'s: a body not followed by its newline means the length is wrong,
+//! and reading resumes at the next line that parses as an ARC header after the bad one's.
 //! Common Crawl's 2008–2010 ARCs declare their `filedesc` version block two bytes too long
 //! (73 for 71 bytes plus the separator); since that record never becomes a document, this is
 //! counted as the quirk `quirk.arc_filedesc_length` instead of a reject.
 
 use std::io;
 
-use super::warc::{ArchiveStream, Framed, MAX_LINE, Malformed, RawRecord, trim_end};
+use super::framer::{ArchiveStream, BadHead, Framer, Head, MAX_LINE, RecordFormat};
+use super::warc::trim_end;
 
-/// How far back into a body the framer looks for the start of a swallowed header line.
-const LOOKBACK: usize = 512;
-const EXCERPT: usize = 800;
+/// How far the `filedesc` length quirk may overrun the version block.
+const FILEDESC_SLACK: usize = 16;
 
 /// The fields of an ARC header line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,246 +86,130 @@ pub fn iso_date(arc_date: &str) -> Option<String> {
 }
 
 /// Cuts an ARC stream into records.
-pub struct ArcFramer {
-    stream: ArchiveStream,
-    max_record: u64,
-    version: u8,
-    line: Vec<u8>,
-    done: bool,
-    resync_silently: bool,
-    /// A record held back while a quirk about it is yielded first.
-    pending: Option<Framed>,
-}
+pub type ArcFramer = Framer<Arc>;
 
-impl ArcFramer {
+impl Framer<Arc> {
     /// A framer over `stream`; bodies over `max_record` bytes are skipped as `too_large`.
     pub fn new(stream: ArchiveStream, max_record: u64) -> Self {
-        ArcFramer {
-            stream,
-            max_record,
-            version: 1,
-            line: Vec::new(),
-            done: false,
-            resync_silently: false,
-            pending: None,
-        }
-    }
-
-    fn fail(offset: u64, kind: &'static str, message: String, ex: &[u8]) -> Framed {
-        Framed::Malformed(Malformed {
-            offset,
-            kind,
-            message,
-            excerpt: ex[..ex.len().min(EXCERPT)].to_vec(),
-        })
-    }
-
-    fn io_failure(&mut self, offset: u64, e: io::Error) -> Framed {
-        if crate::io::gzmembers::is_recoverable(&e) {
-            // The gzip layer skipped a corrupt member and goes on: so does the framer, from
-            // the next record start.
-            self.resync_silently = true;
-            return Self::fail(
-                offset,
-                "corrupt_input",
-                format!("{e}; the record here is lost, reading resumes at the next record"),
-                &[],
-            );
-        }
-        self.done = true;
-        Self::fail(
-            offset,
-            "corrupt_input",
-            format!("the stream cannot be read past this point ({e}); records before it were read"),
-            &[],
-        )
-    }
-
-    /// Skips lines until one parses as a header (pushed back). Returns bytes skipped.
-    fn skip_to_next_record(&mut self, start: u64) -> io::Result<u64> {
-        loop {
-            let line_start = self.stream.offset;
-            let mut line = std::mem::take(&mut self.line);
-            let n = self.stream.read_line(&mut line, MAX_LINE);
-            self.line = line;
-            if n? == 0 {
-                return Ok(self.stream.offset - start);
-            }
-            if parse_header(&self.line, self.version).is_some() {
-                let l = self.line.clone();
-                self.stream.unread(&l);
-                return Ok(line_start - start);
-            }
-        }
-    }
-
-    fn read_record(&mut self, start: u64, header: ArcHeader) -> io::Result<Framed> {
-        let head = self.line.clone();
-        let is_filedesc = header.url.starts_with("filedesc:");
-        if header.length > self.max_record {
-            if self.stream.skip(header.length)? < header.length {
-                self.done = true;
-            }
-            return Ok(Self::fail(
-                start,
-                "too_large",
-                format!(
-                    "record body of {} bytes is larger than max_record_bytes ({}); raise [input] max_record_bytes to read it",
-                    header.length, self.max_record
-                ),
-                &head,
-            ));
-        }
-        let mut body = Vec::new();
-        let got = self.stream.read_block(header.length, &mut body)?;
-        if got < header.length {
-            self.done = true;
-            return Ok(Self::fail(
-                start,
-                "truncated",
-                format!(
-                    "the file ends {got} bytes into a body of {} bytes",
-                    header.length
-                ),
-                &head,
-            ));
-        }
-        let mut quirk = false;
-        let next = self.stream.peek(1)?;
-        if next.first() == Some(&b'\n') {
-            self.stream.skip(1)?;
-        } else if !next.is_empty() {
-            // The body is not followed by its newline: the length is wrong.
-            if let Some(cut) = self.recover_swallowed_header(&body)? {
-                body.truncate(cut);
-                if !is_filedesc {
-                    return Ok(Self::fail(
-                        start,
-                        "bad_content_length",
-                        format!(
-                            "Archive-length {} runs into the next record's header line",
-                            header.length
-                        ),
-                        &head,
-                    ));
-                }
-                quirk = true;
-            } else {
-                self.resync_silently = true;
-                return Ok(Self::fail(
-                    start,
-                    "bad_content_length",
-                    format!(
-                        "the body of Archive-length {} is not followed by a newline",
-                        header.length
-                    ),
-                    &head,
-                ));
-            }
-        }
-        if is_filedesc {
-            // Version block: "1 0 Origin\nURL IP-address ...\n".
-            if body.starts_with(b"2 ") {
-                self.version = 2;
-            }
-        }
-        let record_type = if is_filedesc {
-            "filedesc"
-        } else if header.url.starts_with("dns:") {
-            "dns"
-        } else if body.starts_with(b"HTTP/") {
-            "response"
-        } else {
-            "resource"
-        };
-        let date = iso_date(&header.date).unwrap_or_else(|| header.date.clone());
-        let record = Framed::Record(RawRecord {
-            offset: start,
-            record_type: record_type.to_string(),
-            headers: vec![
-                ("WARC-Target-URI".into(), header.url),
-                ("WARC-Date".into(), date),
-                ("Content-Type".into(), header.mime),
-                ("WARC-IP-Address".into(), header.ip),
-            ],
-            block: body,
-        });
-        if quirk {
-            // Yield the quirk first; the record follows on the next call.
-            self.pending = Some(record);
-            return Ok(Framed::Quirk("quirk.arc_filedesc_length"));
-        }
-        Ok(record)
-    }
-
-    /// When a body ran past its end into the next header line, finds where that line starts
-    /// inside the body's last bytes, pushes the line back and returns the body's true length.
-    fn recover_swallowed_header(&mut self, body: &[u8]) -> io::Result<Option<usize>> {
-        let mut rest = Vec::new();
-        self.stream.read_line(&mut rest, MAX_LINE)?;
-        let from = body.len().saturating_sub(LOOKBACK);
-        let mut candidates: Vec<usize> = memchr::memchr_iter(b'\n', &body[from..])
-            .map(|i| from + i)
-            .collect();
-        candidates.reverse();
-        for nl in candidates {
-            let mut line = body[nl + 1..].to_vec();
-            line.extend_from_slice(&rest);
-            if parse_header(&line, self.version).is_some() {
-                self.stream.unread(&line);
-                return Ok(Some(nl));
-            }
-        }
-        self.stream.unread(&rest);
-        Ok(None)
+        Framer::with_format(Arc { version: 1 }, stream, max_record)
     }
 }
 
-impl Iterator for ArcFramer {
-    type Item = Framed;
+/// The ARC record format; its header syntax depends on the version the `filedesc` names.
+#[derive(Debug)]
+pub struct Arc {
+    version: u8,
+}
 
-    fn next(&mut self) -> Option<Framed> {
-        if let Some(r) = self.pending.take() {
-            return Some(r);
+impl RecordFormat for Arc {
+    const NAME: &'static str = "ARC";
+    const LENGTH_FIELD: &'static str = "Archive-length";
+
+    fn is_start(&self, line: &[u8]) -> bool {
+        parse_header(line, self.version).is_some()
+    }
+
+    fn embedded_start(&self, _line: &[u8]) -> Option<usize> {
+        // An ARC header has no fixed prefix to find inside a line.
+        None
+    }
+
+    fn is_blank(&self, line: &[u8]) -> bool {
+        trim_end(line).is_empty()
+    }
+
+    fn read_head(
+        &mut self,
+        _stream: &mut ArchiveStream,
+        first: &[u8],
+    ) -> io::Result<Result<Head, BadHead>> {
+        let Some(h) = parse_header(first, self.version) else {
+            return Ok(Err(BadHead {
+                kind: "malformed_header",
+                message: "not an ARC header line".into(),
+                raw: first.to_vec(),
+                at_end: false,
+            }));
+        };
+        let date = iso_date(&h.date).unwrap_or_else(|| h.date.clone());
+        let record_type = if h.url.starts_with("filedesc:") {
+            "filedesc"
+        } else if h.url.starts_with("dns:") {
+            "dns"
+        } else {
+            ""
+        };
+        Ok(Ok(Head {
+            raw: first.to_vec(),
+            length: h.length,
+            headers: vec![
+                ("WARC-Target-URI".into(), h.url),
+                ("WARC-Date".into(), date),
+                ("Content-Type".into(), h.mime),
+                ("WARC-IP-Address".into(), h.ip),
+            ],
+            record_type: record_type.into(),
+        }))
+    }
+
+    /// The newline after a body (or the end of the stream).
+    fn terminator_ok(&self, stream: &mut ArchiveStream, _block: &[u8]) -> io::Result<bool> {
+        let next = stream.peek(1)?;
+        match next.first() {
+            None => Ok(true),
+            Some(b'\n') => {
+                stream.skip(1)?;
+                Ok(true)
+            }
+            Some(_) => Ok(false),
         }
-        loop {
-            if self.done {
-                return None;
+    }
+
+    /// The `filedesc` length quirk: the body ran a few bytes into the next header line. The
+    /// body ends at the newline before that line, which is pushed back.
+    fn salvage(
+        &mut self,
+        head: &Head,
+        block: &mut Vec<u8>,
+        stream: &mut ArchiveStream,
+    ) -> io::Result<Option<&'static str>> {
+        if head.record_type != "filedesc" {
+            return Ok(None);
+        }
+        let mut rest = Vec::new();
+        stream.read_line(&mut rest, MAX_LINE)?;
+        let from = block.len().saturating_sub(FILEDESC_SLACK);
+        let cut = memchr::memrchr_iter(b'\n', &block[from..])
+            .map(|i| from + i)
+            .find(|&nl| {
+                let line = [&block[nl + 1..], &rest[..]].concat();
+                // The version block is not read yet: both header versions are candidates.
+                parse_header(&line, 1).is_some() || parse_header(&line, 2).is_some()
+            });
+        let Some(nl) = cut else {
+            stream.unread(&rest);
+            return Ok(None);
+        };
+        let line = [&block[nl + 1..], &rest[..]].concat();
+        stream.unread(&line);
+        block.truncate(nl);
+        Ok(Some("quirk.arc_filedesc_length"))
+    }
+
+    fn record_type(&mut self, head: &Head, block: &[u8]) -> String {
+        if head.record_type == "filedesc" {
+            // Version block: "1 0 Origin\nURL IP-address ...\n".
+            if block.starts_with(b"2 ") {
+                self.version = 2;
             }
-            let mut line = std::mem::take(&mut self.line);
-            let next = self
-                .stream
-                .next_content_line(&mut line, MAX_LINE, |l| trim_end(l).is_empty());
-            self.line = line;
-            let start = match next {
-                Err((start, e)) => return Some(self.io_failure(start, e)),
-                Ok(None) => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(Some(start)) => start,
-            };
-            if let Some(h) = parse_header(&self.line, self.version) {
-                self.resync_silently = false;
-                return Some(match self.read_record(start, h) {
-                    Ok(f) => f,
-                    Err(e) => self.io_failure(start, e),
-                });
-            }
-            let first = self.line.clone();
-            let skipped = match self.skip_to_next_record(start) {
-                Ok(n) => n,
-                Err(e) => return Some(self.io_failure(start, e)),
-            };
-            if std::mem::take(&mut self.resync_silently) {
-                continue;
-            }
-            return Some(Self::fail(
-                start,
-                "garbage",
-                format!("{skipped} bytes that are not an ARC record, skipped to the next record"),
-                &first,
-            ));
+            return head.record_type.clone();
+        }
+        if !head.record_type.is_empty() {
+            head.record_type.clone()
+        } else if block.starts_with(b"HTTP/") {
+            "response".into()
+        } else {
+            "resource".into()
         }
     }
 }
@@ -333,6 +217,7 @@ impl Iterator for ArcFramer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::crawl::framer::Framed;
 
     fn frame(bytes: &[u8]) -> Vec<Framed> {
         let stream = ArchiveStream::new(Box::new(io::Cursor::new(bytes.to_vec())));

@@ -19,6 +19,7 @@
 //! page for a field no stage depends on.
 
 pub mod arc;
+pub mod framer;
 pub mod http;
 pub mod warc;
 
@@ -30,9 +31,10 @@ use std::sync::atomic::AtomicU64;
 
 use serde_json::{Map, Value};
 
-use self::arc::ArcFramer;
+pub use self::arc::ArcFramer;
+pub use self::framer::{ArchiveStream, Framed, Malformed, RawRecord};
 use self::http::{DecodeError, PayloadKind};
-use self::warc::{ArchiveStream, Framed, RawRecord, WarcFramer};
+pub use self::warc::WarcFramer;
 use super::charset;
 use super::gzmembers::GzMembers;
 use super::{InputFile, ReadCounters, RecordStream, Reject, compress};
