@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{InputFile, RawRecord, RawStream, Reject, compress};
+use super::{InputFile, RawRecord, RawStream, ReadCounters, Reject, compress, members};
 use crate::config::InputConfig;
 use crate::document::{Document, LineEdit, Reason};
 
@@ -151,11 +151,25 @@ pub struct JsonlReader {
     /// A read error that ended the input; reported once the complete lines before it are out.
     error: Option<std::io::Error>,
     done: bool,
+    /// Whether the start of the stream was checked for a byte order mark (counted as
+    /// `quirk.bom` in `counters` and skipped).
+    bom_checked: bool,
+    counters: Arc<ReadCounters>,
 }
 
 impl JsonlReader {
     /// Opens `file` as a stream of raw lines (a reject if it cannot be opened).
     pub fn open(file: &InputFile, cfg: &InputConfig, bytes_read: Arc<AtomicU64>) -> RawStream {
+        Self::open_counted(file, cfg, bytes_read, Arc::default())
+    }
+
+    /// [`open`](Self::open), adding tolerated quirks (a byte order mark) to `counters`.
+    pub fn open_counted(
+        file: &InputFile,
+        cfg: &InputConfig,
+        bytes_read: Arc<AtomicU64>,
+        counters: Arc<ReadCounters>,
+    ) -> RawStream {
         let pool = Arc::new(BlockPool::default());
         match compress::open_decompressed(&file.path, bytes_read) {
             Ok(reader) => Box::new(JsonlReader {
@@ -179,6 +193,8 @@ impl JsonlReader {
                 eof: false,
                 error: None,
                 done: false,
+                bom_checked: false,
+                counters,
             }),
             Err(e) => Box::new(std::iter::once(RawRecord::Ready(Err(Reject::new(
                 &file.path,
@@ -297,8 +313,40 @@ impl Iterator for JsonlReader {
             }
             let start = self.offset;
             let rest = &self.block.bytes()[self.pos..];
+            if !self.bom_checked {
+                if rest.len() < 3 && !self.eof {
+                    self.refill();
+                    continue;
+                }
+                self.bom_checked = true;
+                if rest.starts_with(&[0xef, 0xbb, 0xbf]) {
+                    self.counters.add("quirk.bom", 1);
+                    self.pos += 3;
+                    self.offset += 3;
+                    continue;
+                }
+            }
             let (range, consumed) = match memchr::memchr(b'\n', rest) {
                 Some(i) => (self.pos..self.pos + i, i + 1),
+                // A damaged gzip member or zstd frame: none of its records were released (see
+                // io/members.rs). The unfinished line before it ended inside it, so it is one of
+                // them; reading goes on with the next intact member.
+                None if self.error.as_ref().is_some_and(members::is_recoverable) => {
+                    let e = self.error.take().expect("checked above");
+                    let d = members::damage_of(&e).expect("checked above");
+                    let lost = d.records_lost(!rest.is_empty());
+                    let r =
+                        Reject::new(&self.ctx.path, d.kind, format!("{d}; records lost: {lost}"))
+                            .at_record(self.line_no + 1)
+                            .at_offset(start)
+                            .with_excerpt(rest);
+                    // Later records keep the numbers they have in the intact file.
+                    self.line_no += lost;
+                    self.offset += rest.len() as u64;
+                    self.pos = self.block.len;
+                    self.eof = false;
+                    return Some(RawRecord::Ready(Err(r)));
+                }
                 None if self.error.is_some() => {
                     self.done = true;
                     self.line_no += 1;

@@ -281,7 +281,7 @@ pub fn open_raw(
     counters: Arc<ReadCounters>,
 ) -> RawStream {
     if file.size > 0 && detect_format(&file.path, cfg.format) == Some(InputFormat::Jsonl) {
-        jsonl::JsonlReader::open(file, cfg, bytes_read)
+        jsonl::JsonlReader::open_counted(file, cfg, bytes_read, counters)
     } else {
         Box::new(open_records_counted(file, cfg, bytes_read, counters).map(RawRecord::Ready))
     }
@@ -311,9 +311,10 @@ pub fn open_records_counted(
     }
     let format = detect_format(path, cfg.format).or_else(|| sniff_format(path));
     match format {
-        Some(InputFormat::Jsonl) => {
-            Box::new(jsonl::JsonlReader::open(file, cfg, bytes_read).map(RawRecord::decode))
-        }
+        Some(InputFormat::Jsonl) => Box::new(
+            jsonl::JsonlReader::open_counted(file, cfg, bytes_read, counters)
+                .map(RawRecord::decode),
+        ),
         Some(InputFormat::Parquet) => parquet::read_parquet(file, cfg, bytes_read),
         Some(InputFormat::Warc) => crawl::open(file, cfg, bytes_read, counters),
         Some(InputFormat::Auto) | None => single_reject(Reject::new(
