@@ -224,6 +224,12 @@ pub struct Damaged {
     pub bytes: Vec<u8>,
     /// Records the damage touched.
     pub damaged: BTreeSet<usize>,
+    /// Records the damage did not touch but that a careful reader may still give up: it may
+    /// reject them or pass them unchanged, never change them. An ARC record followed by junk
+    /// (ARC has no terminator, so junk after a record looks like a too-short length); a JSON
+    /// line split across two members with junk between them (a reader cannot tell junk that
+    /// was inserted from junk that replaced a member, so it may not join the halves).
+    pub unsure: BTreeSet<usize>,
     /// Records `0..present` exist in the file at all; truncation drops the rest.
     pub present: usize,
     /// Separate damage sites; each must give at least one reject when `certain`.
@@ -244,6 +250,7 @@ impl Damaged {
             case,
             bytes,
             damaged: BTreeSet::new(),
+            unsure: BTreeSet::new(),
             present: clean.len(),
             sites: 1,
             certain: true,
@@ -346,6 +353,12 @@ pub fn lie_about_length(clean: &Clean, i: usize, lie: &str) -> Option<Damaged> {
         field.start,
         new.len() as isize - field.len() as isize,
     )]);
+    // An ARC header line whose length is no number a record could have is junk after the
+    // record before it (see `Damaged::unsure`).
+    let sane = new.parse::<u64>().is_ok_and(|n| n < 1 << 40);
+    if clean.framing == Framing::Arc && !sane && i > 0 {
+        d.unsure.insert(i - 1);
+    }
     // A length that lands inside the record's own trailing line ends changes no byte a
     // reader could check.
     if let Ok(told) = new.parse::<usize>() {
@@ -391,6 +404,9 @@ pub fn insert_garbage(clean: &Clean, i: usize, junk: &[u8], glued: bool) -> Dama
     d.edits = Some(vec![(at, ins.len() as isize)]);
     if glued && clean.framing == Framing::Jsonl && i < clean.len() {
         d.damaged.insert(i);
+    }
+    if clean.framing == Framing::Arc && i > 0 {
+        d.unsure.insert(i - 1);
     }
     d
 }
@@ -557,6 +573,10 @@ pub fn garbage_between_members(clean: &Clean, m: &Members, k: usize, junk: &[u8]
         bytes,
     );
     d.edits = None;
+    let r = clean.record_at(m.chunks[k].start);
+    if clean.starts[r] != m.chunks[k].start {
+        d.unsure.insert(r);
+    }
     d
 }
 
