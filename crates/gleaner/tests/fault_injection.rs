@@ -544,51 +544,46 @@ fn member_jobs<'a>(
     }
 }
 
-/// Plain damage carried inside a rebuilt per-record container (offsets stay known).
-fn wrapped_jobs<'a>(base: &'a Baseline, seed: u64, jobs: &mut Vec<Job<'a>>) {
+/// Plain damage carried inside the members of `containers` (offsets stay known): lying
+/// lengths and a junk record inside an intact gzip member, and a BOM inside the first member
+/// or frame.
+fn wrapped_jobs<'a>(
+    base: &'a Baseline,
+    containers: &'a [(&'static str, Members)],
+    seed: u64,
+    jobs: &mut Vec<Job<'a>>,
+) {
     let c = &base.clean;
     let i = Rng::new(seed).within(1..c.len().max(2)).min(c.len() - 1);
+    let (what, gz) = (containers[0].0, &containers[0].1);
     if c.framing != Framing::Jsonl {
         for lie in ["+6", "300000000", "1000000000000000000", "-10"] {
             if damage::lie_about_length(c, i, lie).is_none() {
                 continue;
             }
             jobs.push(Job {
-                tag: format!("per-record gzip: length {lie}"),
+                tag: format!("{what}: length {lie}"),
                 suffix: ".gz",
                 make: Box::new(move || {
-                    damage::wrap(
-                        c,
-                        damage::lie_about_length(c, i, lie).unwrap(),
-                        damage::gzip_members,
-                    )
+                    damage::wrap(damage::lie_about_length(c, i, lie).unwrap(), gz)
                 }),
             });
         }
     }
     let junk = Rng::new(seed ^ 1).garbage(40);
     jobs.push(Job {
-        tag: "per-record gzip: junk record".into(),
+        tag: format!("{what}: junk record inside a member"),
         suffix: ".gz",
-        make: Box::new(move || {
-            damage::wrap(
-                c,
-                damage::insert_garbage(c, i, &junk, false),
-                damage::gzip_members,
-            )
-        }),
+        make: Box::new(move || damage::wrap(damage::insert_garbage(c, i, &junk, false), gz)),
     });
-    for (tag, pack) in [
-        (
-            "per-record gzip: UTF-8 BOM",
-            damage::gzip_members as fn(&[u8], &[usize]) -> Members,
-        ),
-        ("per-record zstd: UTF-8 BOM", damage::zstd_frames),
-    ] {
+    for (what, m) in containers {
+        if what.starts_with("unaligned") {
+            continue;
+        }
         jobs.push(Job {
-            tag: tag.into(),
-            suffix: if tag.contains("gzip") { ".gz" } else { ".zst" },
-            make: Box::new(move || damage::wrap(c, damage::bom(c), pack)),
+            tag: format!("{what}: UTF-8 BOM"),
+            suffix: if m.kind == "gzip" { ".gz" } else { ".zst" },
+            make: Box::new(move || damage::wrap(damage::bom(c), m)),
         });
     }
 }
@@ -684,7 +679,7 @@ fn suite(base: &Baseline, b: Budget, seed: u64) -> (usize, Vec<(String, String)>
         };
         member_jobs(base, m, what, b, seed, &mut jobs);
     }
-    wrapped_jobs(base, seed, &mut jobs);
+    wrapped_jobs(base, &containers, seed, &mut jobs);
     run_jobs(base, jobs)
 }
 

@@ -432,6 +432,10 @@ pub struct Members {
     pub members: Vec<Range<usize>>,
     /// Each member's decompressed byte range in the clean stream.
     pub chunks: Vec<Range<usize>>,
+    /// The decompressed stream.
+    pub clean: Vec<u8>,
+    /// Compresses one chunk into one member.
+    pub compress: fn(&[u8]) -> Vec<u8>,
 }
 
 /// Decompressed chunk boundaries: at every record start.
@@ -473,24 +477,28 @@ fn chunks_of(plain: &[u8], cuts: &[usize]) -> Vec<Range<usize>> {
 
 /// `plain` as one gzip member per chunk.
 pub fn gzip_members(plain: &[u8], cuts: &[usize]) -> Members {
-    pack("gzip", plain, cuts, |c| {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(c).unwrap();
-        e.finish().unwrap()
-    })
+    pack("gzip", plain, cuts, gzip_member)
+}
+
+fn gzip_member(c: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(c).unwrap();
+    e.finish().unwrap()
 }
 
 /// `plain` as one zstd frame (with content checksum) per chunk.
 pub fn zstd_frames(plain: &[u8], cuts: &[usize]) -> Members {
-    pack("zstd", plain, cuts, |c| {
-        let mut e = zstd::stream::Encoder::new(Vec::new(), 1).unwrap();
-        e.include_checksum(true).unwrap();
-        e.write_all(c).unwrap();
-        e.finish().unwrap()
-    })
+    pack("zstd", plain, cuts, zstd_frame)
 }
 
-fn pack(kind: &'static str, plain: &[u8], cuts: &[usize], f: impl Fn(&[u8]) -> Vec<u8>) -> Members {
+fn zstd_frame(c: &[u8]) -> Vec<u8> {
+    let mut e = zstd::stream::Encoder::new(Vec::new(), 1).unwrap();
+    e.include_checksum(true).unwrap();
+    e.write_all(c).unwrap();
+    e.finish().unwrap()
+}
+
+fn pack(kind: &'static str, plain: &[u8], cuts: &[usize], f: fn(&[u8]) -> Vec<u8>) -> Members {
     let chunks = chunks_of(plain, cuts);
     let mut bytes = Vec::new();
     let mut members = Vec::new();
@@ -504,6 +512,8 @@ fn pack(kind: &'static str, plain: &[u8], cuts: &[usize], f: impl Fn(&[u8]) -> V
         bytes,
         members,
         chunks,
+        clean: plain.to_vec(),
+        compress: f,
     }
 }
 
@@ -620,18 +630,30 @@ pub fn truncate_container(clean: &Clean, m: &Members, cut: usize) -> Damaged {
     d
 }
 
-/// A plain damage carried into a container rebuilt around it: the decompressed stream is the
-/// damaged plain file, so offsets stay known; members split at the (shifted) record starts.
-pub fn wrap(clean: &Clean, plain: Damaged, pack: fn(&[u8], &[usize]) -> Members) -> Damaged {
-    let cuts: Vec<usize> = clean.starts[1..]
-        .iter()
-        .filter_map(|&s| plain.shifted(s).map(|x| x as usize))
-        .filter(|&s| s < plain.bytes.len())
-        .collect();
-    let m = pack(&plain.bytes, &cuts);
+/// A plain damage carried into `m`'s container: the decompressed stream is the damaged plain
+/// file (so offsets stay known), split at `m`'s (shifted) chunk boundaries. Chunks the damage
+/// left as they were reuse `m`'s compressed members; only the changed ones are compressed
+/// again, which keeps a debug build quick on megabyte files.
+pub fn wrap(plain: Damaged, m: &Members) -> Damaged {
+    let shifted = |at: usize| plain.shifted(at).map(|x| x as usize);
+    let mut bytes = Vec::new();
+    for (k, c) in m.chunks.iter().enumerate() {
+        let start = if k == 0 { 0 } else { shifted(c.start).unwrap() };
+        let end = if k + 1 == m.chunks.len() {
+            plain.bytes.len()
+        } else {
+            shifted(c.end).unwrap()
+        };
+        let now = &plain.bytes[start.min(end)..end];
+        if now == &m.clean[c.clone()] {
+            bytes.extend_from_slice(&m.bytes[m.members[k].clone()]);
+        } else {
+            bytes.extend((m.compress)(now));
+        }
+    }
     Damaged {
-        case: format!("{} (per-record {})", plain.case, m.kind),
-        bytes: m.bytes,
+        case: format!("{} (in {} members)", plain.case, m.kind),
+        bytes,
         ..plain
     }
 }
