@@ -361,6 +361,8 @@ struct Budget {
     garbage: usize,
     members: usize,
     lies: &'static [&'static str],
+    /// Truncate one byte either side of every record boundary, not only of sampled ones.
+    every_boundary: bool,
 }
 
 const IN_REPO: Budget = Budget {
@@ -370,6 +372,7 @@ const IN_REPO: Budget = Budget {
     garbage: 3,
     members: 6,
     lies: damage::LIES,
+    every_boundary: true,
 };
 
 const SHARED: Budget = Budget {
@@ -379,6 +382,7 @@ const SHARED: Budget = Budget {
     garbage: 1,
     members: 2,
     lies: &["+6", "+3000", "300000000", "abc"],
+    every_boundary: false,
 };
 
 const LARGE: Budget = Budget {
@@ -388,6 +392,7 @@ const LARGE: Budget = Budget {
     garbage: 1,
     members: 1,
     lies: &["+6", "+3000", "300000000"],
+    every_boundary: false,
 };
 
 /// Damage done to the plain (decompressed) file.
@@ -401,25 +406,39 @@ fn plain_jobs<'a>(base: &'a Baseline, b: Budget, seed: u64, jobs: &mut Vec<Job<'
             make: Box::new(move || damage::bit_flips(c, &mut Rng::new(seed ^ (s << 8)))),
         });
     }
+    for s in 0..b.flips as u64 {
+        if damage::hole(c, &mut Rng::new(seed ^ (s << 16))).is_none() {
+            continue; // a record too short for a hole
+        }
+        jobs.push(Job {
+            tag: "plain: bytes deleted inside a record".into(),
+            suffix: "",
+            make: Box::new(move || damage::hole(c, &mut Rng::new(seed ^ (s << 16))).unwrap()),
+        });
+    }
     let mut rng = Rng::new(seed ^ 0x7472_756e);
-    let mut bounds: Vec<usize> = rng
+    let sampled: Vec<usize> = rng
         .sample(c.len() - 1, b.boundaries)
         .into_iter()
         .map(|i| c.starts[i + 1])
         .collect();
-    bounds.push(len);
-    for at in bounds {
-        for k in [-7isize, -1, 1, 9] {
-            let cut = at as isize + k;
-            if cut <= 0 || cut >= len as isize {
-                continue;
-            }
-            jobs.push(Job {
-                tag: format!("plain: truncated at a record boundary {k:+}"),
-                suffix: "",
-                make: Box::new(move || damage::truncate(c, cut as usize)),
-            });
+    // Every record boundary (and the end) one byte either side; sampled ones further off.
+    let mut cuts: Vec<(usize, isize)> = Vec::new();
+    if b.every_boundary {
+        cuts.extend(c.starts[1..].iter().flat_map(|&at| [(at, -1), (at, 1)]));
+    }
+    cuts.extend(sampled.iter().flat_map(|&at| [(at, -7), (at, 9)]));
+    cuts.extend([(len, -7), (len, -1)]);
+    for (at, k) in cuts {
+        let cut = at as isize + k;
+        if cut <= 0 || cut >= len as isize {
+            continue;
         }
+        jobs.push(Job {
+            tag: format!("plain: truncated at a record boundary {k:+}"),
+            suffix: "",
+            make: Box::new(move || damage::truncate(c, cut as usize)),
+        });
     }
     if c.framing != Framing::Jsonl {
         // The second record (ARC's first is the filedesc), then sampled ones, then the last.
@@ -500,6 +519,14 @@ fn member_jobs<'a>(
             .map(|i| i + 1)
             .collect()
     };
+    for _ in 0..b.members.div_ceil(2) {
+        let s = rng.next_u64();
+        jobs.push(Job {
+            tag: format!("{what}: bits flipped anywhere"),
+            suffix,
+            make: Box::new(move || damage::flip_anywhere(c, m, &mut Rng::new(s))),
+        });
+    }
     for k in middle(&mut rng, b.members) {
         let s = rng.next_u64();
         jobs.push(Job {

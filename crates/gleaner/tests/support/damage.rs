@@ -271,6 +271,37 @@ impl Damaged {
     }
 }
 
+/// A hole: 8 to 300 bytes deleted inside one record's block (its content, not its header or
+/// terminator). A WARC or ARC block then holds fewer bytes than its declared length, so reading
+/// that length runs into the next record (or the end): `certain`. A JSON line with a hole can
+/// still be well-formed JSON, so not for JSONL.
+pub fn hole(clean: &Clean, rng: &mut Rng) -> Option<Damaged> {
+    let i = rng.below(clean.len());
+    let r = clean.range(i);
+    let block = match clean.framing {
+        Framing::Warc => r.start + find(&clean.bytes[r.clone()], b"\r\n\r\n")? + 4..r.end - 4,
+        Framing::Arc => clean.length_fields[i].as_ref()?.end + 1..r.end - 1,
+        Framing::Jsonl => r.start..r.end - 1,
+    };
+    if block.len() < 16 {
+        return None;
+    }
+    let n = 8 + rng.below(block.len().min(300) - 8);
+    let at = rng.within(block.start..block.end - n);
+    let mut bytes = clean.bytes[..at].to_vec();
+    bytes.extend_from_slice(&clean.bytes[at + n..]);
+    let mut d = Damaged::plain(
+        format!("record {i}: {n} bytes deleted at {at}"),
+        clean,
+        bytes,
+    );
+    d.damaged.insert(i);
+    d.edits = Some(vec![(at, -(n as isize))]);
+    d.certain = clean.framing != Framing::Jsonl;
+    d.sites = usize::from(d.certain);
+    Some(d)
+}
+
 /// One to three bits flipped at random offsets of a plain file. Not `certain`: see
 /// [`Damaged::certain`].
 pub fn bit_flips(clean: &Clean, rng: &mut Rng) -> Damaged {
@@ -309,6 +340,12 @@ pub fn truncate(clean: &Clean, cut: usize) -> Damaged {
             d.sites = 1;
         }
         d.damaged.insert(last);
+        // Part of an ARC header line after a record is junk after that record (see
+        // `Damaged::unsure`).
+        let start = clean.starts[last];
+        if clean.framing == Framing::Arc && last > 0 && !clean.bytes[start..cut].contains(&b'\n') {
+            d.unsure.insert(last - 1);
+        }
     }
     d
 }
@@ -545,6 +582,32 @@ pub fn flip_in_member(clean: &Clean, m: &Members, k: usize, rng: &mut Rng) -> Da
         bytes,
     );
     d.damaged = clean.overlapping(m.chunks[k].clone());
+    d.edits = None;
+    d
+}
+
+/// One to three bits flipped anywhere in a compressed file, headers included. Not `certain`:
+/// a flip in a gzip header's MTIME or OS byte changes nothing any check covers (the records
+/// then come out unchanged, which is right).
+pub fn flip_anywhere(clean: &Clean, m: &Members, rng: &mut Rng) -> Damaged {
+    let mut bytes = m.bytes.clone();
+    let mut d = Damaged::plain(String::new(), clean, Vec::new());
+    let mut at = Vec::new();
+    for _ in 0..1 + rng.below(3) {
+        let o = rng.below(bytes.len());
+        bytes[o] ^= 1 << rng.below(8);
+        let k = m.members.partition_point(|r| r.end <= o);
+        d.damaged.extend(clean.overlapping(m.chunks[k].clone()));
+        at.push(o);
+    }
+    d.case = format!(
+        "{} file of {} members: bits flipped at {at:?}",
+        m.kind,
+        m.members.len()
+    );
+    d.bytes = bytes;
+    d.sites = 0;
+    d.certain = false;
     d.edits = None;
     d
 }
