@@ -1,9 +1,11 @@
 //! Fault injection: real crawl files and real news articles, damaged in every way issue 12 lists
-//! and more (bit flips at random offsets, truncation around every sampled record boundary,
-//! lying lengths, junk between records and between compressed members, damaged middle members
-//! of multi-member gzip and middle frames of multi-frame zstd, a UTF-8 BOM), each read through
-//! the library's public reader ([`io::open_records_counted`]) in-process and compared with the
-//! read of the clean file.
+//! and more (bit flips at random offsets, truncation one byte either side of every record
+//! boundary and further off sampled ones, lying lengths, holes inside records, junk between
+//! records and between compressed members, truncated and bit-flipped members of per-record
+//! gzip and zstd crawl files, damaged middle members of multi-member gzip and middle frames of
+//! multi-frame zstd JSONL, aligned with records or not, a UTF-8 BOM), each read through the
+//! library's public reader ([`io::open_records_counted`]) in-process and compared with the read
+//! of the clean file.
 //!
 //! What is asserted, per damaged file (see `support/damage.rs` for how the damage is made and
 //! which records it touches):
@@ -20,8 +22,9 @@
 //!   gives at least one reject, and there are no more rejects than sites plus damaged records
 //!   (no cascade).
 //! * A few records the damage leaves intact may still be given up by a careful reader (an ARC
-//!   record followed by junk: ARC has no terminator, so junk after a record cannot be told
-//!   from a too-short length; a JSON line whose halves sit in two members with junk between):
+//!   record followed by junk or a partial header line: ARC has no terminator, so junk after a
+//!   record cannot be told from a too-short length; a JSON line whose halves sit in two members
+//!   with junk between):
 //!   those may be rejected or come out unchanged, never changed ([`damage::Damaged::unsure`]).
 //! * Bit flips in plain (uncompressed) WARC/ARC/JSONL are the one kind no reader can always
 //!   detect: the WARC reader does not check `WARC-Block-Digest`, and a flipped byte in a page
