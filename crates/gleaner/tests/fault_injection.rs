@@ -4,7 +4,7 @@
 //! records and between compressed members, truncated and bit-flipped members of per-record
 //! gzip and zstd crawl files, damaged middle members of multi-member gzip and middle frames of
 //! multi-frame zstd JSONL, aligned with records or not, a UTF-8 BOM), each read through the
-//! library's public reader ([`io::open_records_counted`]) in-process and compared with the read
+//! library's public reader (`gleaner::io::open_records_counted`) in-process and compared with the read
 //! of the clean file.
 //!
 //! What is asserted, per damaged file (see `support/damage.rs` for how the damage is made and
@@ -39,313 +39,20 @@
 
 #[path = "support/damage.rs"]
 mod damage;
+#[path = "support/damage_members.rs"]
+mod damage_members;
+#[path = "support/fault_check.rs"]
+mod fault_check;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Read;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use damage::{Clean, Damaged, Framing, Members, Rng};
-use gleaner::config::InputConfig;
-use gleaner::document::Document;
-use gleaner::io::{self, InputFile, ReadCounters, Reject};
-use serde_json::{Map, Value};
-
-/// What a read produced.
-struct Read_ {
-    docs: Vec<Document>,
-    rejects: Vec<Reject>,
-    /// Records skipped on purpose (`skipped_record.*` and `skipped_payload.*`).
-    skipped: u64,
-}
-
-/// Reads `path` through the public reader; a panic or a runaway stream is an `Err`.
-fn read_path(path: &Path, max_items: usize) -> Result<Read_, String> {
-    let file = InputFile {
-        index: 0,
-        path: path.to_path_buf(),
-        size: std::fs::metadata(path).unwrap().len(),
-    };
-    let counters = Arc::new(ReadCounters::default());
-    let run = || {
-        let mut docs = Vec::new();
-        let mut rejects = Vec::new();
-        let stream = io::open_records_counted(
-            &file,
-            &InputConfig::default(),
-            Arc::default(),
-            counters.clone(),
-        );
-        for (n, r) in stream.enumerate() {
-            if n > max_items {
-                return Err(format!("more than {max_items} items: a runaway stream"));
-            }
-            match r {
-                Ok(d) => docs.push(d),
-                Err(e) => rejects.push(e),
-            }
-        }
-        Ok((docs, rejects))
-    };
-    let (docs, rejects) = match catch_unwind(AssertUnwindSafe(run)) {
-        Ok(r) => r?,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            return Err(format!("reader panicked: {msg}"));
-        }
-    };
-    let skipped = counters
-        .snapshot()
-        .iter()
-        .filter(|(k, _)| k.starts_with("skipped_record.") || k.starts_with("skipped_payload."))
-        .map(|(_, v)| v)
-        .sum();
-    Ok(Read_ {
-        docs,
-        rejects,
-        skipped,
-    })
-}
-
-/// A clean file, its records, and what the reader made of each.
-struct Baseline {
-    label: String,
-    clean: Clean,
-    /// File name for plain copies (`x.warc`, `x.arc`, `x.jsonl`); containers add `.gz`/`.zst`.
-    plain_name: String,
-    /// The document each record became, if any.
-    docs: Vec<Option<Document>>,
-}
-
-impl Baseline {
-    fn new(label: &str, framing: Framing, bytes: Vec<u8>, plain_name: &str) -> Baseline {
-        let clean = Clean::new(framing, bytes);
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join(plain_name);
-        std::fs::write(&p, &clean.bytes).unwrap();
-        let r = read_path(&p, 100 * clean.len() + 1000).unwrap();
-        assert!(
-            r.rejects.is_empty(),
-            "{label}: clean read rejects {:?}",
-            r.rejects
-        );
-        let mut docs: Vec<Option<Document>> = vec![None; clean.len()];
-        if framing == Framing::Jsonl {
-            assert_eq!(r.docs.len(), clean.len(), "{label}: one document per line");
-            docs = r.docs.into_iter().map(Some).collect();
-        } else {
-            for d in r.docs {
-                let o = d.metadata["offset"].as_u64().unwrap() as usize;
-                let i = clean.record_at(o);
-                assert_eq!(clean.starts[i], o, "{label}: document at a record start");
-                assert!(docs[i].is_none());
-                docs[i] = Some(d);
-            }
-            let nondoc = docs.iter().filter(|d| d.is_none()).count() as u64;
-            assert_eq!(
-                r.skipped, nondoc,
-                "{label}: every record a document or a skip"
-            );
-        }
-        Baseline {
-            label: label.to_string(),
-            clean,
-            plain_name: plain_name.to_string(),
-            docs,
-        }
-    }
-}
-
-/// A document as compared: id, text and metadata without `source` (the file name differs
-/// between plain and compressed copies) and, when offsets are unknowable, without `offset`
-/// (also in ARC-style `url@offset` ids).
-type Key = (String, String, Map<String, Value>);
-
-fn key(d: &Document, offset: Option<Option<u64>>) -> Key {
-    let mut m = d.metadata.clone();
-    m.remove("source");
-    let mut id = d.id.clone();
-    if let Some(old) = m.get("offset").and_then(Value::as_u64) {
-        let suffix = format!("@{old}");
-        let new = match offset {
-            None => Some(old),
-            Some(o) => o,
-        };
-        let renamed = |new: String| {
-            if id.ends_with(&suffix) {
-                format!("{}@{new}", &id[..id.len() - suffix.len()])
-            } else {
-                id.clone()
-            }
-        };
-        match new {
-            Some(n) => {
-                id = renamed(n.to_string());
-                m.insert("offset".into(), Value::from(n));
-            }
-            None => {
-                id = renamed("?".into());
-                m.remove("offset");
-            }
-        }
-    }
-    (id, d.text.clone(), m)
-}
-
-fn short(k: &Key) -> String {
-    format!("{} ({} chars)", k.0, k.1.len())
-}
-
-/// Checks one damaged read against the baseline; `Err` says what is wrong.
-fn check(base: &Baseline, d: &Damaged, path: &Path, got: &Read_) -> Result<(), String> {
-    let known = d.edits.is_some();
-    let expect = |i: usize| {
-        base.docs[i].as_ref().map(|doc| {
-            let at = doc.metadata.get("offset").and_then(Value::as_u64);
-            key(doc, Some(at.and_then(|o| d.shifted(o as usize))))
-        })
-    };
-    let expected: Vec<Key> = (0..d.present)
-        .filter(|&i| d.intact(i) && !d.unsure.contains(&i))
-        .filter_map(expect)
-        .collect();
-    let mut unsure: Vec<Key> = d.unsure.iter().filter_map(|&i| expect(i)).collect();
-    let keys: Vec<Key> = got
-        .docs
-        .iter()
-        .map(|doc| key(doc, if known { None } else { Some(None) }))
-        .collect();
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for doc in &got.docs {
-        *seen.entry(doc.id.as_str()).or_default() += 1;
-    }
-    if let Some((id, n)) = seen.iter().find(|(_, n)| **n > 1) {
-        return Err(format!("document {id} came out {n} times"));
-    }
-    let name = path.file_name().unwrap().to_str().unwrap();
-    let crawl = base.clean.framing != Framing::Jsonl;
-    if let Some(doc) = got
-        .docs
-        .iter()
-        .find(|x| crawl && x.source().is_some_and(|s| s != name))
-    {
-        return Err(format!(
-            "document {} names source {:?}",
-            doc.id,
-            doc.source()
-        ));
-    }
-    if let Some(r) = got
-        .rejects
-        .iter()
-        .find(|r| r.file != path.display().to_string())
-    {
-        return Err(format!("reject does not name the file: {r}"));
-    }
-    // Every expected document, once and in order; what is left over are outputs of damaged
-    // records.
-    let mut extra = Vec::new();
-    let mut next = 0;
-    for k in &keys {
-        if next < expected.len() && *k == expected[next] {
-            next += 1;
-        } else if let Some(u) = unsure.iter().position(|u| u == k) {
-            unsure.remove(u);
-        } else {
-            extra.push(k);
-        }
-    }
-    if next < expected.len() {
-        let missing = &expected[next];
-        let changed = keys.iter().find(|k| k.0 == missing.0);
-        return Err(match changed {
-            Some(c) => format!(
-                "intact record {} came out changed (text {} vs {} chars, metadata equal: {}) or out of order",
-                missing.0,
-                c.1.len(),
-                missing.1.len(),
-                c.2 == missing.2
-            ),
-            None => format!(
-                "intact record {} is missing ({} of {} intact documents out; rejects: {})",
-                short(missing),
-                next,
-                expected.len(),
-                summary(&got.rejects)
-            ),
-        });
-    }
-    let damaged_docs = d
-        .damaged
-        .iter()
-        .filter(|&&i| i < d.present && base.docs[i].is_some())
-        .count();
-    if d.certain && !extra.is_empty() {
-        return Err(format!(
-            "{} document(s) from damaged records came out, e.g. {}",
-            extra.len(),
-            short(extra[0])
-        ));
-    }
-    if extra.len() > d.damaged.len() {
-        return Err(format!(
-            "{} unexpected documents for {} damaged records ({damaged_docs} of them documents), e.g. {}",
-            extra.len(),
-            d.damaged.len(),
-            short(extra[0])
-        ));
-    }
-    let most = d.sites + d.damaged.len() + d.unsure.len();
-    if d.certain && got.rejects.len() < d.sites {
-        return Err(format!(
-            "{} damage site(s) but {} rejects (damaged records: {:?})",
-            d.sites,
-            got.rejects.len(),
-            d.damaged
-        ));
-    }
-    if got.rejects.len() > most {
-        return Err(format!(
-            "{} rejects for {} site(s) and {} damaged record(s): {}",
-            got.rejects.len(),
-            d.sites,
-            d.damaged.len(),
-            summary(&got.rejects)
-        ));
-    }
-    let intact_skips = (0..d.present)
-        .filter(|&i| d.intact(i) && !d.unsure.contains(&i) && base.docs[i].is_none())
-        .count() as u64;
-    let unsure_skips = d.unsure.iter().filter(|&&i| base.docs[i].is_none()).count() as u64;
-    let bad_skips = unsure_skips + if d.certain { 0 } else { d.damaged.len() as u64 };
-    if got.skipped < intact_skips || got.skipped > intact_skips + bad_skips {
-        return Err(format!(
-            "{} records skipped, expected {intact_skips}{}",
-            got.skipped,
-            if bad_skips > 0 {
-                format!(" to {}", intact_skips + bad_skips)
-            } else {
-                String::new()
-            }
-        ));
-    }
-    Ok(())
-}
-
-fn summary(rejects: &[Reject]) -> String {
-    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in rejects {
-        *by.entry(r.kind.as_str()).or_default() += 1;
-    }
-    format!("{by:?}")
-}
+use damage::{Damaged, Framing, Rng};
+use damage_members::Members;
+use fault_check::{Baseline, check, read_path};
 
 /// One damaged file to make: a tag naming the kind of damage (for the tally), the suffix of
 /// the file name, and how to make it.
@@ -527,7 +234,7 @@ fn member_jobs<'a>(
         jobs.push(Job {
             tag: format!("{what}: bits flipped anywhere"),
             suffix,
-            make: Box::new(move || damage::flip_anywhere(c, m, &mut Rng::new(s))),
+            make: Box::new(move || damage_members::flip_anywhere(c, m, &mut Rng::new(s))),
         });
     }
     for k in middle(&mut rng, b.members) {
@@ -535,7 +242,7 @@ fn member_jobs<'a>(
         jobs.push(Job {
             tag: format!("{what}: bits flipped in a middle member"),
             suffix,
-            make: Box::new(move || damage::flip_in_member(c, m, k, &mut Rng::new(s))),
+            make: Box::new(move || damage_members::flip_in_member(c, m, k, &mut Rng::new(s))),
         });
     }
     for k in middle(&mut rng, b.members.div_ceil(2)) {
@@ -543,7 +250,7 @@ fn member_jobs<'a>(
         jobs.push(Job {
             tag: format!("{what}: middle member cut short"),
             suffix,
-            make: Box::new(move || damage::truncate_member(c, m, k, keep)),
+            make: Box::new(move || damage_members::truncate_member(c, m, k, keep)),
         });
     }
     for k in middle(&mut rng, b.garbage) {
@@ -551,7 +258,7 @@ fn member_jobs<'a>(
         jobs.push(Job {
             tag: format!("{what}: junk between members"),
             suffix,
-            make: Box::new(move || damage::garbage_between_members(c, m, k, &junk)),
+            make: Box::new(move || damage_members::garbage_between_members(c, m, k, &junk)),
         });
     }
     let mut bounds: Vec<usize> = middle(&mut rng, b.boundaries / 2)
@@ -568,7 +275,7 @@ fn member_jobs<'a>(
             jobs.push(Job {
                 tag: format!("{what}: file cut at a member boundary {k:+}"),
                 suffix,
-                make: Box::new(move || damage::truncate_container(c, m, cut)),
+                make: Box::new(move || damage_members::truncate_container(c, m, cut)),
             });
         }
     }
@@ -595,7 +302,7 @@ fn wrapped_jobs<'a>(
                 tag: format!("{what}: length {lie}"),
                 suffix: ".gz",
                 make: Box::new(move || {
-                    damage::wrap(damage::lie_about_length(c, i, lie).unwrap(), gz)
+                    damage_members::wrap(damage::lie_about_length(c, i, lie).unwrap(), gz)
                 }),
             });
         }
@@ -604,7 +311,9 @@ fn wrapped_jobs<'a>(
     jobs.push(Job {
         tag: format!("{what}: junk record inside a member"),
         suffix: ".gz",
-        make: Box::new(move || damage::wrap(damage::insert_garbage(c, i, &junk, false), gz)),
+        make: Box::new(move || {
+            damage_members::wrap(damage::insert_garbage(c, i, &junk, false), gz)
+        }),
     });
     for (what, m) in containers {
         if what.starts_with("unaligned") {
@@ -613,7 +322,7 @@ fn wrapped_jobs<'a>(
         jobs.push(Job {
             tag: format!("{what}: UTF-8 BOM"),
             suffix: if m.kind == "gzip" { ".gz" } else { ".zst" },
-            make: Box::new(move || damage::wrap(damage::bom(c), m)),
+            make: Box::new(move || damage_members::wrap(damage::bom(c), m)),
         });
     }
 }
@@ -664,34 +373,34 @@ fn suite(base: &Baseline, b: Budget, seed: u64) -> (usize, Vec<(String, String)>
     let c = &base.clean;
     let containers: Vec<(&'static str, Members)> = if c.framing == Framing::Jsonl {
         let mut rng = Rng::new(seed);
-        let unaligned = damage::unaligned_cuts(c, 30_000, &mut rng);
+        let unaligned = damage_members::unaligned_cuts(c, 30_000, &mut rng);
         vec![
             (
                 "multi-member gzip",
-                damage::gzip_members(&c.bytes, &damage::every_n_records(c, 8)),
+                damage_members::gzip_members(&c.bytes, &damage_members::every_n_records(c, 8)),
             ),
             (
                 "unaligned multi-member gzip",
-                damage::gzip_members(&c.bytes, &unaligned),
+                damage_members::gzip_members(&c.bytes, &unaligned),
             ),
             (
                 "multi-frame zstd",
-                damage::zstd_frames(&c.bytes, &damage::every_n_records(c, 8)),
+                damage_members::zstd_frames(&c.bytes, &damage_members::every_n_records(c, 8)),
             ),
             (
                 "unaligned multi-frame zstd",
-                damage::zstd_frames(&c.bytes, &unaligned),
+                damage_members::zstd_frames(&c.bytes, &unaligned),
             ),
         ]
     } else {
         vec![
             (
                 "per-record gzip",
-                damage::gzip_members(&c.bytes, &damage::record_cuts(c)),
+                damage_members::gzip_members(&c.bytes, &damage_members::record_cuts(c)),
             ),
             (
                 "per-record zstd",
-                damage::zstd_frames(&c.bytes, &damage::record_cuts(c)),
+                damage_members::zstd_frames(&c.bytes, &damage_members::record_cuts(c)),
             ),
         ]
     };
