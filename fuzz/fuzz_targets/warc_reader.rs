@@ -27,7 +27,11 @@ fuzz_target!(|data: &[u8]| {
     let counters = Arc::new(ReadCounters::default());
     // A small record limit exercises the too_large path; 1 MiB keeps memory bounded.
     // Rejects are fine (that is what malformed input becomes); documents must have an id.
-    for doc in crawl::from_reader(&file, reader, 1 << 20, counters).flatten() {
+    let options = crawl::CrawlOptions {
+        max_record: 1 << 20,
+        verify_block_digest: true,
+    };
+    for doc in crawl::from_reader(&file, reader, options, counters).flatten() {
         assert!(!doc.id.is_empty());
     }
 });

@@ -60,6 +60,12 @@ pub struct InputConfig {
     pub id_field: String,
     /// Records larger than this are rejected instead of read into memory.
     pub max_record_bytes: ByteSize,
+    /// Check each WARC record's `WARC-Block-Digest` (sha1, as Common Crawl writes it) and reject
+    /// a record whose block does not match it (`block_digest_mismatch`). Unset: checked in crawl
+    /// files without a checksum of their own (plain, zstd), not in gzip files, whose members'
+    /// CRC already catches altered bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_block_digest: Option<bool>,
 }
 
 impl Default for InputConfig {
@@ -70,6 +76,7 @@ impl Default for InputConfig {
             text_field: "text".into(),
             id_field: "id".into(),
             max_record_bytes: ByteSize(256 << 20),
+            verify_block_digest: None,
         }
     }
 }

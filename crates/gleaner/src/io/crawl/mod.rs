@@ -67,6 +67,16 @@ pub fn sniff(head: &[u8]) -> Option<ArchiveKind> {
     }
 }
 
+/// How crawl records are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrawlOptions {
+    /// Blocks larger than this are skipped as `too_large` (`[input] max_record_bytes`).
+    pub max_record: u64,
+    /// Check each WARC record's `WARC-Block-Digest` (sha1) and reject a record whose block does
+    /// not match it.
+    pub verify_block_digest: bool,
+}
+
 /// Opens a crawl file as a document stream. Counts of skipped records go to `counters`.
 pub fn open(
     file: &InputFile,
@@ -75,7 +85,17 @@ pub fn open(
     counters: Arc<ReadCounters>,
 ) -> RecordStream {
     match open_crawl_file(&file.path, bytes_read) {
-        Ok(reader) => from_reader(file, reader, cfg.max_record_bytes.0, counters),
+        Ok(reader) => {
+            let verify_block_digest = match cfg.verify_block_digest {
+                Some(verify) => verify,
+                None => !is_gzip(&file.path).unwrap_or(false),
+            };
+            let options = CrawlOptions {
+                max_record: cfg.max_record_bytes.0,
+                verify_block_digest,
+            };
+            from_reader(file, reader, options, counters)
+        }
         Err(e) => super::single_reject(Reject::new(&file.path, "io", e.to_string())),
     }
 }
@@ -86,10 +106,7 @@ fn open_crawl_file(
     path: &std::path::Path,
     bytes_read: Arc<AtomicU64>,
 ) -> std::io::Result<Box<dyn BufRead + Send>> {
-    let mut magic = [0u8; 2];
-    let is_gzip =
-        std::fs::File::open(path)?.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
-    if !is_gzip {
+    if !is_gzip(path)? {
         return compress::open_decompressed(path, bytes_read);
     }
     let raw = BufReader::with_capacity(
@@ -102,14 +119,21 @@ fn open_crawl_file(
     )))
 }
 
+/// True when the file starts with the gzip magic.
+fn is_gzip(path: &std::path::Path) -> std::io::Result<bool> {
+    let mut magic = [0u8; 2];
+    Ok(std::fs::File::open(path)?.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b])
+}
+
 /// Reads crawl records from an already decompressed `reader`; `file` names the source in
 /// metadata and rejects. This is also the fuzzing entry point.
 pub fn from_reader(
     file: &InputFile,
     reader: Box<dyn BufRead + Send>,
-    max_record: u64,
+    options: CrawlOptions,
     counters: Arc<ReadCounters>,
 ) -> RecordStream {
+    let max_record = options.max_record;
     let mut stream = ArchiveStream::new(reader);
     let head = match stream.peek(64) {
         Ok(h) => h,
@@ -121,7 +145,11 @@ pub fn from_reader(
     // first record after it.
     let framer: Box<dyn Iterator<Item = Framed> + Send> = match sniff(&head) {
         Some(ArchiveKind::Arc) => Box::new(ArcFramer::new(stream, max_record)),
-        _ => Box::new(WarcFramer::new(stream, max_record)),
+        _ => Box::new(WarcFramer::with_block_digests(
+            stream,
+            max_record,
+            options.verify_block_digest,
+        )),
     };
     Box::new(CrawlReader::new(file, framer, max_record, counters))
 }

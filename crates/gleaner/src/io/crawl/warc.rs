@@ -14,9 +14,20 @@ const MAX_HEADER: usize = 256 << 10;
 pub type WarcFramer = Framer<Warc>;
 
 impl Framer<Warc> {
-    /// A framer over `stream`; blocks over `max_record` bytes are skipped as `too_large`.
+    /// A framer over `stream`; blocks over `max_record` bytes are skipped as `too_large`. Block
+    /// digests are not checked (see [`with_block_digests`](Self::with_block_digests)).
     pub fn new(stream: ArchiveStream, max_record: u64) -> Self {
-        Framer::with_format(Warc::default(), stream, max_record)
+        Self::with_block_digests(stream, max_record, false)
+    }
+
+    /// [`new`](Self::new), checking each record's `WARC-Block-Digest` when `verify` is set: a
+    /// record whose block does not match it is the reject `block_digest_mismatch`.
+    pub fn with_block_digests(stream: ArchiveStream, max_record: u64, verify: bool) -> Self {
+        let format = Warc {
+            line: Vec::new(),
+            verify_digest: verify,
+        };
+        Framer::with_format(format, stream, max_record)
     }
 }
 
@@ -24,6 +35,25 @@ impl Framer<Warc> {
 #[derive(Debug, Default)]
 pub struct Warc {
     line: Vec<u8>,
+    verify_digest: bool,
+}
+
+/// Checks `block` against a `WARC-Block-Digest` value. Only `sha1` (what Common Crawl, Heritrix
+/// and warcio write), in base32 or hex, is checked; `None` when the value is another algorithm
+/// or not readable, so nothing is claimed either way.
+pub fn block_digest_matches(value: &str, block: &[u8]) -> Option<bool> {
+    use sha1::Digest;
+    let (algorithm, digest) = value.trim().split_once(':')?;
+    if !algorithm.eq_ignore_ascii_case("sha1") {
+        return None;
+    }
+    let digest = digest.trim().to_ascii_uppercase();
+    let want = match digest.len() {
+        32 => data_encoding::BASE32.decode(digest.as_bytes()).ok()?,
+        40 => data_encoding::HEXUPPER.decode(digest.as_bytes()).ok()?,
+        _ => return None,
+    };
+    Some(sha1::Sha1::digest(block).as_slice() == want.as_slice())
 }
 
 /// True for a WARC version line: `WARC/` digits `.` digits, then only the line end.
@@ -202,6 +232,28 @@ impl RecordFormat for Warc {
             stream.skip(k as u64)?;
         }
         Ok(ok)
+    }
+
+    fn verify(&self, head: &Head, block: &[u8]) -> Result<(), (&'static str, String)> {
+        if !self.verify_digest {
+            return Ok(());
+        }
+        let Some((_, value)) = head
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("WARC-Block-Digest"))
+        else {
+            return Ok(());
+        };
+        match block_digest_matches(value, block) {
+            Some(false) => Err((
+                "block_digest_mismatch",
+                format!(
+                    "the record's block does not match its WARC-Block-Digest {value}: its bytes were altered after it was written"
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn record_type(&mut self, head: &Head, _block: &[u8]) -> String {
