@@ -26,11 +26,12 @@
 //!   record cannot be told from a too-short length; a JSON line whose halves sit in two members
 //!   with junk between):
 //!   those may be rejected or come out unchanged, never changed ([`damage::Damaged::unsure`]).
-//! * Bit flips in plain (uncompressed) WARC/ARC/JSONL are the one kind no reader can always
-//!   detect: the WARC reader does not check `WARC-Block-Digest`, and a flipped byte in a page
-//!   or a JSON string leaves a well-formed record. For those the strongest true property is
-//!   asserted: every untouched record exactly once and unchanged, no duplicates, at most one
-//!   output per damaged record, and no more rejects than damaged records.
+//! * Bit flips in plain (uncompressed) files are the one kind no reader can always detect: a
+//!   flipped byte in a WARC header field, an ARC page or a JSON string leaves a well-formed
+//!   record. For those the strongest true property is asserted: every untouched record exactly
+//!   once and unchanged, no duplicates, at most one output per damaged record, and no more
+//!   rejects than damaged records. Flips that all land in WARC blocks carrying a sha1
+//!   `WARC-Block-Digest` (checked by default in plain crawl files) are certain rejects.
 //!
 //! Files: the WARC/WET/ARC fixtures in this repository and the first 80 news articles of
 //! examples/data, always; when the shared data set is present (`GLEANER_SHARED_DATA`, or

@@ -11,7 +11,6 @@
 //! containers and damages their members. Everything is driven by a seeded [`Rng`]: the same
 //! seed gives the same files.
 
-
 use std::collections::BTreeSet;
 use std::ops::Range;
 
@@ -137,6 +136,21 @@ impl Clean {
             return BTreeSet::new();
         }
         (self.record_at(r.start)..=self.record_at(r.end - 1)).collect()
+    }
+
+    /// True when byte `at` lies in the block of a WARC record whose header carries a sha1
+    /// `WARC-Block-Digest`.
+    pub fn in_digested_block(&self, at: usize) -> bool {
+        if self.framing != Framing::Warc {
+            return false;
+        }
+        let r = self.range(self.record_at(at));
+        let Some(h) = find(&self.bytes[r.clone()], b"\r\n\r\n") else {
+            return false;
+        };
+        let head = self.bytes[r.start..r.start + h].to_ascii_lowercase();
+        find(&head, b"\nwarc-block-digest: sha1:").is_some()
+            && (r.start + h + 4..r.end - 4).contains(&at)
     }
 
     /// True when `bytes[r]` holds only line ends: losing or gaining them changes no record's
@@ -300,8 +314,10 @@ pub fn hole(clean: &Clean, rng: &mut Rng) -> Option<Damaged> {
     Some(d)
 }
 
-/// One to three bits flipped at random offsets of a plain file. Not `certain`: see
-/// [`Damaged::certain`].
+/// One to three bits flipped at random offsets of a plain file. Not `certain` (see
+/// [`Damaged::certain`]), unless every flip lies in the block of a WARC record that carries a
+/// sha1 `WARC-Block-Digest`, which the reader checks in plain files: then each such record is
+/// a certain reject.
 pub fn bit_flips(clean: &Clean, rng: &mut Rng) -> Damaged {
     let mut bytes = clean.bytes.clone();
     let n = 1 + rng.below(3);
@@ -315,8 +331,8 @@ pub fn bit_flips(clean: &Clean, rng: &mut Rng) -> Damaged {
     }
     d.case = format!("bit flips at {at:?}");
     d.bytes = bytes;
-    d.sites = 0;
-    d.certain = false;
+    d.certain = at.iter().all(|&o| clean.in_digested_block(o));
+    d.sites = if d.certain { d.damaged.len() } else { 0 };
     d
 }
 

@@ -3,7 +3,6 @@
 //! (with content checksums) for crawl files, multi-member gzip and multi-frame zstd for JSONL,
 //! cut either at record boundaries or at arbitrary byte offsets so records straddle members.
 
-
 use std::io::Write;
 use std::ops::Range;
 
