@@ -465,3 +465,39 @@ fn bit_flip_inside_a_block_is_caught_by_its_digest() {
         assert!(got.rejects[0].2.contains("WARC-Block-Digest"));
     }
 }
+
+/// Through the file reader with the default configuration: a plain `.warc` (no checksum of its
+/// own) has its block digests checked, so the flipped record is a reject and the rest documents.
+#[test]
+fn plain_warc_files_check_block_digests_by_default() {
+    let recs = whirlwind_warc();
+    let response = recs
+        .iter()
+        .position(|r| r.head.windows(8).any(|w| w == b"response"))
+        .unwrap();
+    let mut flipped = recs[response].clone();
+    let at = flipped.block.len() - 100;
+    flipped.block[at] ^= 0x01;
+    let bytes: Vec<u8> = [
+        flipped.bytes(),
+        recs.iter().flat_map(|r| r.bytes()).collect(),
+    ]
+    .concat();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flipped.warc");
+    std::fs::write(&path, &bytes).unwrap();
+    let file = InputFile {
+        index: 0,
+        path: path.clone(),
+        size: bytes.len() as u64,
+    };
+    let cfg = gleaner::config::InputConfig::default();
+    let out: Vec<_> = gleaner::io::open_records(&file, &cfg, Arc::default()).collect();
+    let kinds: Vec<&str> = out
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .map(|r| r.kind.as_str())
+        .collect();
+    assert_eq!(kinds, vec!["block_digest_mismatch"]);
+    assert_eq!(out.iter().filter(|r| r.is_ok()).count(), 1);
+}
