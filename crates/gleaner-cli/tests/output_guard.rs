@@ -9,30 +9,12 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const LOCK_FILE: &str = ".gleaner.lock";
+use gleaner::executor::layout::LOCK_FILE;
 
 /// `shards` plain JSONL files of the real sample under `dir/in` (plain, so a test can edit one in
 /// place keeping its size).
 fn plain_shards(dir: &Path, shards: usize) -> PathBuf {
-    let docs = sample_docs();
-    let input = dir.join("in");
-    std::fs::create_dir_all(&input).unwrap();
-    for s in 0..shards {
-        let relabelled: Vec<_> = docs
-            .iter()
-            .map(|d| {
-                let mut d = d.clone();
-                d["id"] = format!("{}-s{s}", d["id"].as_str().unwrap()).into();
-                d
-            })
-            .collect();
-        std::fs::write(
-            input.join(format!("shard-{s:03}.jsonl")),
-            jsonl_bytes(&relabelled),
-        )
-        .unwrap();
-    }
-    input
+    write_sample_shards(dir, shards, false)
 }
 
 #[test]

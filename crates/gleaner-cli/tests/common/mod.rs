@@ -194,6 +194,11 @@ pub fn kill_when_files(args: &[String], dir: &Path, prefix: &str, n: usize) {
 /// `shards` zstd JSONL files under `dir/in`, each holding the real sample with ids suffixed by the
 /// shard number: a run then has many units of work, and every text has a copy in every shard.
 pub fn sample_shards(dir: &Path, shards: usize) -> PathBuf {
+    write_sample_shards(dir, shards, true)
+}
+
+/// [`sample_shards`], as plain JSONL when `zstd` is false (so a test can edit a file in place).
+pub fn write_sample_shards(dir: &Path, shards: usize, zstd: bool) -> PathBuf {
     let docs = sample_docs();
     let input = dir.join("in");
     std::fs::create_dir_all(&input).unwrap();
@@ -206,11 +211,13 @@ pub fn sample_shards(dir: &Path, shards: usize) -> PathBuf {
                 d
             })
             .collect();
-        std::fs::write(
-            input.join(format!("shard-{s:03}.jsonl.zst")),
-            zstd_bytes(&jsonl_bytes(&relabelled)),
-        )
-        .unwrap();
+        let plain = jsonl_bytes(&relabelled);
+        let (name, bytes) = if zstd {
+            (format!("shard-{s:03}.jsonl.zst"), zstd_bytes(&plain))
+        } else {
+            (format!("shard-{s:03}.jsonl"), plain)
+        };
+        std::fs::write(input.join(name), bytes).unwrap();
     }
     input
 }
