@@ -148,22 +148,16 @@ impl ArchiveStream {
     /// Appends up to `n` bytes to `out`; fewer only at end of stream. Memory grows with the bytes
     /// actually present, not with `n`, so a lying length cannot allocate gigabytes.
     pub fn read_block(&mut self, n: u64, out: &mut Vec<u8>) -> io::Result<u64> {
-        let mut left = n;
-        while left > 0 {
-            let chunk = self.fill()?;
-            if chunk.is_empty() {
-                break;
-            }
-            let take = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            out.extend_from_slice(&chunk[..take]);
-            self.consume(take);
-            left -= take as u64;
-        }
-        Ok(n - left)
+        self.advance(n, Some(out))
     }
 
     /// Skips up to `n` bytes; fewer only at end of stream.
     pub fn skip(&mut self, n: u64) -> io::Result<u64> {
+        self.advance(n, None)
+    }
+
+    /// Consumes up to `n` bytes, appending them to `out` when given; fewer only at end of stream.
+    fn advance(&mut self, n: u64, mut out: Option<&mut Vec<u8>>) -> io::Result<u64> {
         let mut left = n;
         while left > 0 {
             let chunk = self.fill()?;
@@ -171,6 +165,9 @@ impl ArchiveStream {
                 break;
             }
             let take = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            if let Some(out) = out.as_deref_mut() {
+                out.extend_from_slice(&chunk[..take]);
+            }
             self.consume(take);
             left -= take as u64;
         }
