@@ -51,11 +51,11 @@ struct Outcome {
 }
 
 fn read_file(path: &Path) -> Outcome {
-    let file = InputFile {
-        index: 0,
-        path: path.to_path_buf(),
-        size: std::fs::metadata(path).unwrap().len(),
-    };
+    let file = InputFile::new(
+        0,
+        path.to_path_buf(),
+        std::fs::metadata(path).unwrap().len(),
+    );
     let counters = Arc::new(ReadCounters::default());
     let (mut docs, mut rejects) = (Vec::new(), Vec::new());
     for r in io::open_records_counted(

@@ -75,11 +75,11 @@ fn dictionary_props() -> WriterProperties {
 
 /// Everything the reader yields for `path`, and the counts it made.
 fn read(path: &Path) -> (Vec<Document>, Vec<Reject>, BTreeMap<String, u64>) {
-    let file = InputFile {
-        index: 0,
-        path: path.to_path_buf(),
-        size: std::fs::metadata(path).unwrap().len(),
-    };
+    let file = InputFile::new(
+        0,
+        path.to_path_buf(),
+        std::fs::metadata(path).unwrap().len(),
+    );
     let counters = Arc::new(ReadCounters::default());
     let (mut docs, mut rejects) = (Vec::new(), Vec::new());
     for item in io::open_records_counted(

@@ -478,11 +478,7 @@ fn explicit_input_file_struct_works_for_arc_without_suffix() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("old-crawl.dat");
     std::fs::write(&p, &plain).unwrap();
-    let file = InputFile {
-        index: 3,
-        path: p,
-        size: plain.len() as u64,
-    };
+    let file = InputFile::new(3, p, plain.len() as u64);
     let docs: Vec<Document> = io::open_records(&file, &InputConfig::default(), Arc::default())
         .filter_map(Result::ok)
         .collect();

@@ -173,7 +173,7 @@ impl JsonlReader {
         counters: Arc<ReadCounters>,
     ) -> RawStream {
         let pool = Arc::new(BlockPool::default());
-        match compress::open_decompressed(&file.path, bytes_read) {
+        match compress::open_decompressed(&file.path, bytes_read, file.large_members) {
             Ok(reader) => Box::new(JsonlReader {
                 ctx: Arc::new(JsonlContext {
                     path: file.path.clone(),
@@ -353,9 +353,16 @@ impl Iterator for JsonlReader {
                     self.done = true;
                     self.line_no += 1;
                     let e = self.error.take().expect("checked above");
+                    // A streamed member that failed its checksum: the executor reads the file
+                    // again, verifying every member (see io/members.rs).
+                    let kind = if members::needs_reread(&e) {
+                        members::REREAD_KIND
+                    } else {
+                        "truncated"
+                    };
                     let r = self
                         .reject(
-                            "truncated",
+                            kind,
                             format!(
                                 "input ends early or is corrupt ({e}); records before it were read"
                             ),

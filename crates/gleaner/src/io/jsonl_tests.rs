@@ -6,11 +6,11 @@ use crate::config::ByteSize;
 
 /// Reads `path` with the block reader: (record, offset, id or reject kind) per item.
 fn read_all(path: &std::path::Path, max_record: u64) -> Vec<(u64, u64, String)> {
-    let file = InputFile {
-        index: 0,
-        path: path.to_path_buf(),
-        size: std::fs::metadata(path).unwrap().len(),
-    };
+    let file = InputFile::new(
+        0,
+        path.to_path_buf(),
+        std::fs::metadata(path).unwrap().len(),
+    );
     let cfg = InputConfig {
         max_record_bytes: ByteSize(max_record),
         ..Default::default()
@@ -264,11 +264,7 @@ fn odd_ids_and_key_collisions_are_counted_by_the_reader() {
         ),
     )
     .unwrap();
-    let file = InputFile {
-        index: 0,
-        path: path.clone(),
-        size: std::fs::metadata(&path).unwrap().len(),
-    };
+    let file = InputFile::new(0, path.clone(), std::fs::metadata(&path).unwrap().len());
     let counters = Arc::new(super::super::ReadCounters::default());
     let docs: Vec<Document> = super::super::open_records_counted(
         &file,

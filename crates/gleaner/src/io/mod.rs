@@ -148,6 +148,22 @@ pub struct InputFile {
     pub path: PathBuf,
     /// Size on disk in bytes.
     pub size: u64,
+    /// How compressed members too large to hold until verified are read: streamed by default;
+    /// the executor reads a file again with [`members::LargeMembers::Spill`] when a streamed
+    /// member turns out damaged ([`members::REREAD_KIND`]).
+    pub large_members: members::LargeMembers,
+}
+
+impl InputFile {
+    /// File `index` of the input list, at `path`, of `size` bytes, read the default way.
+    pub fn new(index: usize, path: PathBuf, size: u64) -> Self {
+        InputFile {
+            index,
+            path,
+            size,
+            large_members: members::LargeMembers::default(),
+        }
+    }
 }
 
 /// Counts of input records that were read but deliberately not turned into documents (a WARC
@@ -194,7 +210,8 @@ pub fn detect_format(path: &Path, configured: InputFormat) -> Option<InputFormat
 /// Decides a file's format from its first (decompressed) bytes, for names that say nothing:
 /// `WARC/` or ARC's `filedesc://` mean [`InputFormat::Warc`].
 pub fn sniff_format(path: &Path) -> Option<InputFormat> {
-    let reader = compress::open_decompressed(path, Arc::default()).ok()?;
+    let reader =
+        compress::open_decompressed(path, Arc::default(), members::LargeMembers::Stream).ok()?;
     let mut head = Vec::with_capacity(64);
     reader.take(64).read_to_end(&mut head).ok()?;
     crawl::sniff(&head).map(|_| InputFormat::Warc)
