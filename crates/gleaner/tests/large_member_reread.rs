@@ -83,29 +83,74 @@ fn a_damaged_streamed_member_is_one_reject_and_its_documents_leave_no_trace() {
         "[input]\npaths = [{input:?}]\n[output]\ndir = {out:?}\nmax_docs_per_shard = 50\n[[stage]]\ntype = \"normalize\"\n"
     );
     let cfg = PipelineConfig::from_toml(&toml, dir.path()).unwrap();
-    for threads in [2] {
+    let threads = 2;
+    let opts = RunOptions {
+        threads,
+        overwrite: true,
+    };
+    let summary = executor::run(&cfg, &opts, Arc::new(Progress::default())).unwrap();
+
+    assert_eq!(kept_ids(&out), tail_ids, "threads {threads}");
+    let rejects = std::fs::read_to_string(out.join("rejects.jsonl")).unwrap();
+    let rejects: Vec<serde_json::Value> = rejects
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(rejects[0]["kind"], "corrupt_gzip_member");
+    let span = format!("compressed bytes 0..{}", first.len());
+    assert!(
+        rejects[0]["message"].as_str().unwrap().contains(&span),
+        "{rejects:?}"
+    );
+    let input_stats = &summary.stats.input;
+    assert!(!input_stats.rejects_by_kind.contains_key(REREAD_KIND));
+    assert_eq!(input_stats.skipped_by_kind.get(REREAD_COUNTER), Some(&1));
+    assert_eq!(summary.stats.input.docs as usize, tail_ids.len());
+}
+
+#[test]
+fn a_warc_gzipped_as_one_damaged_member_is_read_again_and_keeps_the_intact_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let warc = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/whirlwind.warc.gz");
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&warc).unwrap()),
+        &mut plain,
+    )
+    .unwrap();
+    // The crawl repeated into one member past the streaming threshold, damaged in its trailer,
+    // then one intact copy as a second member.
+    let big: Vec<u8> = plain.repeat(STREAM_AFTER / plain.len() + 2);
+    let mut first = gz(&big);
+    let k = first.len() - 6;
+    first[k] ^= 0x5a;
+    let input = dir.path().join("crawl.warc.gz");
+    std::fs::write(&input, [first, gz(&plain)].concat()).unwrap();
+    let intact = dir.path().join("intact.warc.gz");
+    std::fs::write(&intact, gz(&plain)).unwrap();
+
+    let run = |path: &Path, out: &Path| {
+        let toml = format!(
+            "[input]\npaths = [{path:?}]\n[output]\ndir = {out:?}\nmax_docs_per_shard = 5\n"
+        );
+        let cfg = PipelineConfig::from_toml(&toml, dir.path()).unwrap();
         let opts = RunOptions {
-            threads,
+            threads: 2,
             overwrite: true,
         };
-        let summary = executor::run(&cfg, &opts, Arc::new(Progress::default())).unwrap();
-
-        assert_eq!(kept_ids(&out), tail_ids, "threads {threads}");
-        let rejects = std::fs::read_to_string(out.join("rejects.jsonl")).unwrap();
-        let rejects: Vec<serde_json::Value> = rejects
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        assert_eq!(rejects.len(), 1, "{rejects:?}");
-        assert_eq!(rejects[0]["kind"], "corrupt_gzip_member");
-        let span = format!("compressed bytes 0..{}", first.len());
-        assert!(
-            rejects[0]["message"].as_str().unwrap().contains(&span),
-            "{rejects:?}"
-        );
-        let input_stats = &summary.stats.input;
-        assert!(!input_stats.rejects_by_kind.contains_key(REREAD_KIND));
-        assert_eq!(input_stats.skipped_by_kind.get(REREAD_COUNTER), Some(&1));
-        assert_eq!(summary.stats.input.docs as usize, tail_ids.len());
-    }
+        executor::run(&cfg, &opts, Arc::new(Progress::default())).unwrap()
+    };
+    let damaged = run(&input, &dir.path().join("out"));
+    let reference = run(&intact, &dir.path().join("ref"));
+    assert!(reference.stats.input.docs > 0);
+    assert_eq!(
+        kept_ids(&dir.path().join("out")),
+        kept_ids(&dir.path().join("ref")),
+        "only the intact member's records are kept"
+    );
+    let stats = &damaged.stats.input;
+    assert_eq!(stats.skipped_by_kind.get(REREAD_COUNTER), Some(&1));
+    assert!(!stats.rejects_by_kind.contains_key(REREAD_KIND));
+    assert!(stats.rejects > 0, "the damaged member is reported");
 }

@@ -513,12 +513,10 @@ impl<R: Read + Seek> MemberReader<R> {
     fn decode_chunk(&mut self) -> io::Result<bool> {
         match self.codec {
             Codec::Gzip => {
-                if matches!(self.source, Source::Idle(_)) {
-                    if let Source::Idle(input) = std::mem::replace(&mut self.source, Source::Moving)
-                    {
-                        self.source =
-                            Source::Gzip(Box::new(flate2::bufread::GzDecoder::new(input)));
-                    }
+                if matches!(self.source, Source::Idle(_))
+                    && let Source::Idle(input) = std::mem::replace(&mut self.source, Source::Moving)
+                {
+                    self.source = Source::Gzip(Box::new(flate2::bufread::GzDecoder::new(input)));
                 }
                 let Source::Gzip(dec) = &mut self.source else {
                     return Err(io::Error::other("member reader lost its input"));
