@@ -14,7 +14,6 @@ pub mod fields;
 pub mod gzmembers;
 pub mod inputs;
 pub mod jsonl;
-mod jsonl_scan;
 pub mod members;
 pub mod parquet;
 mod writer;
