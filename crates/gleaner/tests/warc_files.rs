@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use gleaner::Document;
 use gleaner::config::InputConfig;
-use gleaner::io::{self, InputFile, ReadCounters, Reject};
+use gleaner::io::{self, InputFile};
 
 /// The shared data directory; every test here first checks it is present ([`have_shared_data`]).
 fn shared_data() -> PathBuf {
@@ -30,33 +30,10 @@ fn have_shared_data() -> bool {
     gleaner_testdata::shared_file("warc").is_some()
 }
 
-struct Read_ {
-    docs: Vec<Document>,
-    rejects: Vec<Reject>,
-    counters: BTreeMap<String, u64>,
-}
+use gleaner::io::FileContents as Read_;
 
 fn read(path: &Path) -> Read_ {
-    let files = io::expand_inputs(&[path.to_path_buf()]).unwrap();
-    assert_eq!(files.len(), 1);
-    let counters = Arc::new(ReadCounters::default());
-    let (mut docs, mut rejects) = (Vec::new(), Vec::new());
-    for r in io::open_records_counted(
-        &files[0],
-        &InputConfig::default(),
-        Arc::default(),
-        counters.clone(),
-    ) {
-        match r {
-            Ok(d) => docs.push(d),
-            Err(e) => rejects.push(e),
-        }
-    }
-    Read_ {
-        docs,
-        rejects,
-        counters: counters.snapshot(),
-    }
+    io::read_whole_file(path, &InputConfig::default()).unwrap()
 }
 
 fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {

@@ -242,6 +242,37 @@ pub fn open_records(
     open_records_counted(file, cfg, bytes_read, Arc::default())
 }
 
+/// Everything one input file holds, read whole (see [`read_whole_file`]).
+#[derive(Debug, Default)]
+pub struct FileContents {
+    /// Its documents, in order.
+    pub docs: Vec<Document>,
+    /// Its rejects, in order.
+    pub rejects: Vec<Reject>,
+    /// Records skipped on purpose and tolerated quirks, by name ([`ReadCounters`]).
+    pub counters: BTreeMap<String, u64>,
+}
+
+/// Reads the file at `path` whole, as a run would read it: for tools, tests and library users
+/// with files that fit in memory (a run streams instead). An unreadable file is a reject, as in a
+/// run; only a missing file is an error.
+pub fn read_whole_file(path: &Path, cfg: &InputConfig) -> Result<FileContents> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    let file = InputFile::new(0, path.to_path_buf(), size);
+    let counters = Arc::new(ReadCounters::default());
+    let mut out = FileContents::default();
+    for r in open_records_counted(&file, cfg, Arc::default(), counters.clone()) {
+        match r {
+            Ok(d) => out.docs.push(d),
+            Err(e) => out.rejects.push(e),
+        }
+    }
+    out.counters = counters.snapshot();
+    Ok(out)
+}
+
 /// [`open_records`], adding counts of records skipped on purpose (and tolerated quirks) to
 /// `counters`.
 pub fn open_records_counted(
