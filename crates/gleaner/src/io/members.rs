@@ -33,9 +33,9 @@
 //! streams. Why not hold everything: nothing of a held member can be processed before its end
 //! has decoded, so decoding no longer overlaps the stages on a single-member file, and past
 //! 64 MiB every decoded byte is also written and read back. Measured on 122 MB of news JSONL as one
-//! gzip member / one zstd frame, normalize to uncompressed output, best CPU seconds of six
-//! alternated runs: gz 0.82 → 0.46 at 2 threads, zst 0.64 → 0.40 (README, "Verified members at
-//! streaming speed"). Spilling, in turn, was chosen over a checksum pre-pass (decode the member
+//! gzip member / one zstd frame, normalize to uncompressed output, best CPU seconds of alternated
+//! runs at 2 threads: gz 0.83 held → 0.49 streamed (0.47 before members were verified at all),
+//! zst 0.50 → 0.40 (0.39) (README, "Verified members at streaming speed"). Spilling, in turn, was chosen over a checksum pre-pass (decode the member
 //! twice) because gzip input is decoder-bound: a second inflate costs as much as the first.
 //! `cargo run --release -p gleaner --example member_cost -- FILE` times the ways (unverified
 //! streaming, held, spilled, pre-pass) on one file. Damage is rare, so the re-read is too.
