@@ -17,6 +17,8 @@ pub struct PageMetadata {
     pub author: Option<String>,
     /// Publication date, `YYYY-MM-DD`.
     pub date: Option<String>,
+    /// The page's own summary (`og:description`, else `description`).
+    pub description: Option<String>,
 }
 
 /// JSON-LD blocks above this size are skipped: real ones are a few kilobytes.
@@ -163,6 +165,8 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                     "og:title" | "twitter:title" | "dc.title" if md.title.is_none() => {
                         md.title = clean(content)
                     }
+                    "og:description" => md.description = clean(content),
+                    "description" if md.description.is_none() => md.description = clean(content),
                     "author" | "article:author" | "dc.creator" | "parsely-author" | "byl"
                     | "sailthru.author"
                         if md.author.is_none() =>

@@ -147,6 +147,18 @@ pub struct PruneOptions {
 /// `has-sidebar` around the article are common, and dropping them loses the whole page.
 pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     let n = dom.nodes.len();
+    // Figures that hold code or a table: documentation sites wrap code blocks in `<figure>`
+    // (Astro/Starlight "expressive code", many static-site themes), and those are content.
+    let mut holds_code = vec![false; n];
+    for id in (1..n).rev() {
+        if matches!(dom.tag(id as NodeId), Tag::Pre | Tag::Table) {
+            holds_code[id] = true;
+        }
+        let parent = dom.nodes[id].parent;
+        if holds_code[id] && parent != NONE {
+            holds_code[parent as usize] = true;
+        }
+    }
     let mut removed = vec![false; n];
     for id in 1..n {
         let parent = dom.nodes[id].parent;
@@ -157,7 +169,10 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let NodeData::Element(e) = &dom.nodes[id].data else {
             continue;
         };
-        if tag_is_boilerplate(e.tag, opts.include_tables) || is_hidden(dom, id as NodeId) {
+        let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
+        if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure)
+            || is_hidden(dom, id as NodeId)
+        {
             removed[id] = true;
         }
     }

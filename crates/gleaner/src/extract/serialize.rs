@@ -14,6 +14,8 @@ pub struct SerializeOptions {
     pub include_lists: bool,
     /// Link-density above which a container (list, table, div) counts as a link list.
     pub max_link_density: f32,
+    /// Keep link lists: on listing and collection pages the list of links *is* the content.
+    pub keep_link_lists: bool,
 }
 
 struct Out {
@@ -25,11 +27,14 @@ struct Out {
 impl Out {
     fn push_text(&mut self, t: &str, pre: bool) {
         if pre {
+            // Spaces inside preformatted text are content, also at the end of a text node: code
+            // highlighters put each token in its own `<span>` with the blanks between them
+            // (`from</span><span> </span><span>typing`). `end_line` trims line ends.
             for (i, part) in t.split('\n').enumerate() {
                 if i > 0 {
                     self.end_line();
                 }
-                self.line.push_str(part.trim_end());
+                self.line.push_str(part);
             }
             return;
         }
@@ -139,7 +144,8 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
                 if !opts.include_lists && matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl) {
                     continue;
                 }
-                if is_link_list(dom, a, id, opts.max_link_density, total) {
+                if !opts.keep_link_lists && is_link_list(dom, a, id, opts.max_link_density, total)
+                {
                     continue;
                 }
                 if skipped.contains(&id) {
