@@ -100,10 +100,9 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
     let first = analyse(&dom, prune_options(opts, true));
     let page = page_type::features(&dom, &first, url);
     let (page_type, probabilities) = page_type::classify(&page);
-    let mut main = if matches!(page_type, PageType::Listing | PageType::Collection) {
-        listing_text(&dom, &first, root, opts)
-    } else {
-        main_text(&dom, opts, root, first)
+    let mut main = match page_type {
+        PageType::Listing | PageType::Collection => listing_text(&dom, &first, root, opts),
+        _ => main_text(&dom, opts, root, first),
     };
     if main.text.chars().count() < opts.min_chars {
         // Pages rendered by script (Discourse forums, for one) carry their text for crawlers
@@ -206,6 +205,8 @@ pub struct MainText {
     pub body_link_density: f32,
 }
 
+/// The scored main text; `first` is the pruning pass with class hints (already made by the
+/// caller).
 fn main_text(dom: &Dom, opts: &ExtractOptions, root: NodeId, first: Analysis) -> MainText {
     let ser = SerializeOptions {
         include_lists: opts.include_lists,

@@ -103,16 +103,6 @@ fn is_hidden(dom: &Dom, id: NodeId) -> bool {
     {
         return true;
     }
-    if let Some(style) = e.attr("style") {
-        let s: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect();
-        if s.contains("display:none") || s.contains("visibility:hidden") {
-            return true;
-        }
-    }
     matches!(
         e.attr("role"),
         Some(
@@ -127,6 +117,21 @@ fn is_hidden(dom: &Dom, id: NodeId) -> bool {
                 | "search"
         )
     )
+}
+
+/// Whether an inline style hides the element. Treated as a hint, not a verdict: script-rendered
+/// sites hide the whole page until their script runs (`<div style="visibility:hidden">` around
+/// everything, Next.js), so a hidden subtree holding most of the page's text stays.
+fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
+    let Some(style) = dom.element(id).and_then(|e| e.attr("style")) else {
+        return false;
+    };
+    let s: String = style
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    s.contains("display:none") || s.contains("visibility:hidden")
 }
 
 /// Options of the pruning pass.
@@ -192,10 +197,13 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let NodeData::Element(e) = &dom.nodes[id].data else {
             continue;
         };
-        if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main) {
+        if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main)
+            && !hidden_by_style(dom, id as NodeId)
+        {
             continue;
         }
-        if !tag_is_hint(e.tag) {
+        let style_hidden = hidden_by_style(dom, id as NodeId);
+        if !tag_is_hint(e.tag) && !style_hidden {
             if !opts.class_hints {
                 continue;
             }
@@ -209,8 +217,10 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
                 continue;
             }
         }
-        let holds_the_page =
-            a.text_len[id] as f32 >= 0.5 * total && a.link_density(id as NodeId) < 0.3;
+        // A style-hidden wrapper around the whole page carries the page's menus too, so its
+        // link density says nothing.
+        let holds_the_page = a.text_len[id] as f32 >= 0.5 * total
+            && (style_hidden || a.link_density(id as NodeId) < 0.3);
         if !holds_the_page {
             removed[id] = true;
             changed = true;
