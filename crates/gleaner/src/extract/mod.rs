@@ -95,7 +95,10 @@ pub fn extract(html: &str, opts: &ExtractOptions) -> Extraction {
 /// [`extract`] for a page whose address is known: the URL is one of the page-type signals.
 pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Extraction {
     let dom = Dom::parse(html);
-    let metadata = metadata::extract_metadata(&dom);
+    let mut metadata = metadata::extract_metadata(&dom);
+    if metadata.date.is_none() {
+        metadata.date = url.and_then(metadata::date_in_url);
+    }
     let root = dom.find_first(Tag::Body).unwrap_or(0);
     let first = analyse(&dom, prune_options(opts, true));
     let page = page_type::features(&dom, &first, url);

@@ -4,6 +4,10 @@
 //! its coefficients were fitted by `bench/extraction/fit_models.py` on the tuning part of WCXB
 //! dev only (see that script and `bench/extraction/compare.py` for the split rule).
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::dom::{Dom, NodeData};
 use super::models::{PAGE_TYPE_BIAS, PAGE_TYPE_WEIGHTS};
 use super::score::Analysis;
@@ -54,6 +58,22 @@ impl PageType {
         }
     }
 }
+
+/// Longest text node (trimmed, in bytes) read for prices and button phrases.
+const MAX_SIGNAL_BYTES: usize = 40;
+
+/// Class-name words counted as features 34–36, in that order: 0–4 repeated items (product
+/// grids, cards), 5–9 posts (forum threads, comments), 10–14 user boxes. One case-insensitive
+/// automaton, so no class attribute is copied to lower-case it.
+static CLASS_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "product", "card", "item", "tile", "grid", "post", "reply", "message", "comment",
+            "thread", "username", "user-name", "avatar", "user-info", "userinfo",
+        ])
+        .expect("plain strings")
+});
 
 /// Number of page-type features.
 pub const N_FEATURES: usize = 40;
@@ -305,25 +325,27 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                     types.push(' ');
                 }
                 if let Some(c) = e.attr("class") {
-                    let c = c.to_ascii_lowercase();
-                    if any(&c, &["product", "card", "item", "tile", "grid"]) {
-                        item_cls += 1;
+                    let (mut item, mut post, mut user) = (false, false, false);
+                    for m in CLASS_WORDS.find_overlapping_iter(c) {
+                        match m.pattern().as_usize() {
+                            0..=4 => item = true,
+                            5..=9 => post = true,
+                            _ => user = true,
+                        }
                     }
-                    if any(&c, &["post", "reply", "message", "comment", "thread"]) {
-                        post_cls += 1;
-                    }
-                    if any(&c, &["username", "user-name", "avatar", "user-info", "userinfo"]) {
-                        user_cls += 1;
-                    }
+                    item_cls += u32::from(item);
+                    post_cls += u32::from(post);
+                    user_cls += u32::from(user);
                 }
             }
             // Button labels count too ("Add to cart" is a `<button>`, pruned from the text).
+            // Every phrase and price tested below is short; longer text is skipped unread.
             NodeData::Text(t)
-                if t.len() <= 200
+                if t.trim().len() <= MAX_SIGNAL_BYTES
                     && !matches!(dom.tag(node.parent), Tag::Script | Tag::Style | Tag::Title) =>
             {
                 let l = t.trim().to_ascii_lowercase();
-                if l.len() < 40 && has_price(&l) {
+                if has_price(&l) {
                     prices += 1;
                 }
                 match l.as_str() {
