@@ -102,6 +102,7 @@ def main():
         "use super::page_type::N_FEATURES as N_PAGE;",
         "",
         "/// Page-type softmax bias, one per [`super::PageType::ALL`] entry.",
+        "#[rustfmt::skip]",
         f"pub const PAGE_TYPE_BIAS: [f32; 7] = {rust_array(b)};",
         "/// Page-type softmax weights: one row per type, one column per page-type feature.",
         "#[rustfmt::skip]",

@@ -263,7 +263,8 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
         None => h1.or_else(|| title_tag.map(|t| choose_title(t, None).unwrap_or_default())),
     };
     md.author = md.author.or(itemprop_author).or(byline);
-    md.date = md.date
+    md.date = md
+        .date
         .or(itemprop_date)
         .or(time_date)
         .or(other_meta_date)
@@ -326,11 +327,19 @@ mod tests {
         };
         // From WCXB dev pages 0005 and 0009.
         assert_eq!(
-            t("What is Cloud Computing? | Google Cloud", Some("What is Cloud Computing?")).as_deref(),
+            t(
+                "What is Cloud Computing? | Google Cloud",
+                Some("What is Cloud Computing?")
+            )
+            .as_deref(),
             Some("What is Cloud Computing?")
         );
         assert_eq!(
-            t("How To Book a Flight For Beginners | It’s All Trip To Me", None).as_deref(),
+            t(
+                "How To Book a Flight For Beginners | It’s All Trip To Me",
+                None
+            )
+            .as_deref(),
             Some("How To Book a Flight For Beginners")
         );
         assert_eq!(t("Plain title", None).as_deref(), Some("Plain title"));

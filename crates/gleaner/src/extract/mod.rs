@@ -12,9 +12,9 @@
 //! The [`ExtractStage`] wraps it for pipelines (`type = "extract"`).
 
 pub mod boilerplate;
+pub mod confidence;
 pub mod dom;
 pub mod hints;
-pub mod confidence;
 pub mod metadata;
 mod models;
 pub mod page_type;
@@ -165,9 +165,9 @@ fn largest_noscript(dom: &Dom) -> Option<&str> {
 fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions) -> MainText {
     let main = (0..dom.nodes.len() as NodeId)
         .find(|&id| {
-            dom.element(id).is_some_and(|e| {
-                e.tag == Tag::Main || e.attr("role") == Some("main")
-            }) && !a.removed[id as usize]
+            dom.element(id)
+                .is_some_and(|e| e.tag == Tag::Main || e.attr("role") == Some("main"))
+                && !a.removed[id as usize]
                 && a.text_len[id as usize] > 0
         })
         .unwrap_or(body);

@@ -69,8 +69,21 @@ static CLASS_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .build([
-            "product", "card", "item", "tile", "grid", "post", "reply", "message", "comment",
-            "thread", "username", "user-name", "avatar", "user-info", "userinfo",
+            "product",
+            "card",
+            "item",
+            "tile",
+            "grid",
+            "post",
+            "reply",
+            "message",
+            "comment",
+            "thread",
+            "username",
+            "user-name",
+            "avatar",
+            "user-info",
+            "userinfo",
         ])
         .expect("plain strings")
 });
@@ -156,7 +169,9 @@ fn url_features(url: &str, f: &mut [f32; N_FEATURES]) {
     let b = |x: bool| if x { 1.0 } else { 0.0 };
     f[0] = b(any(
         &path,
-        &["/product", "/p/", "/dp/", "/item/", "/itm/", "/buy/", "/sku"],
+        &[
+            "/product", "/p/", "/dp/", "/item/", "/itm/", "/buy/", "/sku",
+        ],
     ));
     f[1] = b(any(
         &path,
@@ -175,8 +190,19 @@ fn url_features(url: &str, f: &mut [f32; N_FEATURES]) {
     f[2] = b(any(
         &path,
         &[
-            "/tag/", "/tags/", "/topic", "/archive", "/page/", "/search", "/list", "/directory",
-            "/author/", "/people/", "/podcasts", "/events", "/jobs",
+            "/tag/",
+            "/tags/",
+            "/topic",
+            "/archive",
+            "/page/",
+            "/search",
+            "/list",
+            "/directory",
+            "/author/",
+            "/people/",
+            "/podcasts",
+            "/events",
+            "/jobs",
         ],
     ));
     f[3] = b(any(
@@ -201,14 +227,33 @@ fn url_features(url: &str, f: &mut [f32; N_FEATURES]) {
     f[4] = b(any(
         &both,
         &[
-            "/docs", "/doc/", "docs.", "/documentation", "/api", "/reference", "/manual", "/guide",
-            "/tutorial", "/learn", "/wiki", "readthedocs", "developer.", "/developer",
+            "/docs",
+            "/doc/",
+            "docs.",
+            "/documentation",
+            "/api",
+            "/reference",
+            "/manual",
+            "/guide",
+            "/tutorial",
+            "/learn",
+            "/wiki",
+            "readthedocs",
+            "developer.",
+            "/developer",
         ],
     ));
     f[5] = b(any(
         &path,
         &[
-            "/blog/", "/news/", "/article", "/post/", "/posts/", "/story", "/stories", "/insights",
+            "/blog/",
+            "/news/",
+            "/article",
+            "/post/",
+            "/posts/",
+            "/story",
+            "/stories",
+            "/insights",
         ],
     ));
     f[6] = b(any(
@@ -232,9 +277,7 @@ fn url_features(url: &str, f: &mut [f32; N_FEATURES]) {
     f[9] = b(segments
         .iter()
         .any(|s| s.len() == 4 && s.starts_with("20") && s.bytes().all(|c| c.is_ascii_digit())));
-    f[10] = b(segments
-        .last()
-        .is_some_and(|s| s.matches('-').count() >= 4));
+    f[10] = b(segments.last().is_some_and(|s| s.matches('-').count() >= 4));
 }
 
 /// Schema.org type names found in JSON-LD `@type` values and `itemtype` attributes, and the
@@ -260,8 +303,18 @@ fn type_features(types: &str, og_type: &str, f: &mut [f32; N_FEATURES]) {
         "\"answer",
         "socialmediaposting",
     ]));
-    f[14] = b(has(&["collectionpage", "itemlist", "offercatalog", "searchresultspage"]));
-    f[15] = b(has(&["techarticle", "apireference", "softwaresourcecode", "softwareapplication"]));
+    f[14] = b(has(&[
+        "collectionpage",
+        "itemlist",
+        "offercatalog",
+        "searchresultspage",
+    ]));
+    f[15] = b(has(&[
+        "techarticle",
+        "apireference",
+        "softwaresourcecode",
+        "softwareapplication",
+    ]));
     f[16] = b(has(&[
         "\"service",
         "/service",
@@ -349,18 +402,23 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                     prices += 1;
                 }
                 match l.as_str() {
-                    "add to cart" | "add to bag" | "add to basket" | "buy now" | "in den warenkorb"
-                    | "add to wishlist" => cart += 1,
+                    "add to cart" | "add to bag" | "add to basket" | "buy now"
+                    | "in den warenkorb" | "add to wishlist" => cart += 1,
                     "reply" | "quote" | "report" | "like" | "joined" | "posts" | "permalink" => {
                         reply_words += 1
                     }
                     "parameters" | "returns" | "example" | "examples" | "syntax" | "note"
                     | "see also" | "arguments" | "usage" => docs_words += 1,
-                    "get a quote" | "contact us" | "our services" | "get started"
-                    | "book a consultation" | "request a quote" | "free consultation"
-                    | "schedule a consultation" | "our process" | "why choose us" => {
-                        service_words += 1
-                    }
+                    "get a quote"
+                    | "contact us"
+                    | "our services"
+                    | "get started"
+                    | "book a consultation"
+                    | "request a quote"
+                    | "free consultation"
+                    | "schedule a consultation"
+                    | "our process"
+                    | "why choose us" => service_words += 1,
                     _ => {}
                 }
             }
@@ -402,7 +460,12 @@ fn collect_ld_types(json: &str, out: &mut String) {
             .find(['}', ','])
             .map_or(rest.len(), |e| e.min(rest.len()));
         // An array of types ends at `]`.
-        let end = if rest.trim_start().trim_start_matches(':').trim_start().starts_with('[') {
+        let end = if rest
+            .trim_start()
+            .trim_start_matches(':')
+            .trim_start()
+            .starts_with('[')
+        {
             rest.find(']').unwrap_or(end)
         } else {
             end
@@ -442,8 +505,6 @@ pub fn classify(f: &PageFeatures) -> (PageType, [f32; 7]) {
     for v in &mut p {
         *v /= sum;
     }
-    let best = (0..7)
-        .max_by(|&i, &j| p[i].total_cmp(&p[j]))
-        .unwrap_or(0);
+    let best = (0..7).max_by(|&i, &j| p[i].total_cmp(&p[j])).unwrap_or(0);
     (PageType::ALL[best], p)
 }
