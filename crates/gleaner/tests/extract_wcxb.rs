@@ -1,5 +1,5 @@
 //! The extractor on real pages of WCXB dev (CC-BY-4.0, see NOTICE), one per behaviour this
-//! project added for the benchmark's page types: forum threads keep every post, Discourse
+//! project added for the benchmark's page types: forum threads keep every post and its author, Discourse
 //! threads come out of their `<noscript>` copy, a page hidden by a script-era style still
 //! yields its article, code blocks keep the blanks between highlighted tokens, listing pages
 //! keep their list of links, product pages keep description and specifications; and each page
@@ -60,8 +60,10 @@ fn forum_thread_keeps_every_post() {
             "We are just in the process of finalizing our 22 day trip to Japan through Inside Japan.",
         ],
     );
-    // Each post carries its "Posted by" line: the thread is not cut to its first post.
+    // Each post carries its "Posted by" line with the poster's name (a `class="author"` block,
+    // boilerplate on an article, kept on a forum): the thread is not cut to its first post.
     assert!(ex.text.matches("Posted by").count() >= 5, "{}", ex.text);
+    assert!(ex.text.contains("Posted by Barbara"), "{}", ex.text);
 }
 
 #[test]

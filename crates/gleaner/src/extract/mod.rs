@@ -100,12 +100,21 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
         metadata.date = url.and_then(metadata::date_in_url);
     }
     let root = dom.find_first(Tag::Body).unwrap_or(0);
-    let first = analyse(&dom, prune_options(opts, true));
+    let first = analyse(&dom, prune_options(opts, true, false));
     let page = page_type::features(&dom, &first, url);
     let (page_type, probabilities) = page_type::classify(&page);
     let mut main = match page_type {
         PageType::Listing | PageType::Collection => listing_text(&dom, &first, root, opts),
-        _ => main_text(&dom, opts, root, first),
+        // Forum threads: each post with who wrote it.
+        PageType::Forum => {
+            let a = analyse(&dom, prune_options(opts, true, true));
+            MainText {
+                body_chars: first.text_len[root as usize],
+                body_link_density: first.link_density(root),
+                ..main_text(&dom, opts, root, a, true)
+            }
+        }
+        _ => main_text(&dom, opts, root, first, false),
     };
     if main.text.chars().count() < opts.min_chars {
         // Pages rendered by script (Discourse forums, for one) carry their text for crawlers
@@ -113,8 +122,8 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
         if let Some(inner) = largest_noscript(&dom) {
             let inner_dom = Dom::parse(inner);
             let inner_root = inner_dom.find_first(Tag::Body).unwrap_or(0);
-            let a = analyse(&inner_dom, prune_options(opts, true));
-            let alt = main_text(&inner_dom, opts, inner_root, a);
+            let a = analyse(&inner_dom, prune_options(opts, true, false));
+            let alt = main_text(&inner_dom, opts, inner_root, a, false);
             if alt.text.len() > main.text.len() {
                 main = MainText { strategy: 3, ..alt };
             }
@@ -185,9 +194,10 @@ fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions) ->
     }
 }
 
-fn prune_options(opts: &ExtractOptions, class_hints: bool) -> PruneOptions {
+fn prune_options(opts: &ExtractOptions, class_hints: bool, keep_authors: bool) -> PruneOptions {
     PruneOptions {
         class_hints,
+        keep_authors,
         include_comments: opts.include_comments,
         include_tables: opts.include_tables,
     }
@@ -209,8 +219,14 @@ pub struct MainText {
 }
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
-/// caller).
-fn main_text(dom: &Dom, opts: &ExtractOptions, root: NodeId, first: Analysis) -> MainText {
+/// caller), `authors` keeps author boxes (forum threads).
+fn main_text(
+    dom: &Dom,
+    opts: &ExtractOptions,
+    root: NodeId,
+    first: Analysis,
+    authors: bool,
+) -> MainText {
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
         max_link_density: MAX_LINK_DENSITY,
@@ -229,7 +245,7 @@ fn main_text(dom: &Dom, opts: &ExtractOptions, root: NodeId, first: Analysis) ->
     for (strategy, class_hints) in [(0u8, true), (1, false)] {
         let a = first
             .take()
-            .unwrap_or_else(|| analyse(dom, prune_options(opts, class_hints)));
+            .unwrap_or_else(|| analyse(dom, prune_options(opts, class_hints, authors)));
         let roots = select(dom, &a, root);
         let text = serialize(dom, &a, &roots, ser);
         let enough = text.chars().count() >= opts.min_chars;
@@ -243,7 +259,7 @@ fn main_text(dom: &Dom, opts: &ExtractOptions, root: NodeId, first: Analysis) ->
         }
     }
     // Last resort: the whole pruned body.
-    let a = analyse(dom, prune_options(opts, true));
+    let a = analyse(dom, prune_options(opts, true, authors));
     let text = serialize(dom, &a, &[root], ser);
     if text.len() > best.text.len() {
         best.text = text;

@@ -13,7 +13,8 @@
 
 use super::dom::{Dom, NONE, NodeData, NodeId};
 use super::hints::{
-    COMMENT_HINTS, MAYBE_HINTS, NEGATIVE_HINTS, POSITIVE_HINTS, SCREEN_READER_ONLY, UNLIKELY_HINTS,
+    AUTHOR_HINTS, COMMENT_HINTS, MAYBE_HINTS, NEGATIVE_HINTS, POSITIVE_HINTS, SCREEN_READER_ONLY,
+    UNLIKELY_HINTS,
 };
 use super::tag::Tag;
 
@@ -143,6 +144,8 @@ pub struct PruneOptions {
     pub include_comments: bool,
     /// Keep tables.
     pub include_tables: bool,
+    /// Keep blocks named `author`/`username` (forum threads: who wrote each post).
+    pub keep_authors: bool,
 }
 
 /// Marks boilerplate and measures text, links and commas for every node.
@@ -208,7 +211,7 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
                 continue;
             }
             let s = names(dom, id as NodeId);
-            if s.is_empty() {
+            if s.is_empty() || (opts.keep_authors && AUTHOR_HINTS.matches(&s)) {
                 continue;
             }
             let unlikely =
