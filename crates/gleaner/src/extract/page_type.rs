@@ -508,3 +508,58 @@ pub fn classify(f: &PageFeatures) -> (PageType, [f32; 7]) {
     let best = (0..7).max_by(|&i, &j| p[i].total_cmp(&p[j])).unwrap_or(0);
     (PageType::ALL[best], p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_ld_types_are_collected_from_strings_and_arrays() {
+        let mut types = String::new();
+        collect_ld_types(
+            r#"{"@context":"https://schema.org","@type":"Product","name":"x"}"#,
+            &mut types,
+        );
+        collect_ld_types(
+            r#"{"@graph":[{"@type": ["Article", "NewsArticle"]}]}"#,
+            &mut types,
+        );
+        let mut f = [0f32; N_FEATURES];
+        type_features(&types, "", &mut f);
+        assert_eq!((f[11], f[12]), (1.0, 1.0), "{types}");
+        assert_eq!(f[13], 0.0);
+    }
+
+    #[test]
+    fn prices_need_a_currency_next_to_a_number() {
+        assert!(has_price("$139.99"));
+        assert!(has_price("€88"));
+        assert!(has_price("eur 163.12"));
+        assert!(!has_price("2025"));
+        assert!(!has_price("save $ now"));
+    }
+
+    #[test]
+    fn url_words_and_shape() {
+        let mut f = [0f32; N_FEATURES];
+        url_features(
+            "https://forum.astronomy.com/t/new-to-astronomy-best-first-telescope/1555",
+            &mut f,
+        );
+        assert_eq!(f[3], 1.0);
+        let mut f = [0f32; N_FEATURES];
+        url_features(
+            "https://scratchculinary.com/2025/09/04/top-nutrition-trends-for-fall-2025/",
+            &mut f,
+        );
+        assert_eq!((f[9], f[10]), (1.0, 1.0));
+        assert_eq!(f[3], 0.0);
+    }
+
+    #[test]
+    fn classifier_gives_a_distribution() {
+        let (_, p) = classify(&PageFeatures::default());
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+        assert!(p.iter().all(|&x| x > 0.0));
+    }
+}
