@@ -106,12 +106,13 @@ impl Tokenizer {
                     out.extend(bpe.bpe.encode_via_backtracking(piece.as_bytes()));
                 }
             }
-            Kind::HuggingFace(t) => match t.encode_fast(text, false) {
-                Ok(enc) => out.extend_from_slice(enc.get_ids()),
+            Kind::HuggingFace(t) => {
                 // The byte-level models used for pretraining encode any text; a model that cannot
                 // (a word-level vocabulary without an unknown token) yields no ids, not a panic.
-                Err(_) => {}
-            },
+                if let Ok(enc) = t.encode_fast(text, false) {
+                    out.extend_from_slice(enc.get_ids());
+                }
+            }
         }
     }
 
