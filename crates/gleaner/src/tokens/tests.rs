@@ -129,3 +129,29 @@ fn spilled_runs_merge_into_one_key_order_in_any_number_of_rounds() {
     assert!(a.windows(2).any(|w| w[0] > w[1]));
     assert_ne!(a, b);
 }
+
+#[test]
+fn stages_after_token_count_report_tokens_and_rewritten_text_is_recounted() {
+    let cfg = crate::PipelineConfig::from_toml(
+        "[[stage]]\ntype = \"token_count\"\n[[stage]]\ntype = \"normalize\"\n\
+         [[stage]]\ntype = \"length_filter\"\nmin_words = 3\n",
+        std::path::Path::new("."),
+    )
+    .unwrap();
+    let pipeline = crate::Pipeline::from_config(&cfg).unwrap();
+    let spaced = "Spaced      out     words   here";
+    let out = pipeline.process_batch(vec![
+        crate::Document::new("a", spaced),
+        crate::Document::new("b", "too short"),
+    ]);
+    let t = load("cl100k_base").unwrap();
+    let (before, after, short) = (t.count(spaced), t.count(&out.kept[0].text), t.count("too short"));
+    assert_ne!(out.kept[0].text, spaced, "normalize collapsed the spaces");
+    assert_ne!(before, after);
+    assert_eq!(out.kept[0].metadata["tokens"], after);
+    let s = &out.stats;
+    assert_eq!((s[0].tokens_in, s[0].tokens_out), (before + short, before + short));
+    assert_eq!((s[1].tokens_in, s[1].tokens_out), (before + short, after + short));
+    assert_eq!((s[2].tokens_in, s[2].tokens_out), (after + short, after));
+    assert_eq!(s[2].tokens_removed_by_rule["min_words"], short);
+}
