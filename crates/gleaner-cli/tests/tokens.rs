@@ -83,8 +83,14 @@ fn token_shards_hold_every_kept_document_shuffled_whatever_the_threads() {
     let out = tmp.path().join("out-1");
     let docs = read_back(&out);
     let st = stats(&out);
-    assert_eq!(docs.len() as u64, st["output"]["kept_docs"].as_u64().unwrap());
-    assert!(st["output"]["kept_shards"].as_u64().unwrap() >= 2, "sharded by size");
+    assert_eq!(
+        docs.len() as u64,
+        st["output"]["kept_docs"].as_u64().unwrap()
+    );
+    assert!(
+        st["output"]["kept_shards"].as_u64().unwrap() >= 2,
+        "sharded by size"
+    );
 
     let cl100k = tokens::load("cl100k_base").unwrap();
     let mut total = 0u64;
@@ -109,11 +115,17 @@ fn token_shards_hold_every_kept_document_shuffled_whatever_the_threads() {
     let all: u64 = texts.values().map(|t| cl100k.count(t)).sum();
     assert_eq!(counted["tokens_in"].as_u64(), Some(all));
     assert_eq!(counted["tokens_out"].as_u64(), Some(all));
-    let removed = filter["tokens_removed_by_rule"]["min_words"].as_u64().unwrap();
+    let removed = filter["tokens_removed_by_rule"]["min_words"]
+        .as_u64()
+        .unwrap();
     assert!(removed > 0);
     assert_eq!(filter["tokens_in"].as_u64(), Some(all));
     assert_eq!(filter["tokens_out"].as_u64(), Some(all - removed));
-    assert_eq!(all - removed + docs.len() as u64, total, "kept tokens plus one eos each");
+    assert_eq!(
+        all - removed + docs.len() as u64,
+        total,
+        "kept tokens plus one eos each"
+    );
 }
 
 #[test]
@@ -151,7 +163,10 @@ fn a_killed_token_run_resumes_to_the_same_bytes() {
     let out = tmp.path().join("killed");
     let args = run_args(&p, Some(&input), &out, &["-j", "1"]);
     kill_when_files(&args, &out.join(".work/pass-0"), "done-", 2);
-    assert!(!out.join("stats.json").exists(), "the killed run did not finish");
+    assert!(
+        !out.join("stats.json").exists(),
+        "the killed run did not finish"
+    );
     let o = gleaner().args(&args).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let a: BTreeMap<String, Vec<u8>> = snapshot(&reference);

@@ -29,6 +29,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokens += ids.len() as u64;
     }
     let seconds = started.elapsed().as_secs_f64();
-    println!("{}", serde_json::json!({"tokens": tokens, "seconds": seconds}));
+    println!(
+        "{}",
+        serde_json::json!({"tokens": tokens, "seconds": seconds})
+    );
     Ok(())
 }

@@ -14,9 +14,9 @@ use crate::config::PipelineConfig;
 use crate::document::{Document, RemovedDocument};
 use crate::error::Result;
 use crate::stage::{StageContext, Verdict};
+use crate::stages::token_count::TOKENS_FIELD;
 use crate::stages::{BuiltStage, build_stage};
 use crate::stats::StageStats;
-use crate::stages::token_count::TOKENS_FIELD;
 use crate::tokens::Tokenizer;
 use xxhash_rust::xxh3::xxh3_64;
 

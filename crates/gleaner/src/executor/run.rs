@@ -9,12 +9,12 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use super::batch::TokenOutput;
 use super::carried::CarriedInput;
 use super::layout::{self, WorkLayout};
 use super::output_dir::{drop_stale_work, prepare_output_dir, run_fingerprint};
 use super::passes::{PassPlan, RunContext, pass_ranges};
 use super::{InputInfo, PassInfo, Progress, RunInfo, RunOptions, RunSummary};
-use super::batch::TokenOutput;
 use crate::config::{OutputFormat, PipelineConfig};
 use crate::error::{Error, IoContext, Result};
 use crate::io::{self, InputFile};

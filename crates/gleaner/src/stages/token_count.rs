@@ -112,7 +112,10 @@ mod tests {
         })
         .unwrap();
         let mut doc = Document::new("a", "Hello world, hello tokens.");
-        assert_eq!(stage.process(&mut doc, &mut StageContext::new()), Verdict::Keep);
+        assert_eq!(
+            stage.process(&mut doc, &mut StageContext::new()),
+            Verdict::Keep
+        );
         let n = doc.metadata[TOKENS_FIELD].as_u64().unwrap();
         assert_eq!(n, stage.tokenizer().encode(&doc.text).len() as u64);
         let mut short = Document::new("b", "Hi");

@@ -135,8 +135,12 @@ impl MegatronWriter {
             let stem = layout::token_shard_stem(self.next_seq);
             self.next_seq += 1;
             self.current = Some(OpenShard {
-                bin: AtomicFile::create(&self.dir.join(format!("{stem}{}", layout::TOKEN_BIN_EXT)))?,
-                ids: AtomicFile::create(&self.dir.join(format!("{stem}{}", layout::TOKEN_IDS_EXT)))?,
+                bin: AtomicFile::create(
+                    &self.dir.join(format!("{stem}{}", layout::TOKEN_BIN_EXT)),
+                )?,
+                ids: AtomicFile::create(
+                    &self.dir.join(format!("{stem}{}", layout::TOKEN_IDS_EXT)),
+                )?,
                 lengths: Vec::new(),
                 bytes: 0,
             });
@@ -169,7 +173,8 @@ impl MegatronWriter {
         shard.lengths.push(ids.len() as u32);
         shard.bytes += self.scratch.len() as u64;
         self.tokens += ids.len() as u64;
-        if shard.bytes >= self.limits.max_bytes || shard.lengths.len() as u64 >= self.limits.max_docs
+        if shard.bytes >= self.limits.max_bytes
+            || shard.lengths.len() as u64 >= self.limits.max_docs
         {
             self.close()?;
         }
@@ -257,7 +262,9 @@ pub fn read_shard(idx_path: &Path) -> Result<Vec<Vec<u32>>> {
         let len = i32::from_le_bytes(idx[at..at + 4].try_into().expect("4 bytes")) as usize;
         let ptr = u64_at(pointers_at + 8 * s)? as usize;
         let end = ptr + len * id_type.size();
-        let bytes = bin.get(ptr..end).ok_or_else(|| bad("pointer beyond .bin"))?;
+        let bytes = bin
+            .get(ptr..end)
+            .ok_or_else(|| bad("pointer beyond .bin"))?;
         let ids = match id_type {
             IdType::U16 => bytes
                 .chunks_exact(2)

@@ -94,7 +94,10 @@ impl<'a> Iterator for Pieces<'a> {
                 let mut end = start + m.end();
                 if self.pre.lookahead[m.pattern().as_usize()] {
                     // `\s+\s` matched at least two characters: giving the last back leaves one.
-                    let last = self.text[start..end].chars().next_back().map_or(0, char::len_utf8);
+                    let last = self.text[start..end]
+                        .chars()
+                        .next_back()
+                        .map_or(0, char::len_utf8);
                     end -= last;
                 }
                 end

@@ -12,7 +12,11 @@ fn pieces_follow_tiktokens_patterns() {
     let o2 = Pretokenizer::o200k().unwrap();
     let cases: &[(&str, &[&str], &[&str])] = &[
         ("a\n  ", &["a", "\n  "], &["a", "\n", "  "]),
-        ("Hello  world", &["Hello", " ", " world"], &["Hello", " ", " world"]),
+        (
+            "Hello  world",
+            &["Hello", " ", " world"],
+            &["Hello", " ", " world"],
+        ),
         (
             "It's 12345 o'clock!!\n\n x",
             &["It", "'s", " ", "123", "45", " o", "'clock", "!!\n\n", " x"],
@@ -22,8 +26,16 @@ fn pieces_follow_tiktokens_patterns() {
         ("end  ", &["end", "  "], &["end", "  "]),
     ];
     for (text, want_cl, want_o2) in cases {
-        assert_eq!(cl.split(text).collect::<Vec<_>>(), *want_cl, "cl100k {text:?}");
-        assert_eq!(o2.split(text).collect::<Vec<_>>(), *want_o2, "o200k {text:?}");
+        assert_eq!(
+            cl.split(text).collect::<Vec<_>>(),
+            *want_cl,
+            "cl100k {text:?}"
+        );
+        assert_eq!(
+            o2.split(text).collect::<Vec<_>>(),
+            *want_o2,
+            "o200k {text:?}"
+        );
     }
 }
 
@@ -36,10 +48,16 @@ fn builtin_encodings_round_trip_and_know_their_special_tokens() {
         panic!("cl100k_base is a tiktoken encoding")
     };
     assert_eq!(bpe.bpe.decode_tokens(&ids), text.as_bytes());
-    assert!(!ids.contains(&100257), "special-token text is ordinary text");
+    assert!(
+        !ids.contains(&100257),
+        "special-token text is ordinary text"
+    );
     assert_eq!(t.special_id("<|endoftext|>"), Some(100257));
     assert_eq!(t.vocab_size(), 100277);
-    assert_eq!(load("o200k_base").unwrap().special_id("<|endoftext|>"), Some(199999));
+    assert_eq!(
+        load("o200k_base").unwrap().special_id("<|endoftext|>"),
+        Some(199999)
+    );
     assert_eq!(t.count(text), ids.len() as u64);
 }
 
@@ -145,13 +163,23 @@ fn stages_after_token_count_report_tokens_and_rewritten_text_is_recounted() {
         crate::Document::new("b", "too short"),
     ]);
     let t = load("cl100k_base").unwrap();
-    let (before, after, short) = (t.count(spaced), t.count(&out.kept[0].text), t.count("too short"));
+    let (before, after, short) = (
+        t.count(spaced),
+        t.count(&out.kept[0].text),
+        t.count("too short"),
+    );
     assert_ne!(out.kept[0].text, spaced, "normalize collapsed the spaces");
     assert_ne!(before, after);
     assert_eq!(out.kept[0].metadata["tokens"], after);
     let s = &out.stats;
-    assert_eq!((s[0].tokens_in, s[0].tokens_out), (before + short, before + short));
-    assert_eq!((s[1].tokens_in, s[1].tokens_out), (before + short, after + short));
+    assert_eq!(
+        (s[0].tokens_in, s[0].tokens_out),
+        (before + short, before + short)
+    );
+    assert_eq!(
+        (s[1].tokens_in, s[1].tokens_out),
+        (before + short, after + short)
+    );
     assert_eq!((s[2].tokens_in, s[2].tokens_out), (after + short, after));
     assert_eq!(s[2].tokens_removed_by_rule["min_words"], short);
 }
