@@ -37,7 +37,7 @@ URL = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
 
 def build():
     subprocess.run(
-        ["cargo", "build", "--release", "-q", "-p", "gleaner-cli", "-p", "gleaner", "--example", "tokenize_speed"],
+        ["cargo", "build", "--release", "-q", "-p", "gleaner-cli", "-p", "gleaner", "--bins", "--example", "tokenize_speed"],
         cwd=REPO,
         check=True,
     )
