@@ -21,7 +21,7 @@ pub fn starter() -> String {
          # max_record_bytes = \"256MiB\"\n\n\
          [output]\n\
          dir = \"out\"\n\
-         # format = \"jsonl\"       # jsonl | parquet\n\
+         # format = \"jsonl\"       # jsonl | parquet | tokens ([output.tokens]: Megatron token shards)\n\
          # compression = \"zst\"    # zst | gz | none (JSONL only)\n\
          # level = 1              # zstd/gzip level; 1 is fast, raise for archival output\n\
          # max_docs_per_shard = 100000\n\

@@ -105,6 +105,17 @@ enum Command {
         /// The run's output directory.
         output_dir: PathBuf,
     },
+    /// Write a built-in tokenizer's vocabulary (cl100k_base, o200k_base) as tiktoken's
+    /// `.tiktoken` file, byte for byte the file tiktoken downloads: put it in
+    /// `TIKTOKEN_CACHE_DIR` under the SHA-1 of its URL to run tiktoken offline on the same
+    /// vocabulary.
+    Vocab {
+        /// `cl100k_base` or `o200k_base`.
+        name: String,
+        /// Where to write it; `-` prints it.
+        #[arg(short, long, default_value = "-")]
+        output: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -141,6 +152,7 @@ fn main() -> ExitCode {
             id,
             json,
         } => inspect(&output_dir, &id, json),
+        Command::Vocab { name, output } => write_vocab(&name, &output),
         Command::Report { output_dir } => gleaner::report::write_report(&output_dir)
             .map(|p| {
                 println!("{}", p.display());
@@ -155,6 +167,17 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn write_vocab(name: &str, output: &std::path::Path) -> Result<ExitCode> {
+    let mut buf = Vec::new();
+    gleaner::tokens::write_tiktoken_vocab(name, &mut buf)?;
+    if output.as_os_str() == "-" {
+        std::io::stdout().lock().write_all(&buf)?;
+    } else {
+        gleaner::io::write_atomic(output, &buf)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 struct RunArgs {

@@ -44,9 +44,12 @@ pub fn table(s: &RunSummary) -> String {
         .max()
         .unwrap_or(5)
         .max(5);
+    // With a token_count stage, each stage's tokens out and what each rule cost in tokens.
+    let tokens = st.stages.iter().any(|x| x.tokens_in > 0);
+    let tokens_head = if tokens { "  tokens out" } else { "" };
     let _ = writeln!(
         out,
-        "\n{:<name_w$}  {:>10}  {:>10}  {:>9}  {:>6}  top removal rules",
+        "\n{:<name_w$}  {:>10}  {:>10}  {:>9}  {:>6}{tokens_head}  top removal rules",
         "stage", "docs in", "docs out", "removed", "bytes%"
     );
     for stage in &st.stages {
@@ -57,7 +60,10 @@ pub fn table(s: &RunSummary) -> String {
         let mut notes: Vec<String> = rules
             .iter()
             .take(3)
-            .map(|(r, n)| format!("{r} {n}"))
+            .map(|(r, n)| match stage.tokens_removed_by_rule.get(*r) {
+                Some(t) => format!("{r} {n} ({} tokens)", human_count(*t)),
+                None => format!("{r} {n}"),
+            })
             .collect();
         notes.extend(lines.iter().take(2).map(|(r, n)| format!("{r} {n} lines")));
         let kept_pct = if stage.bytes_in > 0 {
@@ -65,9 +71,14 @@ pub fn table(s: &RunSummary) -> String {
         } else {
             100.0
         };
+        let tokens_out = match (tokens, stage.tokens_in > 0) {
+            (true, true) => format!("  {:>10}", human_count(stage.tokens_out)),
+            (true, false) => format!("  {:>10}", ""),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{:<name_w$}  {:>10}  {:>10}  {:>9}  {:>5.1}%  {}",
+            "{:<name_w$}  {:>10}  {:>10}  {:>9}  {:>5.1}%{tokens_out}  {}",
             stage.name,
             stage.docs_in,
             stage.docs_out,
@@ -76,9 +87,14 @@ pub fn table(s: &RunSummary) -> String {
             notes.join(", ")
         );
     }
+    let as_tokens = if st.output.kept_tokens > 0 {
+        format!(" as {} tokens", human_count(st.output.kept_tokens))
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\nkept {} documents ({}) in {} shards; removed {}",
+        "\nkept {} documents ({}){as_tokens} in {} shards; removed {}",
         st.output.kept_docs,
         human_bytes(st.output.kept_bytes),
         st.output.kept_shards,
@@ -86,6 +102,16 @@ pub fn table(s: &RunSummary) -> String {
     );
     let _ = writeln!(out, "output: {}", s.out_dir.display());
     out
+}
+
+/// A count in thousands (k), millions (M) or billions (G) past 10,000.
+fn human_count(n: u64) -> String {
+    match n {
+        0..10_000 => n.to_string(),
+        10_000..10_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        10_000_000..10_000_000_000 => format!("{:.1}M", n as f64 / 1e6),
+        _ => format!("{:.1}G", n as f64 / 1e9),
+    }
 }
 
 fn human_bytes(n: u64) -> String {

@@ -127,6 +127,8 @@ pub struct OutputConfig {
     pub max_bytes_per_shard: ByteSize,
     /// Also write removed documents with their reasons (`removed/`).
     pub write_removed: bool,
+    /// `format = "tokens"`: tokenizer, special tokens and shuffle of the token shards.
+    pub tokens: crate::tokens::TokenOutputConfig,
     /// Write `report.html` at the end of the run. It re-reads the output (bounded samples), which
     /// costs a noticeable share of a run that only normalizes; turn off for throughput work.
     pub report: bool,
@@ -143,6 +145,7 @@ impl Default for OutputConfig {
             max_docs_per_shard: 100_000,
             max_bytes_per_shard: ByteSize(512 << 20),
             write_removed: true,
+            tokens: Default::default(),
             report: true,
         }
     }
@@ -156,6 +159,9 @@ pub enum OutputFormat {
     Jsonl,
     /// Apache Parquet with `id`, `text`, `metadata` (JSON string) columns.
     Parquet,
+    /// Token ids of the kept documents as Megatron-LM indexed datasets (`.bin` + `.idx`),
+    /// globally shuffled (`[output.tokens]`); removed documents are written as JSONL.
+    Tokens,
 }
 
 /// Compression of JSONL output.
@@ -215,6 +221,9 @@ impl PipelineConfig {
             .map(|p| resolve(base_dir, p))
             .collect();
         cfg.output.dir = cfg.output.dir.as_ref().map(|p| resolve(base_dir, p));
+        if let Some(f) = cfg.output.tokens.tokenizer_file.as_mut() {
+            *f = resolve(base_dir, Path::new(f)).display().to_string();
+        }
         for table in &mut cfg.stages {
             resolve_stage_paths(table, base_dir);
         }

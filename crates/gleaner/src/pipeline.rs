@@ -6,6 +6,7 @@
 //! and Ray workers call it directly on Arrow batches.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -13,8 +14,11 @@ use crate::config::PipelineConfig;
 use crate::document::{Document, RemovedDocument};
 use crate::error::Result;
 use crate::stage::{StageContext, Verdict};
+use crate::stages::token_count::TOKENS_FIELD;
 use crate::stages::{BuiltStage, build_stage};
 use crate::stats::StageStats;
+use crate::tokens::Tokenizer;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// A stage with the name the pipeline gives it.
 pub struct NamedStage {
@@ -28,6 +32,9 @@ pub struct NamedStage {
 pub struct Pipeline {
     /// The stages.
     pub stages: Vec<NamedStage>,
+    /// With a `token_count` stage: its index and tokenizer, for the token columns of every stage
+    /// from it on.
+    pub token_accounting: Option<(usize, Arc<Tokenizer>)>,
 }
 
 /// What happened to one document.
@@ -51,6 +58,14 @@ pub struct BatchResult {
     pub stats: Vec<StageStats>,
 }
 
+/// A document's token count as the `token_count` stage recorded it (0 before it ran).
+fn doc_tokens(doc: &Document) -> u64 {
+    doc.metadata
+        .get(TOKENS_FIELD)
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0)
+}
+
 /// Documents per unit of parallel work inside a batch: small enough to balance two to dozens of
 /// threads, large enough that per-chunk stats merging is noise.
 const CHUNK: usize = 16;
@@ -59,11 +74,24 @@ impl Pipeline {
     /// Builds every stage named in the config.
     pub fn from_config(cfg: &PipelineConfig) -> Result<Self> {
         let mut stages = Vec::with_capacity(cfg.stages.len());
+        let mut token_accounting = None;
         for (i, table) in cfg.stages.iter().enumerate() {
             let (name, stage) = build_stage(i, table)?;
+            if token_accounting.is_none() && stage.kind() == "token_count" {
+                // Built again from its table: the stage itself loaded (and cached) the tokenizer.
+                let mut params = table.clone();
+                params.remove("type");
+                params.remove("name");
+                let tc: crate::stages::token_count::TokenCountConfig =
+                    crate::stages::params("token_count", params)?;
+                token_accounting = Some((i, crate::tokens::load(tc.spec())?));
+            }
             stages.push(NamedStage { name, stage });
         }
-        Ok(Pipeline { stages })
+        Ok(Pipeline {
+            stages,
+            token_accounting,
+        })
     }
 
     /// Empty stats, one per stage, with names filled in.
@@ -100,6 +128,15 @@ impl Pipeline {
             let st = &mut stats[i];
             st.docs_in += 1;
             st.bytes_in += doc.text.len() as u64;
+            // From the token_count stage on, each stage's tokens in and out; a stage after it
+            // that rewrote the text has the document recounted.
+            let tokens = match &self.token_accounting {
+                Some((at, tokenizer)) if i >= *at => Some((
+                    tokenizer,
+                    (i > *at).then(|| (doc_tokens(&doc), xxh3_64(doc.text.as_bytes()))),
+                )),
+                _ => None,
+            };
             let mut cx = StageContext::new();
             let verdict = match &named.stage {
                 BuiltStage::Document(s) => s.process(&mut doc, &mut cx),
@@ -112,6 +149,28 @@ impl Pipeline {
                 *st.lines_removed_by_rule.entry(e.rule.clone()).or_insert(0) += 1;
                 e.stage = named.name.clone();
                 doc.edits.push(e);
+            }
+            if let Some((tokenizer, before)) = tokens {
+                let tokens_in = match before {
+                    Some((n, hash)) => {
+                        if verdict == Verdict::Keep && hash != xxh3_64(doc.text.as_bytes()) {
+                            let n = tokenizer.count(&doc.text);
+                            doc.metadata.insert(TOKENS_FIELD.into(), n.into());
+                        }
+                        n
+                    }
+                    // The token_count stage itself: its count is both in and out.
+                    None => doc_tokens(&doc),
+                };
+                st.tokens_in += tokens_in;
+                match &verdict {
+                    Verdict::Keep => st.tokens_out += doc_tokens(&doc),
+                    Verdict::Drop(removal) => {
+                        *st.tokens_removed_by_rule
+                            .entry(removal.rule.clone())
+                            .or_insert(0) += tokens_in;
+                    }
+                }
             }
             match verdict {
                 Verdict::Keep => {

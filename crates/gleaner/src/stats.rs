@@ -27,6 +27,15 @@ pub struct StageStats {
     pub lines_removed_by_rule: BTreeMap<String, u64>,
     /// Stage-specific counters (characters normalised, PII redacted, …).
     pub counters: BTreeMap<String, u64>,
+    /// Tokens of the documents that reached the stage; counted from a `token_count` stage on.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tokens_in: u64,
+    /// Tokens of the kept documents after the stage (recounted when it rewrote the text).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tokens_out: u64,
+    /// Tokens of the documents removed, per rule.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tokens_removed_by_rule: BTreeMap<String, u64>,
 }
 
 impl StageStats {
@@ -42,6 +51,12 @@ impl StageStats {
             &other.lines_removed_by_rule,
         );
         add_maps(&mut self.counters, &other.counters);
+        self.tokens_in += other.tokens_in;
+        self.tokens_out += other.tokens_out;
+        add_maps(
+            &mut self.tokens_removed_by_rule,
+            &other.tokens_removed_by_rule,
+        );
     }
 
     /// Documents removed by this stage.
@@ -97,6 +112,9 @@ pub struct OutputStats {
     pub removed_bytes: u64,
     /// Shard files written for kept documents.
     pub kept_shards: u64,
+    /// With `format = "tokens"`: ids written to the token shards, special tokens included.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub kept_tokens: u64,
 }
 
 impl OutputStats {
@@ -107,6 +125,7 @@ impl OutputStats {
         self.removed_docs += other.removed_docs;
         self.removed_bytes += other.removed_bytes;
         self.kept_shards += other.kept_shards;
+        self.kept_tokens += other.kept_tokens;
     }
 }
 
@@ -138,6 +157,10 @@ impl RunStats {
             mine.merge(theirs);
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn add_maps(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {

@@ -23,6 +23,8 @@ use crate::io::{
 };
 use crate::pipeline::{DocOutcome, Pipeline};
 use crate::stats::{RunStats, StageStats};
+use crate::tokens::shuffle::{TokenBatch, TokenSpill, shuffle_key};
+use crate::tokens::{DocumentEncoder, TokenOutputConfig};
 
 /// What one input file's pass writes to, and its stats so far.
 pub(super) struct FileOutputs {
@@ -31,6 +33,9 @@ pub(super) struct FileOutputs {
     pub(super) removed: Option<ShardWriter>,
     pub(super) audit: Option<ShardWriter>,
     pub(super) rejects: Option<AtomicFile>,
+    /// With `format = "tokens"`, in the last pass: the kept documents' ids on their way to
+    /// sorted runs (the kept writer then gets nothing).
+    pub(super) tokens: Option<TokenSpill>,
     /// Encode buffers already written out, for the next batch's chunks.
     pub(super) spare: SpareBuffers,
 }
@@ -102,6 +107,25 @@ struct ChunkOutcome {
     removed: EncodedRows,
     removed_bytes: u64,
     audit: EncodedRows,
+    /// Kept documents tokenized for token shards.
+    tokens: TokenBatch,
+}
+
+/// What `format = "tokens"` needs per document: the encoder and the shuffle.
+pub(super) struct TokenOutput {
+    pub(super) encoder: DocumentEncoder,
+    pub(super) shuffle: bool,
+    pub(super) seed: u64,
+}
+
+impl TokenOutput {
+    pub(super) fn new(cfg: &TokenOutputConfig) -> Result<Self> {
+        Ok(TokenOutput {
+            encoder: DocumentEncoder::new(cfg)?,
+            shuffle: cfg.shuffle,
+            seed: cfg.seed,
+        })
+    }
 }
 
 /// How the writers of a pass want their rows, known before the chunks are processed.
@@ -150,9 +174,17 @@ impl RunContext<'_> {
         };
         let chunks = split_chunks(raw);
         let spare = &out.spare;
+        let tokens = out
+            .tokens
+            .is_some()
+            .then_some(self.tokens.as_ref())
+            .flatten();
         let outcomes: Vec<ChunkOutcome> = chunks
             .into_par_iter()
-            .map(|chunk| process_chunk(pipeline, plan.range.clone(), last, enc, spare, chunk))
+            .map(|chunk| {
+                let range = plan.range.clone();
+                process_chunk(pipeline, range, last, enc, tokens, spare, chunk)
+            })
             .collect();
         let stats = &mut out.stats;
         let mut docs = 0;
@@ -170,8 +202,9 @@ impl RunContext<'_> {
                 a.merge(b);
             }
             if last {
-                stats.output.kept_docs += c.kept.len() as u64;
+                stats.output.kept_docs += (c.kept.len() + c.tokens.len()) as u64;
                 stats.output.kept_bytes += c.kept_bytes;
+                stats.output.kept_tokens += c.tokens.token_count();
             }
             stats.output.removed_docs += c.removed_docs;
             stats.output.removed_bytes += c.removed_bytes;
@@ -180,6 +213,11 @@ impl RunContext<'_> {
             .docs_done
             .fetch_add(docs, std::sync::atomic::Ordering::Relaxed);
         out.kept.write_encoded(outcomes.iter().map(|c| &c.kept))?;
+        if let Some(spill) = out.tokens.as_mut() {
+            for c in &outcomes {
+                spill.add(&c.tokens)?;
+            }
+        }
         if let Some(w) = out.removed.as_mut() {
             w.write_encoded(outcomes.iter().map(|c| &c.removed))?;
         }
@@ -195,7 +233,8 @@ impl RunContext<'_> {
     }
 
     /// The general route, one phase at a time over the whole batch: decode every record, run
-    /// the stages on every document, then hand the rows to the writers.
+    /// the stages on every document, then hand the rows to the writers. Not taken with
+    /// `format = "tokens"`, whose writers all write JSON lines.
     fn process_batch_by_phase(
         &self,
         pipeline: &Pipeline,
@@ -289,6 +328,7 @@ fn process_chunk(
     range: Range<usize>,
     last: bool,
     enc: Encodings,
+    tokens: Option<&TokenOutput>,
     spare: &SpareBuffers,
     chunk: Vec<RawRecord>,
 ) -> ChunkOutcome {
@@ -305,6 +345,7 @@ fn process_chunk(
         removed: EncodedRows::default(),
         removed_bytes: 0,
         audit: EncodedRows::default(),
+        tokens: TokenBatch::default(),
     };
     for record in chunk {
         let doc = match record.decode() {
@@ -326,7 +367,17 @@ fn process_chunk(
                         c.audit.push(e, audit_row(&doc));
                     }
                 }
-                c.kept.push(enc.kept, kept_row(&doc));
+                match tokens {
+                    // Tokenized here, on the thread that just ran the stages: a token_count
+                    // stage's ids of the same text are reused (`Tokenizer::encode_cached`).
+                    Some(t) => {
+                        let key = shuffle_key(doc.position, t.seed, t.shuffle);
+                        c.tokens.push_with(key, &doc.id, |buf| {
+                            t.encoder.encode_document(&doc.text, buf);
+                        });
+                    }
+                    None => c.kept.push(enc.kept, kept_row(&doc)),
+                }
             }
             DocOutcome::Removed(r) => {
                 c.removed_docs += 1;

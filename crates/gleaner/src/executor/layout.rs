@@ -31,6 +31,21 @@ pub const WORK_DIR: &str = ".work";
 /// The advisory lock a running run holds ([`super::lock`]); removed when the run ends.
 pub const LOCK_FILE: &str = ".gleaner.lock";
 
+/// Token shards (`[output] format = "tokens"`) go to [`KEPT_DIR`] as `tokens-SSSS` plus these
+/// extensions ([`token_shard_stem`]): Megatron-LM's data and index files, and the documents in
+/// shard order.
+pub const TOKEN_BIN_EXT: &str = ".bin";
+/// See [`TOKEN_BIN_EXT`].
+pub const TOKEN_IDX_EXT: &str = ".idx";
+/// See [`TOKEN_BIN_EXT`].
+pub const TOKEN_IDS_EXT: &str = ".ids";
+
+/// The name, without extension, of token shard `seq` (`tokens-SSSS`): one sequence for the whole
+/// run, since the shuffle mixes every input file's documents.
+pub fn token_shard_stem(seq: u32) -> String {
+    format!("tokens-{seq:04}")
+}
+
 /// Everything a run writes in its output directory; `--overwrite` removes exactly these and
 /// nothing else the user may keep there. The lock is not listed: it is held while they go.
 pub const OUTPUT_ENTRIES: &[&str] = &[
@@ -127,6 +142,16 @@ impl WorkLayout {
     /// Rejects of input file `file`, gathered into [`REJECTS_FILE`] at the end.
     pub fn rejects_path(&self, file: usize) -> PathBuf {
         self.dir.join("rejects").join(format!("{file:05}.jsonl"))
+    }
+
+    /// Sorted runs of tokenized documents awaiting the final merge (`format = "tokens"`).
+    pub fn token_runs_dir(&self) -> PathBuf {
+        self.dir.join("tokens")
+    }
+
+    /// Name prefix of input file `file`'s token runs in [`token_runs_dir`](Self::token_runs_dir).
+    pub fn token_runs_prefix(file: usize) -> String {
+        format!("f{file:05}")
     }
 
     /// State of the corpus stage at pipeline index `index`.

@@ -19,6 +19,7 @@ use crate::io::members::{LargeMembers, REREAD_COUNTER, REREAD_KIND};
 use crate::io::{self, InputFile, RawRecord, RawStream, ShardWriter, ShardWriterOptions};
 use crate::pipeline::Pipeline;
 use crate::stats::RunStats;
+use crate::tokens::shuffle::TokenSpill;
 
 /// The stage ranges of the passes: the pipeline cut before each corpus-wide stage.
 pub(super) fn pass_ranges(pipeline: &Pipeline) -> Vec<Range<usize>> {
@@ -47,6 +48,8 @@ pub(super) struct RunContext<'a> {
     pub(super) out_dir: PathBuf,
     pub(super) work: WorkLayout,
     pub(super) progress: Arc<Progress>,
+    /// With `format = "tokens"`: how kept documents become ids.
+    pub(super) tokens: Option<super::batch::TokenOutput>,
 }
 
 /// Which pass this is and which stages it runs.
@@ -179,12 +182,26 @@ impl RunContext<'_> {
             )
         });
 
+        // Each file holds its share of the memory budget of tokenized documents before spilling
+        // a sorted run; files run concurrently, one per thread at most.
+        let token_budget = (cfg.run.memory.0 / (2 * rayon::current_num_threads().max(1) as u64))
+            .try_into()
+            .unwrap_or(usize::MAX);
+        let tokens = match (&self.tokens, last) {
+            (Some(_), true) => Some(TokenSpill::new(
+                &self.work.token_runs_dir(),
+                &WorkLayout::token_runs_prefix(file.index),
+                token_budget,
+            )?),
+            _ => None,
+        };
         let mut out = FileOutputs {
             stats,
             kept,
             removed,
             audit,
             rejects: None,
+            tokens,
             spare: Default::default(),
         };
         // Reading (and decompressing) the next batch overlaps processing the current one: with
@@ -220,6 +237,7 @@ impl RunContext<'_> {
             removed,
             audit,
             rejects,
+            tokens,
             ..
         } = out;
         if stats.input.rejects_by_kind.contains_key(REREAD_KIND) {
@@ -249,6 +267,9 @@ impl RunContext<'_> {
         }
         if let Some(f) = rejects {
             f.commit()?;
+        }
+        if let Some(spill) = tokens {
+            spill.finish()?;
         }
         // Pass 0 read the input file: record its content, so a resume can tell whether it
         // changed. A file that cannot be hashed (it could not be read either; its reject says

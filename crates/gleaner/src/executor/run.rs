@@ -9,12 +9,13 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use super::batch::TokenOutput;
 use super::carried::CarriedInput;
 use super::layout::{self, WorkLayout};
 use super::output_dir::{drop_stale_work, prepare_output_dir, run_fingerprint};
 use super::passes::{PassPlan, RunContext, pass_ranges};
 use super::{InputInfo, PassInfo, Progress, RunInfo, RunOptions, RunSummary};
-use crate::config::PipelineConfig;
+use crate::config::{OutputFormat, PipelineConfig};
 use crate::error::{Error, IoContext, Result};
 use crate::io::{self, InputFile};
 use crate::pipeline::Pipeline;
@@ -44,6 +45,12 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
         .build()
         .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
 
+    // Before the output directory is touched: a tokenizer that does not load or lacks the special
+    // tokens named is a config error.
+    let tokens = match cfg.output.format {
+        OutputFormat::Tokens => Some(TokenOutput::new(&cfg.output.tokens)?),
+        _ => None,
+    };
     let ranges = pass_ranges(&pipeline);
     let npasses = ranges.len();
     let fingerprint = run_fingerprint(cfg, &inputs);
@@ -58,6 +65,7 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
         out_dir: out_dir.clone(),
         work: work.clone(),
         progress,
+        tokens,
     };
 
     let mut total = RunStats {
@@ -141,6 +149,20 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
         });
     }
 
+    if let Some(t) = &ctx.tokens {
+        let started = Instant::now();
+        ctx.progress.start_phase("merge token shards".into(), 0);
+        let (shards, docs) = write_token_shards(cfg, t, &work, &inputs, &out_dir)?;
+        total.output.kept_shards = shards;
+        info.passes.push(PassInfo {
+            name: "merge token shards".into(),
+            stages: Vec::new(),
+            elapsed_secs: started.elapsed().as_secs_f64(),
+            docs,
+            bytes: 0,
+        });
+    }
+
     info.resumed_files = resumed.load(Ordering::Relaxed);
     info.notices = notices;
     publish(
@@ -152,6 +174,38 @@ pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> 
         info,
         out_dir,
     })
+}
+
+/// Merges every input file's sorted token runs into the token shards under `kept/`, in shuffle
+/// key order; returns the shards and documents written. Rerun whole by a resumed run.
+fn write_token_shards(
+    cfg: &PipelineConfig,
+    t: &TokenOutput,
+    work: &WorkLayout,
+    inputs: &[InputFile],
+    out_dir: &Path,
+) -> Result<(u64, u64)> {
+    use crate::tokens::megatron::{IdType, MegatronWriter, ShardLimits};
+    let dir = work.token_runs_dir();
+    let mut runs = Vec::new();
+    for f in inputs {
+        runs.extend(crate::tokens::shuffle::runs_of(
+            &dir,
+            &WorkLayout::token_runs_prefix(f.index),
+        )?);
+    }
+    let id_type = IdType::for_vocab(t.encoder.tokenizer.vocab_size());
+    let limits = ShardLimits {
+        max_bytes: cfg.output.max_bytes_per_shard.0.max(1),
+        max_docs: cfg.output.max_docs_per_shard.max(1),
+    };
+    let mut writer = MegatronWriter::new(&out_dir.join(layout::KEPT_DIR), id_type, limits);
+    let mut docs = 0u64;
+    crate::tokens::shuffle::merge_runs(runs, &dir.join("merge"), &mut |d| {
+        docs += 1;
+        writer.push(&d.id, &d.ids)
+    })?;
+    Ok((writer.finish()?.len() as u64, docs))
 }
 
 /// Writes the final files from the work directory — rejects in input order, stats, the effective

@@ -137,9 +137,15 @@ pub const FRAME_BYTES: usize = 512 << 10;
 
 impl ShardWriterOptions {
     /// The options an `[output]` section asks for.
+    /// With `format = "tokens"` the kept documents go to token shards (`crate::tokens`), and the
+    /// documents this writer still gets (removed ones) are written as JSONL.
     pub fn from_output(cfg: &OutputConfig) -> Self {
+        let format = match cfg.format {
+            OutputFormat::Tokens => OutputFormat::Jsonl,
+            other => other,
+        };
         ShardWriterOptions {
-            format: cfg.format,
+            format,
             compression: cfg.compression,
             level: cfg.level,
             max_docs: cfg.max_docs_per_shard.max(1),
@@ -177,7 +183,9 @@ impl ShardWriterOptions {
 
     fn extension(&self) -> String {
         match self.format {
-            OutputFormat::Jsonl => format!(".jsonl{}", self.compression.suffix()),
+            OutputFormat::Jsonl | OutputFormat::Tokens => {
+                format!(".jsonl{}", self.compression.suffix())
+            }
             OutputFormat::Parquet => ".parquet".to_string(),
         }
     }
@@ -251,7 +259,7 @@ impl ShardWriter {
         self.next_shard += 1;
         let file = AtomicFile::create(&self.dir.join(name))?;
         self.current = Some(match self.opts.format {
-            OutputFormat::Jsonl => OpenShard::Jsonl(file),
+            OutputFormat::Jsonl | OutputFormat::Tokens => OpenShard::Jsonl(file),
             OutputFormat::Parquet => {
                 OpenShard::Parquet(Box::new(ParquetShard::new(file, self.opts.level)?))
             }

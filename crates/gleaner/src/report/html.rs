@@ -311,6 +311,7 @@ fn funnel(h: &mut String, d: &ReportData) {
         );
     }
     h.push_str("</tbody></table>\n");
+    token_table(h, s);
     if s.stages
         .iter()
         .any(|st| !st.removed_by_rule.is_empty() || !st.lines_removed_by_rule.is_empty())
@@ -321,6 +322,47 @@ fn funnel(h: &mut String, d: &ReportData) {
         );
     }
     h.push_str("</section>\n");
+}
+
+/// With a `token_count` stage: tokens in and out per stage and what each rule cost in tokens.
+fn token_table(h: &mut String, s: &crate::stats::RunStats) {
+    if !s.stages.iter().any(|st| st.tokens_in > 0) {
+        return;
+    }
+    h.push_str(
+        "<h3>Tokens per stage</h3><table><thead><tr><th>stage</th><th class=\"n\">tokens in</th>\
+         <th class=\"n\">tokens out</th><th class=\"n\">removed</th>\
+         <th>tokens of removed documents by rule</th></tr></thead><tbody>",
+    );
+    for st in s.stages.iter().filter(|st| st.tokens_in > 0) {
+        let lost = st.tokens_in.saturating_sub(st.tokens_out);
+        let rules = st
+            .tokens_removed_by_rule
+            .iter()
+            .map(|(k, v)| format!("<code>{}</code>&nbsp;{}", escape(k), num(*v)))
+            .collect::<Vec<_>>()
+            .join("<br>");
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{} <span class=\"dim\">({})</span></td><td>{}</td></tr>",
+            escape(&st.name),
+            num(st.tokens_in),
+            num(st.tokens_out),
+            num(lost),
+            pct(lost, st.tokens_in),
+            rules,
+        );
+    }
+    if s.output.kept_tokens > 0 {
+        let _ = write!(
+            h,
+            "<tr><td>token shards</td><td></td><td class=\"n\">{}</td><td></td>\
+             <td>ids written, special tokens included</td></tr>",
+            num(s.output.kept_tokens)
+        );
+    }
+    h.push_str("</tbody></table>\n");
 }
 
 fn coverage_note(d: &ReportData) -> String {

@@ -13,6 +13,7 @@ pub mod length;
 pub mod line_clean;
 pub mod normalize;
 pub mod pii;
+pub mod token_count;
 pub mod url_filter;
 
 use serde::Serialize;
@@ -173,6 +174,16 @@ pub fn registry() -> &'static [StageInfo] {
                 )))
             },
             defaults: || defaults_of::<line_clean::LineCleanConfig>(),
+        },
+        StageInfo {
+            kind: "token_count",
+            summary: "Counts tokens (tiktoken cl100k_base/o200k_base or a tokenizer.json) into metadata.tokens; stages after it report tokens in/out/removed",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(
+                    token_count::TokenCount::new(params("token_count", t)?)?,
+                )))
+            },
+            defaults: || defaults_of::<token_count::TokenCountConfig>(),
         },
         StageInfo {
             kind: "exact_dedup",

@@ -339,6 +339,7 @@ pub fn build_run(dir: &Path) -> BuiltRun {
             removed_docs: removed.len() as u64,
             removed_bytes: removed.iter().map(|(d, _)| d.text.len() as u64).sum(),
             kept_shards,
+            kept_tokens: 0,
         },
     };
     io::write_atomic(
