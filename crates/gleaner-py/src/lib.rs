@@ -12,3 +12,5 @@ pub mod minhash;
 
 #[cfg(feature = "python")]
 mod python;
+#[cfg(feature = "python")]
+mod steps;

@@ -20,7 +20,7 @@ use crate::pipeline::Pipeline;
 use crate::stats::RunStats;
 
 /// The stage ranges of the passes: the pipeline cut before each corpus-wide stage.
-pub(super) fn pass_ranges(pipeline: &Pipeline) -> Vec<Range<usize>> {
+pub fn pass_ranges(pipeline: &Pipeline) -> Vec<Range<usize>> {
     let corpus = pipeline.corpus_stage_indices();
     let mut bounds = vec![0];
     bounds.extend(&corpus);
