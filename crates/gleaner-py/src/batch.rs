@@ -289,7 +289,10 @@ fn run_segments(
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
     // The executor's passes; an empty first pass (a corpus stage in first place) has nothing to
     // run in memory.
-    for range in gleaner::executor::pass_ranges(pipeline).into_iter().filter(|r| !r.is_empty()) {
+    for range in gleaner::executor::pass_ranges(pipeline)
+        .into_iter()
+        .filter(|r| !r.is_empty())
+    {
         let first = range.start;
         if let BuiltStage::Corpus(stage) = &mut pipeline.stages[first].stage {
             let work_dir = scratch.path().join(format!("stage-{first}"));

@@ -33,7 +33,12 @@ impl PyRunPlan {
         let pass_stages = plan
             .passes
             .iter()
-            .map(|r| pipeline.stages[r.clone()].iter().map(|s| s.name.clone()).collect())
+            .map(|r| {
+                pipeline.stages[r.clone()]
+                    .iter()
+                    .map(|s| s.name.clone())
+                    .collect()
+            })
             .collect();
         let corpus_passes = (0..plan.passes.len())
             .map(|p| plan.corpus_stage_of(&pipeline, p).is_some())
@@ -107,11 +112,7 @@ impl PyRunPlan {
     /// the lock and returns the stats (`stats.json`). `timing` is the JSON of the run's timings
     /// for `run.json` (`passes`, `resumed_files`, `elapsed_secs`), optional.
     #[pyo3(signature = (timing = None))]
-    fn publish<'py>(
-        &self,
-        py: Python<'py>,
-        timing: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn publish<'py>(&self, py: Python<'py>, timing: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
         let timing: RunTiming = match timing {
             Some(t) => serde_json::from_str(t)
                 .map_err(|e| GleanerError::new_err(format!("run timing: {e}")))?,
@@ -185,7 +186,12 @@ impl PySteps {
     /// Finishes the corpus stage pass `pass` starts with (clusters from every file's scan) on
     /// `threads` threads. Run once per pass, before the pass's files.
     #[pyo3(signature = (pass_index, threads = 1))]
-    fn finish_corpus_stage(&self, py: Python<'_>, pass_index: usize, threads: usize) -> PyResult<()> {
+    fn finish_corpus_stage(
+        &self,
+        py: Python<'_>,
+        pass_index: usize,
+        threads: usize,
+    ) -> PyResult<()> {
         py.detach(|| self.ready(pass_index, threads).map(|_| ()))
             .map_err(to_py)
     }
@@ -216,7 +222,8 @@ impl PySteps {
                 })
             })
             .map_err(to_py)?;
-        let json = serde_json::to_string(&outcome).map_err(|e| GleanerError::new_err(e.to_string()))?;
+        let json =
+            serde_json::to_string(&outcome).map_err(|e| GleanerError::new_err(e.to_string()))?;
         from_json(py, &json)
     }
 }

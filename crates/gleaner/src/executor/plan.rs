@@ -169,7 +169,10 @@ impl RunPlan {
             Some(files) if files.is_empty() => {
                 return Err(Error::Input("no input files were listed".into()));
             }
-            Some(files) => (files.iter().map(|f| f.input_file(None)).collect(), Vec::new()),
+            Some(files) => (
+                files.iter().map(|f| f.input_file(None)).collect(),
+                Vec::new(),
+            ),
             None => {
                 let expanded = io::inputs::expand(&cfg.input.paths, &[out_dir.as_path()])?;
                 (expanded.files, expanded.notices)
@@ -182,7 +185,12 @@ impl RunPlan {
         let fingerprint = run_fingerprint(cfg, &inputs);
         let prepared = prepare_output_dir(&out_dir, &fingerprint, opts.overwrite)?;
         if prepared.resuming {
-            notices.extend(drop_stale_work(&out_dir, &fingerprint, &inputs, passes.len())?);
+            notices.extend(drop_stale_work(
+                &out_dir,
+                &fingerprint,
+                &inputs,
+                passes.len(),
+            )?);
         }
         let plan = RunPlan {
             config: cfg.clone(),
@@ -352,7 +360,7 @@ impl RunPlan {
     /// work directory. The driver drops its [`OutputLock`] afterwards.
     pub fn publish(&self, pipeline: &Pipeline, timing: RunTiming) -> Result<RunSummary> {
         let stats = self.totals(pipeline)?;
-        let mut info = RunInfo {
+        let info = RunInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             elapsed_secs: timing.elapsed_secs,
             threads: self.threads,
@@ -370,7 +378,7 @@ impl RunPlan {
             fingerprint: self.fingerprint.clone(),
             notices: self.notices.clone(),
         };
-        super::run::publish(&self.config, pipeline, &self.out_dir, &stats, &mut info)?;
+        super::run::publish(&self.config, pipeline, &self.out_dir, &stats, &info)?;
         Ok(RunSummary {
             stats,
             info,
