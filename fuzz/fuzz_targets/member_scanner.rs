@@ -5,13 +5,17 @@
 
 use std::io::{Cursor, Read};
 
-use gleaner::io::members::{Codec, MemberReader, damage_of};
+use gleaner::io::members::{Codec, LargeMembers, MemberReader, damage_of, needs_reread};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for codec in [Codec::Gzip, Codec::Zstd] {
-        for limit in [4096, 1 << 20] {
-            let mut r = MemberReader::with_limit(Cursor::new(data.to_vec()), codec, limit);
+        for (large, limit) in [
+            (LargeMembers::Spill, 4096),
+            (LargeMembers::Spill, 1 << 20),
+            (LargeMembers::Stream, 4096),
+        ] {
+            let mut r = MemberReader::with_limit(Cursor::new(data.to_vec()), codec, large, limit);
             let mut out = Vec::new();
             let mut buf = [0u8; 4096];
             let mut reports = 0usize;
@@ -26,6 +30,8 @@ fuzz_target!(|data: &[u8]| {
                             break;
                         }
                     }
+                    // A streamed member that failed after release ends the reader.
+                    Err(e) if large == LargeMembers::Stream && needs_reread(&e) => break,
                     Err(e) => {
                         let d = damage_of(&e).expect("only damage is reported on in-memory input");
                         assert!(d.start < d.end && d.end <= data.len() as u64, "{d:?}");

@@ -400,11 +400,7 @@ pub fn read_file(
     let size = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
-    let file = InputFile {
-        index: file_index,
-        path: path.to_path_buf(),
-        size,
-    };
+    let file = InputFile::new(file_index, path.to_path_buf(), size);
     let mut docs = Vec::new();
     let mut rejects = Vec::new();
     for record in open_records(&file, input, Arc::default()) {

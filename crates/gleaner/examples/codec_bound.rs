@@ -34,7 +34,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         ["decode", file] => {
             let counter = Arc::new(AtomicU64::new(0));
-            let mut r = gleaner::io::compress::open_decompressed(file.as_ref(), counter.clone())?;
+            let mut r = gleaner::io::compress::open_decompressed(
+                file.as_ref(),
+                counter.clone(),
+                gleaner::io::members::LargeMembers::Stream,
+            )?;
             let mut buf = vec![0u8; 1 << 20];
             let start = thread_cpu_s();
             let mut total = 0u64;

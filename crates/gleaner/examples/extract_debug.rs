@@ -20,6 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             class_hints: true,
             include_comments: false,
             include_tables: true,
+            keep_authors: false,
         };
         let a = analyse(&dom, opts);
         for (i, n) in dom.nodes.iter().enumerate() {

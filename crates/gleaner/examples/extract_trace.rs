@@ -30,6 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         class_hints: true,
         include_comments: false,
         include_tables: true,
+        keep_authors: false,
     };
     for line in BufReader::new(std::fs::File::open(pages_file)?).lines() {
         let v: serde_json::Value = serde_json::from_str(&line?)?;

@@ -1,8 +1,8 @@
 //! What holding a member until it verifies costs, for the choice documented in io/members.rs:
 //! decodes one file (a single-member `.gz` or single-frame `.zst`, e.g. bench/throughput.py's
-//! inputs) to nowhere in four ways and prints the best wall seconds of each:
+//! inputs) to nowhere in five ways and prints the best wall seconds of each:
 //! the plain streaming decoder (flate2 `MultiGzDecoder` / zstd `Decoder`, nothing verified
-//! before release), [`MemberReader`] holding the member in memory, [`MemberReader`] spilling it
+//! before release), [`MemberReader`] as runs use it (streaming past 4 MiB), [`MemberReader`] holding the member in memory, [`MemberReader`] spilling it
 //! to a temporary file past 64 MiB, and a checksum pre-pass (the streaming decoder twice).
 //!
 //! `cargo run --release -p gleaner --example member_cost -- FILE [repeat]`
@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::time::Instant;
 
-use gleaner::io::members::{Codec, MemberReader};
+use gleaner::io::members::{Codec, LargeMembers, MemberReader};
 
 fn drain(mut r: impl Read) -> u64 {
     let mut buf = vec![0u8; 1 << 20];
@@ -49,12 +49,20 @@ fn main() {
             })
             .fold((f64::INFINITY, 0), |(b, _), (t, n)| (b.min(t), n))
     };
-    let rows: [(&str, &dyn Fn() -> u64); 4] = [
+    let rows: [(&str, &dyn Fn() -> u64); 5] = [
         ("streaming, unverified", &|| streaming(path, codec)),
+        ("member reader, streaming past 4 MiB", &|| {
+            drain(MemberReader::new(
+                File::open(path).unwrap(),
+                codec,
+                LargeMembers::Stream,
+            ))
+        }),
         ("held in memory", &|| {
             drain(MemberReader::with_limit(
                 File::open(path).unwrap(),
                 codec,
+                LargeMembers::Spill,
                 1 << 30,
             ))
         }),
@@ -62,6 +70,7 @@ fn main() {
             drain(MemberReader::with_limit(
                 File::open(path).unwrap(),
                 codec,
+                LargeMembers::Spill,
                 64 << 20,
             ))
         }),

@@ -4,14 +4,12 @@
 //! unchanged, and each damaged member or frame is one reject naming its byte range and the
 //! records it held.
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use gleaner::Document;
 use gleaner::config::InputConfig;
-use gleaner::io::{self, InputFile, ReadCounters, Reject};
+use gleaner::io::{self, Reject};
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -44,36 +42,10 @@ fn zst(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-struct Outcome {
-    docs: Vec<Document>,
-    rejects: Vec<Reject>,
-    counters: BTreeMap<String, u64>,
-}
+use gleaner::io::FileContents as Outcome;
 
 fn read_file(path: &Path) -> Outcome {
-    let file = InputFile {
-        index: 0,
-        path: path.to_path_buf(),
-        size: std::fs::metadata(path).unwrap().len(),
-    };
-    let counters = Arc::new(ReadCounters::default());
-    let (mut docs, mut rejects) = (Vec::new(), Vec::new());
-    for r in io::open_records_counted(
-        &file,
-        &InputConfig::default(),
-        Arc::default(),
-        counters.clone(),
-    ) {
-        match r {
-            Ok(d) => docs.push(d),
-            Err(e) => rejects.push(e),
-        }
-    }
-    Outcome {
-        docs,
-        rejects,
-        counters: counters.snapshot(),
-    }
+    io::read_whole_file(path, &InputConfig::default()).unwrap()
 }
 
 fn read_bytes(dir: &Path, name: &str, bytes: &[u8]) -> Outcome {

@@ -394,11 +394,7 @@ fn reader_reports_the_damaged_record_and_keeps_the_documents() {
     for r in &recs {
         a.warc(r);
     }
-    let file = InputFile {
-        index: 0,
-        path: PathBuf::from("damaged.warc"),
-        size: a.bytes.len() as u64,
-    };
+    let file = InputFile::new(0, PathBuf::from("damaged.warc"), a.bytes.len() as u64);
     let counters = Arc::new(ReadCounters::default());
     let out: Vec<_> = crawl::from_reader(
         &file,
@@ -486,11 +482,7 @@ fn plain_warc_files_check_block_digests_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("flipped.warc");
     std::fs::write(&path, &bytes).unwrap();
-    let file = InputFile {
-        index: 0,
-        path: path.clone(),
-        size: bytes.len() as u64,
-    };
+    let file = InputFile::new(0, path.clone(), bytes.len() as u64);
     let cfg = gleaner::config::InputConfig::default();
     let out: Vec<_> = gleaner::io::open_records(&file, &cfg, Arc::default()).collect();
     let kinds: Vec<&str> = out

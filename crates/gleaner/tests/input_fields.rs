@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 use arrow_array::builder::{ListBuilder, MapBuilder, StringBuilder};
 use arrow_array::types::{Int16Type, Int32Type};
@@ -18,7 +17,7 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema};
 use gleaner::Document;
 use gleaner::config::InputConfig;
-use gleaner::io::{self, InputFile, ReadCounters, Reject};
+use gleaner::io::{self, Reject};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
@@ -75,25 +74,8 @@ fn dictionary_props() -> WriterProperties {
 
 /// Everything the reader yields for `path`, and the counts it made.
 fn read(path: &Path) -> (Vec<Document>, Vec<Reject>, BTreeMap<String, u64>) {
-    let file = InputFile {
-        index: 0,
-        path: path.to_path_buf(),
-        size: std::fs::metadata(path).unwrap().len(),
-    };
-    let counters = Arc::new(ReadCounters::default());
-    let (mut docs, mut rejects) = (Vec::new(), Vec::new());
-    for item in io::open_records_counted(
-        &file,
-        &InputConfig::default(),
-        Arc::new(AtomicU64::new(0)),
-        counters.clone(),
-    ) {
-        match item {
-            Ok(d) => docs.push(d),
-            Err(r) => rejects.push(r),
-        }
-    }
-    (docs, rejects, counters.snapshot())
+    let c = io::read_whole_file(path, &InputConfig::default()).unwrap();
+    (c.docs, c.rejects, c.counters)
 }
 
 fn ids_and_texts(docs: &[Document]) -> Vec<(String, String)> {

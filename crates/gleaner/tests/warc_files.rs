@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use gleaner::Document;
 use gleaner::config::InputConfig;
-use gleaner::io::{self, InputFile, ReadCounters, Reject};
+use gleaner::io::{self, InputFile};
 
 /// The shared data directory; every test here first checks it is present ([`have_shared_data`]).
 fn shared_data() -> PathBuf {
@@ -30,33 +30,10 @@ fn have_shared_data() -> bool {
     gleaner_testdata::shared_file("warc").is_some()
 }
 
-struct Read_ {
-    docs: Vec<Document>,
-    rejects: Vec<Reject>,
-    counters: BTreeMap<String, u64>,
-}
+use gleaner::io::FileContents as Read_;
 
 fn read(path: &Path) -> Read_ {
-    let files = io::expand_inputs(&[path.to_path_buf()]).unwrap();
-    assert_eq!(files.len(), 1);
-    let counters = Arc::new(ReadCounters::default());
-    let (mut docs, mut rejects) = (Vec::new(), Vec::new());
-    for r in io::open_records_counted(
-        &files[0],
-        &InputConfig::default(),
-        Arc::default(),
-        counters.clone(),
-    ) {
-        match r {
-            Ok(d) => docs.push(d),
-            Err(e) => rejects.push(e),
-        }
-    }
-    Read_ {
-        docs,
-        rejects,
-        counters: counters.snapshot(),
-    }
+    io::read_whole_file(path, &InputConfig::default()).unwrap()
 }
 
 fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
@@ -478,11 +455,7 @@ fn explicit_input_file_struct_works_for_arc_without_suffix() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("old-crawl.dat");
     std::fs::write(&p, &plain).unwrap();
-    let file = InputFile {
-        index: 3,
-        path: p,
-        size: plain.len() as u64,
-    };
+    let file = InputFile::new(3, p, plain.len() as u64);
     let docs: Vec<Document> = io::open_records(&file, &InputConfig::default(), Arc::default())
         .filter_map(Result::ok)
         .collect();

@@ -12,6 +12,7 @@ use super::layout::WorkLayout;
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::io::compress::open_decompressed;
+use crate::io::members::LargeMembers;
 use crate::io::{self, InputFile, Reject};
 use crate::stage::CorpusInput;
 
@@ -20,7 +21,7 @@ pub(super) fn open_carried(path: &Path, counter: Arc<AtomicU64>) -> io::RecordSt
     if !path.exists() {
         return Box::new(std::iter::empty());
     }
-    let reader = match open_decompressed(path, counter) {
+    let reader = match open_decompressed(path, counter, LargeMembers::Stream) {
         Ok(r) => r,
         Err(e) => return Box::new(std::iter::once(Err(Reject::new(path, "io", e.to_string())))),
     };

@@ -13,8 +13,9 @@ use super::carried::{carried_bytes, open_carried};
 use super::layout::{self, WorkLayout};
 use super::resume::DoneMarker;
 use crate::config::PipelineConfig;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::content_hash::ContentTap;
+use crate::io::members::{LargeMembers, REREAD_COUNTER, REREAD_KIND};
 use crate::io::{self, InputFile, RawRecord, RawStream, ShardWriter, ShardWriterOptions};
 use crate::pipeline::Pipeline;
 use crate::stats::RunStats;
@@ -85,6 +86,49 @@ impl RunContext<'_> {
                 .fetch_add(self.pass_input_bytes(plan.pass, file), Ordering::Relaxed);
             return Ok(done.stats);
         }
+        let done = match self.read_file(pipeline, plan, file)? {
+            Some(done) => done,
+            None => {
+                // A large compressed member failed its checksum after part of it had been
+                // processed (members are streamed, see io/members.rs): that attempt's output is
+                // gone; read the file again, verifying every member before using it.
+                let verified = InputFile {
+                    large_members: LargeMembers::Spill,
+                    ..file.clone()
+                };
+                let mut done =
+                    self.read_file(pipeline, plan, &verified)?
+                        .ok_or_else(|| Error::Stage {
+                            stage: "read".into(),
+                            message: format!(
+                                "{}: a verifying read still asked to be read again",
+                                file.path.display()
+                            ),
+                        })?;
+                // Said in stats.json: the file was read twice, and why.
+                *done
+                    .stats
+                    .input
+                    .skipped_by_kind
+                    .entry(REREAD_COUNTER.into())
+                    .or_default() += 1;
+                done
+            }
+        };
+        done.write(&marker)?;
+        Ok(done.stats)
+    }
+
+    /// Reads one input file (or its carried shard) through pass `plan` and writes its outputs;
+    /// `None` when a streamed member of the input turned out damaged, in which case nothing of
+    /// this attempt is left on disk and the caller reads the file again with
+    /// [`LargeMembers::Spill`].
+    fn read_file(
+        &self,
+        pipeline: &Pipeline,
+        plan: &PassPlan,
+        file: &InputFile,
+    ) -> Result<Option<DoneMarker>> {
         let cfg = self.cfg;
         let last = plan.pass + 1 == plan.npasses;
         let mut stats = RunStats {
@@ -178,6 +222,18 @@ impl RunContext<'_> {
             rejects,
             ..
         } = out;
+        if stats.input.rejects_by_kind.contains_key(REREAD_KIND) {
+            kept.abandon()?;
+            if let Some(w) = removed {
+                w.abandon()?;
+            }
+            if let Some(w) = audit {
+                w.abandon()?;
+            }
+            // Dropped uncommitted: its temporary file goes.
+            drop(rejects);
+            return Ok(None);
+        }
         stats.input.skipped_by_kind = read_counters.snapshot();
         // Readers also count the records they turned into documents; those are in `docs`.
         stats.input.skipped_by_kind.remove("documents");
@@ -198,8 +254,6 @@ impl RunContext<'_> {
         // changed. A file that cannot be hashed (it could not be read either; its reject says
         // why) gets no fingerprint and is redone by a resume.
         let input = tap.and_then(|t| t.finish(&file.path).ok());
-        let done = DoneMarker { stats, input };
-        done.write(&marker)?;
-        Ok(done.stats)
+        Ok(Some(DoneMarker { stats, input }))
     }
 }

@@ -45,6 +45,8 @@ static WHOLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:source|quelle|fuente|fonte|bron|źródło|credits?|photo|foto|bild|image|von|by|autor(?:in|en)?|authors?|tags?|themen|schlagworte|kategorie|category|categories|filed under|published|veröffentlicht|aktualisiert|updated|publikacja|release date|last modified|kontakt|contact|telefon|phone)",
         r"advertisement|anzeige|werbung|publicité|publicidad|pubblicità|reklama|sponsored(?: content)?",
         r"zurück(?: zur \S+(?: \S+){0,3})?|back(?: to \S+(?: \S+){0,3})?|nach oben|back to top",
+        // shop controls (WCXB product pages: the gold text never keeps them)
+        r"quantity|qty|menge|add to (?:cart|bag|basket|wishlist)|in den warenkorb|buy (?:it )?now|write a review|size guide|select (?:a )?size|(?:image |video )?loading",
     ];
     Regex::new(&format!("^(?:{})$", phrases.join("|"))).expect("static regex")
 });
@@ -144,6 +146,8 @@ mod tests {
             "January 13",
             "Foto: dpa / Max Mustermann",
             "Quelle: Landesregierung",
+            "Quantity",
+            "Add to cart",
         ] {
             assert!(is_boilerplate_line(line), "{line}");
         }

@@ -96,6 +96,7 @@ fn kept_attribute(name: &[u8]) -> Option<&'static str> {
         b"style" => "style",
         b"aria-hidden" => "aria-hidden",
         b"href" => "href",
+        b"itemtype" => "itemtype",
         _ => return None,
     })
 }

@@ -91,6 +91,9 @@ pub const COMMENTS: &[&str] = &[
     "comentario",
 ];
 
+/// Names of a post's author box, kept on forum pages (see `PruneOptions::keep_authors`).
+pub const AUTHORS: &[&str] = &["author", "username", "user-name", "poster", "byline"];
+
 /// Names that rescue an element from the unlikely list (Readability `okMaybeItsACandidate`).
 pub const MAYBE: &[&str] = &["article", "body", "column", "content", "main", "shadow"];
 
@@ -185,6 +188,8 @@ impl HintSet {
 pub static UNLIKELY_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(UNLIKELY));
 /// [`COMMENTS`], compiled.
 pub static COMMENT_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(COMMENTS));
+/// [`AUTHORS`], compiled.
+pub static AUTHOR_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(AUTHORS));
 /// [`MAYBE`], compiled.
 pub static MAYBE_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(MAYBE));
 /// [`POSITIVE`], compiled.

@@ -17,6 +17,8 @@ pub struct PageMetadata {
     pub author: Option<String>,
     /// Publication date, `YYYY-MM-DD`.
     pub date: Option<String>,
+    /// The page's own summary (`og:description`, else `description`).
+    pub description: Option<String>,
 }
 
 /// JSON-LD blocks above this size are skipped: real ones are a few kilobytes.
@@ -79,6 +81,17 @@ pub fn normalize_date(s: &str) -> Option<String> {
     None
 }
 
+/// A `/YYYY/MM/DD/` date in a URL's path (blogs and news sites), as `YYYY-MM-DD`.
+pub fn date_in_url(url: &str) -> Option<String> {
+    let parts: Vec<&str> = url.split('/').collect();
+    parts.windows(3).find_map(|w| {
+        let all_digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|c| c.is_ascii_digit());
+        (all_digits(w[0], 4) && all_digits(w[1], 2) && all_digits(w[2], 2))
+            .then(|| normalize_date(&format!("{}-{}-{}", w[0], w[1], w[2])))
+            .flatten()
+    })
+}
+
 fn clean(s: &str) -> Option<String> {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     (!s.is_empty()).then_some(s)
@@ -108,7 +121,7 @@ fn json_author(v: &Value) -> Option<String> {
     }
 }
 
-fn scan_json_ld(v: &Value, md: &mut PageMetadata) {
+fn scan_json_ld(v: &Value, md: &mut PageMetadata, modified: &mut Option<String>) {
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
         match v {
@@ -121,6 +134,12 @@ fn scan_json_ld(v: &Value, md: &mut PageMetadata) {
                             break;
                         }
                     }
+                }
+                if modified.is_none() {
+                    *modified = o
+                        .get("dateModified")
+                        .and_then(Value::as_str)
+                        .and_then(normalize_date);
                 }
                 if md.author.is_none() {
                     md.author = o.get("author").and_then(json_author);
@@ -146,6 +165,8 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
     let mut byline = None;
     let mut itemprop_date = None;
     let mut itemprop_author = None;
+    let mut modified = None;
+    let mut other_meta_date = None;
     for id in 0..dom.nodes.len() as NodeId {
         let Some(e) = dom.element(id) else { continue };
         match e.tag {
@@ -163,6 +184,8 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                     "og:title" | "twitter:title" | "dc.title" if md.title.is_none() => {
                         md.title = clean(content)
                     }
+                    "og:description" => md.description = clean(content),
+                    "description" if md.description.is_none() => md.description = clean(content),
                     "author" | "article:author" | "dc.creator" | "parsely-author" | "byl"
                     | "sailthru.author"
                         if md.author.is_none() =>
@@ -187,6 +210,12 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                     {
                         md.date = normalize_date(content)
                     }
+                    // Site-specific names (`cludo:date`, `article.created`): last resort.
+                    k if other_meta_date.is_none()
+                        && (k.contains("date") || k.contains("published")) =>
+                    {
+                        other_meta_date = normalize_date(content)
+                    }
                     _ => {}
                 }
             }
@@ -196,7 +225,7 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                         && t.len() <= MAX_JSON_LD
                         && let Ok(v) = serde_json::from_str::<Value>(t.trim())
                     {
-                        scan_json_ld(&v, &mut md);
+                        scan_json_ld(&v, &mut md, &mut modified);
                     }
                 }
             }
@@ -229,10 +258,43 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
             byline = author_ok(&node_text(dom, id, 200));
         }
     }
-    md.title = md.title.or(h1).or(title_tag);
+    md.title = match md.title {
+        Some(declared) => choose_title(declared, h1),
+        None => h1.or_else(|| title_tag.map(|t| choose_title(t, None).unwrap_or_default())),
+    };
     md.author = md.author.or(itemprop_author).or(byline);
-    md.date = md.date.or(itemprop_date).or(time_date);
+    md.date = md
+        .date
+        .or(itemprop_date)
+        .or(time_date)
+        .or(other_meta_date)
+        .or(modified);
     md
+}
+
+/// Separators between a page's title and its site's name ("Title | Site", "Title – Site").
+const SITE_SEPARATORS: [&str; 5] = [" | ", " – ", " — ", " - ", " :: "];
+/// A site name after a separator has at most this many words.
+const MAX_SITE_NAME_WORDS: usize = 5;
+
+/// The page's own title from a declared one (Open Graph, JSON-LD, `<title>`): the `<h1>` when
+/// the declared title starts with it, as "Headline | Site" does; else the declared title without
+/// a trailing site name. WCXB's gold titles are the headline without the site name.
+fn choose_title(declared: String, h1: Option<String>) -> Option<String> {
+    if let Some(h) = &h1
+        && declared.to_lowercase().starts_with(&h.to_lowercase())
+    {
+        return h1;
+    }
+    for sep in SITE_SEPARATORS {
+        if let Some((head, site)) = declared.rsplit_once(sep)
+            && !head.trim().is_empty()
+            && site.split_whitespace().count() <= MAX_SITE_NAME_WORDS
+        {
+            return Some(head.trim().to_string());
+        }
+    }
+    Some(declared)
 }
 
 #[cfg(test)]
@@ -251,6 +313,36 @@ mod tests {
         );
         assert_eq!(normalize_date("2017-13-05"), None);
         assert_eq!(normalize_date("12017-03-05x"), None);
+        assert_eq!(
+            date_in_url("https://scratchculinary.com/2025/09/04/top-nutrition-trends/").as_deref(),
+            Some("2025-09-04")
+        );
+        assert_eq!(date_in_url("https://example.com/2025/13/04/x"), None);
+    }
+
+    #[test]
+    fn title_is_the_headline_without_the_site_name() {
+        let t = |declared: &str, h1: Option<&str>| {
+            choose_title(declared.to_string(), h1.map(str::to_string))
+        };
+        // From WCXB dev pages 0005 and 0009.
+        assert_eq!(
+            t(
+                "What is Cloud Computing? | Google Cloud",
+                Some("What is Cloud Computing?")
+            )
+            .as_deref(),
+            Some("What is Cloud Computing?")
+        );
+        assert_eq!(
+            t(
+                "How To Book a Flight For Beginners | It’s All Trip To Me",
+                None
+            )
+            .as_deref(),
+            Some("How To Book a Flight For Beginners")
+        );
+        assert_eq!(t("Plain title", None).as_deref(), Some("Plain title"));
     }
 
     #[test]

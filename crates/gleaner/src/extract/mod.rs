@@ -12,19 +12,23 @@
 //! The [`ExtractStage`] wraps it for pipelines (`type = "extract"`).
 
 pub mod boilerplate;
+pub mod confidence;
 pub mod dom;
 pub mod hints;
 pub mod metadata;
+mod models;
+pub mod page_type;
 pub mod score;
 pub mod serialize;
 mod stage;
 pub mod tag;
 
 pub use metadata::PageMetadata;
+pub use page_type::PageType;
 pub use stage::{ExtractConfig, ExtractStage};
 
-use dom::Dom;
-use score::{PruneOptions, analyse, select};
+use dom::{Dom, NodeData, NodeId};
+use score::{Analysis, PruneOptions, analyse, select};
 use serialize::{SerializeOptions, serialize};
 use tag::Tag;
 
@@ -61,51 +65,206 @@ pub struct Extraction {
     pub text: String,
     /// Title, author and date when the page carries them.
     pub metadata: PageMetadata,
+    /// What kind of page this is (WCXB's seven types).
+    pub page_type: PageType,
+    /// 0–1: the predicted token F1 of `text` against what a person would mark as main text.
+    pub confidence: f32,
+    /// The features both models read, for the fitting script (`examples/extract_pages.rs`).
+    pub features: Features,
+}
+
+/// The inputs of the page-type and confidence models.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Features {
+    /// Page-type features ([`page_type::FEATURE_NAMES`]).
+    pub page: page_type::PageFeatures,
+    /// Confidence features ([`confidence::FEATURE_NAMES`]).
+    pub confidence: confidence::ConfidenceFeatures,
 }
 
 /// Link density above which a container is a link list (trafilatura `htmlprocessing.py`
 /// `link_density_test` uses 0.5 for most elements).
 const MAX_LINK_DENSITY: f32 = 0.5;
 
-/// Extracts the main text and metadata of `html`. Never panics; bounded time and memory (linear
-/// in the input, nesting capped at [`dom::MAX_DEPTH`]).
+/// Extracts the main text and metadata of `html` (address unknown). Never panics; bounded time
+/// and memory (linear in the input, nesting capped at [`dom::MAX_DEPTH`]).
 pub fn extract(html: &str, opts: &ExtractOptions) -> Extraction {
-    let dom = Dom::parse(html);
-    let metadata = metadata::extract_metadata(&dom);
-    let text = main_text(&dom, opts);
-    Extraction { text, metadata }
+    extract_page(html, None, opts)
 }
 
-fn main_text(dom: &Dom, opts: &ExtractOptions) -> String {
+/// [`extract`] for a page whose address is known: the URL is one of the page-type signals.
+pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Extraction {
+    let dom = Dom::parse(html);
+    let mut metadata = metadata::extract_metadata(&dom);
+    if metadata.date.is_none() {
+        metadata.date = url.and_then(metadata::date_in_url);
+    }
     let root = dom.find_first(Tag::Body).unwrap_or(0);
+    let first = analyse(&dom, prune_options(opts, true, false));
+    let page = page_type::features(&dom, &first, url);
+    let (page_type, probabilities) = page_type::classify(&page);
+    let mut main = match page_type {
+        PageType::Listing | PageType::Collection => listing_text(&dom, &first, root, opts),
+        // Forum threads: each post with who wrote it.
+        PageType::Forum => {
+            let a = analyse(&dom, prune_options(opts, true, true));
+            MainText {
+                body_chars: first.text_len[root as usize],
+                body_link_density: first.link_density(root),
+                ..main_text(&dom, opts, root, a, true)
+            }
+        }
+        _ => main_text(&dom, opts, root, first, false),
+    };
+    if main.text.chars().count() < opts.min_chars {
+        // Pages rendered by script (Discourse forums, for one) carry their text for crawlers
+        // inside `<noscript>`, which is otherwise never main text.
+        if let Some(inner) = largest_noscript(&dom) {
+            let inner_dom = Dom::parse(inner);
+            let inner_root = inner_dom.find_first(Tag::Body).unwrap_or(0);
+            let a = analyse(&inner_dom, prune_options(opts, true, false));
+            let alt = main_text(&inner_dom, opts, inner_root, a, false);
+            if alt.text.len() > main.text.len() {
+                main = MainText { strategy: 3, ..alt };
+            }
+        }
+    }
+    if main.text.chars().count() < MIN_BEFORE_DESCRIPTION
+        && let Some(d) = &metadata.description
+        && d.len() > main.text.len()
+    {
+        // Nothing readable in the body (an application shell): the page's own summary is the
+        // best text there is.
+        main.text = d.clone();
+        main.strategy = 4;
+    }
+    let confidence = confidence::features(&main, &probabilities);
+    Extraction {
+        confidence: confidence::predict(&confidence),
+        text: main.text,
+        metadata,
+        page_type,
+        features: Features { page, confidence },
+    }
+}
+
+/// Below this many characters of main text the page's description stands in for it.
+const MIN_BEFORE_DESCRIPTION: usize = 50;
+/// `<noscript>` blocks shorter than this are tracking pixels and "enable JavaScript" notes.
+const MIN_NOSCRIPT_BYTES: usize = 1000;
+
+/// The raw HTML of the largest `<noscript>` block, when it is big enough to hold a page.
+fn largest_noscript(dom: &Dom) -> Option<&str> {
+    let mut best: Option<&str> = None;
+    for (id, node) in dom.nodes.iter().enumerate() {
+        if let NodeData::Text(t) = &node.data
+            && t.len() >= MIN_NOSCRIPT_BYTES
+            && dom.tag(node.parent) == Tag::Noscript
+            && best.is_none_or(|b| t.len() > b.len())
+        {
+            let _ = id;
+            best = Some(t.as_str());
+        }
+    }
+    best
+}
+
+/// Listing and collection pages: their content is the list of items, links included. The main
+/// region (`<main>`, `role=main`, else the body) after pruning, with link lists kept.
+fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions) -> MainText {
+    let main = (0..dom.nodes.len() as NodeId)
+        .find(|&id| {
+            dom.element(id)
+                .is_some_and(|e| e.tag == Tag::Main || e.attr("role") == Some("main"))
+                && !a.removed[id as usize]
+                && a.text_len[id as usize] > 0
+        })
+        .unwrap_or(body);
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
         max_link_density: MAX_LINK_DENSITY,
+        keep_link_lists: true,
     };
-    let mut best = String::new();
-    for class_hints in [true, false] {
-        let prune = PruneOptions {
-            class_hints,
-            include_comments: opts.include_comments,
-            include_tables: opts.include_tables,
-        };
-        let a = analyse(dom, prune);
+    MainText {
+        text: serialize(dom, a, &[main], ser),
+        strategy: 5,
+        roots: 1,
+        body_chars: a.text_len[body as usize],
+        body_link_density: a.link_density(body),
+    }
+}
+
+fn prune_options(opts: &ExtractOptions, class_hints: bool, keep_authors: bool) -> PruneOptions {
+    PruneOptions {
+        class_hints,
+        keep_authors,
+        include_comments: opts.include_comments,
+        include_tables: opts.include_tables,
+    }
+}
+
+/// The main text and how it was found (the confidence model's inputs).
+pub struct MainText {
+    /// The text, one block per line.
+    pub text: String,
+    /// Which strategy gave it: 0 scored with class hints, 1 scored without, 2 the whole body,
+    /// 3 a `<noscript>` copy of the page, 4 the page's description, 5 the listing region.
+    pub strategy: u8,
+    /// Selected subtrees (the top candidate and the siblings that joined it).
+    pub roots: usize,
+    /// Visible characters of the body after pruning with class hints.
+    pub body_chars: u32,
+    /// Link density of that body.
+    pub body_link_density: f32,
+}
+
+/// The scored main text; `first` is the pruning pass with class hints (already made by the
+/// caller), `authors` keeps author boxes (forum threads).
+fn main_text(
+    dom: &Dom,
+    opts: &ExtractOptions,
+    root: NodeId,
+    first: Analysis,
+    authors: bool,
+) -> MainText {
+    let ser = SerializeOptions {
+        include_lists: opts.include_lists,
+        max_link_density: MAX_LINK_DENSITY,
+        keep_link_lists: false,
+    };
+    let body_chars = first.text_len[root as usize];
+    let body_link_density = first.link_density(root);
+    let mut best = MainText {
+        text: String::new(),
+        strategy: 0,
+        roots: 0,
+        body_chars,
+        body_link_density,
+    };
+    let mut first = Some(first);
+    for (strategy, class_hints) in [(0u8, true), (1, false)] {
+        let a = first
+            .take()
+            .unwrap_or_else(|| analyse(dom, prune_options(opts, class_hints, authors)));
         let roots = select(dom, &a, root);
         let text = serialize(dom, &a, &roots, ser);
-        if text.chars().count() >= opts.min_chars {
-            return text;
+        let enough = text.chars().count() >= opts.min_chars;
+        if enough || text.len() > best.text.len() {
+            best.text = text;
+            best.strategy = strategy;
+            best.roots = roots.len();
         }
-        if text.len() > best.len() {
-            best = text;
+        if enough {
+            return best;
         }
     }
     // Last resort: the whole pruned body.
-    let prune = PruneOptions {
-        class_hints: true,
-        include_comments: opts.include_comments,
-        include_tables: opts.include_tables,
-    };
-    let a = analyse(dom, prune);
+    let a = analyse(dom, prune_options(opts, true, authors));
     let text = serialize(dom, &a, &[root], ser);
-    if text.len() > best.len() { text } else { best }
+    if text.len() > best.text.len() {
+        best.text = text;
+        best.strategy = 2;
+        best.roots = 1;
+    }
+    best
 }

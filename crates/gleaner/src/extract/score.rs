@@ -13,7 +13,8 @@
 
 use super::dom::{Dom, NONE, NodeData, NodeId};
 use super::hints::{
-    COMMENT_HINTS, MAYBE_HINTS, NEGATIVE_HINTS, POSITIVE_HINTS, SCREEN_READER_ONLY, UNLIKELY_HINTS,
+    AUTHOR_HINTS, COMMENT_HINTS, MAYBE_HINTS, NEGATIVE_HINTS, POSITIVE_HINTS, SCREEN_READER_ONLY,
+    UNLIKELY_HINTS,
 };
 use super::tag::Tag;
 
@@ -103,16 +104,6 @@ fn is_hidden(dom: &Dom, id: NodeId) -> bool {
     {
         return true;
     }
-    if let Some(style) = e.attr("style") {
-        let s: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect();
-        if s.contains("display:none") || s.contains("visibility:hidden") {
-            return true;
-        }
-    }
     matches!(
         e.attr("role"),
         Some(
@@ -129,6 +120,21 @@ fn is_hidden(dom: &Dom, id: NodeId) -> bool {
     )
 }
 
+/// Whether an inline style hides the element. Treated as a hint, not a verdict: script-rendered
+/// sites hide the whole page until their script runs (`<div style="visibility:hidden">` around
+/// everything, Next.js), so a hidden subtree holding most of the page's text stays.
+fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
+    let Some(style) = dom.element(id).and_then(|e| e.attr("style")) else {
+        return false;
+    };
+    let s: String = style
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    s.contains("display:none") || s.contains("visibility:hidden")
+}
+
 /// Options of the pruning pass.
 #[derive(Debug, Clone, Copy)]
 pub struct PruneOptions {
@@ -138,6 +144,8 @@ pub struct PruneOptions {
     pub include_comments: bool,
     /// Keep tables.
     pub include_tables: bool,
+    /// Keep blocks named `author`/`username` (forum threads: who wrote each post).
+    pub keep_authors: bool,
 }
 
 /// Marks boilerplate and measures text, links and commas for every node.
@@ -147,6 +155,18 @@ pub struct PruneOptions {
 /// `has-sidebar` around the article are common, and dropping them loses the whole page.
 pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     let n = dom.nodes.len();
+    // Figures that hold code or a table: documentation sites wrap code blocks in `<figure>`
+    // (Astro/Starlight "expressive code", many static-site themes), and those are content.
+    let mut holds_code = vec![false; n];
+    for id in (1..n).rev() {
+        if matches!(dom.tag(id as NodeId), Tag::Pre | Tag::Table) {
+            holds_code[id] = true;
+        }
+        let parent = dom.nodes[id].parent;
+        if holds_code[id] && parent != NONE {
+            holds_code[parent as usize] = true;
+        }
+    }
     let mut removed = vec![false; n];
     for id in 1..n {
         let parent = dom.nodes[id].parent;
@@ -157,7 +177,10 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let NodeData::Element(e) = &dom.nodes[id].data else {
             continue;
         };
-        if tag_is_boilerplate(e.tag, opts.include_tables) || is_hidden(dom, id as NodeId) {
+        let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
+        if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure)
+            || is_hidden(dom, id as NodeId)
+        {
             removed[id] = true;
         }
     }
@@ -177,15 +200,18 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let NodeData::Element(e) = &dom.nodes[id].data else {
             continue;
         };
-        if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main) {
+        if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main)
+            && !hidden_by_style(dom, id as NodeId)
+        {
             continue;
         }
-        if !tag_is_hint(e.tag) {
+        let style_hidden = hidden_by_style(dom, id as NodeId);
+        if !tag_is_hint(e.tag) && !style_hidden {
             if !opts.class_hints {
                 continue;
             }
             let s = names(dom, id as NodeId);
-            if s.is_empty() {
+            if s.is_empty() || (opts.keep_authors && AUTHOR_HINTS.matches(&s)) {
                 continue;
             }
             let unlikely =
@@ -194,8 +220,10 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
                 continue;
             }
         }
-        let holds_the_page =
-            a.text_len[id] as f32 >= 0.5 * total && a.link_density(id as NodeId) < 0.3;
+        // A style-hidden wrapper around the whole page carries the page's menus too, so its
+        // link density says nothing.
+        let holds_the_page = a.text_len[id] as f32 >= 0.5 * total
+            && (style_hidden || a.link_density(id as NodeId) < 0.3);
         if !holds_the_page {
             removed[id] = true;
             changed = true;

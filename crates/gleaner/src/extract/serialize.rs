@@ -14,6 +14,21 @@ pub struct SerializeOptions {
     pub include_lists: bool,
     /// Link-density above which a container (list, table, div) counts as a link list.
     pub max_link_density: f32,
+    /// Keep link lists: on listing and collection pages the list of links *is* the content.
+    /// Links that are the only text of their parent then go one per line, as list items would.
+    pub keep_link_lists: bool,
+}
+
+/// Fewest links in a parent, holding nothing but them, before each goes on its own line.
+const MIN_LINKS_FOR_LINES: u32 = 3;
+
+/// Whether `<a>` `id` is one of several links that make up all of its parent's text (a run of
+/// bare `<a>` tags used as a list).
+fn link_in_bare_run(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
+    let p = dom.nodes[id as usize].parent;
+    p != NONE
+        && a.links[p as usize] >= MIN_LINKS_FOR_LINES
+        && a.link_len[p as usize] == a.text_len[p as usize]
 }
 
 struct Out {
@@ -25,11 +40,14 @@ struct Out {
 impl Out {
     fn push_text(&mut self, t: &str, pre: bool) {
         if pre {
+            // Spaces inside preformatted text are content, also at the end of a text node: code
+            // highlighters put each token in its own `<span>` with the blanks between them
+            // (`from</span><span> </span><span>typing`). `end_line` trims line ends.
             for (i, part) in t.split('\n').enumerate() {
                 if i > 0 {
                     self.end_line();
                 }
-                self.line.push_str(part.trim_end());
+                self.line.push_str(part);
             }
             return;
         }
@@ -120,7 +138,9 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
             if tag == Tag::Pre {
                 pre_depth = pre_depth.saturating_sub(1);
             }
-            if tag.is_block() {
+            if tag.is_block()
+                || (opts.keep_link_lists && tag == Tag::A && link_in_bare_run(dom, a, id))
+            {
                 out.end_line();
             }
             continue;
@@ -139,7 +159,7 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
                 if !opts.include_lists && matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl) {
                     continue;
                 }
-                if is_link_list(dom, a, id, opts.max_link_density, total) {
+                if !opts.keep_link_lists && is_link_list(dom, a, id, opts.max_link_density, total) {
                     continue;
                 }
                 if skipped.contains(&id) {
@@ -162,7 +182,9 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
                     }
                     continue;
                 }
-                if tag.is_block() {
+                let own_line = tag.is_block()
+                    || (opts.keep_link_lists && tag == Tag::A && link_in_bare_run(dom, a, id));
+                if own_line {
                     out.end_line();
                 }
                 if tag == Tag::Pre {

@@ -1,10 +1,11 @@
 //! The `extract` pipeline stage: replaces an HTML document's text with its main text and adds
-//! `title`, `author` and `date` to its metadata, or drops it when no main text is found.
+//! `title`, `author`, `date`, `page_type` and `extract_confidence` to its metadata, or drops it
+//! when no main text is found.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{ExtractOptions, extract};
+use super::{ExtractOptions, extract_page};
 use crate::document::{Document, Removal};
 use crate::stage::{Stage, StageContext, Verdict};
 
@@ -81,7 +82,7 @@ impl Stage for ExtractStage {
                 self.cfg.max_html_bytes,
             ));
         }
-        let ex = extract(&doc.text, &self.opts);
+        let ex = extract_page(&doc.text, doc.url(), &self.opts);
         let chars = ex.text.chars().count();
         if chars < self.cfg.min_extracted_chars {
             return Verdict::Drop(Removal::new(
@@ -103,6 +104,14 @@ impl Stage for ExtractStage {
                 doc.metadata.insert(k.to_string(), Value::String(v));
             }
         }
+        doc.metadata.insert(
+            "page_type".to_string(),
+            Value::String(ex.page_type.as_str().to_string()),
+        );
+        // Three decimals: the model is not finer than that, and the output stays readable.
+        let confidence = (f64::from(ex.confidence) * 1000.0).round() / 1000.0;
+        doc.metadata
+            .insert("extract_confidence".to_string(), Value::from(confidence));
         Verdict::Keep
     }
 }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::Compression;
 
-use super::members::{Codec, MemberReader};
+use super::members::{Codec, LargeMembers, MemberReader};
 
 const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
 const BZIP2_MAGIC: [u8; 3] = *b"BZh";
@@ -59,10 +59,12 @@ impl<R: Seek> Seek for CountingReader<R> {
 /// Opens `path` and returns a buffered reader of its decompressed bytes. gzip and zstd are read
 /// member by member ([`MemberReader`]): a damaged member or frame is one error for which
 /// [`super::members::is_recoverable`] is true, and reading may go on after it. This is the
-/// opener for every input, crawl files included.
+/// opener for every input, crawl files included; `large` says how members too large to hold
+/// until verified are read.
 pub fn open_decompressed(
     path: &Path,
     counter: Arc<AtomicU64>,
+    large: LargeMembers,
 ) -> io::Result<Box<dyn BufRead + Send>> {
     let mut file = File::open(path)?;
     let mut head = Vec::with_capacity(8);
@@ -70,7 +72,7 @@ pub fn open_decompressed(
     file.rewind()?;
     let raw = CountingReader::new(file, counter);
     if let Some(codec) = Codec::sniff(&head) {
-        let dec = MemberReader::new(raw, codec);
+        let dec = MemberReader::new(raw, codec, large);
         return Ok(Box::new(BufReader::with_capacity(1 << 16, dec)));
     }
     let unsupported = if head.starts_with(&XZ_MAGIC) {

@@ -162,7 +162,12 @@ mod tests {
         let (_dir, path) = file_of(&bytes);
         let counter = Arc::new(AtomicU64::new(0));
         let tap = ContentTap::attach(&counter);
-        let mut reader = open_decompressed(&path, counter.clone()).unwrap();
+        let mut reader = open_decompressed(
+            &path,
+            counter.clone(),
+            crate::io::members::LargeMembers::Stream,
+        )
+        .unwrap();
         std::io::copy(&mut reader, &mut std::io::sink()).unwrap();
         drop(reader);
         let tapped_len = tap.sink.lock().len;
@@ -179,7 +184,12 @@ mod tests {
         let (_dir, path) = file_of(&bytes);
         let counter = Arc::new(AtomicU64::new(0));
         let tap = ContentTap::attach(&counter);
-        let mut reader = open_decompressed(&path, counter.clone()).unwrap();
+        let mut reader = open_decompressed(
+            &path,
+            counter.clone(),
+            crate::io::members::LargeMembers::Stream,
+        )
+        .unwrap();
         let mut head = [0u8; 10];
         reader.read_exact(&mut head).unwrap();
         drop(reader);

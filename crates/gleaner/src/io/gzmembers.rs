@@ -8,7 +8,7 @@
 
 use std::io::{Read, Seek};
 
-use super::members::{Codec, MemberReader};
+use super::members::{Codec, LargeMembers, MemberReader};
 pub use super::members::{DamagedMember as CorruptMember, damage_of, is_recoverable};
 
 /// Decompresses a gzip stream member by member; see the module documentation.
@@ -17,7 +17,7 @@ pub struct GzMembers<R>(MemberReader<R>);
 impl<R: Read + Seek> GzMembers<R> {
     /// Reads the gzip stream in `raw`, positioned at its start.
     pub fn new(raw: R) -> Self {
-        GzMembers(MemberReader::new(raw, Codec::Gzip))
+        GzMembers(MemberReader::new(raw, Codec::Gzip, LargeMembers::Stream))
     }
 }
 

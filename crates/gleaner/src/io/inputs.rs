@@ -321,7 +321,7 @@ impl Expansion {
             .enumerate()
             .map(|(index, path)| {
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                InputFile { index, path, size }
+                InputFile::new(index, path, size)
             })
             .collect()
     }

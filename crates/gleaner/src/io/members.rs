@@ -21,22 +21,24 @@
 //! cannot be verified: a decode error still counts as damage, but a bit flip that decodes to
 //! different bytes cannot be seen. gzip always carries a CRC-32.
 //!
-//! **Holding until verified.** The checksum is at the end of a member, so a member's decoded
-//! bytes are held until it verifies: in memory up to [`HOLD_LIMIT`] (64 MiB; gleaner's own
-//! output uses 512 KiB zstd frames, per-record crawl members are a record each). A member that
-//! decodes to more (a single-member `.jsonl.gz` from `gzip`, a single-frame `.zst` from the zstd
-//! CLI) is spilled to an unlinked temporary file in `std::env::temp_dir()` while it decodes, and
-//! read back from there once it verifies. Spilling was chosen over a checksum pre-pass (decode
-//! the member twice) because gzip input is decoder-bound (bench/throughput.py's codec floor):
-//! a second inflate costs as much as the first, while writing and reading back the decoded
-//! bytes through the page cache costs about two copies. Measured end to end on 122 MB of news
-//! JSONL as one gzip member / one zstd frame (`bench/throughput.py --exe OLD|NEW`, side by side):
-//! gz → zst at 2 threads 0.48 → 0.77 s wall, 0.89 → 1.10 CPU-s; zst → zst 0.50 → 0.69 s wall;
-//! the wall time grows more than the CPU time: the overlap is lost (below). `cargo run --release -p
-//! gleaner --example member_cost -- FILE` times the four ways (unverified streaming, held,
-//! spilled, pre-pass) on one file. The in-memory case costs one copy of the decoded bytes.
-//! Either way nothing of a member can be read before its end was decoded, so a single-member
-//! file is decoded before its first record is handed on.
+//! **Holding until verified, or streaming and reading again.** The checksum is at the end of a
+//! member, so a member's decoded bytes are held until it verifies — up to a limit. Past it,
+//! [`LargeMembers`] chooses: `Stream` (the default, [`STREAM_AFTER`] = 4 MiB) releases the rest as
+//! it decodes and, if the checksum then fails, ends reading with an error for which
+//! [`needs_reread`] is true; the executor then discards what it made of that file and reads it
+//! again with `Spill`, which holds [`HOLD_LIMIT`] (64 MiB) in memory, spills the rest to an unlinked
+//! temporary file in `std::env::temp_dir()`, and releases it all once it verifies. gleaner's own
+//! output (512 KiB zstd frames) and per-record crawl members stay under 4 MiB, so their damage is
+//! one reject with no re-read; a single-member `.jsonl.gz` from `gzip` or `.zst` from the zstd CLI
+//! streams. Why not hold everything: nothing of a held member can be processed before its end
+//! has decoded, so decoding no longer overlaps the stages on a single-member file, and past
+//! 64 MiB every decoded byte is also written and read back. Measured on 122 MB of news JSONL as one
+//! gzip member / one zstd frame, normalize to uncompressed output, best CPU seconds of alternated
+//! runs at 2 threads: gz 0.83 held → 0.49 streamed (0.47 before members were verified at all),
+//! zst 0.50 → 0.40 (0.39) (README, "Verified members at streaming speed"). Spilling, in turn, was chosen over a checksum pre-pass (decode the member
+//! twice) because gzip input is decoder-bound: a second inflate costs as much as the first.
+//! `cargo run --release -p gleaner --example member_cost -- FILE` times the ways (unverified
+//! streaming, held, spilled, pre-pass) on one file. Damage is rare, so the re-read is too.
 
 use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
@@ -340,13 +342,112 @@ fn spill_file() -> io::Result<File> {
     Ok(file)
 }
 
-/// Decompresses a gzip or zstd stream member by member, releasing only verified members; see
-/// the module documentation.
+/// How a member is read that decodes to more than can reasonably wait for its checksum.
+///
+/// Holding every member until it verifies costs the overlap of decoding and processing on
+/// single-member files (a `.jsonl.gz` from `gzip`, a `.zst` from the zstd CLI): nothing can be
+/// handed on before the whole member has decoded. So by default a large member is streamed,
+/// unverified, and in the rare case that its checksum then fails the caller reads the file again
+/// with [`Spill`](LargeMembers::Spill), which loses nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LargeMembers {
+    /// Held in memory up to [`STREAM_AFTER`] bytes, then released as it decodes. If its checksum
+    /// then fails, reading ends with an error for which [`needs_reread`] is true: bytes of a
+    /// damaged member were released, and the caller must discard what it made of this file and
+    /// read it again with `Spill`.
+    #[default]
+    Stream,
+    /// Held in memory up to [`HOLD_LIMIT`] bytes, then spilled to a temporary file, and released
+    /// only once it verifies: slower on large members, never releases a damaged byte.
+    Spill,
+}
+
+/// Decoded bytes of one member held before a [`LargeMembers::Stream`] reader starts releasing
+/// it unverified: above gleaner's own 512 KiB output frames and most per-record crawl members,
+/// so their damage stays one reject, and small enough that a single-member file starts flowing
+/// after 4 MiB instead of after its end.
+pub const STREAM_AFTER: usize = 4 << 20;
+
+/// The reject kind a reader gives an input whose large member failed its checksum after part of
+/// it was released ([`LargeMembers::Stream`]): the executor reads such a file again with
+/// [`LargeMembers::Spill`], so this kind never reaches `rejects.jsonl` from a run.
+pub const REREAD_KIND: &str = "damaged_member_after_release";
+
+/// The count in `stats.json` (`input.skipped_by_kind`) of files read a second time, verifying
+/// every member, because a streamed member turned out damaged.
+pub const REREAD_COUNTER: &str = "quirk.reread_verifying_members";
+
+/// A large member's checksum failed after some of its bytes were released (see
+/// [`LargeMembers::Stream`]): the payload of the error that ends such a reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleasedDamage {
+    /// The damage, as a [`LargeMembers::Spill`] reader would report it (its `end` is where the
+    /// decoder stopped).
+    pub damage: DamagedMember,
+    /// Bytes of the member released before the damage was seen.
+    pub released: u64,
+}
+
+impl std::fmt::Display for ReleasedDamage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = &self.damage;
+        write!(
+            f,
+            "{} at compressed bytes {}.. ({}) after {} of its decoded bytes were read; the file must be read again verifying every member",
+            d.kind, d.start, d.cause, self.released
+        )
+    }
+}
+
+impl std::error::Error for ReleasedDamage {}
+
+/// True when `e` ends a [`LargeMembers::Stream`] reader whose streamed member turned out damaged:
+/// what was read from it cannot be trusted and the file must be read again with
+/// [`LargeMembers::Spill`].
+pub fn needs_reread(e: &io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<ReleasedDamage>())
+}
+
+/// Where the compressed input is: between members (the reader's own), or owned by the gzip
+/// decoder while a member decodes, so that decoding can stop after any chunk and go on at the
+/// next read (a streamed member) and the input is still the reader's to seek afterwards.
+enum Source<R> {
+    Idle(Input<R>),
+    Gzip(Box<flate2::bufread::GzDecoder<Input<R>>>),
+    /// Only while moving the input between the two; never seen by a caller.
+    Moving,
+}
+
+impl<R: Read + Seek> Source<R> {
+    fn input(&mut self) -> io::Result<&mut Input<R>> {
+        match self {
+            Source::Idle(i) => Ok(i),
+            Source::Gzip(d) => Ok(d.get_mut()),
+            Source::Moving => Err(io::Error::other("member reader used after a failed move")),
+        }
+    }
+
+    /// The input back from a gzip decoder whose member ended (or failed).
+    fn end_gzip(&mut self) {
+        if let Source::Gzip(d) = std::mem::replace(self, Source::Moving) {
+            *self = Source::Idle(d.into_inner());
+        }
+    }
+}
+
+/// Decompresses a gzip or zstd stream member by member, releasing only verified members (large
+/// ones as [`LargeMembers`] says); see the module documentation.
 pub struct MemberReader<R> {
-    input: Input<R>,
+    source: Source<R>,
     codec: Codec,
     zstd: Option<zstd::zstd_safe::DCtx<'static>>,
+    /// A zstd frame is being decoded (its context is mid-frame).
+    in_zstd_frame: bool,
     held: Held,
+    large: LargeMembers,
+    /// The member being released as it decodes: its start, and bytes released so far.
+    streaming: Option<(u64, u64)>,
     /// Damage found but not yet reported: reported once the next member verifies (or at the
     /// end), so header matches inside the damaged bytes merge into it.
     pending: Option<DamagedMember>,
@@ -356,26 +457,40 @@ pub struct MemberReader<R> {
     done: bool,
 }
 
+/// How decoding a member into the hold buffer ended.
+enum MemberEnd {
+    /// Decoded whole and verified.
+    Verified,
+    /// Past the stream threshold: the rest is decoded as it is read.
+    Streaming,
+}
+
 impl<R: Read + Seek> MemberReader<R> {
-    /// Reads the `codec` stream in `raw` (positioned at its start), holding up to
-    /// [`HOLD_LIMIT`] decoded bytes in memory.
-    pub fn new(raw: R, codec: Codec) -> Self {
-        Self::with_limit(raw, codec, HOLD_LIMIT)
+    /// Reads the `codec` stream in `raw` (positioned at its start), large members as `large`
+    /// says, with the default limits ([`STREAM_AFTER`], [`HOLD_LIMIT`]).
+    pub fn new(raw: R, codec: Codec, large: LargeMembers) -> Self {
+        let limit = match large {
+            LargeMembers::Stream => STREAM_AFTER,
+            LargeMembers::Spill => HOLD_LIMIT,
+        };
+        Self::with_limit(raw, codec, large, limit)
     }
 
-    /// [`new`](Self::new) holding at most `limit` decoded bytes in memory before spilling.
-    pub fn with_limit(raw: R, codec: Codec, limit: usize) -> Self {
+    /// [`new`](Self::new) holding at most `limit` decoded bytes of a member in memory before it
+    /// streams or spills.
+    pub fn with_limit(raw: R, codec: Codec, large: LargeMembers, limit: usize) -> Self {
         MemberReader {
-            input: Input {
+            source: Source::Idle(Input {
                 inner: raw,
                 buf: vec![0; INPUT_CHUNK].into_boxed_slice(),
                 start: 0,
                 end: 0,
                 pos: 0,
                 eof: false,
-            },
+            }),
             codec,
             zstd: None,
+            in_zstd_frame: false,
             held: Held {
                 buf: Vec::new(),
                 filled: 0,
@@ -385,62 +500,93 @@ impl<R: Read + Seek> MemberReader<R> {
                 spilled_bytes: 0,
                 spilled_lines: 0,
             },
+            large,
+            streaming: None,
             pending: None,
             damage_reach: 0,
             done: false,
         }
     }
 
-    /// Decodes the member at the current position into `held`.
-    fn decode_member(&mut self) -> io::Result<()> {
-        self.held.clear();
+    /// Decodes one chunk of the current member into `held` (which has room); `true` when the
+    /// member ended and verified. An error leaves the input where the decoder stopped.
+    fn decode_chunk(&mut self) -> io::Result<bool> {
         match self.codec {
             Codec::Gzip => {
-                let mut dec = flate2::bufread::GzDecoder::new(&mut self.input);
+                if matches!(self.source, Source::Idle(_))
+                    && let Source::Idle(input) = std::mem::replace(&mut self.source, Source::Moving)
+                {
+                    self.source = Source::Gzip(Box::new(flate2::bufread::GzDecoder::new(input)));
+                }
+                let Source::Gzip(dec) = &mut self.source else {
+                    return Err(io::Error::other("member reader lost its input"));
+                };
+                let held = &mut self.held;
                 loop {
-                    self.held.make_room()?;
-                    let held = &mut self.held;
                     match dec.read(&mut held.buf[held.filled..]) {
-                        Ok(0) => return Ok(()),
-                        Ok(n) => held.filled += n,
+                        Ok(0) => {
+                            self.source.end_gzip();
+                            return Ok(true);
+                        }
+                        Ok(n) => {
+                            held.filled += n;
+                            return Ok(false);
+                        }
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(e),
+                        Err(e) => {
+                            self.source.end_gzip();
+                            return Err(e);
+                        }
                     }
                 }
             }
             Codec::Zstd => {
                 use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective};
                 let dctx = self.zstd.get_or_insert_with(DCtx::create);
-                dctx.reset(ResetDirective::SessionOnly)
-                    .map_err(zstd_error)?;
+                if !self.in_zstd_frame {
+                    dctx.reset(ResetDirective::SessionOnly)
+                        .map_err(zstd_error)?;
+                    self.in_zstd_frame = true;
+                }
+                let input = self.source.input()?;
                 let mut stalled = 0;
                 loop {
-                    self.held.make_room()?;
-                    let input = self.input.fill_buf()?;
-                    if input.is_empty() {
+                    let avail = input.fill_buf()?;
+                    if avail.is_empty() {
+                        self.in_zstd_frame = false;
                         return Err(io::Error::new(
                             io::ErrorKind::UnexpectedEof,
                             "the frame is truncated",
                         ));
                     }
-                    let mut inb = InBuffer::around(input);
+                    let mut inb = InBuffer::around(avail);
                     let held = &mut self.held;
                     let mut outb = OutBuffer::around_pos(&mut held.buf[..], held.filled);
-                    let hint = dctx
-                        .decompress_stream(&mut outb, &mut inb)
-                        .map_err(zstd_error)?;
+                    let hint = match dctx.decompress_stream(&mut outb, &mut inb) {
+                        Ok(hint) => hint,
+                        Err(code) => {
+                            self.in_zstd_frame = false;
+                            return Err(zstd_error(code));
+                        }
+                    };
                     let (consumed, filled) = (inb.pos(), outb.pos());
-                    stalled = if consumed == 0 && filled == held.filled {
+                    let progressed = filled > held.filled;
+                    stalled = if consumed == 0 && !progressed {
                         stalled + 1
                     } else {
                         0
                     };
                     held.filled = filled;
-                    self.input.consume(consumed);
+                    input.consume(consumed);
                     if hint == 0 {
-                        return Ok(());
+                        self.in_zstd_frame = false;
+                        return Ok(true);
+                    }
+                    if progressed {
+                        return Ok(false);
                     }
                     if stalled > 2 {
+                        self.in_zstd_frame = false;
                         return Err(io::Error::other("the zstd decoder makes no progress"));
                     }
                 }
@@ -448,21 +594,43 @@ impl<R: Read + Seek> MemberReader<R> {
         }
     }
 
-    /// Decodes members until one verifies or the input ends, noting damage on the way.
-    /// Returns a damage to report now (an earlier one that the latest did not merge into).
+    /// Decodes the member at the current position into `held`, until it ends or, when large
+    /// members stream, until the stream threshold.
+    fn decode_member(&mut self) -> io::Result<MemberEnd> {
+        self.held.clear();
+        loop {
+            if self.large == LargeMembers::Stream && self.held.filled >= self.held.limit {
+                return Ok(MemberEnd::Streaming);
+            }
+            self.held.make_room()?;
+            if self.decode_chunk()? {
+                return Ok(MemberEnd::Verified);
+            }
+        }
+    }
+
+    /// Decodes members until one verifies (or starts streaming) or the input ends, noting damage
+    /// on the way. Returns a damage to report now (an earlier one that the latest did not merge
+    /// into).
     fn next_member(&mut self) -> io::Result<Option<DamagedMember>> {
         loop {
-            let start = self.input.pos;
-            let avail = self.input.ensure(4)?;
+            let input = self.source.input()?;
+            let start = input.pos;
+            let avail = input.ensure(4)?;
             if avail == 0 {
                 self.done = true;
                 return Ok(None);
             }
-            let head = &self.input.buf[self.input.start..self.input.end];
+            let head = &input.buf[input.start..input.end];
             let failure = if Codec::sniff(head) == Some(self.codec) {
                 match self.decode_member() {
-                    Ok(()) => {
+                    Ok(MemberEnd::Verified) => {
                         self.held.verified()?;
+                        return Ok(None);
+                    }
+                    Ok(MemberEnd::Streaming) => {
+                        self.held.released = 0;
+                        self.streaming = Some((start, 0));
                         return Ok(None);
                     }
                     Err(e) if is_io_failure(&e) => return Err(e),
@@ -471,12 +639,13 @@ impl<R: Read + Seek> MemberReader<R> {
             } else {
                 None
             };
-            let stopped_at = self.input.pos;
+            let input = self.source.input()?;
+            let stopped_at = input.pos;
             let (decoded_bytes, decoded_lines) = self.held.decoded();
             self.held.clear();
-            self.input.seek_to(start + 1)?;
-            self.input.scan(self.codec)?;
-            let end = self.input.pos;
+            input.seek_to(start + 1)?;
+            input.scan(self.codec)?;
+            let end = input.pos;
             let merges = self
                 .pending
                 .as_ref()
@@ -488,11 +657,7 @@ impl<R: Read + Seek> MemberReader<R> {
                 continue;
             }
             let damage = DamagedMember {
-                kind: match (&failure, self.codec) {
-                    (None, _) => "not_compressed",
-                    (Some(_), Codec::Gzip) => "corrupt_gzip_member",
-                    (Some(_), Codec::Zstd) => "corrupt_zstd_frame",
-                },
+                kind: self.damage_kind(failure.is_some()),
                 start,
                 end,
                 decoded_bytes,
@@ -505,6 +670,44 @@ impl<R: Read + Seek> MemberReader<R> {
             self.damage_reach = stopped_at.max(start + 1);
             if let Some(earlier) = self.pending.replace(damage) {
                 return Ok(Some(earlier));
+            }
+        }
+    }
+
+    fn damage_kind(&self, decoded: bool) -> &'static str {
+        match (decoded, self.codec) {
+            (false, _) => "not_compressed",
+            (true, Codec::Gzip) => "corrupt_gzip_member",
+            (true, Codec::Zstd) => "corrupt_zstd_frame",
+        }
+    }
+
+    /// Decodes the next chunk of the member being streamed; `true` once it has ended verified.
+    /// Its failure ends the reader with a [`ReleasedDamage`].
+    fn stream_chunk(&mut self, start: u64, released: u64) -> io::Result<bool> {
+        self.held.filled = 0;
+        self.held.released = 0;
+        self.held.make_room()?;
+        match self.decode_chunk() {
+            Ok(ended) => Ok(ended),
+            Err(e) if is_io_failure(&e) => Err(e),
+            Err(e) => {
+                self.done = true;
+                self.streaming = None;
+                self.held.clear();
+                let stopped_at = self.source.input().map(|i| i.pos).unwrap_or(start);
+                let damage = DamagedMember {
+                    kind: self.damage_kind(true),
+                    start,
+                    end: stopped_at.max(start + 1),
+                    decoded_bytes: released,
+                    decoded_lines: 0,
+                    cause: e.to_string(),
+                };
+                Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    ReleasedDamage { damage, released },
+                ))
             }
         }
     }
@@ -555,7 +758,16 @@ impl<R: Read + Seek> Read for MemberReader<R> {
                 let n = (held.filled - held.released).min(out.len());
                 out[..n].copy_from_slice(&held.buf[held.released..held.released + n]);
                 held.released += n;
+                if let Some((_, released)) = &mut self.streaming {
+                    *released += n as u64;
+                }
                 return Ok(n);
+            }
+            if let Some((start, released)) = self.streaming {
+                if self.stream_chunk(start, released)? {
+                    self.streaming = None;
+                }
+                continue;
             }
             if self.done {
                 return match self.pending.take() {

@@ -51,7 +51,11 @@ fn a_bit_flipped_gzip_member_releases_nothing_and_the_next_member_reads() {
     let mid = gb.len() / 2;
     gb[mid] ^= 0x10;
     let file = [ga.clone(), gb.clone(), gc].concat();
-    let (out, damage) = drain(&mut MemberReader::new(Cursor::new(file), Codec::Gzip));
+    let (out, damage) = drain(&mut MemberReader::new(
+        Cursor::new(file),
+        Codec::Gzip,
+        LargeMembers::Stream,
+    ));
     assert_eq!(out, [a.clone(), c].concat());
     assert_eq!(damage.len(), 1);
     let (at, d) = &damage[0];
@@ -76,7 +80,11 @@ fn a_truncated_gzip_member_costs_only_itself() {
         members[2].clone(),
     ]
     .concat();
-    let (out, damage) = drain(&mut MemberReader::new(Cursor::new(file), Codec::Gzip));
+    let (out, damage) = drain(&mut MemberReader::new(
+        Cursor::new(file),
+        Codec::Gzip,
+        LargeMembers::Stream,
+    ));
     assert_eq!(out, [parts[0].clone(), parts[2].clone()].concat());
     assert_eq!(damage.len(), 1);
     let d = &damage[0].1;
@@ -103,7 +111,11 @@ fn a_corrupt_zstd_frame_costs_only_itself_and_skippable_frames_are_read() {
         frames[2].clone(),
     ]
     .concat();
-    let (out, damage) = drain(&mut MemberReader::new(Cursor::new(file), Codec::Zstd));
+    let (out, damage) = drain(&mut MemberReader::new(
+        Cursor::new(file),
+        Codec::Zstd,
+        LargeMembers::Stream,
+    ));
     assert_eq!(out, [parts[0].clone(), parts[2].clone()].concat());
     assert_eq!(damage.len(), 1, "{damage:?}");
     let d = &damage[0].1;
@@ -128,6 +140,7 @@ fn a_checksum_failure_is_caught_in_a_zstd_frame_with_a_checksum() {
     let (out, damage) = drain(&mut MemberReader::new(
         Cursor::new(frames.concat()),
         Codec::Zstd,
+        LargeMembers::Stream,
     ));
     assert_eq!(out, parts[1]);
     assert_eq!(damage.len(), 1);
@@ -147,7 +160,7 @@ fn a_member_larger_than_the_hold_limit_spills_and_reads_whole() {
             Codec::Zstd => zst(d, true),
         };
         let file = [enc(&big), enc(&tail)].concat();
-        let mut r = MemberReader::with_limit(Cursor::new(file), codec, 4096);
+        let mut r = MemberReader::with_limit(Cursor::new(file), codec, LargeMembers::Spill, 4096);
         let (out, damage) = drain(&mut r);
         assert!(damage.is_empty());
         assert_eq!(out, [big.clone(), tail.clone()].concat());
@@ -157,7 +170,7 @@ fn a_member_larger_than_the_hold_limit_spills_and_reads_whole() {
         let k = damaged.len() - 12;
         damaged[k] ^= 0x40;
         let file = [damaged.clone(), enc(&tail)].concat();
-        let mut r = MemberReader::with_limit(Cursor::new(file), codec, 4096);
+        let mut r = MemberReader::with_limit(Cursor::new(file), codec, LargeMembers::Spill, 4096);
         let (out, damage) = drain(&mut r);
         assert_eq!(out, tail, "{codec:?}");
         assert_eq!(damage.len(), 1);
@@ -172,7 +185,11 @@ fn a_member_larger_than_the_hold_limit_spills_and_reads_whole() {
 fn bytes_that_start_no_member_are_one_damage() {
     let (a, c) = (lines(0..5, "a"), lines(0..5, "c"));
     let file = [gz(&a), b"\0\0 not gzip at all \0\0".to_vec(), gz(&c)].concat();
-    let (out, damage) = drain(&mut MemberReader::new(Cursor::new(file), Codec::Gzip));
+    let (out, damage) = drain(&mut MemberReader::new(
+        Cursor::new(file),
+        Codec::Gzip,
+        LargeMembers::Stream,
+    ));
     assert_eq!(out, [a, c].concat());
     assert_eq!(damage.len(), 1);
     assert_eq!(damage[0].1.kind, "not_compressed");
@@ -189,6 +206,7 @@ fn two_damaged_members_apart_are_two_rejects() {
     let (out, damage) = drain(&mut MemberReader::new(
         Cursor::new(members.concat()),
         Codec::Gzip,
+        LargeMembers::Stream,
     ));
     assert_eq!(
         out,
@@ -204,9 +222,122 @@ fn a_header_split_across_input_reads_is_found() {
     let c = lines(0..3, "c");
     for pad in INPUT_CHUNK - 6..INPUT_CHUNK + 2 {
         let file = [vec![b'x'; pad], gz(&c)].concat();
-        let (out, damage) = drain(&mut MemberReader::new(Cursor::new(file), Codec::Gzip));
+        let (out, damage) = drain(&mut MemberReader::new(
+            Cursor::new(file),
+            Codec::Gzip,
+            LargeMembers::Stream,
+        ));
         assert_eq!(out, c, "pad {pad}");
         assert_eq!(damage.len(), 1);
         assert_eq!(damage[0].1.end, pad as u64);
+    }
+}
+
+/// Compressed bytes with a count of how many of them the reader has taken.
+struct Metered {
+    inner: Cursor<Vec<u8>>,
+    taken: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl Read for Metered {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.taken.set(self.taken.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl Seek for Metered {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+/// `n` lines of pseudo-random hex: text that compresses to about half, so a member spans many
+/// input reads.
+fn noisy_lines(n: usize) -> Vec<u8> {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut out = String::new();
+    for i in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.push_str(&format!(
+            "{{\"id\":\"{i}\",\"text\":\"{x:016x}{:016x}\"}}\n",
+            x.rotate_left(29)
+        ));
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn a_large_member_streams_before_its_end_and_a_spilling_reader_waits_for_it() {
+    // About 300 KiB compressed, several input reads: with a 4 KiB threshold the streaming
+    // reader hands out its first bytes long before it has read the member's end; the
+    // verifying reader only after.
+    let big = noisy_lines(10_000);
+    for codec in [Codec::Gzip, Codec::Zstd] {
+        let file = match codec {
+            Codec::Gzip => gz(&big),
+            Codec::Zstd => zst(&big, true),
+        };
+        let size = file.len() as u64;
+        for (large, first_before_end) in
+            [(LargeMembers::Stream, true), (LargeMembers::Spill, false)]
+        {
+            let taken = std::rc::Rc::new(std::cell::Cell::new(0));
+            let raw = Metered {
+                inner: Cursor::new(file.clone()),
+                taken: taken.clone(),
+            };
+            let mut r = MemberReader::with_limit(raw, codec, large, 4096);
+            let mut first = [0u8; 100];
+            r.read_exact(&mut first).unwrap();
+            assert_eq!(
+                taken.get() < size,
+                first_before_end,
+                "{codec:?} {large:?}: {} of {size} compressed bytes read before the first 100 came out",
+                taken.get()
+            );
+            let (rest, damage) = drain(&mut r);
+            assert!(damage.is_empty());
+            assert_eq!([&first[..], &rest[..]].concat(), big, "{codec:?} {large:?}");
+        }
+    }
+}
+
+#[test]
+fn a_streamed_member_that_fails_its_checksum_asks_for_a_reread() {
+    let big = lines(0..20_000, "big");
+    let tail = lines(0..5, "t");
+    for codec in [Codec::Gzip, Codec::Zstd] {
+        let enc = |d: &[u8]| match codec {
+            Codec::Gzip => gz(d),
+            Codec::Zstd => zst(d, true),
+        };
+        // A bit flip in the checksum trailer: every byte decodes, only the check fails.
+        let mut damaged = enc(&big);
+        let k = damaged.len() - if codec == Codec::Gzip { 6 } else { 2 };
+        damaged[k] ^= 0x40;
+        let file = [damaged.clone(), enc(&tail)].concat();
+        let mut r =
+            MemberReader::with_limit(Cursor::new(file.clone()), codec, LargeMembers::Stream, 4096);
+        let mut out = Vec::new();
+        let err = r.read_to_end(&mut out).unwrap_err();
+        assert!(needs_reread(&err), "{codec:?}: {err}");
+        assert!(
+            !is_recoverable(&err),
+            "{codec:?}: a streamed member cannot be skipped"
+        );
+        assert!(!out.is_empty() && big.starts_with(&out), "{codec:?}");
+        // The reader stays ended: nothing of the tail is released after the damage.
+        assert_eq!(r.read(&mut [0u8; 64]).unwrap(), 0);
+
+        // Read again verifying every member: the damaged member is one reject, the tail reads.
+        let mut r = MemberReader::with_limit(Cursor::new(file), codec, LargeMembers::Spill, 4096);
+        let (out, damage) = drain(&mut r);
+        assert_eq!(out, tail, "{codec:?}");
+        assert_eq!(damage.len(), 1);
+        assert_eq!(damage[0].1.start, 0);
     }
 }

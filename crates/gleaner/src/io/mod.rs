@@ -14,7 +14,6 @@ pub mod fields;
 pub mod gzmembers;
 pub mod inputs;
 pub mod jsonl;
-mod jsonl_scan;
 pub mod members;
 pub mod parquet;
 mod writer;
@@ -148,6 +147,22 @@ pub struct InputFile {
     pub path: PathBuf,
     /// Size on disk in bytes.
     pub size: u64,
+    /// How compressed members too large to hold until verified are read: streamed by default;
+    /// the executor reads a file again with [`members::LargeMembers::Spill`] when a streamed
+    /// member turns out damaged ([`members::REREAD_KIND`]).
+    pub large_members: members::LargeMembers,
+}
+
+impl InputFile {
+    /// File `index` of the input list, at `path`, of `size` bytes, read the default way.
+    pub fn new(index: usize, path: PathBuf, size: u64) -> Self {
+        InputFile {
+            index,
+            path,
+            size,
+            large_members: members::LargeMembers::default(),
+        }
+    }
 }
 
 /// Counts of input records that were read but deliberately not turned into documents (a WARC
@@ -194,7 +209,8 @@ pub fn detect_format(path: &Path, configured: InputFormat) -> Option<InputFormat
 /// Decides a file's format from its first (decompressed) bytes, for names that say nothing:
 /// `WARC/` or ARC's `filedesc://` mean [`InputFormat::Warc`].
 pub fn sniff_format(path: &Path) -> Option<InputFormat> {
-    let reader = compress::open_decompressed(path, Arc::default()).ok()?;
+    let reader =
+        compress::open_decompressed(path, Arc::default(), members::LargeMembers::Stream).ok()?;
     let mut head = Vec::with_capacity(64);
     reader.take(64).read_to_end(&mut head).ok()?;
     crawl::sniff(&head).map(|_| InputFormat::Warc)
@@ -224,6 +240,37 @@ pub fn open_records(
     bytes_read: Arc<AtomicU64>,
 ) -> RecordStream {
     open_records_counted(file, cfg, bytes_read, Arc::default())
+}
+
+/// Everything one input file holds, read whole (see [`read_whole_file`]).
+#[derive(Debug, Default)]
+pub struct FileContents {
+    /// Its documents, in order.
+    pub docs: Vec<Document>,
+    /// Its rejects, in order.
+    pub rejects: Vec<Reject>,
+    /// Records skipped on purpose and tolerated quirks, by name ([`ReadCounters`]).
+    pub counters: BTreeMap<String, u64>,
+}
+
+/// Reads the file at `path` whole, as a run would read it: for tools, tests and library users
+/// with files that fit in memory (a run streams instead). An unreadable file is a reject, as in a
+/// run; only a missing file is an error.
+pub fn read_whole_file(path: &Path, cfg: &InputConfig) -> Result<FileContents> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    let file = InputFile::new(0, path.to_path_buf(), size);
+    let counters = Arc::new(ReadCounters::default());
+    let mut out = FileContents::default();
+    for r in open_records_counted(&file, cfg, Arc::default(), counters.clone()) {
+        match r {
+            Ok(d) => out.docs.push(d),
+            Err(e) => out.rejects.push(e),
+        }
+    }
+    out.counters = counters.snapshot();
+    Ok(out)
 }
 
 /// [`open_records`], adding counts of records skipped on purpose (and tolerated quirks) to

@@ -105,10 +105,15 @@ pub fn read_parquet(
     let source = if compressed {
         // A compressed Parquet file cannot be read by seeking; decompress it into memory.
         let mut buf = Vec::new();
-        let res = compress::open_decompressed(path, bytes_read.clone())
+        let res = compress::open_decompressed(path, bytes_read.clone(), file.large_members)
             .and_then(|mut r| std::io::Read::read_to_end(&mut r, &mut buf));
         if let Err(e) = res {
-            return single_reject(Reject::new(path, "truncated", e.to_string()));
+            let kind = if super::members::needs_reread(&e) {
+                super::members::REREAD_KIND
+            } else {
+                "truncated"
+            };
+            return single_reject(Reject::new(path, kind, e.to_string()));
         }
         Source::Memory(bytes::Bytes::from(buf))
     } else {

@@ -447,6 +447,21 @@ impl ShardWriter {
         Ok(())
     }
 
+    /// Removes every shard this writer finished and drops the one it was writing (its temporary
+    /// file goes with it): the output of an attempt that must not count, such as a file read
+    /// again after a streamed member turned out damaged.
+    pub fn abandon(mut self) -> Result<()> {
+        self.current = None;
+        for path in std::mem::take(&mut self.written) {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(crate::error::Error::io(&path, e)),
+            }
+        }
+        Ok(())
+    }
+
     /// Closes the last shard and returns every shard written, in order.
     pub fn finish(mut self) -> Result<Vec<PathBuf>> {
         if !self.pending.is_empty() {

@@ -15,6 +15,7 @@ use crate::config::InputConfig;
 use crate::document::{LineEdit, Reason};
 use crate::error::{Error, IoContext, Result};
 use crate::executor::layout;
+use crate::io::members::LargeMembers;
 use crate::io::{self, InputFile, compress};
 
 /// One output row: a kept, removed or audited document with what the run recorded about it.
@@ -125,7 +126,9 @@ fn for_each_in_shard(path: &Path, f: &mut dyn FnMut(OutputRecord) -> bool) -> Re
     if compress::strip_compression_suffix(&name).ends_with(".parquet") {
         return for_each_in_parquet(path, f);
     }
-    let reader = compress::open_decompressed(path, Arc::new(AtomicU64::new(0))).with_path(path)?;
+    let reader =
+        compress::open_decompressed(path, Arc::new(AtomicU64::new(0)), LargeMembers::Stream)
+            .with_path(path)?;
     for (n, line) in reader.lines().enumerate() {
         let line = line.with_path(path)?;
         if line.trim().is_empty() {
@@ -144,11 +147,7 @@ fn for_each_in_shard(path: &Path, f: &mut dyn FnMut(OutputRecord) -> bool) -> Re
 /// string columns into metadata, so they are taken back out of it here.
 fn for_each_in_parquet(path: &Path, f: &mut dyn FnMut(OutputRecord) -> bool) -> Result<bool> {
     let size = std::fs::metadata(path).with_path(path)?.len();
-    let file = InputFile {
-        index: 0,
-        path: path.to_path_buf(),
-        size,
-    };
+    let file = InputFile::new(0, path.to_path_buf(), size);
     let stream = io::parquet::read_parquet(
         &file,
         &InputConfig::default(),
@@ -320,7 +319,8 @@ fn scan_clusters(
         return Ok(0);
     }
     let reader =
-        compress::open_decompressed(&path, Arc::new(AtomicU64::new(0))).with_path(&path)?;
+        compress::open_decompressed(&path, Arc::new(AtomicU64::new(0)), LargeMembers::Stream)
+            .with_path(&path)?;
     let mut bad = 0;
     let mut current: Option<(SyndicationCluster, bool)> = None;
     for line in reader.lines() {
@@ -365,7 +365,8 @@ pub fn for_each_reject(out_dir: &Path, f: &mut dyn FnMut(io::Reject)) -> Result<
         return Ok(());
     }
     let reader =
-        compress::open_decompressed(&path, Arc::new(AtomicU64::new(0))).with_path(&path)?;
+        compress::open_decompressed(&path, Arc::new(AtomicU64::new(0)), LargeMembers::Stream)
+            .with_path(&path)?;
     for line in reader.lines() {
         let line = line.with_path(&path)?;
         if let Ok(r) = serde_json::from_str::<io::Reject>(&line) {

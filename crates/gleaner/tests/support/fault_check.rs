@@ -24,11 +24,11 @@ pub struct Read_ {
 
 /// Reads `path` through the public reader; a panic or a runaway stream is an `Err`.
 pub fn read_path(path: &Path, max_items: usize) -> Result<Read_, String> {
-    let file = InputFile {
-        index: 0,
-        path: path.to_path_buf(),
-        size: std::fs::metadata(path).unwrap().len(),
-    };
+    let file = InputFile::new(
+        0,
+        path.to_path_buf(),
+        std::fs::metadata(path).unwrap().len(),
+    );
     let counters = Arc::new(ReadCounters::default());
     let run = || {
         let mut docs = Vec::new();

@@ -220,9 +220,16 @@ impl<F: RecordFormat> Framer<F> {
             );
         }
         self.done = true;
+        // A streamed member that failed its checksum: the executor reads the file again,
+        // verifying every member (see io/members.rs).
+        let kind = if crate::io::members::needs_reread(&e) {
+            crate::io::members::REREAD_KIND
+        } else {
+            "corrupt_input"
+        };
         Self::fail(
             offset,
-            "corrupt_input",
+            kind,
             format!("the stream cannot be read past this point ({e}); records before it were read"),
             &[],
         )

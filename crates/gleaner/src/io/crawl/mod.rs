@@ -88,7 +88,7 @@ pub fn open(
     bytes_read: Arc<AtomicU64>,
     counters: Arc<ReadCounters>,
 ) -> RecordStream {
-    match open_crawl_file(&file.path, bytes_read) {
+    match open_crawl_file(&file.path, bytes_read, file.large_members) {
         Ok(reader) => {
             let verify_block_digest = match cfg.verify_block_digest {
                 Some(verify) => verify,
@@ -110,8 +110,9 @@ pub fn open(
 fn open_crawl_file(
     path: &std::path::Path,
     bytes_read: Arc<AtomicU64>,
+    large: crate::io::members::LargeMembers,
 ) -> std::io::Result<Box<dyn BufRead + Send>> {
-    compress::open_decompressed(path, bytes_read)
+    compress::open_decompressed(path, bytes_read, large)
 }
 
 /// True when the file starts with the gzip magic.

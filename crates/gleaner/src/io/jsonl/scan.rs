@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use super::jsonl::RecordFields;
+use super::record::RecordFields;
 
 /// Scans `line` (one whole JSON object) into its fields, or `None` to leave it to serde_json.
 pub(super) fn scan_record(line: &str, text_field: &str, id_field: &str) -> Option<RecordFields> {

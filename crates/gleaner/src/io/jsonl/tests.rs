@@ -3,14 +3,16 @@
 
 use super::*;
 use crate::config::ByteSize;
+use crate::document::{LineEdit, Reason};
+use serde_json::{Map, Value};
 
 /// Reads `path` with the block reader: (record, offset, id or reject kind) per item.
 fn read_all(path: &std::path::Path, max_record: u64) -> Vec<(u64, u64, String)> {
-    let file = InputFile {
-        index: 0,
-        path: path.to_path_buf(),
-        size: std::fs::metadata(path).unwrap().len(),
-    };
+    let file = InputFile::new(
+        0,
+        path.to_path_buf(),
+        std::fs::metadata(path).unwrap().len(),
+    );
     let cfg = InputConfig {
         max_record_bytes: ByteSize(max_record),
         ..Default::default()
@@ -55,7 +57,7 @@ fn expected(bytes: &[u8], max_record: usize) -> Vec<(u64, u64, String)> {
 /// malformed line, an over-long line and no final newline; plain and zstd-compressed.
 #[test]
 fn block_reader_hands_out_every_line_with_its_number_and_offset() {
-    let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
+    let zst = include_bytes!("../../../../../examples/data/news-sample.jsonl.zst");
     let mut data = zstd::decode_all(&zst[..]).unwrap();
     data.extend_from_slice(b"\n  \n{\"text\": broken\n");
     data.extend_from_slice(
@@ -87,7 +89,7 @@ fn block_reader_hands_out_every_line_with_its_number_and_offset() {
 fn a_truncated_frame_releases_none_of_its_records() {
     // The sample is one zstd frame: cut, it cannot be verified, so none of its records may be
     // used (io/members.rs); the file is one reject naming the frame.
-    let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
+    let zst = include_bytes!("../../../../../examples/data/news-sample.jsonl.zst");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cut.jsonl.zst");
     std::fs::write(&path, &zst[..zst.len() * 3 / 4]).unwrap();
@@ -108,7 +110,7 @@ fn encoded_lines_match_serde_json_byte_for_byte() {
         #[serde(skip_serializing_if = "Option::is_none")]
         edits: Option<&'a [LineEdit]>,
     }
-    let seed = include_str!("../../../../examples/data/raw-example.txt");
+    let seed = include_str!("../../../../../examples/data/raw-example.txt");
     // Every byte that needs escaping, at every offset within an 8-byte word, next to
     // multi-byte characters and DEL (which JSON leaves alone).
     let mut specials = String::new();
@@ -264,11 +266,7 @@ fn odd_ids_and_key_collisions_are_counted_by_the_reader() {
         ),
     )
     .unwrap();
-    let file = InputFile {
-        index: 0,
-        path: path.clone(),
-        size: std::fs::metadata(&path).unwrap().len(),
-    };
+    let file = InputFile::new(0, path.clone(), std::fs::metadata(&path).unwrap().len());
     let counters = Arc::new(super::super::ReadCounters::default());
     let docs: Vec<Document> = super::super::open_records_counted(
         &file,

@@ -4,19 +4,15 @@
 //! into the metadata so nothing the input carried is lost, by the rules of [`super::fields`]
 //! (a name the metadata already uses, an id that is neither a string nor a number).
 
-use std::fmt;
 use std::io::{BufRead, Read};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
-use serde_json::{Map, Value};
-
-use super::fields::{RecordQuirks, default_id, fold_into_metadata, id_from_value};
+use super::fields::{RecordQuirks, default_id};
 use super::{InputFile, RawRecord, RawStream, ReadCounters, Reject, compress, members};
 use crate::config::InputConfig;
-use crate::document::{Document, LineEdit, Reason};
+use crate::document::Document;
 
 /// What every line of one JSONL file needs to become a document.
 #[derive(Debug)]
@@ -173,7 +169,7 @@ impl JsonlReader {
         counters: Arc<ReadCounters>,
     ) -> RawStream {
         let pool = Arc::new(BlockPool::default());
-        match compress::open_decompressed(&file.path, bytes_read) {
+        match compress::open_decompressed(&file.path, bytes_read, file.large_members) {
             Ok(reader) => Box::new(JsonlReader {
                 ctx: Arc::new(JsonlContext {
                     path: file.path.clone(),
@@ -353,9 +349,16 @@ impl Iterator for JsonlReader {
                     self.done = true;
                     self.line_no += 1;
                     let e = self.error.take().expect("checked above");
+                    // A streamed member that failed its checksum: the executor reads the file
+                    // again, verifying every member (see io/members.rs).
+                    let kind = if members::needs_reread(&e) {
+                        members::REREAD_KIND
+                    } else {
+                        "truncated"
+                    };
                     let r = self
                         .reject(
-                            "truncated",
+                            kind,
                             format!(
                                 "input ends early or is corrupt ({e}); records before it were read"
                             ),
@@ -425,289 +428,12 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
     &b[s..e]
 }
 
-/// Parses one JSON object into a document and its quirks. Errors are `(kind, message)`.
-pub fn parse_record(
-    line: &[u8],
-    text_field: &str,
-    id_field: &str,
-) -> Result<(Document, RecordQuirks), (&'static str, String)> {
-    parse_record_with(line, text_field, id_field, true)
-}
+mod encode;
+mod record;
+mod scan;
 
-/// [`parse_record`] without the hand-written fast path: serde_json alone. The fuzz target
-/// `jsonl_record` holds the two to the same result on every input.
-#[doc(hidden)]
-pub fn parse_record_serde_only(
-    line: &[u8],
-    text_field: &str,
-    id_field: &str,
-) -> Result<(Document, RecordQuirks), (&'static str, String)> {
-    parse_record_with(line, text_field, id_field, false)
-}
-
-fn parse_record_with(
-    line: &[u8],
-    text_field: &str,
-    id_field: &str,
-    fast: bool,
-) -> Result<(Document, RecordQuirks), (&'static str, String)> {
-    // simdutf8 validates many bytes per instruction (std's validator was ~2% of a read);
-    // its error carries no position, so std words the reject.
-    let line = match simdutf8::basic::from_utf8(line).or_else(|_| std::str::from_utf8(line)) {
-        Ok(s) => s,
-        Err(e) => {
-            return Err((
-                "invalid_utf8",
-                format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()),
-            ));
-        }
-    };
-    let scanned = fast
-        .then(|| super::jsonl_scan::scan_record(line, text_field, id_field))
-        .flatten();
-    let fields = match scanned {
-        Some(fields) => fields,
-        None => parse_fields_with_serde(line, text_field, id_field)?,
-    };
-    let text = match fields.text {
-        Some(Value::String(s)) => s,
-        Some(Value::Null) | None => {
-            return Err((
-                "missing_text",
-                format!("record has no \"{text_field}\" field"),
-            ));
-        }
-        Some(other) => {
-            return Err((
-                "missing_text",
-                format!(
-                    "field \"{text_field}\" is a {}, not a string",
-                    json_type(&other)
-                ),
-            ));
-        }
-    };
-    let (id, id_quirk) = id_from_value(fields.id);
-    let mut quirks = RecordQuirks {
-        id: id_quirk,
-        key_collisions: 0,
-    };
-    let mut metadata = match fields.metadata {
-        Some(Value::Object(m)) => m,
-        Some(Value::Null) | None => Map::new(),
-        Some(other) => {
-            let mut m = Map::new();
-            m.insert("metadata".into(), other);
-            m
-        }
-    };
-    for (k, v) in fields.extra {
-        if fold_into_metadata(&mut metadata, k, v) {
-            quirks.key_collisions += 1;
-        }
-    }
-    let doc = Document {
-        id,
-        text,
-        metadata,
-        ..Default::default()
-    };
-    Ok((doc, quirks))
-}
-
-/// The reference parse of a record's fields (and the only one that words errors).
-fn parse_fields_with_serde(
-    line: &str,
-    text_field: &str,
-    id_field: &str,
-) -> Result<RecordFields, (&'static str, String)> {
-    // Parsing from the validated `str` spares serde_json validating every string again.
-    let mut de = serde_json::Deserializer::from_str(line);
-    let fields = RecordSeed {
-        text_field,
-        id_field,
-    }
-    .deserialize(&mut de)
-    .map_err(|e| ("malformed_json", format!("not a JSON object: {e}")))?;
-    de.end().map_err(|e| {
-        (
-            "malformed_json",
-            format!("trailing data after the JSON object: {e}"),
-        )
-    })?;
-    Ok(fields)
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// The top-level fields of a record, as found: by [`super::jsonl_scan`] or by serde_json.
-#[derive(Default, Debug)]
-pub(super) struct RecordFields {
-    pub(super) id: Option<Value>,
-    pub(super) text: Option<Value>,
-    pub(super) metadata: Option<Value>,
-    /// Other top-level fields, in input order (folded into the metadata).
-    pub(super) extra: Vec<(String, Value)>,
-}
-
-/// Pulls the configured id/text fields out of the object in one pass, without building an
-/// intermediate `Value` for the whole record (the text is most of its bytes).
-struct RecordSeed<'a> {
-    text_field: &'a str,
-    id_field: &'a str,
-}
-
-impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
-    type Value = RecordFields;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<RecordFields, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RecordSeed<'_> {
-    type Value = RecordFields;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RecordFields, A::Error> {
-        let mut out = RecordFields::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == self.text_field {
-                out.text = Some(map.next_value()?);
-            } else if key == self.id_field {
-                out.id = Some(map.next_value()?);
-            } else if key == "metadata" {
-                out.metadata = Some(map.next_value()?);
-            } else if key.is_empty() {
-                map.next_value::<IgnoredAny>()?;
-            } else {
-                out.extra.push((key.into_owned(), map.next_value()?));
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// Serialises a kept or removed document as one JSON line (with the trailing newline).
-///
-/// Byte-identical to `serde_json::to_writer` on a `{id, text, metadata, removal?, edits?}`
-/// struct (a test holds it to that), but the id and text, nearly all of the bytes, go through
-/// [`write_json_string`] instead of serde_json's byte-at-a-time escaper.
-pub fn encode_line(
-    out: &mut Vec<u8>,
-    doc: &Document,
-    removal: Option<&Reason>,
-    edits: Option<&[LineEdit]>,
-) {
-    out.extend_from_slice(b"{\"id\":");
-    write_json_string(out, &doc.id);
-    out.extend_from_slice(b",\"text\":");
-    write_json_string(out, &doc.text);
-    out.extend_from_slice(b",\"metadata\":");
-    write_json_object(out, &doc.metadata);
-    if let Some(r) = removal {
-        out.extend_from_slice(b",\"removal\":");
-        serde_json::to_writer(&mut *out, r).expect("serialising to a Vec cannot fail");
-    }
-    if let Some(e) = edits {
-        out.extend_from_slice(b",\"edits\":");
-        serde_json::to_writer(&mut *out, e).expect("serialising to a Vec cannot fail");
-    }
-    out.extend_from_slice(b"}\n");
-}
-
-/// Appends `value` as compact JSON, byte-identical to `serde_json::to_writer`, with every
-/// string through [`write_json_string`] (serde_json's escaper was the larger part of writing
-/// metadata). Numbers are still formatted by serde_json.
-pub fn write_json_value(out: &mut Vec<u8>, value: &Value) {
-    match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(n) => {
-            serde_json::to_writer(&mut *out, n).expect("serialising to a Vec cannot fail")
-        }
-        Value::String(s) => write_json_string(out, s),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (k, item) in items.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                write_json_value(out, item);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => write_json_object(out, map),
-    }
-}
-
-/// [`write_json_value`] for an object.
-pub fn write_json_object(out: &mut Vec<u8>, map: &Map<String, Value>) {
-    out.push(b'{');
-    for (k, (key, value)) in map.iter().enumerate() {
-        if k > 0 {
-            out.push(b',');
-        }
-        write_json_string(out, key);
-        out.push(b':');
-        write_json_value(out, value);
-    }
-    out.push(b'}');
-}
-
-/// Appends `s` as a quoted JSON string, escaped exactly as serde_json escapes it: `"` and `\\`,
-/// `\b \f \n \r \t`, other bytes below 0x20 as `\u00xx` (lowercase hex), nothing else.
-///
-/// Hand-written because serde_json looks every byte up in a table, which profiling showed as
-/// ~8% of a read→normalize→write run; here clean stretches are found many bytes a step
-/// ([`find_json_special`](super::jsonl_scan::find_json_special)) and copied whole. No crate
-/// offers a serde_json-identical escaper.
-pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    let mut i = 0;
-    loop {
-        let run = super::jsonl_scan::find_json_special(&bytes[i..]);
-        out.extend_from_slice(&bytes[i..i + run]);
-        i += run;
-        let Some(&b) = bytes.get(i) else { break };
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            _ => &[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[(b >> 4) as usize],
-                HEX[(b & 0xf) as usize],
-            ],
-        };
-        out.extend_from_slice(escape);
-        i += 1;
-    }
-    out.push(b'"');
-}
+pub use encode::{encode_line, write_json_object, write_json_string, write_json_value};
+pub use record::{parse_record, parse_record_serde_only};
 
 #[cfg(test)]
-#[path = "jsonl_tests.rs"]
 mod tests;

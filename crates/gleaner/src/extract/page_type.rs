@@ -1,0 +1,565 @@
+//! Page type (one of WCXB's seven: article, forum, product, collection, listing, documentation,
+//! service) from cheap features: words in the URL, schema.org / Open Graph types, and counts
+//! taken in one pass over the parsed page. A linear softmax model over those features decides;
+//! its coefficients were fitted by `bench/extraction/fit_models.py` on the tuning part of WCXB
+//! dev only (see that script and `bench/extraction/compare.py` for the split rule).
+
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
+use super::dom::{Dom, NodeData};
+use super::models::{PAGE_TYPE_BIAS, PAGE_TYPE_WEIGHTS};
+use super::score::Analysis;
+use super::tag::Tag;
+
+/// The seven page types of WCXB (Web Content eXtraction Benchmark), in its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PageType {
+    /// News, blog post, essay: one author's prose.
+    #[default]
+    Article,
+    /// A thread of posts by several people.
+    Forum,
+    /// One product: description, specifications, price.
+    Product,
+    /// A shop's category page: a grid of products.
+    Collection,
+    /// A list of items linking elsewhere: archive, tag page, search results, directory.
+    Listing,
+    /// Technical documentation: reference, guide, API page.
+    Documentation,
+    /// A business's page about what it offers.
+    Service,
+}
+
+impl PageType {
+    /// All types, in the order of the model's rows.
+    pub const ALL: [PageType; 7] = [
+        PageType::Article,
+        PageType::Forum,
+        PageType::Product,
+        PageType::Collection,
+        PageType::Listing,
+        PageType::Documentation,
+        PageType::Service,
+    ];
+
+    /// WCXB's name of the type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageType::Article => "article",
+            PageType::Forum => "forum",
+            PageType::Product => "product",
+            PageType::Collection => "collection",
+            PageType::Listing => "listing",
+            PageType::Documentation => "documentation",
+            PageType::Service => "service",
+        }
+    }
+}
+
+/// Longest text node (trimmed, in bytes) read for prices and button phrases.
+const MAX_SIGNAL_BYTES: usize = 40;
+
+/// Class-name words counted as features 34–36, in that order: 0–4 repeated items (product
+/// grids, cards), 5–9 posts (forum threads, comments), 10–14 user boxes. One case-insensitive
+/// automaton, so no class attribute is copied to lower-case it.
+static CLASS_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "product",
+            "card",
+            "item",
+            "tile",
+            "grid",
+            "post",
+            "reply",
+            "message",
+            "comment",
+            "thread",
+            "username",
+            "user-name",
+            "avatar",
+            "user-info",
+            "userinfo",
+        ])
+        .expect("plain strings")
+});
+
+/// Number of page-type features.
+pub const N_FEATURES: usize = 40;
+
+/// Names of the features, in order (printed by the bench driver, read by the fitting script).
+pub const FEATURE_NAMES: [&str; N_FEATURES] = [
+    "url_product",
+    "url_collection",
+    "url_listing",
+    "url_forum",
+    "url_docs",
+    "url_article",
+    "url_service",
+    "url_depth",
+    "url_root",
+    "url_date",
+    "url_long_slug",
+    "schema_article",
+    "schema_product",
+    "schema_forum",
+    "schema_collection",
+    "schema_docs",
+    "schema_service",
+    "schema_faq",
+    "og_article",
+    "og_product",
+    "pre",
+    "code",
+    "tables",
+    "inputs",
+    "prices",
+    "cart",
+    "articles",
+    "times",
+    "headings",
+    "list_items",
+    "images",
+    "body_link_density",
+    "text_len",
+    "long_paragraphs",
+    "item_classes",
+    "post_classes",
+    "user_classes",
+    "reply_words",
+    "docs_words",
+    "service_words",
+];
+
+/// The features of one page, each scaled to roughly 0–1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageFeatures(pub [f32; N_FEATURES]);
+
+impl Default for PageFeatures {
+    fn default() -> Self {
+        PageFeatures([0.0; N_FEATURES])
+    }
+}
+
+fn log_count(n: u32) -> f32 {
+    // ln(1 + n) / ln(1 + 100): 100 of anything is "many".
+    ((1.0 + n as f32).ln() / 101f32.ln()).min(1.5)
+}
+
+fn any(hay: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|n| hay.contains(n))
+}
+
+/// Path (lower-cased, query and fragment dropped) and host of `url`.
+fn split_url(url: &str) -> (String, String) {
+    let u = url.to_ascii_lowercase();
+    let rest = u.split_once("://").map_or(u.as_str(), |(_, r)| r);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    (host.to_string(), format!("/{path}"))
+}
+
+fn url_features(url: &str, f: &mut [f32; N_FEATURES]) {
+    let (host, path) = split_url(url);
+    let both = format!("{host}{path}");
+    let b = |x: bool| if x { 1.0 } else { 0.0 };
+    f[0] = b(any(
+        &path,
+        &[
+            "/product", "/p/", "/dp/", "/item/", "/itm/", "/buy/", "/sku",
+        ],
+    ));
+    f[1] = b(any(
+        &path,
+        &[
+            "/collections",
+            "/collection/",
+            "/category",
+            "/categories",
+            "/c/",
+            "/catalog",
+            "/department",
+            "/shop/",
+            "/store/",
+        ],
+    ));
+    f[2] = b(any(
+        &path,
+        &[
+            "/tag/",
+            "/tags/",
+            "/topic",
+            "/archive",
+            "/page/",
+            "/search",
+            "/list",
+            "/directory",
+            "/author/",
+            "/people/",
+            "/podcasts",
+            "/events",
+            "/jobs",
+        ],
+    ));
+    f[3] = b(any(
+        &both,
+        &[
+            "forum",
+            "/thread",
+            "/t/",
+            "/questions/",
+            "/discussion",
+            "community.",
+            "/community",
+            "/comments/",
+            "reddit.",
+            "stackexchange.",
+            "stackoverflow.",
+            "/r/",
+            "/viewtopic",
+            "/showthread",
+        ],
+    ));
+    f[4] = b(any(
+        &both,
+        &[
+            "/docs",
+            "/doc/",
+            "docs.",
+            "/documentation",
+            "/api",
+            "/reference",
+            "/manual",
+            "/guide",
+            "/tutorial",
+            "/learn",
+            "/wiki",
+            "readthedocs",
+            "developer.",
+            "/developer",
+        ],
+    ));
+    f[5] = b(any(
+        &path,
+        &[
+            "/blog/",
+            "/news/",
+            "/article",
+            "/post/",
+            "/posts/",
+            "/story",
+            "/stories",
+            "/insights",
+        ],
+    ));
+    f[6] = b(any(
+        &path,
+        &[
+            "/service",
+            "/solutions",
+            "/pricing",
+            "/about",
+            "/contact",
+            "/features",
+            "/consulting",
+            "/plans",
+            "/industries",
+            "/what-we-do",
+        ],
+    ));
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    f[7] = (segments.len() as f32 / 5.0).min(1.0);
+    f[8] = b(segments.is_empty());
+    f[9] = b(segments
+        .iter()
+        .any(|s| s.len() == 4 && s.starts_with("20") && s.bytes().all(|c| c.is_ascii_digit())));
+    f[10] = b(segments.last().is_some_and(|s| s.matches('-').count() >= 4));
+}
+
+/// Schema.org type names found in JSON-LD `@type` values and `itemtype` attributes, and the
+/// Open Graph type, as features 11–19.
+fn type_features(types: &str, og_type: &str, f: &mut [f32; N_FEATURES]) {
+    let b = |x: bool| if x { 1.0 } else { 0.0 };
+    let has = |names: &[&str]| names.iter().any(|n| types.contains(n));
+    f[11] = b(has(&[
+        "newsarticle",
+        "blogposting",
+        "\"article",
+        "/article",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+    ]));
+    f[12] = b(has(&["\"product", "/product", "offer", "aggregaterating"]));
+    f[13] = b(has(&[
+        "discussionforumposting",
+        "qapage",
+        "\"question",
+        "/question",
+        "\"answer",
+        "socialmediaposting",
+    ]));
+    f[14] = b(has(&[
+        "collectionpage",
+        "itemlist",
+        "offercatalog",
+        "searchresultspage",
+    ]));
+    f[15] = b(has(&[
+        "techarticle",
+        "apireference",
+        "softwaresourcecode",
+        "softwareapplication",
+    ]));
+    f[16] = b(has(&[
+        "\"service",
+        "/service",
+        "professionalservice",
+        "localbusiness",
+        "homeandconstructionbusiness",
+        "legalservice",
+        "medicalbusiness",
+    ]));
+    f[17] = b(has(&["faqpage"]));
+    f[18] = b(og_type == "article");
+    f[19] = b(og_type.contains("product"));
+}
+
+/// Computes the page-type features of a parsed page. `a` is the first pruning pass, `url` the
+/// page's address when known.
+pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
+    let mut f = [0f32; N_FEATURES];
+    if let Some(url) = url {
+        url_features(url, &mut f);
+    }
+    let mut types = String::new();
+    let mut og_type = String::new();
+    let (mut pre, mut code, mut tables, mut inputs, mut prices, mut articles, mut times) =
+        (0u32, 0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+    let (mut headings, mut lis, mut imgs, mut long_ps) = (0u32, 0u32, 0u32, 0u32);
+    let (mut item_cls, mut post_cls, mut user_cls) = (0u32, 0u32, 0u32);
+    let (mut cart, mut reply_words, mut docs_words, mut service_words) = (0u32, 0u32, 0u32, 0u32);
+    for (id, node) in dom.nodes.iter().enumerate() {
+        match &node.data {
+            NodeData::Element(e) => {
+                match e.tag {
+                    Tag::Pre => pre += 1,
+                    Tag::Code => code += 1,
+                    Tag::Table => tables += 1,
+                    Tag::Input | Tag::Button | Tag::Select => inputs += 1,
+                    Tag::Article => articles += 1,
+                    Tag::Time => times += 1,
+                    Tag::H2 | Tag::H3 => headings += 1,
+                    Tag::Li => lis += 1,
+                    Tag::Img => imgs += 1,
+                    Tag::P if a.text_len[id] > 150 => long_ps += 1,
+                    Tag::Meta => {
+                        if e.attr("property") == Some("og:type")
+                            && let Some(c) = e.attr("content")
+                        {
+                            og_type = c.to_ascii_lowercase();
+                        }
+                    }
+                    Tag::Script if e.attr("type").is_some_and(|t| t.contains("ld+json")) => {
+                        for c in dom.children(id as u32) {
+                            if let NodeData::Text(t) = &dom.nodes[c as usize].data {
+                                collect_ld_types(t, &mut types);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                if let Some(t) = e.attr("itemtype") {
+                    types.push_str(&t.to_ascii_lowercase());
+                    types.push(' ');
+                }
+                if let Some(c) = e.attr("class") {
+                    let (mut item, mut post, mut user) = (false, false, false);
+                    for m in CLASS_WORDS.find_overlapping_iter(c) {
+                        match m.pattern().as_usize() {
+                            0..=4 => item = true,
+                            5..=9 => post = true,
+                            _ => user = true,
+                        }
+                    }
+                    item_cls += u32::from(item);
+                    post_cls += u32::from(post);
+                    user_cls += u32::from(user);
+                }
+            }
+            // Button labels count too ("Add to cart" is a `<button>`, pruned from the text).
+            // Every phrase and price tested below is short; longer text is skipped unread.
+            NodeData::Text(t)
+                if t.trim().len() <= MAX_SIGNAL_BYTES
+                    && !matches!(dom.tag(node.parent), Tag::Script | Tag::Style | Tag::Title) =>
+            {
+                let l = t.trim().to_ascii_lowercase();
+                if has_price(&l) {
+                    prices += 1;
+                }
+                match l.as_str() {
+                    "add to cart" | "add to bag" | "add to basket" | "buy now"
+                    | "in den warenkorb" | "add to wishlist" => cart += 1,
+                    "reply" | "quote" | "report" | "like" | "joined" | "posts" | "permalink" => {
+                        reply_words += 1
+                    }
+                    "parameters" | "returns" | "example" | "examples" | "syntax" | "note"
+                    | "see also" | "arguments" | "usage" => docs_words += 1,
+                    "get a quote"
+                    | "contact us"
+                    | "our services"
+                    | "get started"
+                    | "book a consultation"
+                    | "request a quote"
+                    | "free consultation"
+                    | "schedule a consultation"
+                    | "our process"
+                    | "why choose us" => service_words += 1,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    type_features(&types, &og_type, &mut f);
+    let body = dom.find_first(Tag::Body).unwrap_or(0);
+    f[20] = log_count(pre);
+    f[21] = log_count(code);
+    f[22] = log_count(tables);
+    f[23] = log_count(inputs);
+    f[24] = log_count(prices);
+    f[25] = log_count(cart);
+    f[26] = log_count(articles);
+    f[27] = log_count(times);
+    f[28] = log_count(headings);
+    f[29] = log_count(lis);
+    f[30] = log_count(imgs);
+    f[31] = a.link_density(body);
+    f[32] = ((1.0 + a.text_len[body as usize] as f32).ln() / 12.0).min(1.5);
+    f[33] = log_count(long_ps);
+    f[34] = log_count(item_cls);
+    f[35] = log_count(post_cls);
+    f[36] = log_count(user_cls);
+    f[37] = log_count(reply_words);
+    f[38] = log_count(docs_words);
+    f[39] = log_count(service_words);
+    PageFeatures(f)
+}
+
+/// Appends the lower-cased `"@type"` values of a JSON-LD block to `out`, without parsing the
+/// block (metadata parses it once already; here only the type names matter).
+fn collect_ld_types(json: &str, out: &mut String) {
+    let mut rest = json;
+    while let Some(i) = rest.find("\"@type\"") {
+        rest = &rest[i + 7..];
+        let end = rest
+            .find(['}', ','])
+            .map_or(rest.len(), |e| e.min(rest.len()));
+        // An array of types ends at `]`.
+        let end = if rest
+            .trim_start()
+            .trim_start_matches(':')
+            .trim_start()
+            .starts_with('[')
+        {
+            rest.find(']').unwrap_or(end)
+        } else {
+            end
+        };
+        out.push_str(&rest[..end].to_ascii_lowercase());
+        out.push(' ');
+        rest = &rest[end..];
+    }
+}
+
+/// Whether a short text looks like a price: a currency sign or code next to a number.
+fn has_price(l: &str) -> bool {
+    let bytes = l.as_bytes();
+    let digit_near = |i: usize| {
+        bytes[i.saturating_sub(2)..(i + 4).min(bytes.len())]
+            .iter()
+            .any(u8::is_ascii_digit)
+    };
+    for (i, c) in l.char_indices() {
+        if matches!(c, '$' | '€' | '£' | '¥' | '₹') && digit_near(i) {
+            return true;
+        }
+    }
+    (l.contains("usd") || l.contains("eur")) && l.bytes().any(|c| c.is_ascii_digit())
+}
+
+/// The page type the fitted model gives `f`, and the model's probability of each type (in
+/// [`PageType::ALL`] order).
+pub fn classify(f: &PageFeatures) -> (PageType, [f32; 7]) {
+    let mut logits = PAGE_TYPE_BIAS;
+    for (k, row) in PAGE_TYPE_WEIGHTS.iter().enumerate() {
+        logits[k] += row.iter().zip(&f.0).map(|(w, x)| w * x).sum::<f32>();
+    }
+    let max = logits.iter().copied().fold(f32::MIN, f32::max);
+    let mut p = logits.map(|l| (l - max).exp());
+    let sum: f32 = p.iter().sum();
+    for v in &mut p {
+        *v /= sum;
+    }
+    let best = (0..7).max_by(|&i, &j| p[i].total_cmp(&p[j])).unwrap_or(0);
+    (PageType::ALL[best], p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_ld_types_are_collected_from_strings_and_arrays() {
+        let mut types = String::new();
+        collect_ld_types(
+            r#"{"@context":"https://schema.org","@type":"Product","name":"x"}"#,
+            &mut types,
+        );
+        collect_ld_types(
+            r#"{"@graph":[{"@type": ["Article", "NewsArticle"]}]}"#,
+            &mut types,
+        );
+        let mut f = [0f32; N_FEATURES];
+        type_features(&types, "", &mut f);
+        assert_eq!((f[11], f[12]), (1.0, 1.0), "{types}");
+        assert_eq!(f[13], 0.0);
+    }
+
+    #[test]
+    fn prices_need_a_currency_next_to_a_number() {
+        assert!(has_price("$139.99"));
+        assert!(has_price("€88"));
+        assert!(has_price("eur 163.12"));
+        assert!(!has_price("2025"));
+        assert!(!has_price("save $ now"));
+    }
+
+    #[test]
+    fn url_words_and_shape() {
+        let mut f = [0f32; N_FEATURES];
+        url_features(
+            "https://forum.astronomy.com/t/new-to-astronomy-best-first-telescope/1555",
+            &mut f,
+        );
+        assert_eq!(f[3], 1.0);
+        let mut f = [0f32; N_FEATURES];
+        url_features(
+            "https://scratchculinary.com/2025/09/04/top-nutrition-trends-for-fall-2025/",
+            &mut f,
+        );
+        assert_eq!((f[9], f[10]), (1.0, 1.0));
+        assert_eq!(f[3], 0.0);
+    }
+
+    #[test]
+    fn classifier_gives_a_distribution() {
+        let (_, p) = classify(&PageFeatures::default());
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+        assert!(p.iter().all(|&x| x > 0.0));
+    }
+}
