@@ -78,11 +78,11 @@ pub struct PlannedFile {
 
 impl PlannedFile {
     fn input_file(&self, read_from: Option<&Path>) -> InputFile {
-        InputFile {
-            index: self.index,
-            path: read_from.unwrap_or(&self.path).to_path_buf(),
-            size: self.size,
-        }
+        InputFile::new(
+            self.index,
+            read_from.unwrap_or(&self.path).to_path_buf(),
+            self.size,
+        )
     }
 }
 
