@@ -193,15 +193,12 @@ struct RunArgs {
 
 fn run(args: RunArgs) -> Result<ExitCode> {
     let mut cfg = PipelineConfig::load(&args.pipeline)?;
-    if !args.inputs.is_empty() {
-        cfg.input.paths = args.inputs;
+    executor::RunOverrides {
+        inputs: args.inputs,
+        output: args.output,
+        memory: args.memory,
     }
-    if let Some(o) = args.output {
-        cfg.output.dir = Some(o);
-    }
-    if let Some(m) = args.memory {
-        cfg.run.memory = m;
-    }
+    .apply(&mut cfg);
     let opts = RunOptions {
         threads: args.threads.unwrap_or(0),
         overwrite: args.overwrite,
@@ -231,12 +228,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         );
     }
     let input = &summary.stats.input;
-    if input.docs == 0 {
-        eprintln!(
-            "gleaner: error: no document could be read from the input ({} rejects; see {})",
-            input.rejects,
-            summary.out_dir.join(layout::REJECTS_FILE).display()
-        );
+    if let Some(message) = summary.nothing_readable() {
+        eprintln!("gleaner: error: {message}");
         return Ok(ExitCode::from(2));
     }
     if args.strict && input.rejects > 0 {

@@ -6,7 +6,6 @@
 //! shape of the removed batch (the input columns plus the removal reason). It is plain Rust, so
 //! `cargo test` covers it without a Python interpreter.
 
-use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -201,20 +200,6 @@ impl CorpusInput for SliceCorpus<'_> {
     }
 }
 
-/// Stage ranges the pipeline runs in: split before every corpus-wide stage, as the executor's
-/// passes are.
-fn segments(pipeline: &Pipeline) -> Vec<Range<usize>> {
-    let mut starts = vec![0];
-    starts.extend(pipeline.corpus_stage_indices());
-    starts.push(pipeline.stages.len());
-    starts.dedup();
-    starts
-        .windows(2)
-        .map(|w| w[0]..w[1])
-        .filter(|r| !r.is_empty())
-        .collect()
-}
-
 /// Runs every stage of `pipeline` on the documents of `batch`, the batch standing for the whole
 /// corpus: corpus-wide stages (dedup) are prepared on the documents that reach them, in a
 /// temporary directory, so duplicates are found within the batch.
@@ -302,7 +287,12 @@ fn run_segments(
         .prefix("gleaner-batch-")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    for range in segments(pipeline) {
+    // The executor's passes; an empty first pass (a corpus stage in first place) has nothing to
+    // run in memory.
+    for range in gleaner::executor::pass_ranges(pipeline)
+        .into_iter()
+        .filter(|r| !r.is_empty())
+    {
         let first = range.start;
         if let BuiltStage::Corpus(stage) = &mut pipeline.stages[first].stage {
             let work_dir = scratch.path().join(format!("stage-{first}"));

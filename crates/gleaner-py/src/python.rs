@@ -14,15 +14,16 @@ use arrow_pyarrow::{FromPyArrow, PyArrowType, Table};
 use arrow_schema::ArrowError;
 use arrow_select::concat::concat_batches;
 use gleaner::config::ByteSize;
-use gleaner::executor::{self, Progress, RunOptions};
+use gleaner::executor::{self, Progress, RunOptions, RunOverrides, RunPlan};
 use gleaner::{Error, Pipeline, PipelineConfig};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyUserWarning};
+use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::batch::{self, BatchOptions};
 use crate::minhash;
+use crate::steps::{self, PyRunPlan, PySteps, summary_to_py};
 
 create_exception!(
     gleaner,
@@ -50,7 +51,7 @@ create_exception!(
 );
 
 /// Maps an engine error to the matching Python exception, keeping the CLI's message.
-fn to_py(e: Error) -> PyErr {
+pub(crate) fn to_py(e: Error) -> PyErr {
     let msg = e.to_string();
     match e {
         Error::Config(_) => ConfigError::new_err(msg),
@@ -74,7 +75,7 @@ fn to_json(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value
 }
 
 /// JSON → Python objects via the `json` module.
-fn from_json<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn from_json<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?.call_method1("loads", (text,))
 }
 
@@ -127,6 +128,39 @@ impl PyPipeline {
             .is_empty()
             .then(|| Arc::new(built));
         Ok(PyPipeline { cfg, shared })
+    }
+}
+
+impl PyPipeline {
+    /// The pipeline with `run`'s arguments applied, as the CLI applies its flags.
+    fn with_overrides(
+        &self,
+        input: Option<&Bound<'_, PyAny>>,
+        output: Option<PathBuf>,
+        threads: Option<usize>,
+        memory: Option<&Bound<'_, PyAny>>,
+        overwrite: bool,
+    ) -> PyResult<(PipelineConfig, RunOptions)> {
+        let mut cfg = self.cfg.clone();
+        let inputs = match input {
+            None => Vec::new(),
+            Some(i) => match i.extract::<PathBuf>() {
+                Ok(p) => vec![p],
+                Err(_) => i.extract::<Vec<PathBuf>>()?,
+            },
+        };
+        let memory = memory.map(byte_size).transpose()?;
+        RunOverrides {
+            inputs,
+            output,
+            memory,
+        }
+        .apply(&mut cfg);
+        let opts = RunOptions {
+            threads: threads.unwrap_or(0),
+            overwrite,
+        };
+        Ok((cfg, opts))
     }
 }
 
@@ -193,47 +227,35 @@ impl PyPipeline {
         memory: Option<&Bound<'py, PyAny>>,
         overwrite: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut cfg = self.cfg.clone();
-        if let Some(input) = input {
-            cfg.input.paths = match input.extract::<PathBuf>() {
-                Ok(p) => vec![p],
-                Err(_) => input.extract::<Vec<PathBuf>>()?,
-            };
-        }
-        if let Some(o) = output {
-            cfg.output.dir = Some(o);
-        }
-        if let Some(m) = memory {
-            cfg.run.memory = byte_size(m)?;
-        }
-        let opts = RunOptions {
-            threads: threads.unwrap_or(0),
-            overwrite,
-        };
+        let (cfg, opts) = self.with_overrides(input, output, threads, memory, overwrite)?;
         let summary = py
             .detach(|| executor::run(&cfg, &opts, Arc::new(Progress::default())))
             .map_err(to_py)?;
-        // The notices the CLI prints (inputs left out, work redone) as Python warnings.
-        for notice in &summary.info.notices {
-            let message =
-                std::ffi::CString::new(notice.replace('\0', " ")).expect("NUL bytes were replaced");
-            PyErr::warn(py, &py.get_type::<PyUserWarning>(), &message, 1)?;
-        }
-        let input_stats = &summary.stats.input;
-        if input_stats.docs == 0 {
-            // The CLI's message and exit status 2 for the same situation.
-            return Err(InputError::new_err(format!(
-                "no document could be read from the input ({} rejects; see {})",
-                input_stats.rejects,
-                summary
-                    .out_dir
-                    .join(executor::layout::REJECTS_FILE)
-                    .display()
-            )));
-        }
-        let stats = serde_json::to_string(&summary.stats)
-            .map_err(|e| GleanerError::new_err(e.to_string()))?;
-        from_json(py, &stats)
+        summary_to_py(py, &summary)
+    }
+
+    /// Plans a run as `run` would (same arguments) for a driver that runs the steps itself, e.g.
+    /// on a cluster: expands the input, prepares and locks the output directory. `listed_inputs`,
+    /// a list of `(path, size)` in input order, replaces the expansion of `input` (objects only
+    /// the caller can list). Returns a `RunPlan` holding the lock until it is published.
+    #[pyo3(signature = (input = None, output = None, threads = None, memory = None, overwrite = false, listed_inputs = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn plan<'py>(
+        &self,
+        py: Python<'py>,
+        input: Option<&Bound<'py, PyAny>>,
+        output: Option<PathBuf>,
+        threads: Option<usize>,
+        memory: Option<&Bound<'py, PyAny>>,
+        overwrite: bool,
+        listed_inputs: Option<Vec<(PathBuf, u64)>>,
+    ) -> PyResult<PyRunPlan> {
+        let (cfg, opts) = self.with_overrides(input, output, threads, memory, overwrite)?;
+        let listed = listed_inputs.map(steps::listed_inputs);
+        let (plan, lock) = py
+            .detach(|| RunPlan::create_with_inputs(&cfg, &opts, listed))
+            .map_err(to_py)?;
+        PyRunPlan::new(plan, lock).map_err(to_py)
     }
 
     /// Applies the pipeline to an in-memory `pyarrow.Table` or `RecordBatch` and returns
@@ -437,6 +459,8 @@ fn stage_types<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
 fn _gleaner(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<PyPipeline>()?;
+    m.add_class::<PyRunPlan>()?;
+    m.add_class::<PySteps>()?;
     m.add_function(wrap_pyfunction!(minhash_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_band_keys, m)?)?;
     m.add_function(wrap_pyfunction!(exact_hashes, m)?)?;

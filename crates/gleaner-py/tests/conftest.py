@@ -48,18 +48,29 @@ def read_shards(directory: Path):
     return rows
 
 
+#: Files that differ between two runs of the same pipeline by design: timings.
+TIMED_FILES = {"run.json", "report.html"}
+
+
+def output_files(directory: Path):
+    """Every file of an output directory but the timed ones, as ``{relative path: bytes}``."""
+    return {
+        str(f.relative_to(directory)): f.read_bytes()
+        for f in sorted(directory.rglob("*"))
+        if f.is_file() and f.name not in TIMED_FILES
+    }
+
+
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory):
-    """A local Ray cluster on 127.0.0.1: a head node with two CPUs and a 2 GB object store,
-    stopped at the end of the session (see gleaner.ray.local_cluster)."""
+    """A local two-node Ray cluster on 127.0.0.1, shared by the session: a head node and a worker
+    node with one CPU each (see gleaner.ray.local_cluster), stopped at the end."""
     pytest.importorskip("ray")
-    import ray.data
 
     import gleaner.ray
 
     log = tmp_path_factory.mktemp("ray") / "ray-start.log"
-    with gleaner.ray.local_cluster(num_cpus=2, object_store_memory=2_000_000_000, log_path=log) as address:
-        ctx = ray.data.DataContext.get_current()
-        ctx.enable_progress_bars = False
-        ctx.print_on_execution_start = False
+    with gleaner.ray.local_cluster(
+        num_cpus=1, worker_nodes=[1], object_store_memory=200_000_000, log_path=log
+    ) as address:
         yield address

@@ -1,72 +1,104 @@
-"""gleaner.ray on a local Ray cluster gives the same result as `gleaner run`."""
+"""gleaner.ray writes the output `gleaner run` writes, for every shipped pipeline, on a two-node
+cluster, when a worker dies mid-run, and with input and output given as URIs."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 import gleaner
-from conftest import NEARDUP, NEWS, REPO, read_shards, run_cli
+from conftest import NEARDUP, NEWS, REPO, output_files, run_cli
 
 ray = pytest.importorskip("ray")
 import gleaner.ray as gray  # noqa: E402
 
-FINEWEB = REPO / "examples" / "recipes" / "fineweb.toml"
+EXAMPLES = sorted((REPO / "examples").rglob("*.toml"))
+SYNDICATED = REPO / "examples" / "data" / "syndicated-copies.jsonl"
+SYNDICATION = REPO / "examples" / "dedup" / "syndication.toml"
 
 
-def test_quality_recipe_and_minhash_on_ray_equal_the_cli(tmp_path, cli, ray_cluster):
-    # Exact dedup, the FineWeb quality chain, then MinHash dedup, with their defaults: three
-    # passes on the CLI, two distributed dedup phases on Ray.
+def has_input(pipeline_file: Path) -> bool:
+    return "[input]" in pipeline_file.read_text()
+
+
+def assert_same_output(cli_out: Path, ray_out: Path):
+    want, got = output_files(cli_out), output_files(ray_out)
+    assert sorted(got) == sorted(want)
+    for name in want:
+        assert got[name] == want[name], f"{name} differs"
+    # Not vacuous: the run wrote its stats and shards (the one WARC page may be removed).
+    assert "stats.json" in want and any(n.startswith(("kept/", "removed/")) for n in want)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: str(p.relative_to(REPO / "examples")))
+def test_every_example_on_ray_writes_what_the_cli_writes(example, tmp_path, cli, ray_cluster):
+    # Examples without [input] get the news sample and its syndicated copies.
+    inputs = [] if has_input(example) else [NEWS, SYNDICATED]
+    code, err = run_cli(cli, example, inputs, tmp_path / "cli")
+    assert code == 0, err
+    result = gray.run(
+        gleaner.Pipeline.from_toml(example),
+        [str(p) for p in inputs] or None,
+        tmp_path / "ray",
+    )
+    assert_same_output(tmp_path / "cli", tmp_path / "ray")
+    assert result.stats == json.loads((tmp_path / "cli" / "stats.json").read_text())
+    # Every input file's every pass ran as a task of its own, each corpus stage's finish as one.
+    phases = [p["name"] for p in json.loads((tmp_path / "ray" / "run.json").read_text())["passes"]]
+    passes = sum(1 for p in phases if p.startswith("pass "))
+    files = result.stats["input"]["files"]
+    assert len([t for t in result.tasks if t["kind"] == "file"]) == passes * files
+    assert len([t for t in result.tasks if t["kind"] == "finish"]) == len(phases) - passes
+
+
+def test_tasks_run_on_both_nodes_of_a_two_node_cluster(tmp_path, cli, ray_cluster):
+    nodes = {n["NodeID"] for n in ray.nodes() if n["Alive"]}
+    assert len(nodes) == 2
+    inputs = [NEARDUP, NEWS, SYNDICATED]
+    code, err = run_cli(cli, SYNDICATION, inputs, tmp_path / "cli")
+    assert code == 0, err
+    result = gray.run(
+        gleaner.Pipeline.from_toml(SYNDICATION), [str(p) for p in inputs], tmp_path / "ray"
+    )
+    assert {t["node"] for t in result.tasks} == nodes
+    assert_same_output(tmp_path / "cli", tmp_path / "ray")
+    removed = result.stats["output"]["removed_docs"]
+    assert removed > 0 and (tmp_path / "ray" / "syndication.jsonl").stat().st_size > 0
+
+
+def test_a_worker_killed_mid_run_is_retried_and_the_output_is_unchanged(tmp_path, cli, ray_cluster):
+    # Normalize, FineWeb quality, exact then MinHash dedup: three passes, two corpus stages.
     pipeline_file = tmp_path / "pipeline.toml"
     pipeline_file.write_text(
         '[[stage]]\ntype = "normalize"\n\n[[stage]]\ntype = "exact_dedup"\n\n'
-        + FINEWEB.read_text()
+        + (REPO / "examples" / "recipes" / "fineweb.toml").read_text()
         + '\n[[stage]]\ntype = "minhash_dedup"\n'
     )
     inputs = [NEARDUP, NEWS]
     code, err = run_cli(cli, pipeline_file, inputs, tmp_path / "cli")
     assert code == 0, err
-    cli_kept = read_shards(tmp_path / "cli" / "kept")
-    cli_removed = read_shards(tmp_path / "cli" / "removed")
-
-    result = gray.run(gleaner.Pipeline.from_toml(pipeline_file), [str(p) for p in inputs])
-    kept = result.kept.take_all()
-    removed = result.removed.take_all()
-
-    assert [r["id"] for r in kept] == [r["id"] for r in cli_kept]
-    assert [r["text"].encode() for r in kept] == [r["text"].encode() for r in cli_kept]
-    assert [json.loads(r["metadata"]) for r in kept] == [r["metadata"] for r in cli_kept]
-    got = {
-        r["id"]: (r["stage"], r["rule"], r["kept_id"], r["detail"]) for r in removed
-    }
-    want = {
-        r["id"]: (
-            r["removal"]["stage"],
-            r["removal"]["rule"],
-            r["removal"].get("kept_id"),
-            r["removal"].get("detail"),
-        )
-        for r in cli_removed
-    }
-    assert got == want
-    rules = [v[1] for v in got.values()]
-    # The run exercised every kind of removal: quality filters, exact and near duplicates.
-    assert rules.count("near_duplicate") >= 5
-    assert rules.count("exact_duplicate") >= 1
-    assert len(rules) - rules.count("near_duplicate") >= 10
+    marker = tmp_path / "killed-pid"
+    result = gray.run(
+        gleaner.Pipeline.from_toml(pipeline_file),
+        [str(p) for p in inputs],
+        tmp_path / "ray",
+        _kill_once=str(marker),
+    )
+    killed = int(marker.read_text())
+    first = [t for t in result.tasks if t["kind"] == "file" and t["pass"] == 0 and t["file"] == 0]
+    assert len(first) == 1 and first[0]["pid"] != killed
+    assert_same_output(tmp_path / "cli", tmp_path / "ray")
 
 
-def test_read_documents_matches_the_cli_reader(ray_cluster):
-    ds = gray.read_documents([str(NEWS)])
-    rows = ds.take_all()
-    table, _ = gleaner.read_file(NEWS)
-    assert [r["id"] for r in rows] == table.column("id").to_pylist()
-    assert [r["_position"] for r in rows] == table.column("_position").to_pylist()
-
-
-def test_unsupported_corpus_stages_raise_a_clear_error(ray_cluster):
-    p = gleaner.Pipeline.from_stages([{"type": "normalize"}, {"type": "line_dedup"}])
-    with pytest.raises(gleaner.ConfigError, match="line_dedup.*not supported on Ray"):
-        gray.run(p, [str(NEWS)])
-    p = gleaner.Pipeline.from_stages([{"type": "minhash_dedup", "jaccard_threshold": 0.7}])
-    with pytest.raises(gleaner.ConfigError, match="jaccard_threshold is not supported on Ray"):
-        gray.run(p, [str(NEWS)])
+def test_input_and_output_as_file_uris(tmp_path, cli, ray_cluster):
+    example = REPO / "examples" / "dedup" / "minhash.toml"
+    code, err = run_cli(cli, example, [NEWS, SYNDICATED], tmp_path / "cli")
+    assert code == 0, err
+    gray.run(
+        gleaner.Pipeline.from_toml(example),
+        [NEWS.as_uri(), str(SYNDICATED)],
+        (tmp_path / "ray").as_uri(),
+    )
+    assert_same_output(tmp_path / "cli", tmp_path / "ray")
+    with pytest.raises(gleaner.ConfigError, match="every node can reach"):
+        gray.run(gleaner.Pipeline.from_toml(example), [str(NEWS)], "s3://bucket/out")

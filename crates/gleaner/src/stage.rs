@@ -7,8 +7,9 @@
 //!
 //! A [`CorpusStage`] needs the whole corpus before it can decide (exact dedup, repeated lines,
 //! MinHash). The executor splits the run into passes around it: it first hands the stage every
-//! surviving document through [`CorpusStage::prepare`], which may spill state to disk within a
-//! memory budget, and then calls [`CorpusStage::process`] per document like any other stage.
+//! surviving document through [`CorpusStage::scan`], one input file at a time (in any process),
+//! then [`CorpusStage::finish`] builds its decision state, which may spill to disk within a memory
+//! budget, and then it calls [`CorpusStage::process`] per document like any other stage.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -107,13 +108,54 @@ pub struct PrepareContext<'a> {
 }
 
 /// A step that must see every document before deciding on any (dedup, repeated lines).
+///
+/// Its preparation comes in three steps so that a run can spread the reading over processes
+/// and machines: [`open`](Self::open) readies the work directory once, [`scan`](Self::scan)
+/// reads one input file (in any process, any number at once, each file idempotently: a finished
+/// scan is marked done in the work directory and skipped when asked again), and
+/// [`finish`](Self::finish) merges what the scans left into the decision state — or loads the
+/// state a finished run of it persisted, which is cheap, so every process that decides on
+/// documents calls it. [`prepare`](Self::prepare) does all three in this process.
 pub trait CorpusStage: Send + Sync {
     /// The stage type as written in a pipeline file.
     fn kind(&self) -> &'static str;
 
-    /// Reads the whole corpus once and builds the stage's decision state.
-    fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()>;
+    /// Readies `cx.work_dir` for a corpus of `files` input files: work left by the same stage
+    /// configuration over the same number of files is kept (a resumed run), anything else is
+    /// cleared. Called once, before any scan.
+    fn open(&self, cx: &PrepareContext<'_>, files: usize) -> Result<()>;
 
-    /// Decides on one document, after `prepare`.
+    /// Reads input file `file` of `input` into the work directory, unless a scan of it already
+    /// finished there.
+    fn scan(&self, cx: &PrepareContext<'_>, input: &dyn CorpusInput, file: usize) -> Result<()>;
+
+    /// Builds the decision state from the scans of all `files` files (every one must have been
+    /// scanned), or loads it when an earlier `finish` in any process completed it.
+    fn finish(&mut self, cx: &PrepareContext<'_>, files: usize) -> Result<()>;
+
+    /// Reads the whole corpus once and builds the stage's decision state: [`open`](Self::open),
+    /// every file's [`scan`](Self::scan) in parallel on `cx.threads` threads, then
+    /// [`finish`](Self::finish).
+    fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
+        use rayon::prelude::*;
+        let files = input.file_count();
+        self.open(cx, files)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(cx.threads.max(1))
+            .build()
+            .map_err(|e| crate::error::Error::Stage {
+                stage: self.kind().into(),
+                message: format!("thread pool: {e}"),
+            })?;
+        let this = &*self;
+        pool.install(|| {
+            (0..files)
+                .into_par_iter()
+                .try_for_each(|file| this.scan(cx, input, file))
+        })?;
+        pool.install(|| self.finish(cx, files))
+    }
+
+    /// Decides on one document, after `prepare` (or `finish`).
     fn process(&self, doc: &mut Document, cx: &mut StageContext) -> Verdict;
 }

@@ -51,6 +51,16 @@ class Pipeline:
         overwrite: bool = False,
     ) -> Dict[str, Any]:
         """Runs like ``gleaner run``; returns the content of ``stats.json``."""
+    def plan(
+        self,
+        input: Optional[Union[_Path, Sequence[_Path]]] = None,
+        output: Optional[_Path] = None,
+        threads: Optional[int] = None,
+        memory: Optional[Union[int, str]] = None,
+        overwrite: bool = False,
+        listed_inputs: Optional[Sequence[Tuple[_Path, int]]] = None,
+    ) -> "RunPlan":
+        """Plans a run as ``run`` would, for a driver that runs the steps (locks the output)."""
     def process(
         self,
         table: _Tabular,
@@ -80,3 +90,38 @@ def expand_inputs(paths: Sequence[_Path]) -> List[str]:
 
 def stage_types() -> Dict[str, str]:
     """Every stage type gleaner knows, with a one-line summary."""
+
+class RunPlan:
+    """A planned run held by its driver: the plan and the output directory's lock."""
+
+    @property
+    def inputs(self) -> List[Tuple[str, int]]:
+        """Input files in input order, as ``(path, size)``."""
+    @property
+    def passes(self) -> int:
+        """Number of passes."""
+    @property
+    def pass_stages(self) -> List[List[str]]:
+        """Stage names of each pass."""
+    @property
+    def out_dir(self) -> str:
+        """The output directory."""
+    def pass_starts_with_corpus_stage(self, pass_index: int) -> bool:
+        """Whether the pass's corpus stage must be finished before its files run."""
+    def to_json(self) -> str:
+        """The plan as JSON, for ``Steps`` in other processes."""
+    def publish(self, timing: Optional[str] = None) -> Dict[str, Any]:
+        """Writes the final files, releases the lock, returns ``stats.json``'s content."""
+    def release(self) -> None:
+        """Releases the lock without publishing."""
+
+class Steps:
+    """The steps of a plan (JSON), run in this process."""
+
+    def __init__(self, plan_json: str) -> None: ...
+    def finish_corpus_stage(self, pass_index: int, threads: int = 1) -> None:
+        """Finishes (or loads) the corpus stage the pass starts with."""
+    def process_file(
+        self, pass_index: int, file: int, read_from: Optional[_Path] = None, threads: int = 1
+    ) -> Dict[str, Any]:
+        """One input file's pass and the next corpus stage's scan; ``{stats, resumed}``."""

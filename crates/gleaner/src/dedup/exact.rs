@@ -16,7 +16,9 @@ use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
 use super::runfile::{PartitionedSpiller, WideKeyDoc, merge_partition};
 use super::unionfind::UnionFind;
-use super::{done_payload, mark_done, open_work_dir, scan_files, simplify_text, spill_bytes};
+use super::{
+    done_payload, mark_done, open_work_dir, scan_once, scanned_counts, simplify_text, spill_bytes,
+};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::stage::{CorpusInput, CorpusStage, PrepareContext, StageContext, Verdict};
@@ -163,19 +165,28 @@ impl CorpusStage for ExactDedup {
         "exact_dedup"
     }
 
-    fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
+    fn open(&self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
+        open_work_dir(cx.work_dir, "exact_dedup", 2, files, &self.cfg)
+    }
+
+    fn scan(&self, cx: &PrepareContext<'_>, input: &dyn CorpusInput, file: usize) -> Result<()> {
         let dir = cx.work_dir;
-        open_work_dir(dir, "exact_dedup", 2, input.file_count(), &self.cfg)?;
-        let normalize = self.cfg.normalize;
+        let (normalize, budget) = (self.cfg.normalize, spill_bytes(cx));
+        scan_once(dir, file, |file| {
+            scan_file(dir, input, file, normalize, budget)
+        })
+    }
+
+    fn finish(&mut self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
+        let dir = cx.work_dir;
         let budget = spill_bytes(cx);
+        let counts = scanned_counts(dir, "exact_dedup", files)?;
+        let layout = Layout::from_counts(&counts)?;
+        if done_payload(dir, "cluster").is_some() {
+            self.state = ClusterState::load(dir)?;
+            return Ok(());
+        }
         let state = super::with_threads(cx.threads, || -> Result<ClusterState> {
-            let counts = scan_files(dir, input, &|file| {
-                scan_file(dir, input, file, normalize, budget)
-            })?;
-            let layout = Layout::from_counts(&counts)?;
-            if done_payload(dir, "cluster").is_some() {
-                return ClusterState::load(dir);
-            }
             let uf = UnionFind::new(layout.total as usize);
             let first_error = Mutex::new(None);
             (0..PARTITIONS).into_par_iter().for_each(|part| {

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::runfile::{KeyCount, PartitionedSpiller, RunReader, merge_partition, write_sorted};
-use super::{done_payload, mark_done, open_work_dir, scan_files, simplify_text, spill_bytes};
+use super::{
+    done_payload, mark_done, open_work_dir, scan_once, scanned_counts, simplify_text, spill_bytes,
+};
 use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
 use crate::stage::{CorpusInput, CorpusStage, PrepareContext, StageContext, Verdict};
@@ -208,9 +210,18 @@ impl CorpusStage for LineDedup {
         "line_dedup"
     }
 
-    fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
+    fn open(&self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
+        open_work_dir(cx.work_dir, "line_dedup", 1, files, &self.cfg)
+    }
+
+    fn scan(&self, cx: &PrepareContext<'_>, input: &dyn CorpusInput, file: usize) -> Result<()> {
         let dir = cx.work_dir;
-        open_work_dir(dir, "line_dedup", 1, input.file_count(), &self.cfg)?;
+        let budget = spill_bytes(cx);
+        scan_once(dir, file, |file| self.scan_file(dir, input, file, budget))
+    }
+
+    fn finish(&mut self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
+        let dir = cx.work_dir;
         if done_payload(dir, "count").is_some() {
             let mut reader = RunReader::<KeyCount>::open(&repeated_path(dir))?;
             let mut repeated = Vec::new();
@@ -220,11 +231,9 @@ impl CorpusStage for LineDedup {
             self.repeated = repeated;
             return Ok(());
         }
-        let budget = spill_bytes(cx);
+        scanned_counts(dir, "line_dedup", files)?;
         let min_docs = self.cfg.min_docs;
-        let this = &*self;
         let repeated = super::with_threads(cx.threads, || -> Result<Vec<KeyCount>> {
-            scan_files(dir, input, &|file| this.scan_file(dir, input, file, budget))?;
             let first_error = Mutex::new(None);
             let parts: Vec<Vec<KeyCount>> = (0..PARTITIONS)
                 .into_par_iter()

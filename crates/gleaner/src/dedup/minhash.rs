@@ -32,7 +32,9 @@ use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
 use super::runfile::{KeyDoc, PartitionedSpiller, merge_partition};
 use super::unionfind::UnionFind;
-use super::{done_payload, mark_done, open_work_dir, scan_files, simplify_text, spill_bytes};
+use super::{
+    done_payload, mark_done, open_work_dir, scan_once, scanned_counts, simplify_text, spill_bytes,
+};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::stage::{CorpusInput, CorpusStage, PrepareContext, StageContext, Verdict};
@@ -589,25 +591,35 @@ impl CorpusStage for MinHashDedup {
         "minhash_dedup"
     }
 
-    fn prepare(&mut self, cx: &PrepareContext<'_>, input: &dyn CorpusInput) -> Result<()> {
-        let dir = cx.work_dir;
+    fn open(&self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
         // Version 2: lead bands come in two sets (work files of version 1 do not resume).
-        open_work_dir(dir, "minhash_dedup", 3, input.file_count(), &self.cfg)?;
+        open_work_dir(cx.work_dir, "minhash_dedup", 3, files, &self.cfg)
+    }
+
+    fn scan(&self, cx: &PrepareContext<'_>, input: &dyn CorpusInput, file: usize) -> Result<()> {
         let hasher = MinHasher::new(&self.cfg);
         let scan = ScanParams {
-            dir,
+            dir: cx.work_dir,
             hasher: &hasher,
             keep_shingles: self.cfg.jaccard_threshold.is_some(),
             budget: spill_bytes(cx),
         };
+        scan_once(cx.work_dir, file, |file| scan_file(&scan, input, file))
+    }
+
+    fn finish(&mut self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
+        let dir = cx.work_dir;
+        let counts = scanned_counts(dir, "minhash_dedup", files)?;
+        let layout = Layout::from_counts(&counts)?;
+        if done_payload(dir, "cluster").is_some() {
+            self.state = ClusterState::load(dir)?;
+            return Ok(());
+        }
+        let hasher = MinHasher::new(&self.cfg);
         let threshold = self.cfg.jaccard_threshold;
         let labels = &self.labels;
+        let budget = spill_bytes(cx);
         let state = super::with_threads(cx.threads, || -> Result<ClusterState> {
-            let counts = scan_files(dir, input, &|file| scan_file(&scan, input, file))?;
-            let layout = Layout::from_counts(&counts)?;
-            if done_payload(dir, "cluster").is_some() {
-                return ClusterState::load(dir);
-            }
             let store = match threshold {
                 Some(_) => Some(ShingleStore::open(dir, counts.len())?),
                 None => None,
@@ -627,8 +639,7 @@ impl CorpusStage for MinHashDedup {
             if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
                 return Err(e);
             }
-            let state =
-                ClusterState::persist(dir, uf, &layout, labels, "minhash_dedup", scan.budget)?;
+            let state = ClusterState::persist(dir, uf, &layout, labels, "minhash_dedup", budget)?;
             mark_done(dir, "cluster", "")?;
             Ok(state)
         })??;

@@ -1,10 +1,10 @@
 //! Corpus-wide deduplication: exact documents, repeated lines, and MinHash near-duplicates, as
 //! [`CorpusStage`](crate::stage::CorpusStage)s that scale past RAM on one machine.
 //!
-//! All three stages share one shape. `prepare` scans every input file in parallel, hashing each
-//! document into fixed-width records that are sorted and spilled to run files whenever the
+//! All three stages share one shape. `scan` reads one input file (the executor runs them in
+//! parallel, in any process), hashing each document into fixed-width records that are sorted and spilled to run files whenever the
 //! per-thread share of the memory budget fills ([`runfile`]); a per-file `done` marker lets a
-//! killed run skip files already scanned. The runs are then merged k-way, per band in parallel for
+//! killed run skip files already scanned. `finish` then merges the runs k-way, per band in parallel for
 //! MinHash: equal keys become duplicate edges fed straight into a lock-free union-find over dense
 //! document ordinals ([`unionfind`], 4 bytes per document), so clustering never builds one hash
 //! map of the corpus. Components are rooted at their first document in input order, which is the
@@ -36,8 +36,6 @@ pub mod unionfind;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
 
 pub use cluster::{SYNDICATION_FILE, syndication_path};
 pub use exact::{ExactDedup, ExactDedupConfig};
@@ -171,25 +169,41 @@ pub(crate) fn done_payload(dir: &Path, name: &str) -> Option<String> {
     fs::read_to_string(marker(dir, name)).ok()
 }
 
-/// Scans every input file not yet scanned, in parallel, with `scan_one(file) -> documents seen`,
-/// marking each file done when its outputs are complete; returns per-file document counts.
-pub(crate) fn scan_files(
+/// Scans input file `file` with `scan_one(file) -> documents seen` unless its scan finished
+/// before, then marks it done with its document count (the marker is written only once the
+/// scan's outputs are complete, so a killed scan is redone).
+pub(crate) fn scan_once(
     dir: &Path,
-    input: &dyn CorpusInput,
-    scan_one: &(dyn Fn(usize) -> Result<u32> + Sync),
-) -> Result<Vec<u32>> {
-    (0..input.file_count())
-        .into_par_iter()
+    file: usize,
+    scan_one: impl FnOnce(usize) -> Result<u32>,
+) -> Result<()> {
+    let name = scan_marker(file);
+    if done_payload(dir, &name).is_some_and(|p| p.trim().parse::<u32>().is_ok()) {
+        return Ok(());
+    }
+    let count = scan_one(file)?;
+    mark_done(dir, &name, &count.to_string())
+}
+
+/// Per-file document counts of the finished scans of `files` files; a file not scanned is an
+/// error (`finish` was called too early).
+pub(crate) fn scanned_counts(dir: &Path, stage: &str, files: usize) -> Result<Vec<u32>> {
+    (0..files)
         .map(|file| {
-            let name = format!("scan-f{file:06}");
-            if let Some(count) = done_payload(dir, &name).and_then(|p| p.trim().parse().ok()) {
-                return Ok(count);
-            }
-            let count = scan_one(file)?;
-            mark_done(dir, &name, &count.to_string())?;
-            Ok(count)
+            done_payload(dir, &scan_marker(file))
+                .and_then(|p| p.trim().parse().ok())
+                .ok_or_else(|| Error::Stage {
+                    stage: stage.into(),
+                    message: format!(
+                        "input file {file} was not scanned before the stage was finished"
+                    ),
+                })
         })
         .collect()
+}
+
+fn scan_marker(file: usize) -> String {
+    format!("scan-f{file:06}")
 }
 
 /// The share of the memory budget one scanning thread may fill with records before spilling: a

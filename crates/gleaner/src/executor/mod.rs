@@ -10,8 +10,13 @@
 //!   takes each small chunk of a batch from raw record to encoded output line (`batch.rs` says
 //!   why); Parquet output goes phase by phase ([`Pipeline::run_batch`]).
 //! * **Passes**: a pipeline with corpus-wide stages (dedup) is split at each of them. Pass *p*
-//!   writes its survivors to `.work/pass-p/`; the next corpus stage's `prepare` reads them all,
-//!   then pass *p+1* continues from them. Removed documents go straight to `removed/`.
+//!   writes its survivors to `.work/pass-p/`; right after, in the same step, the next corpus
+//!   stage scans the file's survivors; once every file is through, the stage is finished (its
+//!   clusters built), then pass *p+1* continues from them. Removed documents go straight to
+//!   `removed/`.
+//! * **Steps**: a run is a sequence of public, serialisable steps ([`RunPlan`]): plan, one file's
+//!   pass, a corpus stage's finish, publish. `gleaner run` drives them on one machine
+//!   ([`run`](fn@run)); the Python package's Ray runner drives the same steps on a cluster.
 //! * **Resume**: when a file's pass is complete the executor writes a done marker with that file's
 //!   stats. A killed run started again with the same command skips marked work; shards are only
 //!   ever renamed into place complete, so a half-written shard is never taken for a finished one.
@@ -20,7 +25,7 @@
 //! * **Guarding the output**: a run holds a lock on its output directory ([`lock`]), so two runs
 //!   never write into one directory at once.
 //!
-//! Modules: [`run`](fn@run) drives a whole run (`run.rs`), `passes.rs` cuts the pipeline into
+//! Modules: `plan.rs` holds the steps, [`run`](fn@run) drives a whole run (`run.rs`), `passes.rs` cuts the pipeline into
 //! passes and runs one file through one, `batch.rs` one batch of one file, `carried.rs` the
 //! intermediates between passes, `output_dir.rs` prepares the output directory, and [`layout`]
 //! names every file and directory a run writes.
@@ -39,9 +44,12 @@ pub mod layout;
 pub mod lock;
 mod output_dir;
 mod passes;
+mod plan;
 pub mod resume;
 mod run;
 
+pub use passes::pass_ranges;
+pub use plan::{FileOutcome, PlannedFile, RunOverrides, RunPlan, RunTiming, run_threads};
 pub use run::run;
 
 /// Bytes of text gathered into one batch at most, whatever the document count, so a run of huge

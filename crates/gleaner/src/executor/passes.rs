@@ -22,7 +22,7 @@ use crate::stats::RunStats;
 use crate::tokens::shuffle::TokenSpill;
 
 /// The stage ranges of the passes: the pipeline cut before each corpus-wide stage.
-pub(super) fn pass_ranges(pipeline: &Pipeline) -> Vec<Range<usize>> {
+pub fn pass_ranges(pipeline: &Pipeline) -> Vec<Range<usize>> {
     let corpus = pipeline.corpus_stage_indices();
     let mut bounds = vec![0];
     bounds.extend(&corpus);

@@ -127,6 +127,8 @@ impl Stage for TerminalPunctuation {
 #[derive(Default)]
 pub struct ExactDedup {
     first: HashMap<u64, String>,
+    /// `(key, id)` of each scanned file's documents, by file, until `finish` takes the first.
+    scanned: std::sync::Mutex<std::collections::BTreeMap<usize, Vec<(u64, String)>>>,
 }
 
 fn key(text: &str) -> u64 {
@@ -143,17 +145,28 @@ impl CorpusStage for ExactDedup {
         "exact_dedup_test"
     }
 
-    fn prepare(
-        &mut self,
+    fn open(&self, _cx: &PrepareContext<'_>, _files: usize) -> gleaner::Result<()> {
+        Ok(())
+    }
+
+    fn scan(
+        &self,
         _cx: &PrepareContext<'_>,
         input: &dyn CorpusInput,
+        file: usize,
     ) -> gleaner::Result<()> {
-        for f in 0..input.file_count() {
-            input.for_each_in_file(f, &mut |d| {
-                self.first
-                    .entry(key(&d.text))
-                    .or_insert_with(|| d.id.clone());
-            })?;
+        let mut keys = Vec::new();
+        input.for_each_in_file(file, &mut |d| keys.push((key(&d.text), d.id.clone())))?;
+        self.scanned.lock().unwrap().insert(file, keys);
+        Ok(())
+    }
+
+    fn finish(&mut self, _cx: &PrepareContext<'_>, _files: usize) -> gleaner::Result<()> {
+        for (k, id) in std::mem::take(self.scanned.get_mut().unwrap())
+            .into_values()
+            .flatten()
+        {
+            self.first.entry(k).or_insert(id);
         }
         Ok(())
     }
