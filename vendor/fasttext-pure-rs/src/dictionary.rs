@@ -140,6 +140,9 @@ impl Dictionary {
       let tokens = text
          .split(|c: char| matches!(c, ' ' | '\n' | '\r' | '\t' | '\x0B' | '\x0C' | '\0'))
          .filter(|t| !t.is_empty());
+      // gleaner patch: C++ `getLine` stops at the first end-of-sentence token, so a literal
+      // `</s>` in the text ends the input there (fastText's Python `predict` appends the `\n`
+      // that becomes the final one).
       for token in tokens.chain(std::iter::once(EOS)) {
          let h = Self::hash(token.as_bytes());
          let wid = self.get_id(token);
@@ -155,10 +158,51 @@ impl Dictionary {
          } else if entry_type == EntryType::Label && wid >= 0 {
             labels.push(wid - self.nwords);
          }
+         if token == EOS {
+            break;
+         }
       }
 
       self.add_word_ngrams(&mut words, &word_hashes, self.args.word_ngrams);
       (words, labels)
+   }
+
+   /// Every label string, in label-index order (gleaner patch).
+   pub fn labels(&self) -> impl Iterator<Item = &str> {
+      self
+         .words
+         .iter()
+         .filter(|e| e.entry_type == EntryType::Label)
+         .map(|e| e.word.as_str())
+   }
+
+   /// Whether the word table has `nwords` words followed by `nlabels` labels, as fastText
+   /// writes it (gleaner patch: checked at load so lookups by index cannot go out of range).
+   pub fn is_consistent(&self) -> bool {
+      let (nw, nl) = (self.nwords.max(0) as usize, self.nlabels.max(0) as usize);
+      self.nwords >= 0
+         && self.nlabels >= 0
+         && self.words.len() == nw + nl
+         && self.words[..nw].iter().all(|e| e.entry_type == EntryType::Word)
+         && self.words[nw..].iter().all(|e| e.entry_type == EntryType::Label)
+   }
+
+   /// Number of hashed rows the input matrix needs after the words: `bucket`, or the pruned
+   /// index's size for a quantized model with pruned n-grams (gleaner patch).
+   pub fn hashed_rows(&self) -> Result<usize> {
+      if self.pruneidx_size >= 0 {
+         if self.pruneidx.values().any(|&v| v < 0) {
+            return Err(Error::InvalidModel("negative pruned n-gram index".to_string()));
+         }
+         return Ok(self.pruneidx.values().map(|&v| v as usize + 1).max().unwrap_or(0));
+      }
+      if self.args.bucket <= 0 && (self.args.maxn > 0 || self.args.word_ngrams > 1) {
+         return Err(Error::InvalidModel(format!(
+            "bucket is {} but the model hashes n-grams",
+            self.args.bucket
+         )));
+      }
+      Ok(self.args.bucket.max(0) as usize)
    }
 
    /// Get the label string for a label index.

@@ -82,21 +82,14 @@ fn model() -> Result<&'static FastText> {
         .map_err(|e| Error::Config(e.clone()))
 }
 
-/// Every label `lid.176` gives (without the prefix), sorted. fasttext-pure-rs keeps its
-/// dictionary private, but asking for all predictions with no threshold lists every label.
+/// Every label `lid.176` gives (without the prefix), sorted.
 fn model_labels(model: &FastText) -> &'static [String] {
     static LABELS: OnceLock<Vec<String>> = OnceLock::new();
     LABELS.get_or_init(|| {
         let mut labels: Vec<String> = model
-            .predict("a", LID_176_LABELS, 0.0)
-            .unwrap_or_default()
+            .labels()
             .into_iter()
-            .map(|p| {
-                p.label
-                    .strip_prefix(LABEL_PREFIX)
-                    .unwrap_or(&p.label)
-                    .to_string()
-            })
+            .map(|l| l.strip_prefix(LABEL_PREFIX).unwrap_or(l).to_string())
             .collect();
         labels.sort();
         labels

@@ -5,6 +5,7 @@
 //! published default; adding a stage means adding one [`StageInfo`] line to [`registry`].
 
 pub mod c4;
+pub mod classifier;
 pub mod extract;
 pub mod fineweb;
 pub mod gopher;
@@ -13,6 +14,7 @@ pub mod length;
 pub mod line_clean;
 pub mod normalize;
 pub mod pii;
+pub mod top_fraction;
 pub mod url_filter;
 
 use serde::Serialize;
@@ -145,6 +147,12 @@ pub fn registry() -> &'static [StageInfo] {
             defaults: || defaults_of::<language::LanguageConfig>(),
         },
         StageInfo {
+            kind: "classifier",
+            summary: "Any fastText supervised model (.bin/.ftz): every label's probability into metadata; keeps by min_score on a label, or the corpus's top keep_fraction",
+            build: |t| classifier::build(params("classifier", t)?),
+            defaults: || defaults_of::<classifier::ClassifierConfig>(),
+        },
+        StageInfo {
             kind: "pii",
             summary: "Replaces e-mail, IPv4/IPv6 addresses and phone numbers with placeholders (datatrove PIIFormatter rules), counted per kind",
             build: |t| {
@@ -207,6 +215,9 @@ pub fn registry() -> &'static [StageInfo] {
     ]
 }
 
+/// Stage types whose `key` parameter (the metadata key they write) defaults to the stage's name.
+const STAGES_KEYED_BY_NAME: &[&str] = &["classifier"];
+
 /// Looks a stage type up by name.
 pub fn find(kind: &str) -> Option<&'static StageInfo> {
     registry().iter().find(|s| s.kind == kind)
@@ -242,6 +253,9 @@ pub fn build_stage(index: usize, table: &toml::Table) -> Result<(String, BuiltSt
             known.join(", ")
         ))
     })?;
+    if STAGES_KEYED_BY_NAME.contains(&kind.as_str()) && !table.contains_key("key") {
+        table.insert("key".into(), toml::Value::String(name.clone()));
+    }
     let stage = (info.build)(table)?;
     Ok((name, stage))
 }
