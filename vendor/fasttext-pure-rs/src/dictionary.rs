@@ -371,14 +371,18 @@ impl Dictionary {
    /// Uses 64-bit arithmetic with the word n-gram hash constant
    /// `116049371`, matching the C++ implementation.
    fn add_word_ngrams(&self, line: &mut Vec<i32>, hashes: &[u32], n: i32) {
+      // gleaner patch: C++ keeps word hashes in a `std::vector<int32_t>`, so each widens to
+      // 64 bits with sign extension; upstream zero-extended, which moves every word n-gram that
+      // starts with or contains a word whose hash is 2^31 or more to another bucket.
+      let widen = |h: u32| h as i32 as i64 as u64;
       for i in 0..hashes.len() {
-         let mut h = hashes[i] as u64;
+         let mut h = widen(hashes[i]);
          for hash in hashes
             .iter()
             .take(hashes.len().min(i + n as usize))
             .skip(i + 1)
          {
-            h = h.wrapping_mul(116_049_371).wrapping_add(*hash as u64);
+            h = h.wrapping_mul(116_049_371).wrapping_add(widen(*hash));
             self.push_hash(line, (h % (self.args.bucket as u64)) as i32);
          }
       }

@@ -120,8 +120,13 @@ impl<R: Read> BinaryReader<R> {
             )));
          }
       }
-      String::from_utf8(bytes)
-         .map_err(|e| Error::InvalidModel(format!("invalid UTF-8 in dictionary string: {e}")))
+      // gleaner patch: fastText words are bytes, and models trained on raw web text hold some
+      // that are not UTF-8. Such a word can never equal a token of (UTF-8) input text, so its
+      // lossy form is as good as any; refusing the model was not.
+      Ok(match String::from_utf8(bytes) {
+         Ok(s) => s,
+         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+      })
    }
 
    /// Read `len` bytes into a `Vec<u8>`.
