@@ -121,11 +121,12 @@ impl<R: Read> BinaryReader<R> {
          }
       }
       // gleaner patch: fastText words are bytes, and models trained on raw web text hold some
-      // that are not UTF-8. Such a word can never equal a token of (UTF-8) input text, so its
-      // lossy form is as good as any; refusing the model was not.
+      // that are not UTF-8. Such a word can never equal a token of (UTF-8) input text, so it is
+      // kept in a lossy form behind a space, which no token contains, so that it matches none
+      // either; refusing the model was not an option.
       Ok(match String::from_utf8(bytes) {
          Ok(s) => s,
-         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+         Err(e) => format!(" {}", String::from_utf8_lossy(e.as_bytes())),
       })
    }
 

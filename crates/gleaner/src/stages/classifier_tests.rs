@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::dedup::MemoryCorpus;
-use crate::stage::{CorpusStage, PrepareContext};
+use crate::stage::PrepareContext;
 
 const SEED: &str = include_str!("../../../../examples/data/raw-example.txt");
 const GERMAN: &str = include_str!("../../tests/fixtures/german-blog.txt");

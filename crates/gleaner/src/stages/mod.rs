@@ -138,7 +138,7 @@ pub fn registry() -> &'static [StageInfo] {
         },
         StageInfo {
             kind: "language",
-            summary: "fastText lid.176 language ID (built-in model): records language and score, drops other languages",
+            summary: "fastText language ID (lid.176 built in, or any model: GlotLID, OpenLID): records language, script and score, drops other languages; thresholds per language",
             build: |t| {
                 Ok(BuiltStage::Document(Box::new(
                     language::LanguageFilter::new(params("language", t)?)?,
