@@ -98,14 +98,21 @@ def python_scores(model, text):
     return {label.removeprefix("__label__"): prob for prob, label in model.f.predict(line + "\n", -1, 0.0, "strict")}
 
 
-def test_scores_equal_the_fasttext_package_on_every_document(tmp_path, cli):
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """(directory, models by file name, documents to score), trained once for this module."""
+    directory = tmp_path_factory.mktemp("models")
     train, docs = corpora()
+    return directory, train_models(directory, train), docs
+
+
+def test_scores_equal_the_fasttext_package_on_every_document(tmp_path, cli, trained):
+    directory, models, docs = trained
     assert len(docs) >= 3000
-    models = train_models(tmp_path, train)
     inp = tmp_path / "docs.jsonl"
     inp.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(docs)))
     stages = "".join(
-        f'[[stage]]\ntype = "classifier"\nname = "{name.replace(".", "_")}"\nmodel = "{name}"\n'
+        f'[[stage]]\ntype = "classifier"\nname = "{name.replace(".", "_")}"\nmodel = "{directory / name}"\n'
         for name in models
     )
     pipeline = tmp_path / "pipeline.toml"
@@ -132,9 +139,8 @@ def test_scores_equal_the_fasttext_package_on_every_document(tmp_path, cli):
         assert worst <= TOLERANCE, (name, worst)
 
 
-def test_min_score_and_keep_fraction_decide_as_the_python_scores_say(tmp_path, cli):
-    train, docs = corpora()
-    models = train_models(tmp_path, train)
+def test_min_score_and_keep_fraction_decide_as_the_python_scores_say(tmp_path, cli, trained):
+    directory, models, docs = trained
     model = models["softmax.bin"]
     docs = docs[:1500]
     inp = tmp_path / "docs.jsonl"
@@ -146,7 +152,7 @@ def test_min_score_and_keep_fraction_decide_as_the_python_scores_say(tmp_path, c
     ]:
         pipeline = tmp_path / "p.toml"
         pipeline.write_text(
-            f'[[stage]]\ntype = "classifier"\nname = "quality"\nmodel = "softmax.bin"\nlabel = "prose"\n{params}\n'
+            f'[[stage]]\ntype = "classifier"\nname = "quality"\nmodel = "{directory / "softmax.bin"}"\nlabel = "prose"\n{params}\n'
         )
         out = tmp_path / params.split()[0]
         code, err = run_cli(cli, pipeline, [inp], out)
