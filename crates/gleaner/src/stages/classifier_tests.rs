@@ -35,7 +35,10 @@ fn records_every_label_and_the_same_top_score_as_the_language_stage() {
         ..cfg()
     });
     let mut doc = Document::new("d", SEED);
-    assert_eq!(stage.process(&mut doc, &mut StageContext::new()), Verdict::Keep);
+    assert_eq!(
+        stage.process(&mut doc, &mut StageContext::new()),
+        Verdict::Keep
+    );
     let scores = doc.metadata["lid"].as_object().unwrap();
     assert_eq!(scores.len(), 176);
     let sum: f64 = scores.values().map(|v| v.as_f64().unwrap()).sum();
@@ -98,7 +101,10 @@ fn bad_parameters_are_config_errors_naming_the_problem() {
         model: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"),
         ..Default::default()
     });
-    assert!(not_a_model.contains("not a readable fastText model"), "{not_a_model}");
+    assert!(
+        not_a_model.contains("not a readable fastText model"),
+        "{not_a_model}"
+    );
     let no_label = err(ClassifierConfig {
         min_score: Some(0.5),
         ..cfg()
@@ -109,7 +115,10 @@ fn bad_parameters_are_config_errors_naming_the_problem() {
         min_score: Some(0.5),
         ..cfg()
     });
-    assert!(unknown.contains("klingon") && unknown.contains("en"), "{unknown}");
+    assert!(
+        unknown.contains("klingon") && unknown.contains("en"),
+        "{unknown}"
+    );
     assert!(
         err(ClassifierConfig {
             label: Some("en".into()),
@@ -229,7 +238,9 @@ fn keep_fraction_splits_a_tie_in_input_order_and_says_so() {
     let kept = top_fraction_run(docs.clone(), 3, 2, 0.3);
     assert_eq!(
         kept,
-        vec![true, true, true, false, false, false, false, false, false, false]
+        vec![
+            true, true, true, false, false, false, false, false, false, false
+        ]
     );
     let BuiltStage::Corpus(mut stage) = build(ClassifierConfig {
         label: Some("en".into()),

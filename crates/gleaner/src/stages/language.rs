@@ -52,7 +52,6 @@ const LID_176_FTZ: &[u8] = include_bytes!("../../assets/lid.176.ftz");
 /// part after `__label__`).
 const LABEL_PREFIX: &str = "__label__";
 
-
 /// Parameters of [`LanguageFilter`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -325,7 +324,10 @@ impl LanguageFilter {
         }
         self.predict(text, self.label_count, lowest as f32)
             .iter()
-            .any(|p| self.cfg.languages.contains(&p.label) && f64::from(p.score) > self.threshold(&p.label))
+            .any(|p| {
+                self.cfg.languages.contains(&p.label)
+                    && f64::from(p.score) > self.threshold(&p.label)
+            })
     }
 }
 

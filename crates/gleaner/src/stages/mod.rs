@@ -6,6 +6,7 @@
 
 pub mod c4;
 pub mod classifier;
+pub mod decontaminate;
 pub mod extract;
 pub mod fineweb;
 pub mod gopher;
@@ -151,6 +152,16 @@ pub fn registry() -> &'static [StageInfo] {
             summary: "Any fastText supervised model (.bin/.ftz): every label's probability into metadata; keeps by min_score on a label, or the corpus's top keep_fraction",
             build: |t| classifier::build(params("classifier", t)?),
             defaults: || defaults_of::<classifier::ClassifierConfig>(),
+        },
+        StageInfo {
+            kind: "decontaminate",
+            summary: "Removes documents (or cuts lines) sharing a word 13-gram with benchmark items from JSONL/Parquet/text files (datatrove normalisation)",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(
+                    decontaminate::Decontaminate::new(params("decontaminate", t)?)?,
+                )))
+            },
+            defaults: || defaults_of::<decontaminate::DecontaminateConfig>(),
         },
         StageInfo {
             kind: "pii",
