@@ -54,6 +54,7 @@ pub mod stage;
 pub mod stages;
 pub mod stats;
 pub mod text;
+pub mod train;
 
 pub use config::PipelineConfig;
 pub use document::{Document, LineEdit, Reason, Removal, RemovedDocument};
