@@ -43,6 +43,10 @@ pub(crate) struct Dictionary {
    args: ModelArgs,
    words: Vec<Entry>,
    word2int: FastMap<String, usize>,
+   /// gleaner patch: the first word with each fastText hash. Tokens are hashed anyway (for word
+   /// n-grams), so looking words up by that hash and comparing one string saves hashing every
+   /// token a second time; `word2int` answers the rare tokens whose hash another word shares.
+   word_by_hash: FastMap<u32, u32>,
    pub nwords: i32,
    #[allow(dead_code)]
    pub nlabels: i32,
@@ -84,6 +88,12 @@ impl Dictionary {
          });
       }
 
+      let mut word_by_hash: FastMap<u32, u32> =
+         FastMap::with_capacity_and_hasher(size, Default::default());
+      for (i, e) in words.iter().enumerate() {
+         word_by_hash.entry(Self::hash(e.word.as_bytes())).or_insert(i as u32);
+      }
+
       let mut pruneidx = FastMap::default();
       for _ in 0..pruneidx_size.max(0) {
          let first = reader.read_i32()?;
@@ -95,6 +105,7 @@ impl Dictionary {
          args: args.clone(),
          words,
          word2int,
+         word_by_hash,
          nwords,
          nlabels,
          pruneidx_size,
@@ -145,7 +156,7 @@ impl Dictionary {
       // that becomes the final one).
       for token in tokens.chain(std::iter::once(EOS)) {
          let h = Self::hash(token.as_bytes());
-         let wid = self.get_id(token);
+         let wid = self.get_id_hashed(token, h);
          let entry_type = if wid < 0 {
             Self::get_type_by_token(token)
          } else {
@@ -226,6 +237,15 @@ impl Dictionary {
    /// found.
    fn get_id(&self, word: &str) -> i32 {
       self.word2int.get(word).map(|&id| id as i32).unwrap_or(-1)
+   }
+
+   /// [`get_id`](Self::get_id) for a token whose fastText hash is `h` (gleaner patch).
+   fn get_id_hashed(&self, word: &str, h: u32) -> i32 {
+      match self.word_by_hash.get(&h) {
+         None => -1,
+         Some(&i) if self.words[i as usize].word == word => i as i32,
+         Some(_) => self.get_id(word),
+      }
    }
 
    /// Determine the entry type of a token based on the label prefix.

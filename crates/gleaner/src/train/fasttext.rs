@@ -32,6 +32,9 @@ const MAGIC: i32 = 793_712_314;
 const VERSION: i32 = 12;
 const EOS: &str = "</s>";
 const LABEL_PREFIX: &str = "__label__";
+/// Largest input matrix trained, in floats (16 GiB): fastText's Python defaults (2 M buckets,
+/// dim 100) need 0.8 GiB; a typo should not exhaust memory.
+const MAX_INPUT_CELLS: usize = 4 << 30;
 /// fastText's `lrUpdateRate`: tokens between learning-rate updates.
 const LR_UPDATE_RATE: u64 = 100;
 
@@ -275,6 +278,13 @@ pub fn train(examples: &[(String, String)], params: &TrainParams) -> Result<Trai
     if nlabels < 2 {
         return Err(Error::Config(format!(
             "train-classifier: the examples hold {nlabels} label(s); a classifier needs at least 2"
+        )));
+    }
+    let cells = (nwords + p.bucket).checked_mul(dim);
+    if p.bucket > i32::MAX as usize || cells.is_none_or(|c| c > MAX_INPUT_CELLS) {
+        return Err(Error::Config(format!(
+            "train-classifier: an input matrix of ({nwords} words + {} buckets) x {dim} is too large",
+            p.bucket
         )));
     }
     let mut rng = Rng(p.seed);
