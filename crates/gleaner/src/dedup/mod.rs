@@ -67,7 +67,7 @@ const ASCII_PUNCTUATION: [bool; 128] = {
     }
     let mut u = 0;
     while u < 128 {
-        if u < 9 || (u >= 11 && u < 32) || u == 127 {
+        if matches!(u, 0..=8 | 11..=31 | 127) {
             table[u] = true;
         }
         u += 1;

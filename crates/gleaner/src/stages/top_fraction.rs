@@ -204,7 +204,7 @@ pub struct TopFraction {
 impl TopFraction {
     /// A stage keeping `keep_fraction` (in (0, 1]) of the corpus by `scorer`'s label.
     pub fn new(scorer: Scorer, keep_fraction: f64) -> Result<Self> {
-        if !(keep_fraction > 0.0 && keep_fraction <= 1.0) {
+        if keep_fraction.is_nan() || keep_fraction <= 0.0 || keep_fraction > 1.0 {
             return Err(Error::Config(format!(
                 "stage classifier: keep_fraction must be in (0, 1], got {keep_fraction}"
             )));

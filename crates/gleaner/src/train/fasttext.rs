@@ -229,8 +229,8 @@ fn prepare(examples: &[(String, String)], p: &TrainParams) -> Prepared {
             hashes.push(fnv(token.as_bytes()));
         }
         // Word n-grams, from sign-extended word hashes as C++ keeps them (`int32_t`).
-        for i in 0..hashes.len() {
-            let mut h = hashes[i] as i32 as i64 as u64;
+        for (i, &first) in hashes.iter().enumerate() {
+            let mut h = first as i32 as i64 as u64;
             for next in hashes
                 .iter()
                 .take(hashes.len().min(i + p.word_ngrams))
@@ -259,7 +259,7 @@ pub fn train(examples: &[(String, String)], params: &TrainParams) -> Result<Trai
     if p.word_ngrams <= 1 && p.maxn == 0 {
         p.bucket = 0;
     }
-    if p.dim == 0 || p.epoch == 0 || !(p.lr > 0.0) {
+    if p.dim == 0 || p.epoch == 0 || p.lr.is_nan() || p.lr <= 0.0 {
         return Err(Error::Config(
             "train-classifier: dim, epoch and lr must be positive".into(),
         ));

@@ -6,8 +6,11 @@ use super::fasttext::{TrainParams, train};
 use super::*;
 use crate::stages::classifier::load_model;
 
+/// `(label, text)` examples.
+type Examples = Vec<(String, String)>;
+
 /// (train, test) examples, `(publisher, text)`.
-fn split() -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn split() -> (Examples, Examples) {
     let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
     let jsonl = zstd::decode_all(&zst[..]).expect("bundled sample decompresses");
     let mut all: Vec<(String, String)> = jsonl
