@@ -3,6 +3,7 @@
 
 mod init;
 mod summary;
+mod train;
 
 /// mimalloc instead of the system allocator: a run allocates and frees a few buffers per
 /// document on every thread, and glibc's malloc/free measured ~11% of a read→normalize→write
@@ -116,6 +117,8 @@ enum Command {
         #[arg(short, long, default_value = "-")]
         output: PathBuf,
     },
+    /// Train a fastText classifier for the `classifier` stage.
+    TrainClassifier(train::TrainArgs),
 }
 
 fn main() -> ExitCode {
@@ -159,6 +162,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             })
             .map_err(Into::into),
+        Command::TrainClassifier(args) => train::train_classifier(args),
     };
     match result {
         Ok(code) => code,

@@ -246,13 +246,14 @@ impl PipelineConfig {
     }
 }
 
-/// Stage parameters whose names end in `_file`, `_files`, `_path` or `_dir` name files; they
+/// Stage parameters named `model` or ending in `_file`, `_files`, `_path` or `_dir` name files; they
 /// resolve against the pipeline file's directory like the input paths do.
 fn resolve_stage_paths(table: &mut toml::Table, base: &Path) {
     for (key, value) in table.iter_mut() {
         let is_path = ["_file", "_files", "_path", "_paths", "_dir"]
             .iter()
-            .any(|s| key.ends_with(s));
+            .any(|s| key.ends_with(s))
+            || key == "model";
         if !is_path {
             continue;
         }

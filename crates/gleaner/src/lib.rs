@@ -55,6 +55,7 @@ pub mod stages;
 pub mod stats;
 pub mod text;
 pub mod tokens;
+pub mod train;
 
 pub use config::PipelineConfig;
 pub use document::{Document, LineEdit, Reason, Removal, RemovedDocument};

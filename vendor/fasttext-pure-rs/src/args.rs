@@ -32,6 +32,8 @@ pub(crate) enum LossType {
    HierarchicalSoftmax = 1,
    NegativeSampling = 2,
    Softmax = 3,
+   /// One-vs-all (`-loss ova`), independent sigmoids (gleaner patch: upstream refused it).
+   OneVsAll = 4,
 }
 
 impl TryFrom<i32> for LossType {
@@ -42,6 +44,7 @@ impl TryFrom<i32> for LossType {
          1 => Ok(Self::HierarchicalSoftmax),
          2 => Ok(Self::NegativeSampling),
          3 => Ok(Self::Softmax),
+         4 => Ok(Self::OneVsAll),
          _ => Err(Error::InvalidModel(format!("unknown loss type: {value}"))),
       }
    }

@@ -43,6 +43,10 @@ pub(crate) struct Dictionary {
    args: ModelArgs,
    words: Vec<Entry>,
    word2int: FastMap<String, usize>,
+   /// gleaner patch: the first word with each fastText hash. Tokens are hashed anyway (for word
+   /// n-grams), so looking words up by that hash and comparing one string saves hashing every
+   /// token a second time; `word2int` answers the rare tokens whose hash another word shares.
+   word_by_hash: FastMap<u32, u32>,
    pub nwords: i32,
    #[allow(dead_code)]
    pub nlabels: i32,
@@ -84,6 +88,12 @@ impl Dictionary {
          });
       }
 
+      let mut word_by_hash: FastMap<u32, u32> =
+         FastMap::with_capacity_and_hasher(size, Default::default());
+      for (i, e) in words.iter().enumerate() {
+         word_by_hash.entry(Self::hash(e.word.as_bytes())).or_insert(i as u32);
+      }
+
       let mut pruneidx = FastMap::default();
       for _ in 0..pruneidx_size.max(0) {
          let first = reader.read_i32()?;
@@ -95,6 +105,7 @@ impl Dictionary {
          args: args.clone(),
          words,
          word2int,
+         word_by_hash,
          nwords,
          nlabels,
          pruneidx_size,
@@ -140,9 +151,12 @@ impl Dictionary {
       let tokens = text
          .split(|c: char| matches!(c, ' ' | '\n' | '\r' | '\t' | '\x0B' | '\x0C' | '\0'))
          .filter(|t| !t.is_empty());
+      // gleaner patch: C++ `getLine` stops at the first end-of-sentence token, so a literal
+      // `</s>` in the text ends the input there (fastText's Python `predict` appends the `\n`
+      // that becomes the final one).
       for token in tokens.chain(std::iter::once(EOS)) {
          let h = Self::hash(token.as_bytes());
-         let wid = self.get_id(token);
+         let wid = self.get_id_hashed(token, h);
          let entry_type = if wid < 0 {
             Self::get_type_by_token(token)
          } else {
@@ -155,10 +169,51 @@ impl Dictionary {
          } else if entry_type == EntryType::Label && wid >= 0 {
             labels.push(wid - self.nwords);
          }
+         if token == EOS {
+            break;
+         }
       }
 
       self.add_word_ngrams(&mut words, &word_hashes, self.args.word_ngrams);
       (words, labels)
+   }
+
+   /// Every label string, in label-index order (gleaner patch).
+   pub fn labels(&self) -> impl Iterator<Item = &str> {
+      self
+         .words
+         .iter()
+         .filter(|e| e.entry_type == EntryType::Label)
+         .map(|e| e.word.as_str())
+   }
+
+   /// Whether the word table has `nwords` words followed by `nlabels` labels, as fastText
+   /// writes it (gleaner patch: checked at load so lookups by index cannot go out of range).
+   pub fn is_consistent(&self) -> bool {
+      let (nw, nl) = (self.nwords.max(0) as usize, self.nlabels.max(0) as usize);
+      self.nwords >= 0
+         && self.nlabels >= 0
+         && self.words.len() == nw + nl
+         && self.words[..nw].iter().all(|e| e.entry_type == EntryType::Word)
+         && self.words[nw..].iter().all(|e| e.entry_type == EntryType::Label)
+   }
+
+   /// Number of hashed rows the input matrix needs after the words: `bucket`, or the pruned
+   /// index's size for a quantized model with pruned n-grams (gleaner patch).
+   pub fn hashed_rows(&self) -> Result<usize> {
+      if self.pruneidx_size >= 0 {
+         if self.pruneidx.values().any(|&v| v < 0) {
+            return Err(Error::InvalidModel("negative pruned n-gram index".to_string()));
+         }
+         return Ok(self.pruneidx.values().map(|&v| v as usize + 1).max().unwrap_or(0));
+      }
+      if self.args.bucket <= 0 && (self.args.maxn > 0 || self.args.word_ngrams > 1) {
+         return Err(Error::InvalidModel(format!(
+            "bucket is {} but the model hashes n-grams",
+            self.args.bucket
+         )));
+      }
+      Ok(self.args.bucket.max(0) as usize)
    }
 
    /// Get the label string for a label index.
@@ -182,6 +237,15 @@ impl Dictionary {
    /// found.
    fn get_id(&self, word: &str) -> i32 {
       self.word2int.get(word).map(|&id| id as i32).unwrap_or(-1)
+   }
+
+   /// [`get_id`](Self::get_id) for a token whose fastText hash is `h` (gleaner patch).
+   fn get_id_hashed(&self, word: &str, h: u32) -> i32 {
+      match self.word_by_hash.get(&h) {
+         None => -1,
+         Some(&i) if self.words[i as usize].word == word => i as i32,
+         Some(_) => self.get_id(word),
+      }
    }
 
    /// Determine the entry type of a token based on the label prefix.
@@ -327,14 +391,18 @@ impl Dictionary {
    /// Uses 64-bit arithmetic with the word n-gram hash constant
    /// `116049371`, matching the C++ implementation.
    fn add_word_ngrams(&self, line: &mut Vec<i32>, hashes: &[u32], n: i32) {
+      // gleaner patch: C++ keeps word hashes in a `std::vector<int32_t>`, so each widens to
+      // 64 bits with sign extension; upstream zero-extended, which moves every word n-gram that
+      // starts with or contains a word whose hash is 2^31 or more to another bucket.
+      let widen = |h: u32| h as i32 as i64 as u64;
       for i in 0..hashes.len() {
-         let mut h = hashes[i] as u64;
+         let mut h = widen(hashes[i]);
          for hash in hashes
             .iter()
             .take(hashes.len().min(i + n as usize))
             .skip(i + 1)
          {
-            h = h.wrapping_mul(116_049_371).wrapping_add(*hash as u64);
+            h = h.wrapping_mul(116_049_371).wrapping_add(widen(*hash));
             self.push_hash(line, (h % (self.args.bucket as u64)) as i32);
          }
       }

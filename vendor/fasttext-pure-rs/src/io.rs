@@ -9,6 +9,12 @@ use crate::error::{Error, Result};
 /// dimensions.
 const MAX_ALLOC_BYTES: usize = 1_073_741_824;
 
+/// gleaner patch: largest dense matrix read (64 GiB); memory grows only as bytes arrive.
+const MAX_MATRIX_BYTES: u64 = 64 << 30;
+
+/// gleaner patch: bytes read at once into a matrix.
+const READ_CHUNK_BYTES: usize = 1 << 20;
+
 /// Maximum length of a null-terminated string (1 MiB). fastText
 /// dictionary strings are short words/labels, so this is extremely
 /// generous. Prevents unbounded memory growth if a malformed model
@@ -114,8 +120,14 @@ impl<R: Read> BinaryReader<R> {
             )));
          }
       }
-      String::from_utf8(bytes)
-         .map_err(|e| Error::InvalidModel(format!("invalid UTF-8 in dictionary string: {e}")))
+      // gleaner patch: fastText words are bytes, and models trained on raw web text hold some
+      // that are not UTF-8. Such a word can never equal a token of (UTF-8) input text, so it is
+      // kept in a lossy form behind a space, which no token contains, so that it matches none
+      // either; refusing the model was not an option.
+      Ok(match String::from_utf8(bytes) {
+         Ok(s) => s,
+         Err(e) => format!(" {}", String::from_utf8_lossy(e.as_bytes())),
+      })
    }
 
    /// Read `len` bytes into a `Vec<u8>`.
@@ -135,23 +147,34 @@ impl<R: Read> BinaryReader<R> {
 
    /// Read `len` little-endian `f32` values into a `Vec<f32>`.
    ///
-   /// Rejects allocations larger than [`MAX_ALLOC_BYTES`] to prevent
+   /// Rejects allocations larger than [`MAX_MATRIX_BYTES`] to prevent
    /// out-of-memory crashes from malformed model files.
+   ///
+   /// gleaner patch: reads in chunks of at most [`READ_CHUNK_BYTES`] and grows the vector as
+   /// data arrives, so a truncated or lying header fails on the missing bytes before any large
+   /// allocation; the cap is per matrix, not 1 GB (real classifiers, e.g. DCLM's, hold more).
    pub fn read_f32_vec(&mut self, len: usize) -> Result<Vec<f32>> {
       let byte_len = len
          .checked_mul(4)
          .ok_or_else(|| Error::InvalidModel("matrix size overflow".to_string()))?;
-      if byte_len > MAX_ALLOC_BYTES {
+      if byte_len as u64 > MAX_MATRIX_BYTES {
          return Err(Error::InvalidModel(format!(
-            "matrix data too large: {byte_len} bytes exceeds {MAX_ALLOC_BYTES} byte limit"
+            "matrix data too large: {byte_len} bytes exceeds {MAX_MATRIX_BYTES} byte limit"
          )));
       }
-      let mut buf = vec![0u8; byte_len];
-      self.reader.read_exact(&mut buf)?;
-      let data = buf
-         .chunks_exact(4)
-         .map(|chunk| f32::from_le_bytes(chunk.try_into().expect("chunk is exactly 4 bytes")))
-         .collect();
+      let mut data = Vec::with_capacity(len.min(READ_CHUNK_BYTES / 4));
+      let mut buf = vec![0u8; byte_len.min(READ_CHUNK_BYTES)];
+      let mut left = byte_len;
+      while left > 0 {
+         let n = left.min(buf.len());
+         self.reader.read_exact(&mut buf[..n])?;
+         data.extend(
+            buf[..n]
+               .chunks_exact(4)
+               .map(|chunk| f32::from_le_bytes(chunk.try_into().expect("chunk is exactly 4 bytes"))),
+         );
+         left -= n;
+      }
       Ok(data)
    }
 }

@@ -192,6 +192,32 @@ impl FastText {
          Matrix::Dense(DenseMatrix::load(&mut reader)?)
       };
 
+      // gleaner patch: refuse a model whose matrices do not fit its dictionary, so that no
+      // lookup at prediction time can index past a matrix (a damaged file is an error, not a
+      // panic).
+      if !dictionary.is_consistent() || dictionary.nlabels < 1 {
+         return Err(Error::InvalidModel(
+            "the dictionary's word and label counts do not match its entries".to_string(),
+         ));
+      }
+      let needed = dictionary.nwords as usize + dictionary.hashed_rows()?;
+      if input.rows() < needed || input.cols() != args.dim as usize {
+         return Err(Error::InvalidModel(format!(
+            "input matrix is {}x{}, the dictionary needs {needed}x{}",
+            input.rows(),
+            input.cols(),
+            args.dim
+         )));
+      }
+      if output.rows() != dictionary.nlabels as usize || output.cols() != args.dim as usize {
+         return Err(Error::InvalidModel(format!(
+            "output matrix is {}x{}, the model has {} labels of dimension {}",
+            output.rows(),
+            output.cols(),
+            dictionary.nlabels,
+            args.dim
+         )));
+      }
       let label_counts = dictionary.get_label_counts();
       let model = Model::new(input, output, &args, &label_counts);
 
@@ -239,6 +265,28 @@ impl FastText {
             probability: log_prob.exp(),
          })
          .collect())
+   }
+
+   /// Every label of the model (with its `__label__` prefix), in the model's label order
+   /// (gleaner patch).
+   pub fn labels(&self) -> Vec<&str> {
+      self.dictionary.labels().collect()
+   }
+
+   /// The probability of every label for `text`, in [`labels`](Self::labels) order, each
+   /// exactly as fastText's `predict` reports it (`exp(log(p + 1e-5))` in single precision),
+   /// but without its top-k and threshold pruning (gleaner patch).
+   ///
+   /// As for fastText's `predict`, the text is one line: newlines are word separators like
+   /// spaces, and one end-of-sentence token ends the input.
+   pub fn label_probabilities(&self, text: &str) -> Result<Vec<f32>> {
+      let (words, _labels) = self.dictionary.get_line(text);
+      if words.is_empty() {
+         return Err(Error::EmptyInput);
+      }
+      let mut out = self.model.label_log_probs(&words)?;
+      out.iter_mut().for_each(|p| *p = p.exp());
+      Ok(out)
    }
 
    /// Compute the sentence embedding vector for the given text.

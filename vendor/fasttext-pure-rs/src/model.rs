@@ -33,6 +33,21 @@ impl Matrix {
       }
    }
 
+   /// Number of columns of this matrix, 0 if a quantized matrix's codes do not cover its rows
+   /// (gleaner patch: checked at load).
+   pub fn cols(&self) -> usize {
+      match self {
+         Self::Dense(m) => m.n,
+         Self::Quantized(m) => {
+            if m.is_consistent() {
+               m.n
+            } else {
+               0
+            }
+         }
+      }
+   }
+
    /// Number of rows in this matrix.
    pub fn rows(&self) -> usize {
       match self {
@@ -179,8 +194,9 @@ impl Model {
          return Ok(());
       }
 
-      // Prune if score is below the log of threshold
-      if threshold > 0.0 && score < std_log(threshold) {
+      // Prune if score is below the log of threshold. gleaner patch: C++ prunes here for every
+      // threshold, 0 included (std_log(0) = ln 1e-5), so labels below ~1e-5 are never returned.
+      if score < std_log(threshold) {
          return Ok(());
       }
 
@@ -227,7 +243,7 @@ impl Model {
       hidden: &[f32],
    ) -> Result<()> {
       let mut output = vec![0.0f32; self.osz];
-      self.compute_output_softmax(hidden, &mut output)?;
+      self.compute_output(hidden, &mut output)?;
 
       for (i, &prob) in output[..self.osz].iter().enumerate() {
          if prob < threshold {
@@ -271,6 +287,48 @@ impl Model {
       Ok(())
    }
 
+   /// The per-label outputs fastText's `Loss::computeOutput` gives for this loss: the softmax,
+   /// or for negative-sampling and one-vs-all models each label's table sigmoid
+   /// (`BinaryLogisticLoss::computeOutput`). gleaner patch: upstream applied the softmax to
+   /// every non-hierarchical model.
+   fn compute_output(&self, hidden: &[f32], output: &mut [f32]) -> Result<()> {
+      if self.loss == LossType::Softmax {
+         return self.compute_output_softmax(hidden, output);
+      }
+      for (i, out) in output.iter_mut().enumerate().take(self.osz) {
+         *out = table_sigmoid(self.output.dot_row(hidden, i)?);
+      }
+      Ok(())
+   }
+
+   /// The log-probability fastText gives every label (label order), as its prediction path
+   /// computes it, with no top-k or threshold pruning. gleaner patch (upstream only had top-k).
+   pub fn label_log_probs(&self, input: &[i32]) -> Result<Vec<f32>> {
+      let mut hidden = vec![0.0f32; self.hsz];
+      self.fill_hidden(input, &mut hidden)?;
+      let mut out = vec![0.0f32; self.osz];
+      if self.loss == LossType::HierarchicalSoftmax {
+         let root = 2 * self.osz - 2;
+         self.dfs_all(root, 0.0, &mut out, &hidden)?;
+      } else {
+         self.compute_output(&hidden, &mut out)?;
+         out.iter_mut().for_each(|p| *p = std_log(*p));
+      }
+      Ok(out)
+   }
+
+   /// The hierarchical-softmax path sums of every leaf below `node` (gleaner patch).
+   fn dfs_all(&self, node: usize, score: f32, out: &mut [f32], hidden: &[f32]) -> Result<()> {
+      let (left, right) = (self.tree[node].left, self.tree[node].right);
+      if left == -1 && right == -1 {
+         out[node] = score;
+         return Ok(());
+      }
+      let f = sigmoid(self.output.dot_row(hidden, node - self.osz)?);
+      self.dfs_all(left as usize, score + std_log(1.0 - f), out, hidden)?;
+      self.dfs_all(right as usize, score + std_log(f), out, hidden)
+   }
+
    /// Compute softmax over the output matrix, writing probabilities to
    /// `output`.
    fn compute_output_softmax(&self, hidden: &[f32], output: &mut [f32]) -> Result<()> {
@@ -287,7 +345,9 @@ impl Model {
 
       let mut z: f32 = 0.0;
       for val in output[..self.osz].iter_mut() {
-         *val = (*val - max).exp();
+         // gleaner patch: fastText's `SoftmaxLoss::computeOutput` calls the double `exp` on the
+         // float difference and stores the result as float.
+         *val = f64::from(*val - max).exp() as f32;
          z += *val;
       }
       for val in output[..self.osz].iter_mut() {
@@ -314,6 +374,23 @@ fn std_log(x: f32) -> f32 {
 /// Python fastText on real text.
 fn sigmoid(x: f32) -> f32 {
    (1.0f64 / f64::from(1.0f32 + (-x).exp())) as f32
+}
+
+/// fastText's tabulated sigmoid (`Loss::sigmoid`), which its negative-sampling and one-vs-all
+/// losses also use at prediction time: 0 below -8, 1 above 8, else the table entry at the
+/// truncated index (gleaner patch).
+fn table_sigmoid(x: f32) -> f32 {
+   const TABLE: usize = 512;
+   const MAX: f32 = 8.0;
+   if x < -MAX {
+      return 0.0;
+   }
+   if x > MAX {
+      return 1.0;
+   }
+   let i = ((x + MAX) * TABLE as f32 / MAX / 2.0) as i64;
+   let t = (i * 2 * MAX as i64) as f32 / TABLE as f32 - MAX;
+   (1.0f64 / (1.0 + f64::from((-t).exp()))) as f32
 }
 
 // Min-heap operations for top-k selection.

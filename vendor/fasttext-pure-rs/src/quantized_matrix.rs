@@ -48,6 +48,18 @@ impl ProductQuantizer {
       })
    }
 
+   /// Whether the sub-quantizers tile `dim` columns and the centroids cover them (gleaner
+   /// patch).
+   fn tiles(&self, dim: usize) -> bool {
+      self.nsubq >= 1
+         && self.dsub >= 1
+         && (self.nsubq - 1)
+            .checked_mul(self.dsub)
+            .and_then(|v| v.checked_add(self.lastdsub))
+            == Some(dim)
+         && self.centroids.len() >= dim * KSUB
+   }
+
    /// Get a slice of centroid values for sub-quantizer `m`, code `i`.
    fn get_centroids(&self, m: usize, i: u8) -> &[f32] {
       let i = i as usize;
@@ -105,7 +117,6 @@ impl ProductQuantizer {
 pub(crate) struct QuantMatrix {
    qnorm: bool,
    pub m: usize,
-   #[allow(dead_code)]
    pub n: usize,
    codes: Vec<u8>,
    pq: ProductQuantizer,
@@ -145,6 +156,15 @@ impl QuantMatrix {
          norm_codes,
          npq,
       })
+   }
+
+   /// Whether codes, quantizers and norms cover all `m` rows of `n` columns (gleaner patch:
+   /// checked at load, so no lookup can index past them).
+   pub fn is_consistent(&self) -> bool {
+      self.pq.tiles(self.n)
+         && self.m.checked_mul(self.pq.nsubq) == Some(self.codes.len())
+         && (!self.qnorm
+            || (self.norm_codes.len() == self.m && self.npq.as_ref().is_some_and(|q| q.tiles(1))))
    }
 
    /// Add quantized row `t` to vector `x`, applying norm scaling if

@@ -51,8 +51,33 @@ use crate::stage::{CorpusInput, PrepareContext};
 const DATATROVE_PUNCTUATION: &str =
     "!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»";
 
+/// [`is_datatrove_punctuation`] for ASCII, as a table: searching the punctuation string for
+/// every character was the largest cost of `simplify_text` (decontamination, MinHash).
+const ASCII_PUNCTUATION: [bool; 128] = {
+    let mut table = [false; 128];
+    let bytes = DATATROVE_PUNCTUATION.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] < 128 {
+            table[bytes[i] as usize] = true;
+        }
+        i += 1;
+    }
+    let mut u = 0;
+    while u < 128 {
+        if matches!(u, 0..=8 | 11..=31 | 127) {
+            table[u] = true;
+        }
+        u += 1;
+    }
+    table
+};
+
 fn is_datatrove_punctuation(c: char) -> bool {
     let u = c as u32;
+    if u < 128 {
+        return ASCII_PUNCTUATION[u as usize];
+    }
     // The ranges datatrove appends: 0..9, 11..13, 13..32, 127..160 (half-open), i.e. control
     // characters except \t (9) and \n (10), which are whitespace and collapse anyway.
     (u < 9) || (11..32).contains(&u) || (127..160).contains(&u) || DATATROVE_PUNCTUATION.contains(c)
@@ -259,6 +284,18 @@ mod tests;
 #[cfg(test)]
 mod unit_tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_punctuation_table_agrees_with_the_punctuation_string() {
+        for u in 0u32..128 {
+            let c = char::from_u32(u).unwrap();
+            let slow = (u < 9)
+                || (11..32).contains(&u)
+                || (127..160).contains(&u)
+                || DATATROVE_PUNCTUATION.contains(c);
+            assert_eq!(is_datatrove_punctuation(c), slow, "{u}");
+        }
+    }
 
     #[test]
     fn simplify_text_matches_datatrove_on_numbers_punctuation_and_accents() {

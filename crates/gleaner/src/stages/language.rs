@@ -1,5 +1,12 @@
-//! Language identification with fastText `lid.176`, deciding like datatrove 0.10.1's
-//! `LanguageFilter` (the first step of the FineWeb recipe).
+//! Language identification with fastText `lid.176` (built in) or any fastText language-ID model
+//! (`model = PATH`: GlotLID, OpenLID), deciding like datatrove 0.10.1's `LanguageFilter` (the
+//! first step of the FineWeb recipe).
+//!
+//! With a model whose labels carry a script (`__label__eng_Latn`, GlotLID and OpenLID),
+//! `metadata.language` is the language part (`eng`) and `metadata.language_script` the script
+//! (`Latn`), as datatrove's GlotLID backend writes them; `languages` and
+//! `min_score_per_language` name full labels (`eng_Latn`). `min_score_per_language` gives a
+//! language its own threshold (FineWeb-2 tunes one per language); the others use `min_score`.
 //!
 //! The model is the quantized `lid.176.ftz` (176 languages, 917 KiB; © Facebook, CC-BY-SA-3.0)
 //! as shipped inside the `fasttext-pure-rs` package, copied to `crates/gleaner/assets/` and
@@ -25,7 +32,9 @@
 //! (`vendor/fasttext-pure-rs/PATCHED.md`), and `bench/parity/language.py` finds labels, scores
 //! and decisions identical to datatrove's on 5,804 real documents.
 
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use fasttext_pure_rs::FastText;
 use serde::{Deserialize, Serialize};
@@ -34,6 +43,7 @@ use serde_json::{Value, json};
 use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
 use crate::stage::{Stage, StageContext, Verdict};
+use crate::stages::classifier::{LoadedModel, load_model};
 
 /// The `lid.176.ftz` model bytes (CC-BY-SA-3.0, see `NOTICE`).
 const LID_176_FTZ: &[u8] = include_bytes!("../../assets/lid.176.ftz");
@@ -41,9 +51,6 @@ const LID_176_FTZ: &[u8] = include_bytes!("../../assets/lid.176.ftz");
 /// fastText's label prefix, stripped from the labels written to metadata (datatrove keeps the
 /// part after `__label__`).
 const LABEL_PREFIX: &str = "__label__";
-
-/// Number of labels in `lid.176`; asking for this many predictions returns all of them.
-const LID_176_LABELS: usize = 176;
 
 /// Parameters of [`LanguageFilter`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,6 +65,14 @@ pub struct LanguageConfig {
     pub min_score: f64,
     /// Only label documents (metadata), never drop (datatrove's `label_only`).
     pub label_only: bool,
+    /// Another fastText language-ID model instead of the built-in lid.176: GlotLID
+    /// (`model_v3.bin`), OpenLID or any other; `languages` then uses its labels (`eng_Latn`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<PathBuf>,
+    /// Thresholds per language that replace `min_score` for that language (FineWeb-2 tunes one
+    /// per language), e.g. `{ eng_Latn = 0.7, srp_Cyrl = 0.4 }`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub min_score_per_language: BTreeMap<String, f64>,
 }
 
 impl Default for LanguageConfig {
@@ -66,6 +81,8 @@ impl Default for LanguageConfig {
             languages: vec!["en".to_string()],
             min_score: 0.65,
             label_only: false,
+            model: None,
+            min_score_per_language: BTreeMap::new(),
         }
     }
 }
@@ -82,21 +99,14 @@ fn model() -> Result<&'static FastText> {
         .map_err(|e| Error::Config(e.clone()))
 }
 
-/// Every label `lid.176` gives (without the prefix), sorted. fasttext-pure-rs keeps its
-/// dictionary private, but asking for all predictions with no threshold lists every label.
+/// Every label `lid.176` gives (without the prefix), sorted.
 fn model_labels(model: &FastText) -> &'static [String] {
     static LABELS: OnceLock<Vec<String>> = OnceLock::new();
     LABELS.get_or_init(|| {
         let mut labels: Vec<String> = model
-            .predict("a", LID_176_LABELS, 0.0)
-            .unwrap_or_default()
+            .labels()
             .into_iter()
-            .map(|p| {
-                p.label
-                    .strip_prefix(LABEL_PREFIX)
-                    .unwrap_or(&p.label)
-                    .to_string()
-            })
+            .map(|l| l.strip_prefix(LABEL_PREFIX).unwrap_or(l).to_string())
             .collect();
         labels.sort();
         labels
@@ -105,7 +115,7 @@ fn model_labels(model: &FastText) -> &'static [String] {
 
 /// Refuses language codes the model never gives (a document could never match them, so a
 /// filter listing only such codes removes everything), suggesting the nearest known codes.
-fn check_languages(languages: &[String], labels: &[String]) -> Result<()> {
+fn check_languages(model_name: &str, languages: &[String], labels: &[String]) -> Result<()> {
     let unknown: Vec<String> = languages
         .iter()
         .filter(|l| !labels.contains(l))
@@ -120,9 +130,14 @@ fn check_languages(languages: &[String], labels: &[String]) -> Result<()> {
         return Ok(());
     }
     Err(Error::Config(format!(
-        "stage language: lid.176 has no language {}; its {} codes are ISO 639 as fastText writes them (en, de, zh, als, …)",
+        "stage language: {model_name} has no language {}; its {} labels: {}",
         unknown.join(", "),
-        labels.len()
+        labels.len(),
+        if labels.len() > 12 {
+            format!("{}, …", labels[..12].join(", "))
+        } else {
+            labels.join(", ")
+        }
     )))
 }
 
@@ -144,6 +159,39 @@ fn nearest_labels<'a>(code: &str, labels: &'a [String]) -> Vec<&'a str> {
     ranked.into_iter().take(3).map(|(_, _, l)| l).collect()
 }
 
+/// The model a language stage uses: the built-in lid.176 or a file.
+enum LidModel {
+    BuiltIn(&'static FastText),
+    File(Arc<LoadedModel>),
+}
+
+impl LidModel {
+    fn fasttext(&self) -> &FastText {
+        match self {
+            LidModel::BuiltIn(m) => m,
+            LidModel::File(m) => &m.model,
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            LidModel::BuiltIn(_) => "lid.176".to_string(),
+            LidModel::File(m) => m.path.display().to_string(),
+        }
+    }
+}
+
+/// Splits a GlotLID / OpenLID label (`eng_Latn`: ISO 639-3 code, `_`, ISO 15924 script) into
+/// language and script, as datatrove's GlotLID backend does; `None` for labels without a
+/// script (lid.176's `en`).
+pub fn split_script(label: &str) -> Option<(&str, &str)> {
+    let (lang, script) = label.split_once('_')?;
+    let is_script = script.len() == 4
+        && script.starts_with(|c: char| c.is_ascii_uppercase())
+        && script[1..].chars().all(|c| c.is_ascii_lowercase());
+    (is_script && !lang.is_empty()).then_some((lang, script))
+}
+
 /// A language prediction: label without the `__label__` prefix, and its probability.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LanguagePrediction {
@@ -153,24 +201,76 @@ pub struct LanguagePrediction {
     pub score: f32,
 }
 
-/// Identifies languages with `lid.176`, records them, and drops documents not in the list.
+/// Identifies languages with `lid.176` or another fastText model, records them, and drops
+/// documents not in the list.
 pub struct LanguageFilter {
     cfg: LanguageConfig,
-    model: &'static FastText,
+    model: LidModel,
+    label_count: usize,
 }
 
 impl LanguageFilter {
-    /// Loads (once per process) the built-in model and checks the parameters.
+    /// Loads (once per process) the model and checks the parameters.
     pub fn new(cfg: LanguageConfig) -> Result<Self> {
-        if !(0.0..=1.0).contains(&cfg.min_score) {
-            return Err(Error::Config(format!(
-                "stage language: min_score must be in [0, 1], got {}",
-                cfg.min_score
-            )));
+        let scores = std::iter::once(("min_score".to_string(), cfg.min_score)).chain(
+            cfg.min_score_per_language
+                .iter()
+                .map(|(l, v)| (format!("min_score_per_language.{l}"), *v)),
+        );
+        for (name, v) in scores {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(Error::Config(format!(
+                    "stage language: {name} must be in [0, 1], got {v}"
+                )));
+            }
         }
-        let model = model()?;
-        check_languages(&cfg.languages, model_labels(model))?;
-        Ok(LanguageFilter { cfg, model })
+        let (model, labels) = match &cfg.model {
+            None => {
+                let m = model()?;
+                (LidModel::BuiltIn(m), model_labels(m).to_vec())
+            }
+            Some(path) => {
+                let m = load_model("language", path)?;
+                let mut labels = m.labels.clone();
+                labels.sort();
+                (LidModel::File(m), labels)
+            }
+        };
+        check_languages(&model.name(), &cfg.languages, &labels)?;
+        let per_language: Vec<String> = cfg.min_score_per_language.keys().cloned().collect();
+        check_languages(&model.name(), &per_language, &labels)?;
+        Ok(LanguageFilter {
+            cfg,
+            model,
+            label_count: labels.len(),
+        })
+    }
+
+    /// The threshold a removal names: the top label's without a language list, else the
+    /// listed languages' (one number when they share `min_score`).
+    fn removal_threshold(&self, top: &str) -> Value {
+        if self.cfg.languages.is_empty() {
+            return json!(self.threshold(top));
+        }
+        if self.cfg.min_score_per_language.is_empty() {
+            return json!(self.cfg.min_score);
+        }
+        let per: serde_json::Map<String, Value> = self
+            .cfg
+            .languages
+            .iter()
+            .map(|l| (l.clone(), json!(self.threshold(l))))
+            .collect();
+        Value::Object(per)
+    }
+
+    /// The threshold `label` must score strictly above.
+    fn threshold(&self, label: &str) -> f64 {
+        self.cfg
+            .min_score_per_language
+            .get(label)
+            .copied()
+            .unwrap_or(self.cfg.min_score)
     }
 
     /// The top `k` labels for `text`, best first. fastText's own `predict` refuses text with
@@ -181,6 +281,7 @@ impl LanguageFilter {
         // The only error is an input without any token, which cannot happen for lid.176 (the
         // end-of-sentence token is in its vocabulary); treat it as "no prediction" regardless.
         self.model
+            .fasttext()
             .predict(text, k, threshold)
             .unwrap_or_default()
             .into_iter()
@@ -195,24 +296,38 @@ impl LanguageFilter {
             .collect()
     }
 
-    /// Whether datatrove would keep a document whose top prediction is `top`.
+    /// Whether datatrove would keep a document whose top prediction is `top`: one of the listed
+    /// languages (any language when none is listed: the top one) scores strictly above its
+    /// threshold.
     fn accepts(&self, text: &str, top: &LanguagePrediction) -> bool {
-        let min = self.cfg.min_score;
+        let top_passes = f64::from(top.score) > self.threshold(&top.label);
         if self.cfg.languages.is_empty() {
-            return f64::from(top.score) > min;
+            return top_passes;
         }
-        if self.cfg.languages.contains(&top.label) {
-            // Probabilities sum to one, so when the top label is listed, no other listed label
-            // can score higher than it.
-            return f64::from(top.score) > min;
+        let top_listed = self.cfg.languages.contains(&top.label);
+        if top_listed && top_passes {
+            return true;
         }
-        if min >= 0.5 {
+        let lowest = self
+            .cfg
+            .languages
+            .iter()
+            .map(|l| self.threshold(l))
+            .fold(f64::INFINITY, f64::min);
+        if top_listed && self.cfg.min_score_per_language.is_empty() {
+            // One threshold for all: no other listed label scores above the top one.
+            return false;
+        }
+        if lowest >= 0.5 {
             // A label other than the top one scores below 0.5.
             return false;
         }
-        self.predict(text, LID_176_LABELS, min as f32)
+        self.predict(text, self.label_count, lowest as f32)
             .iter()
-            .any(|p| self.cfg.languages.contains(&p.label) && f64::from(p.score) > min)
+            .any(|p| {
+                self.cfg.languages.contains(&p.label)
+                    && f64::from(p.score) > self.threshold(&p.label)
+            })
     }
 }
 
@@ -232,8 +347,18 @@ impl Stage for LanguageFilter {
             });
         // datatrove's metadata names; the score is the single-precision probability widened
         // to f64, which is what `numpy.float32.item()` gives datatrove.
-        doc.metadata
-            .insert("language".into(), Value::from(top.label.clone()));
+        // datatrove's GlotLID backend: `eng_Latn` is language `eng`, script `Latn`.
+        match split_script(&top.label) {
+            Some((lang, script)) => {
+                doc.metadata.insert("language".into(), Value::from(lang));
+                doc.metadata
+                    .insert("language_script".into(), Value::from(script));
+            }
+            None => {
+                doc.metadata
+                    .insert("language".into(), Value::from(top.label.clone()));
+            }
+        }
         doc.metadata
             .insert("language_score".into(), Value::from(f64::from(top.score)));
         cx.count(&format!("language.{}", top.label), 1);
@@ -244,7 +369,7 @@ impl Stage for LanguageFilter {
             Removal::new(
                 "language",
                 json!({"label": top.label, "score": f64::from(top.score)}),
-                self.cfg.min_score,
+                self.removal_threshold(&top.label),
             )
             .with_detail(format!(
                 "kept languages: {}",
@@ -329,7 +454,7 @@ mod tests {
         let english_sentence = SEED.split(". ").nth(2).unwrap();
         let mixed = format!("{GERMAN}\n{english_sentence}.");
         let stage = LanguageFilter::new(LanguageConfig::default()).unwrap();
-        let all = stage.predict(&mixed, LID_176_LABELS, 0.0);
+        let all = stage.predict(&mixed, 176, 0.0);
         let en = all
             .iter()
             .find(|p| p.label == "en")
@@ -399,3 +524,7 @@ mod tests {
         assert!(LanguageFilter::new(cfg).is_err());
     }
 }
+
+#[cfg(test)]
+#[path = "language_model_tests.rs"]
+mod model_file_tests;

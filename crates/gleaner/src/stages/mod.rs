@@ -5,6 +5,8 @@
 //! published default; adding a stage means adding one [`StageInfo`] line to [`registry`].
 
 pub mod c4;
+pub mod classifier;
+pub mod decontaminate;
 pub mod extract;
 pub mod fineweb;
 pub mod gopher;
@@ -14,6 +16,7 @@ pub mod line_clean;
 pub mod normalize;
 pub mod pii;
 pub mod token_count;
+pub mod top_fraction;
 pub mod url_filter;
 
 use serde::Serialize;
@@ -137,13 +140,29 @@ pub fn registry() -> &'static [StageInfo] {
         },
         StageInfo {
             kind: "language",
-            summary: "fastText lid.176 language ID (built-in model): records language and score, drops other languages",
+            summary: "fastText language ID (lid.176 built in, or any model: GlotLID, OpenLID): records language, script and score, drops other languages; thresholds per language",
             build: |t| {
                 Ok(BuiltStage::Document(Box::new(
                     language::LanguageFilter::new(params("language", t)?)?,
                 )))
             },
             defaults: || defaults_of::<language::LanguageConfig>(),
+        },
+        StageInfo {
+            kind: "classifier",
+            summary: "Any fastText supervised model (.bin/.ftz): every label's probability into metadata; keeps by min_score on a label, or the corpus's top keep_fraction",
+            build: |t| classifier::build(params("classifier", t)?),
+            defaults: || defaults_of::<classifier::ClassifierConfig>(),
+        },
+        StageInfo {
+            kind: "decontaminate",
+            summary: "Removes documents (or cuts lines) sharing a word 13-gram with benchmark items from JSONL/Parquet/text files (datatrove normalisation)",
+            build: |t| {
+                Ok(BuiltStage::Document(Box::new(
+                    decontaminate::Decontaminate::new(params("decontaminate", t)?)?,
+                )))
+            },
+            defaults: || defaults_of::<decontaminate::DecontaminateConfig>(),
         },
         StageInfo {
             kind: "pii",
@@ -218,6 +237,9 @@ pub fn registry() -> &'static [StageInfo] {
     ]
 }
 
+/// Stage types whose `key` parameter (the metadata key they write) defaults to the stage's name.
+const STAGES_KEYED_BY_NAME: &[&str] = &["classifier"];
+
 /// Looks a stage type up by name.
 pub fn find(kind: &str) -> Option<&'static StageInfo> {
     registry().iter().find(|s| s.kind == kind)
@@ -253,6 +275,9 @@ pub fn build_stage(index: usize, table: &toml::Table) -> Result<(String, BuiltSt
             known.join(", ")
         ))
     })?;
+    if STAGES_KEYED_BY_NAME.contains(&kind.as_str()) && !table.contains_key("key") {
+        table.insert("key".into(), toml::Value::String(name.clone()));
+    }
     let stage = (info.build)(table)?;
     Ok((name, stage))
 }
