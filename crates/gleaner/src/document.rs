@@ -75,6 +75,12 @@ pub struct Reason {
     /// Free-text detail where value/threshold do not say enough.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// For a copy of a document of an earlier corpus: the dedup index (`against`) holding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    /// That earlier document's URL, when the index holds one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_url: Option<String>,
 }
 
 /// What a stage returns for a document that must go: everything in a [`Reason`] but the stage
@@ -91,6 +97,10 @@ pub struct Removal {
     pub kept_id: Option<String>,
     /// Free-text detail.
     pub detail: Option<String>,
+    /// Dedup index holding the kept document, for a copy of an earlier corpus.
+    pub index: Option<String>,
+    /// The kept document's URL, when known.
+    pub kept_url: Option<String>,
 }
 
 impl Removal {
@@ -106,12 +116,21 @@ impl Removal {
             threshold: threshold.into(),
             kept_id: None,
             detail: None,
+            index: None,
+            kept_url: None,
         }
     }
 
     /// Adds the id of the document kept instead of this one.
     pub fn with_kept_id(mut self, id: impl Into<String>) -> Self {
         self.kept_id = Some(id.into());
+        self
+    }
+
+    /// Names the dedup index holding the kept document, and its URL when known.
+    pub fn with_index(mut self, index: impl Into<String>, kept_url: Option<String>) -> Self {
+        self.index = Some(index.into());
+        self.kept_url = kept_url;
         self
     }
 
@@ -130,6 +149,8 @@ impl Removal {
             threshold: self.threshold,
             kept_id: self.kept_id,
             detail: self.detail,
+            index: self.index,
+            kept_url: self.kept_url,
         }
     }
 }

@@ -25,10 +25,13 @@
 //! Text normalization for MinHash follows datatrove 0.10.1 `simplify_text` so that signatures are
 //! comparable with datatrove's MinHash dedup ([`simplify_text`]).
 
+pub mod against;
 pub mod cluster;
 mod decisions;
 pub mod doctable;
 pub mod exact;
+pub mod index;
+pub mod index_merge;
 pub mod lines;
 pub mod minhash;
 pub mod runfile;
