@@ -243,7 +243,10 @@ fn resolve_stage_paths(table: &mut toml::Table, base: &Path) {
     for (key, value) in table.iter_mut() {
         let is_path = ["_file", "_files", "_path", "_paths", "_dir"]
             .iter()
-            .any(|s| key.ends_with(s));
+            .any(|s| key.ends_with(s))
+            // Dedup index directories (`save_index`, `against`).
+            || key == "save_index"
+            || key == "against";
         if !is_path {
             continue;
         }

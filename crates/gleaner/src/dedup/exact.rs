@@ -15,7 +15,7 @@ use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
 use super::index::{IndexSet, Keyed};
 use super::index_merge::{
-    KeyedSource, RunIndexing, RunKeys, cluster_run, joined, publish_saved, union_groups,
+    KeyedSource, KeysStep, RunIndexing, RunKeys, cluster_run, joined, publish_saved, union_groups,
 };
 use super::runfile::{PartitionedSpiller, WideKeyDoc, merge_partition};
 use super::{done_payload, mark_done, open_work_dir, scan_files, simplify_text, spill_bytes};
@@ -216,7 +216,7 @@ impl CorpusStage for ExactDedup {
                     node: virt + layout.ordinal(r.file, r.local),
                 })))
             };
-            let uf = cluster_run(&idx, dir, layout, &run_keys, &|part, uf| {
+            let uf = cluster_run(&idx, dir, layout, KeysStep::Distinct(&run_keys), &|part, uf| {
                 union_groups(&mut joined(&against, part, run_keys(part)?)?, uf)
             })?;
             let state =

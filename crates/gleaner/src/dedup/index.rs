@@ -82,6 +82,10 @@ pub struct Manifest {
     pub keys: u64,
     /// Number of `keys-pNNN.bin` / `counts-pNNN.bin` files.
     pub partitions: usize,
+    /// MinHash with `jaccard_threshold`: representatives whose shingle sets the index holds
+    /// (`reps.*`); the key files then name representatives rather than entries.
+    #[serde(default)]
+    pub representatives: u64,
     /// Every input, in the order they were added.
     pub sources: Vec<Source>,
 }
@@ -465,6 +469,7 @@ pub fn new_manifest(stage: &str, params: Map<String, Value>, partitions: usize) 
         entries: 0,
         keys: 0,
         partitions,
+        representatives: 0,
         sources: Vec::new(),
     }
 }
@@ -484,23 +489,48 @@ pub struct IndexSet {
     pub bases: Vec<u32>,
     /// Entries of all indexes.
     pub total: u32,
+    /// First global representative number of each index (MinHash with `jaccard_threshold`).
+    pub rep_bases: Vec<u32>,
+    /// Representatives of all indexes.
+    pub rep_total: u32,
 }
 
 impl IndexSet {
     /// Opens every index in `paths` for `stage` with `params` (refusing mismatches).
     pub fn open(paths: &[PathBuf], stage: &str, params: &Map<String, Value>) -> Result<IndexSet> {
         let mut set = IndexSet::default();
-        let mut total = 0u64;
+        let (mut total, mut reps) = (0u64, 0u64);
+        let mut seen: Vec<(&str, &Path)> = Vec::new();
         for p in paths {
             let dir = IndexDir::open_for(p, stage, params)?;
             set.bases.push(total as u32);
+            set.rep_bases.push(reps as u32);
             total += dir.manifest.entries;
-            if total > u32::MAX as u64 / 2 {
+            reps += dir.manifest.representatives;
+            if total > u32::MAX as u64 / 2 || reps > u32::MAX as u64 / 2 {
                 return Err(index_err(p, "more than 2 billion entries in the indexes named"));
             }
             set.dirs.push(dir);
         }
+        // An input counted twice would count its lines twice and name its own copies.
+        for d in &set.dirs {
+            for s in &d.manifest.sources {
+                if let Some((_, other)) = seen.iter().find(|(f, _)| *f == s.fingerprint) {
+                    return Err(index_err(
+                        &d.path,
+                        format!(
+                            "holds input {} that {} holds too (an index saved by a run \
+                             against another already contains it)",
+                            s.fingerprint,
+                            other.display()
+                        ),
+                    ));
+                }
+                seen.push((&s.fingerprint, &d.path));
+            }
+        }
         set.total = total as u32;
+        set.rep_total = reps as u32;
         Ok(set)
     }
 

@@ -85,7 +85,7 @@ impl<R: FixedRecord, K: IndexKey, F: Fn(R) -> Keyed<K> + Send> KeyedSource<K>
 }
 
 /// No records.
-struct Empty;
+pub struct Empty;
 
 impl<K> KeyedSource<K> for Empty {
     fn next_keyed(&mut self) -> Result<Option<Keyed<K>>> {
@@ -135,8 +135,18 @@ pub fn joined<'a, K: IndexKey>(
     part: usize,
     run: Box<dyn KeyedSource<K> + 'a>,
 ) -> Result<MergeKeyed<'a, K>> {
+    joined_with(set, part, &set.bases, run)
+}
+
+/// [`joined`] with the nodes of index `i` shifted by `bases[i]` (entry or representative bases).
+pub fn joined_with<'a, K: IndexKey>(
+    set: &IndexSet,
+    part: usize,
+    bases: &[u32],
+    run: Box<dyn KeyedSource<K> + 'a>,
+) -> Result<MergeKeyed<'a, K>> {
     let mut sources: Vec<Box<dyn KeyedSource<K> + 'a>> = Vec::new();
-    for (dir, &base) in set.dirs.iter().zip(&set.bases) {
+    for (dir, &base) in set.dirs.iter().zip(bases) {
         let path = keys_path(&dir.path, part);
         let reader = if path.exists() {
             Some(RunReader::open(&path)?)
@@ -147,6 +157,36 @@ pub fn joined<'a, K: IndexKey>(
     }
     sources.push(run);
     MergeKeyed::new(sources)
+}
+
+/// How a saved index gets its key files.
+pub enum KeysStep<'a, K> {
+    /// Every distinct key of the `against` indexes and the run (the run's keys opened per
+    /// partition by the function), each naming its cluster's entry.
+    Distinct(&'a RunKeysFn<'a, K>),
+    /// Written by the caller into the new index directory (MinHash representatives, see
+    /// [`super::index_reps`]); returns the key records and representatives written.
+    Custom(&'a (dyn Fn(&Path, &Saved<'_>) -> Result<(u64, u64)> + Sync)),
+}
+
+/// The entry numbering of an index being saved: entries of the `against` indexes keep their
+/// numbers, new ones follow for the run's documents that are first of their cluster.
+pub struct Saved<'a> {
+    roots: &'a [u32],
+    virt: u32,
+    entry_of_root: Vec<u32>,
+}
+
+impl Saved<'_> {
+    /// The new index's entry for node `node` (an entry of `against`, or `virt` + an ordinal).
+    pub fn entry_of(&self, node: u32) -> u32 {
+        let r = self.roots[node as usize];
+        if r < self.virt {
+            r
+        } else {
+            self.entry_of_root[(r - self.virt) as usize]
+        }
+    }
 }
 
 /// What a run does with indexes: compares against `against`, saves to `save`.
@@ -192,7 +232,7 @@ pub fn cluster_run<K: IndexKey>(
     idx: &RunIndexing<'_>,
     dir: &Path,
     layout: &Layout,
-    run_keys: &RunKeysFn<'_, K>,
+    keys: KeysStep<'_, K>,
     union_part: &(dyn Fn(usize, &UnionFind) -> Result<()> + Sync),
 ) -> Result<UnionFind> {
     let uf = UnionFind::new(idx.against.total as usize + layout.total as usize);
@@ -200,7 +240,7 @@ pub fn cluster_run<K: IndexKey>(
     if !idx.active() {
         return Ok(uf);
     }
-    let (own, hits) = split_clusters(idx, dir, uf, layout, run_keys)?;
+    let (own, hits) = split_clusters(idx, dir, uf, layout, keys)?;
     if !idx.against.is_empty() {
         super::against::write_hits(dir, idx.against, layout, &hits)?;
     }
@@ -236,12 +276,12 @@ pub fn split_clusters<K: IndexKey>(
     dir: &Path,
     uf: UnionFind,
     layout: &Layout,
-    run_keys: &RunKeysFn<'_, K>,
+    keys: KeysStep<'_, K>,
 ) -> Result<(UnionFind, Vec<(u32, u32)>)> {
     let virt = idx.against.total;
     let roots = uf.into_roots();
     if let Some(dest) = idx.save {
-        save_index(idx, dest, &roots, Some((dir, layout)), run_keys)?;
+        save_index(idx, dest, &roots, Some((dir, layout)), keys)?;
     }
     let docs = layout.total as usize;
     let hits: Vec<(u32, u32)> = (0..docs as u32)
@@ -274,12 +314,12 @@ pub fn combine_fingerprints(per_file: &[u64]) -> String {
 /// Writes the index of `idx.against` plus a run (its document tables in `run.0`, `roots` over
 /// against entries then its documents) to `dest`, built beside it and swapped in by the caller's
 /// [`publish_saved`] once the run's own state is safe. With no run, this merges the indexes.
-fn save_index<K: IndexKey>(
+pub(crate) fn save_index<K: IndexKey>(
     idx: &RunIndexing<'_>,
     dest: &Path,
     roots: &[u32],
     run: Option<(&Path, &Layout)>,
-    run_keys: &RunKeysFn<'_, K>,
+    keys_step: KeysStep<'_, K>,
 ) -> Result<()> {
     let virt = idx.against.total;
     let new = new_version_path(dest);
@@ -294,13 +334,10 @@ fn save_index<K: IndexKey>(
             next += 1;
         }
     }
-    let entry_of = |node: u32| {
-        let r = roots[node as usize];
-        if r < virt {
-            r
-        } else {
-            entry_of_root[(r - virt) as usize]
-        }
+    let saved = Saved {
+        roots,
+        virt,
+        entry_of_root,
     };
     let mut entries = EntryWriter::create(&new)?;
     for d in &idx.against.dirs {
@@ -334,6 +371,26 @@ fn save_index<K: IndexKey>(
         });
     }
     let entry_count = entries.finish()?;
+    let (keys, representatives) = match keys_step {
+        KeysStep::Distinct(run_keys) => (write_distinct(idx, &new, &saved, run_keys)?, 0),
+        KeysStep::Custom(write) => write(&new, &saved)?,
+    };
+    let mut manifest = new_manifest(idx.stage, idx.params.clone(), idx.partitions);
+    manifest.documents = sources.iter().map(|s| s.documents).sum();
+    manifest.entries = entry_count;
+    manifest.keys = keys;
+    manifest.representatives = representatives;
+    manifest.sources = sources;
+    write_manifest(&new, &manifest)
+}
+
+/// Writes every distinct key of the `against` indexes and the run, naming its entry.
+fn write_distinct<K: IndexKey>(
+    idx: &RunIndexing<'_>,
+    new: &Path,
+    saved: &Saved<'_>,
+    run_keys: &RunKeysFn<'_, K>,
+) -> Result<u64> {
     let keys = std::sync::atomic::AtomicU64::new(0);
     for_each_partition(idx.partitions, &|part| {
         let mut stream = joined(idx.against, part, run_keys(part)?)?;
@@ -349,7 +406,7 @@ fn save_index<K: IndexKey>(
                         written += 1;
                         return Some(Keyed {
                             key: r.key,
-                            node: entry_of(r.node),
+                            node: saved.entry_of(r.node),
                         });
                     }
                     Ok(None) => return None,
@@ -360,16 +417,11 @@ fn save_index<K: IndexKey>(
                 }
             }
         });
-        write_sorted(&keys_path(&new, part), iter)?;
+        write_sorted(&keys_path(new, part), iter)?;
         keys.fetch_add(written, std::sync::atomic::Ordering::Relaxed);
         err.map_or(Ok(()), Err)
     })?;
-    let mut manifest = new_manifest(idx.stage, idx.params.clone(), idx.partitions);
-    manifest.documents = sources.iter().map(|s| s.documents).sum();
-    manifest.entries = entry_count;
-    manifest.keys = keys.into_inner();
-    manifest.sources = sources;
-    write_manifest(&new, &manifest)
+    Ok(keys.into_inner())
 }
 
 /// Swaps a saved index built beside `dest` into place, if one is complete there (a run killed
@@ -528,10 +580,11 @@ pub fn merge_indexes(inputs: &[PathBuf], out: &Path, threads: usize) -> Result<M
             })?;
             return finish_line_index(&idx, out, None, keys.into_inner());
         }
-        if stage == "exact_dedup" {
-            merge_keyed::<u128>(&idx, out)
-        } else {
-            merge_keyed::<u64>(&idx, out)
+        let threshold = head.params.get("jaccard_threshold").and_then(Value::as_f64);
+        match (stage, threshold) {
+            ("exact_dedup", _) => merge_keyed::<u128>(&idx, out),
+            (_, Some(t)) => merge_reps(&idx, out, t),
+            _ => merge_keyed::<u64>(&idx, out),
         }
     })??;
     publish_saved(out)?;
@@ -545,5 +598,38 @@ fn merge_keyed<K: IndexKey>(idx: &RunIndexing<'_>, out: &Path) -> Result<()> {
         union_groups(&mut joined(idx.against, part, none(part)?)?, &uf)
     })?;
     let roots = uf.into_roots();
-    save_index(idx, out, &roots, None, &none)
+    save_index(idx, out, &roots, None, KeysStep::Distinct(&none))
+}
+
+/// Merges MinHash indexes with `jaccard_threshold`: each band group's representatives of a later
+/// index are verified against the earlier ones' ([`super::index_reps`]).
+fn merge_reps(idx: &RunIndexing<'_>, out: &Path, threshold: f64) -> Result<()> {
+    let work = out.with_file_name(format!(
+        "{}.gleaner-merge",
+        out.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    start_new_version(&work)?;
+    let layout = Layout::default();
+    let no_shingles = |_: u32, _: u32| -> Result<Vec<u64>> { Ok(Vec::new()) };
+    let reps = super::index_reps::RepClustering::new(
+        idx.against,
+        &layout,
+        &work,
+        threshold,
+        &no_shingles,
+        true,
+    )?;
+    let bands = idx
+        .params
+        .get("num_buckets")
+        .and_then(Value::as_u64)
+        .unwrap_or(0) as usize;
+    let uf = UnionFind::new(idx.against.total as usize);
+    for_each_partition(idx.partitions, &|band| {
+        reps.cluster_band(band, &uf, band >= bands)
+    })?;
+    let roots = uf.into_roots();
+    let write = |new: &Path, saved: &Saved<'_>| reps.save(new, saved, idx.partitions);
+    save_index::<u64>(idx, out, &roots, None, KeysStep::Custom(&write))?;
+    std::fs::remove_dir_all(&work).map_err(|e| Error::io(&work, e))
 }

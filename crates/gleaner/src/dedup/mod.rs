@@ -32,6 +32,7 @@ pub mod doctable;
 pub mod exact;
 pub mod index;
 pub mod index_merge;
+mod index_reps;
 pub mod lines;
 pub mod minhash;
 pub mod runfile;
