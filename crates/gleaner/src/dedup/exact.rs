@@ -216,9 +216,13 @@ impl CorpusStage for ExactDedup {
                     node: virt + layout.ordinal(r.file, r.local),
                 })))
             };
-            let uf = cluster_run(&idx, dir, layout, KeysStep::Distinct(&run_keys), &|part, uf| {
-                union_groups(&mut joined(&against, part, run_keys(part)?)?, uf)
-            })?;
+            let uf = cluster_run(
+                &idx,
+                dir,
+                layout,
+                KeysStep::Distinct(&run_keys),
+                &|part, uf| union_groups(&mut joined(&against, part, run_keys(part)?)?, uf),
+            )?;
             let state =
                 ClusterState::persist(dir, uf, layout, &self.labels, "exact_dedup", budget)?;
             mark_done(dir, "cluster", "")?;

@@ -404,7 +404,8 @@ impl EntryWriter {
         }
         let data_path = index.path.join(ENTRIES_FILE);
         let idx_path = index.path.join(ENTRIES_INDEX_FILE);
-        let mut idx = std::io::BufReader::new(File::open(&idx_path).map_err(|e| Error::io(&idx_path, e))?);
+        let mut idx =
+            std::io::BufReader::new(File::open(&idx_path).map_err(|e| Error::io(&idx_path, e))?);
         let mut word = [0u8; 8];
         for _ in 0..index.manifest.entries {
             std::io::Read::read_exact(&mut idx, &mut word).map_err(|e| Error::io(&idx_path, e))?;
@@ -416,9 +417,13 @@ impl EntryWriter {
         std::io::Read::read_exact(&mut idx, &mut word).map_err(|e| Error::io(&idx_path, e))?;
         let len = u64::from_le_bytes(word);
         let mut data = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
-        let copied = std::io::copy(&mut data, &mut self.data).map_err(|e| Error::io(&data_path, e))?;
+        let copied =
+            std::io::copy(&mut data, &mut self.data).map_err(|e| Error::io(&data_path, e))?;
         if copied != len {
-            return Err(index_err(&index.path, format!("{ENTRIES_FILE} is truncated")));
+            return Err(index_err(
+                &index.path,
+                format!("{ENTRIES_FILE} is truncated"),
+            ));
         }
         self.offset += len;
         self.count += index.manifest.entries;
@@ -508,7 +513,10 @@ impl IndexSet {
             total += dir.manifest.entries;
             reps += dir.manifest.representatives;
             if total > u32::MAX as u64 / 2 || reps > u32::MAX as u64 / 2 {
-                return Err(index_err(p, "more than 2 billion entries in the indexes named"));
+                return Err(index_err(
+                    p,
+                    "more than 2 billion entries in the indexes named",
+                ));
             }
             set.dirs.push(dir);
         }
@@ -541,7 +549,10 @@ impl IndexSet {
 
     /// The index holding global entry `entry`, and the entry's number within it.
     pub fn locate(&self, entry: u32) -> (&IndexDir, u32) {
-        let i = self.bases.partition_point(|&b| b <= entry).saturating_sub(1);
+        let i = self
+            .bases
+            .partition_point(|&b| b <= entry)
+            .saturating_sub(1);
         (&self.dirs[i], entry - self.bases[i])
     }
 
@@ -583,7 +594,10 @@ mod tests {
         m.entries = w.finish().unwrap();
         write_manifest(&b, &m).unwrap();
         let b = IndexDir::open(&b).unwrap();
-        assert_eq!(b.entry(0).unwrap(), ("doc-1".into(), "https://a.test/1".into()));
+        assert_eq!(
+            b.entry(0).unwrap(),
+            ("doc-1".into(), "https://a.test/1".into())
+        );
         assert_eq!(b.entry(1).unwrap(), ("doc-2".into(), String::new()));
         assert_eq!(b.entry(2).unwrap(), ("doc-3".into(), "u3".into()));
         assert!(b.entry(3).is_err());
@@ -595,13 +609,20 @@ mod tests {
         let mut params = Map::new();
         params.insert("n_grams".into(), 5.into());
         params.insert("seed".into(), 1.into());
-        write_manifest(tmp.path(), &new_manifest("minhash_dedup", params.clone(), 14)).unwrap();
+        write_manifest(
+            tmp.path(),
+            &new_manifest("minhash_dedup", params.clone(), 14),
+        )
+        .unwrap();
         let mut ours = params.clone();
         ours.insert("seed".into(), 2.into());
         let err = IndexDir::open_for(tmp.path(), "minhash_dedup", &ours)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("seed = 1 in the index, 2 in this stage"), "{err}");
+        assert!(
+            err.contains("seed = 1 in the index, 2 in this stage"),
+            "{err}"
+        );
         assert!(!err.contains("n_grams"), "{err}");
         let err = IndexDir::open_for(tmp.path(), "exact_dedup", &params)
             .unwrap_err()

@@ -76,9 +76,7 @@ impl<R: FixedRecord, K, F: Fn(R) -> Keyed<K>> RunKeys<R, K, F> {
     }
 }
 
-impl<R: FixedRecord, K: IndexKey, F: Fn(R) -> Keyed<K> + Send> KeyedSource<K>
-    for RunKeys<R, K, F>
-{
+impl<R: FixedRecord, K: IndexKey, F: Fn(R) -> Keyed<K> + Send> KeyedSource<K> for RunKeys<R, K, F> {
     fn next_keyed(&mut self) -> Result<Option<Keyed<K>>> {
         Ok(self.runs.next_record()?.map(&self.map))
     }

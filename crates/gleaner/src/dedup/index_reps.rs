@@ -89,7 +89,10 @@ impl RepTables {
 
     /// The index holding global representative `rep` and its number there.
     fn locate(set: &IndexSet, rep: u32) -> (usize, usize) {
-        let i = set.rep_bases.partition_point(|&b| b <= rep).saturating_sub(1);
+        let i = set
+            .rep_bases
+            .partition_point(|&b| b <= rep)
+            .saturating_sub(1);
         (i, (rep - set.rep_bases[i]) as usize)
     }
 
@@ -248,7 +251,8 @@ impl<'a> RepClustering<'a> {
         };
         let (set, virt) = (self.set, self.set.total);
         let docs = self.layout.total as usize;
-        let is_chosen = |ord: usize| bits[ord / 64].load(Ordering::Relaxed) & (1 << (ord % 64)) != 0;
+        let is_chosen =
+            |ord: usize| bits[ord / 64].load(Ordering::Relaxed) & (1 << (ord % 64)) != 0;
         let mut number = vec![u32::MAX; docs];
         let mut next = set.rep_total;
         for (ord, n) in number.iter_mut().enumerate() {
@@ -343,7 +347,9 @@ impl RepWriter {
 
     fn push(&mut self, shingles: &[u64], entry: u32) -> Result<()> {
         let err = |e| Error::io(&self.path, e);
-        self.idx.write_all(&self.offset.to_le_bytes()).map_err(err)?;
+        self.idx
+            .write_all(&self.offset.to_le_bytes())
+            .map_err(err)?;
         for s in shingles {
             self.data.write_all(&s.to_le_bytes()).map_err(err)?;
         }
@@ -355,7 +361,9 @@ impl RepWriter {
 
     fn finish(mut self) -> Result<u64> {
         let err = |e| Error::io(&self.path, e);
-        self.idx.write_all(&self.offset.to_le_bytes()).map_err(err)?;
+        self.idx
+            .write_all(&self.offset.to_le_bytes())
+            .map_err(err)?;
         for w in [&mut self.data, &mut self.idx, &mut self.entries] {
             w.flush().map_err(err)?;
         }

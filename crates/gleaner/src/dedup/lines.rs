@@ -287,13 +287,19 @@ impl CorpusStage for LineDedup {
                         let mut out = Vec::new();
                         let mut n = 0u64;
                         // Counts of the `against` indexes add to the run's (see `index_merge`).
-                        line_totals(&against, part, Some(merged), idx.save, &mut |key, run, old| {
-                            n += 1;
-                            let count = run.saturating_add(old);
-                            if run > 0 && count >= min_docs {
-                                out.push(KeyCount { key, count });
-                            }
-                        })?;
+                        line_totals(
+                            &against,
+                            part,
+                            Some(merged),
+                            idx.save,
+                            &mut |key, run, old| {
+                                n += 1;
+                                let count = run.saturating_add(old);
+                                if run > 0 && count >= min_docs {
+                                    out.push(KeyCount { key, count });
+                                }
+                            },
+                        )?;
                         keys.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
                         Ok(out)
                     })();

@@ -31,7 +31,8 @@ use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
 use super::index::{IndexSet, Keyed};
 use super::index_merge::{
-    KeyedSource, KeysStep, RunIndexing, RunKeys, Saved, cluster_run, joined, publish_saved, union_groups,
+    KeyedSource, KeysStep, RunIndexing, RunKeys, Saved, cluster_run, joined, publish_saved,
+    union_groups,
 };
 use super::index_reps::RepClustering;
 use super::runfile::{KeyDoc, PartitionedSpiller, merge_partition};
@@ -94,7 +95,10 @@ impl MinHashDedupConfig {
         m.insert("num_buckets".into(), self.num_buckets.into());
         m.insert("hashes_per_bucket".into(), self.hashes_per_bucket.into());
         m.insert("seed".into(), self.seed.into());
-        m.insert("jaccard_threshold".into(), serde_json::json!(self.jaccard_threshold));
+        m.insert(
+            "jaccard_threshold".into(),
+            serde_json::json!(self.jaccard_threshold),
+        );
         m.insert("lead_words".into(), serde_json::json!(self.lead_words));
         m
     }
@@ -610,16 +614,21 @@ impl CorpusStage for MinHashDedup {
                             node: virt + layout.ordinal(r.file, r.local),
                         })))
                     };
-                    cluster_run(&idx, dir, layout, KeysStep::Distinct(&run_keys), &|band, uf| {
-                        union_groups(&mut joined(&against, band, run_keys(band)?)?, uf)
-                    })?
+                    cluster_run(
+                        &idx,
+                        dir,
+                        layout,
+                        KeysStep::Distinct(&run_keys),
+                        &|band, uf| union_groups(&mut joined(&against, band, run_keys(band)?)?, uf),
+                    )?
                 }
                 Some(t) => {
                     let store = ShingleStore::open(dir, counts.len())?;
                     let shingles = |file: u32, local: u32| store.set(file, local);
                     let save = idx.save.is_some();
                     let reps = RepClustering::new(&against, layout, dir, t, &shingles, save)?;
-                    let write = |new: &Path, saved: &Saved<'_>| reps.save(new, saved, idx.partitions);
+                    let write =
+                        |new: &Path, saved: &Saved<'_>| reps.save(new, saved, idx.partitions);
                     cluster_run::<u64>(&idx, dir, layout, KeysStep::Custom(&write), &|band, uf| {
                         reps.cluster_band(band, uf, hasher.is_lead_partition(band))
                     })?

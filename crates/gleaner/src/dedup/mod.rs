@@ -264,3 +264,6 @@ mod unit_tests {
 
 #[cfg(test)]
 mod big_cluster_tests;
+
+#[cfg(test)]
+mod index_tests;
