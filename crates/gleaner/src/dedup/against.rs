@@ -126,8 +126,11 @@ impl AgainstState {
                 kept_url,
             })) => {
                 cx.count("removed_against_index", 1);
-                let detail = format!("a copy of {kept_id} in the dedup index {index}");
                 let url = (!kept_url.is_empty()).then_some(kept_url);
+                let detail = match &url {
+                    Some(u) => format!("a copy of {kept_id} ({u}) in the dedup index {index}"),
+                    None => format!("a copy of {kept_id} in the dedup index {index}"),
+                };
                 Some(Verdict::Drop(
                     Removal::new(labels.rule, 2, 2)
                         .with_kept_id(kept_id)

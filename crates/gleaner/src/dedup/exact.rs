@@ -190,7 +190,12 @@ impl CorpusStage for ExactDedup {
         open_work_dir(dir, "exact_dedup", 2, input.file_count(), &self.cfg)?;
         let normalize = self.cfg.normalize;
         let budget = spill_bytes(cx);
-        let against = IndexSet::open(&self.cfg.against, "exact_dedup", &self.cfg.index_params())?;
+        let against = IndexSet::open(
+            &self.cfg.against,
+            "exact_dedup",
+            &self.cfg.index_params(),
+            self.cfg.save_index.as_deref(),
+        )?;
         let idx = RunIndexing {
             stage: "exact_dedup",
             params: self.cfg.index_params(),

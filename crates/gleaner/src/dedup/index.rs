@@ -397,36 +397,43 @@ impl EntryWriter {
         Ok(())
     }
 
-    /// Appends every entry of `index`, streaming its files.
-    pub fn copy_from(&mut self, index: &IndexDir) -> Result<()> {
+    /// Appends the entries `n` of `index` for which `keep(n)`, streaming its files in order.
+    pub fn copy_from(&mut self, index: &IndexDir, keep: impl Fn(u32) -> bool) -> Result<()> {
+        use std::io::Read;
         if index.manifest.entries == 0 {
             return Ok(());
         }
         let data_path = index.path.join(ENTRIES_FILE);
         let idx_path = index.path.join(ENTRIES_INDEX_FILE);
-        let mut idx =
-            std::io::BufReader::new(File::open(&idx_path).map_err(|e| Error::io(&idx_path, e))?);
+        let open = |p: &Path| {
+            File::open(p)
+                .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+                .map_err(|e| Error::io(p, e))
+        };
+        let (mut idx, mut data) = (open(&idx_path)?, open(&data_path)?);
         let mut word = [0u8; 8];
-        for _ in 0..index.manifest.entries {
-            std::io::Read::read_exact(&mut idx, &mut word).map_err(|e| Error::io(&idx_path, e))?;
-            let start = u64::from_le_bytes(word);
+        idx.read_exact(&mut word)
+            .map_err(|e| Error::io(&idx_path, e))?;
+        let mut start = u64::from_le_bytes(word);
+        let mut rec = Vec::new();
+        for n in 0..index.manifest.entries {
+            idx.read_exact(&mut word)
+                .map_err(|e| Error::io(&idx_path, e))?;
+            let end = u64::from_le_bytes(word);
+            rec.resize(end.saturating_sub(start) as usize, 0);
+            data.read_exact(&mut rec)
+                .map_err(|e| Error::io(&data_path, e))?;
+            start = end;
+            if !keep(n as u32) {
+                continue;
+            }
+            self.data.write_all(&rec).map_err(|e| self.err(e))?;
             self.idx
-                .write_all(&(self.offset + start).to_le_bytes())
+                .write_all(&self.offset.to_le_bytes())
                 .map_err(|e| self.err(e))?;
+            self.offset += rec.len() as u64;
+            self.count += 1;
         }
-        std::io::Read::read_exact(&mut idx, &mut word).map_err(|e| Error::io(&idx_path, e))?;
-        let len = u64::from_le_bytes(word);
-        let mut data = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
-        let copied =
-            std::io::copy(&mut data, &mut self.data).map_err(|e| Error::io(&data_path, e))?;
-        if copied != len {
-            return Err(index_err(
-                &index.path,
-                format!("{ENTRIES_FILE} is truncated"),
-            ));
-        }
-        self.offset += len;
-        self.count += index.manifest.entries;
         Ok(())
     }
 
@@ -501,12 +508,23 @@ pub struct IndexSet {
 }
 
 impl IndexSet {
-    /// Opens every index in `paths` for `stage` with `params` (refusing mismatches).
-    pub fn open(paths: &[PathBuf], stage: &str, params: &Map<String, Value>) -> Result<IndexSet> {
+    /// Opens every index in `paths` for `stage` with `params` (refusing mismatches). The index
+    /// the run saves (`save`) may be named before it exists: the first run of a pipeline that
+    /// grows its index starts it.
+    pub fn open(
+        paths: &[PathBuf],
+        stage: &str,
+        params: &Map<String, Value>,
+        save: Option<&Path>,
+    ) -> Result<IndexSet> {
         let mut set = IndexSet::default();
         let (mut total, mut reps) = (0u64, 0u64);
         let mut seen: Vec<(&str, &Path)> = Vec::new();
         for p in paths {
+            recover(p)?;
+            if save == Some(p.as_path()) && !p.exists() {
+                continue;
+            }
             let dir = IndexDir::open_for(p, stage, params)?;
             set.bases.push(total as u32);
             set.rep_bases.push(reps as u32);
@@ -589,7 +607,7 @@ mod tests {
         let b = tmp.path().join("b");
         fs::create_dir_all(&b).unwrap();
         let mut w = EntryWriter::create(&b).unwrap();
-        w.copy_from(&IndexDir::open(&a).unwrap()).unwrap();
+        w.copy_from(&IndexDir::open(&a).unwrap(), |_| true).unwrap();
         w.push("doc-3", "u3").unwrap();
         m.entries = w.finish().unwrap();
         write_manifest(&b, &m).unwrap();

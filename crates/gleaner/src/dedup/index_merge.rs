@@ -167,23 +167,36 @@ pub enum KeysStep<'a, K> {
     Custom(&'a (dyn Fn(&Path, &Saved<'_>) -> Result<(u64, u64)> + Sync)),
 }
 
-/// The entry numbering of an index being saved: entries of the `against` indexes keep their
-/// numbers, new ones follow for the run's documents that are first of their cluster.
+/// The entry numbering of an index being saved: one entry per cluster, its first node (an entry
+/// of the `against` indexes, in their order, or a document of the run, in input order). Entries
+/// that joined an earlier one's cluster are dropped, so merging indexes made apart gives the
+/// index one run over both corpora gives.
 pub struct Saved<'a> {
     roots: &'a [u32],
-    virt: u32,
-    entry_of_root: Vec<u32>,
+    number: Vec<u32>,
 }
 
 impl Saved<'_> {
+    fn new(roots: &[u32]) -> Saved<'_> {
+        let mut number = vec![u32::MAX; roots.len()];
+        let mut next = 0;
+        for (node, n) in number.iter_mut().enumerate() {
+            if roots[node] as usize == node {
+                *n = next;
+                next += 1;
+            }
+        }
+        Saved { roots, number }
+    }
+
     /// The new index's entry for node `node` (an entry of `against`, or `virt` + an ordinal).
     pub fn entry_of(&self, node: u32) -> u32 {
-        let r = self.roots[node as usize];
-        if r < self.virt {
-            r
-        } else {
-            self.entry_of_root[(r - self.virt) as usize]
-        }
+        self.number[self.roots[node as usize] as usize]
+    }
+
+    /// Whether node `node` is the first of its cluster (and so an entry of the new index).
+    pub fn is_entry(&self, node: u32) -> bool {
+        self.roots[node as usize] == node
     }
 }
 
@@ -322,24 +335,10 @@ pub(crate) fn save_index<K: IndexKey>(
     let virt = idx.against.total;
     let new = new_version_path(dest);
     start_new_version(&new)?;
-    let docs = roots.len() - virt as usize;
-    // New entries: the run's documents that are the first of their cluster, in input order.
-    let mut entry_of_root = vec![u32::MAX; docs];
-    let mut next = virt;
-    for x in 0..docs {
-        if roots[virt as usize + x] as usize == virt as usize + x {
-            entry_of_root[x] = next;
-            next += 1;
-        }
-    }
-    let saved = Saved {
-        roots,
-        virt,
-        entry_of_root,
-    };
+    let saved = Saved::new(roots);
     let mut entries = EntryWriter::create(&new)?;
-    for d in &idx.against.dirs {
-        entries.copy_from(d)?;
+    for (d, &base) in idx.against.dirs.iter().zip(&idx.against.bases) {
+        entries.copy_from(d, |n| saved.is_entry(base + n))?;
     }
     let mut sources = idx.against.sources();
     if let Some((dir, layout)) = run {
@@ -526,6 +525,33 @@ pub fn start_line_index(dest: &Path) -> Result<()> {
     start_new_version(&new_version_path(dest))
 }
 
+/// [`merge_indexes`] after checking that what it holds in memory fits `memory` bytes: 4 bytes per
+/// entry for the union-find, with `jaccard_threshold` 12 more per representative.
+pub fn merge_indexes_within(
+    inputs: &[PathBuf],
+    out: &Path,
+    threads: usize,
+    memory: u64,
+) -> Result<Manifest> {
+    let mut need = 0u64;
+    for p in inputs {
+        let m = IndexDir::open(p)?.manifest;
+        need += m.entries * 4 + m.representatives * 12;
+    }
+    if need > memory {
+        return Err(Error::Config(format!(
+            "index merge needs about {need} bytes of memory for its entries, more than the \
+             budget of {memory}; raise --memory"
+        )));
+    }
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    merge_indexes(inputs, out, threads)
+}
+
 /// `gleaner index merge`: merges the indexes `inputs` (same stage and parameters) into `out`,
 /// as if their corpora had been one run in the order given. Streaming: one record per input per
 /// partition, plus 4 bytes per entry for the union of clusters that share a key.
@@ -534,7 +560,7 @@ pub fn merge_indexes(inputs: &[PathBuf], out: &Path, threads: usize) -> Result<M
         return Err(Error::Config("index merge: no index given".into()));
     };
     let head = IndexDir::open(first)?.manifest;
-    let set = IndexSet::open(inputs, &head.stage, &head.params)?;
+    let set = IndexSet::open(inputs, &head.stage, &head.params, None)?;
     let stage: &'static str = match head.stage.as_str() {
         "exact_dedup" => "exact_dedup",
         "minhash_dedup" => "minhash_dedup",

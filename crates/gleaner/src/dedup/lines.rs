@@ -263,7 +263,12 @@ impl CorpusStage for LineDedup {
         }
         let budget = spill_bytes(cx);
         let min_docs = self.cfg.min_docs;
-        let against = IndexSet::open(&self.cfg.against, "line_dedup", &self.cfg.index_params())?;
+        let against = IndexSet::open(
+            &self.cfg.against,
+            "line_dedup",
+            &self.cfg.index_params(),
+            self.cfg.save_index.as_deref(),
+        )?;
         let idx = RunIndexing {
             stage: "line_dedup",
             params: self.cfg.index_params(),

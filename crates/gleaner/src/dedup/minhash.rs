@@ -588,7 +588,12 @@ impl CorpusStage for MinHashDedup {
         };
         let threshold = self.cfg.jaccard_threshold;
         let labels = &self.labels;
-        let against = IndexSet::open(&self.cfg.against, "minhash_dedup", &self.cfg.index_params())?;
+        let against = IndexSet::open(
+            &self.cfg.against,
+            "minhash_dedup",
+            &self.cfg.index_params(),
+            self.cfg.save_index.as_deref(),
+        )?;
         let idx = RunIndexing {
             stage: "minhash_dedup",
             params: self.cfg.index_params(),
