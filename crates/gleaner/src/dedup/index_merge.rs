@@ -40,21 +40,74 @@ pub trait KeyedSource<K>: Send {
 /// Opens a run's keys of one partition as a keyed stream.
 pub type RunKeysFn<'a, K> = dyn Fn(usize) -> Result<Box<dyn KeyedSource<K> + 'a>> + Sync + 'a;
 
-/// An index's key file, its entries shifted to global entry numbers.
+/// An index's key file, its entries shifted to global entry numbers. Read a megabyte at a time
+/// and decoded from the buffer: a run against a large index streams all of its keys, so the
+/// per-record cost of a buffered `read` call would dominate a small run.
 struct IndexKeys<K> {
-    reader: Option<RunReader<Keyed<K>>>,
+    file: Option<(std::fs::File, PathBuf)>,
+    buf: Vec<u8>,
+    at: usize,
     base: u32,
+    _key: std::marker::PhantomData<K>,
+}
+
+impl<K: IndexKey> IndexKeys<K> {
+    fn open(path: &Path, base: u32) -> Result<Self> {
+        let file = if path.exists() {
+            Some((std::fs::File::open(path).map_err(|e| Error::io(path, e))?, path.to_path_buf()))
+        } else {
+            None
+        };
+        Ok(IndexKeys {
+            file,
+            buf: Vec::new(),
+            at: 0,
+            base,
+            _key: std::marker::PhantomData,
+        })
+    }
+
+    /// Refills the buffer with whole records; false at the end of the file.
+    fn refill(&mut self) -> Result<bool> {
+        use std::io::Read;
+        let Some((f, path)) = self.file.as_mut() else {
+            return Ok(false);
+        };
+        let size = Keyed::<K>::SIZE;
+        self.buf.drain(..self.at);
+        self.at = 0;
+        let want = (1 << 20) / size * size;
+        let mut filled = self.buf.len();
+        self.buf.resize(want, 0);
+        while filled < want {
+            match f.read(&mut self.buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(&*path, e)),
+            }
+        }
+        self.buf.truncate(filled);
+        if filled % size != 0 && filled < want {
+            return Err(Error::Config(format!(
+                "dedup index {}: truncated key file",
+                path.display()
+            )));
+        }
+        Ok(filled >= size)
+    }
 }
 
 impl<K: IndexKey> KeyedSource<K> for IndexKeys<K> {
     fn next_keyed(&mut self) -> Result<Option<Keyed<K>>> {
-        let Some(r) = self.reader.as_mut() else {
+        let size = Keyed::<K>::SIZE;
+        if self.at + size > self.buf.len() && !self.refill()? {
             return Ok(None);
-        };
-        Ok(r.next_record()?.map(|mut k| {
-            k.node += self.base;
-            k
-        }))
+        }
+        let mut k = Keyed::<K>::read_from(&self.buf[self.at..self.at + size]);
+        self.at += size;
+        k.node += self.base;
+        Ok(Some(k))
     }
 }
 
@@ -145,13 +198,7 @@ pub fn joined_with<'a, K: IndexKey>(
 ) -> Result<MergeKeyed<'a, K>> {
     let mut sources: Vec<Box<dyn KeyedSource<K> + 'a>> = Vec::new();
     for (dir, &base) in set.dirs.iter().zip(bases) {
-        let path = keys_path(&dir.path, part);
-        let reader = if path.exists() {
-            Some(RunReader::open(&path)?)
-        } else {
-            None
-        };
-        sources.push(Box::new(IndexKeys { reader, base }));
+        sources.push(Box::new(IndexKeys::open(&keys_path(&dir.path, part), base)?));
     }
     sources.push(run);
     MergeKeyed::new(sources)
