@@ -58,5 +58,5 @@ a = [float(x) for x in open(sys.argv[2]).read().split()]
 print(f"against / plain: {a[0] / p[0]:.2f}x docs/s wall, {a[1] / p[1]:.2f}x docs per CPU-s (target >= 0.8)")
 PY
 done
-grep -o '"removed_against_index":[0-9]*' "$WORK"/out-against/stats.json || true
+grep -o '"removed_against_index": *[0-9]*' "$WORK"/out-against/stats.json || true
 [ -n "${KEEP:-}" ] || rm -rf "$WORK"
