@@ -23,11 +23,10 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 use super::cluster::Layout;
 use super::doctable::read_table;
 use super::index::{
-    EntryWriter, IndexDir, IndexKey, IndexSet, Keyed, Manifest, Source, counts_path,
-    fingerprint_hex, keys_path, new_manifest, new_version_path, publish, start_new_version,
-    write_manifest,
+    EntryWriter, IndexDir, IndexKey, IndexSet, Keyed, Manifest, Source, fingerprint_hex, keys_path,
+    new_manifest, new_version_path, publish, start_new_version, write_manifest,
 };
-use super::runfile::{FixedRecord, KeyCount, MergedRuns, RunReader, write_sorted};
+use super::runfile::{FixedRecord, MergedRuns, write_sorted};
 use super::unionfind::UnionFind;
 use crate::error::{Error, Result};
 
@@ -54,7 +53,10 @@ struct IndexKeys<K> {
 impl<K: IndexKey> IndexKeys<K> {
     fn open(path: &Path, base: u32) -> Result<Self> {
         let file = if path.exists() {
-            Some((std::fs::File::open(path).map_err(|e| Error::io(path, e))?, path.to_path_buf()))
+            Some((
+                std::fs::File::open(path).map_err(|e| Error::io(path, e))?,
+                path.to_path_buf(),
+            ))
         } else {
             None
         };
@@ -198,7 +200,10 @@ pub fn joined_with<'a, K: IndexKey>(
 ) -> Result<MergeKeyed<'a, K>> {
     let mut sources: Vec<Box<dyn KeyedSource<K> + 'a>> = Vec::new();
     for (dir, &base) in set.dirs.iter().zip(bases) {
-        sources.push(Box::new(IndexKeys::open(&keys_path(&dir.path, part), base)?));
+        sources.push(Box::new(IndexKeys::open(
+            &keys_path(&dir.path, part),
+            base,
+        )?));
     }
     sources.push(run);
     MergeKeyed::new(sources)
@@ -293,7 +298,14 @@ pub fn cluster_run<K: IndexKey>(
     keys: KeysStep<'_, K>,
     union_part: &(dyn Fn(usize, &UnionFind) -> Result<()> + Sync),
 ) -> Result<UnionFind> {
-    let uf = UnionFind::new(idx.against.total as usize + layout.total as usize);
+    let nodes = idx.against.total as u64 + layout.total;
+    if nodes > u32::MAX as u64 {
+        return Err(Error::Stage {
+            stage: idx.stage.into(),
+            message: format!("{nodes} documents and index entries: dedup ordinals are 32-bit"),
+        });
+    }
+    let uf = UnionFind::new(nodes as usize);
     for_each_partition(idx.partitions, &|part| union_part(part, &uf))?;
     if !idx.active() {
         return Ok(uf);
@@ -478,100 +490,6 @@ pub fn publish_saved(dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// For partition `part` of a line-dedup run: every key with the documents the run counted and
-/// the documents the `against` indexes counted, in key order; `save` gets each key's total.
-pub fn line_totals(
-    set: &IndexSet,
-    part: usize,
-    mut run: Option<MergedRuns<KeyCount>>,
-    save: Option<&Path>,
-    f: &mut dyn FnMut(u64, u32, u32),
-) -> Result<()> {
-    let mut readers: Vec<RunReader<KeyCount>> = Vec::new();
-    for d in &set.dirs {
-        let p = counts_path(&d.path, part);
-        if p.exists() {
-            readers.push(RunReader::open(&p)?);
-        }
-    }
-    let mut heads: Vec<Option<KeyCount>> = readers
-        .iter_mut()
-        .map(|r| r.next_record())
-        .collect::<Result<_>>()?;
-    let mut run_head = match run.as_mut() {
-        Some(r) => r.next_record()?,
-        None => None,
-    };
-    let save_path = save.map(|s| counts_path(&new_version_path(s), part));
-    let mut out = save_path
-        .as_ref()
-        .map(|p| {
-            std::fs::File::create(p)
-                .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
-                .map_err(|e| Error::io(p, e))
-        })
-        .transpose()?;
-    let mut rec = [0u8; KeyCount::SIZE];
-    loop {
-        let key = heads
-            .iter()
-            .flatten()
-            .chain(run_head.iter())
-            .map(|k| k.key)
-            .min();
-        let Some(key) = key else { break };
-        let mut from_index = 0u32;
-        for (h, r) in heads.iter_mut().zip(readers.iter_mut()) {
-            while let Some(k) = h.filter(|k| k.key == key) {
-                from_index = from_index.saturating_add(k.count);
-                *h = r.next_record()?;
-            }
-        }
-        let mut from_run = 0u32;
-        while let Some(k) = run_head.filter(|k| k.key == key) {
-            from_run = from_run.saturating_add(k.count);
-            run_head = match run.as_mut() {
-                Some(r) => r.next_record()?,
-                None => None,
-            };
-        }
-        f(key, from_run, from_index);
-        if let (Some(o), Some(p)) = (out.as_mut(), save_path.as_ref()) {
-            KeyCount {
-                key,
-                count: from_run.saturating_add(from_index),
-            }
-            .write_to(&mut rec);
-            std::io::Write::write_all(o, &rec).map_err(|e| Error::io(p, e))?;
-        }
-    }
-    if let (Some(mut o), Some(p)) = (out, save_path) {
-        std::io::Write::flush(&mut o).map_err(|e| Error::io(&p, e))?;
-    }
-    Ok(())
-}
-
-/// Completes a line-dedup index built by [`line_totals`] calls: its manifest.
-pub fn finish_line_index(
-    idx: &RunIndexing<'_>,
-    dest: &Path,
-    run_source: Option<Source>,
-    keys: u64,
-) -> Result<()> {
-    let mut manifest = new_manifest(idx.stage, idx.params.clone(), idx.partitions);
-    let mut sources = idx.against.sources();
-    sources.extend(run_source);
-    manifest.documents = sources.iter().map(|s| s.documents).sum();
-    manifest.keys = keys;
-    manifest.sources = sources;
-    write_manifest(&new_version_path(dest), &manifest)
-}
-
-/// Starts the directory a line-dedup run's index is built in.
-pub fn start_line_index(dest: &Path) -> Result<()> {
-    start_new_version(&new_version_path(dest))
-}
-
 /// [`merge_indexes`] after checking that what it holds in memory fits `memory` bytes: 4 bytes per
 /// entry for the union-find, with `jaccard_threshold` 12 more per representative.
 pub fn merge_indexes_within(
@@ -641,6 +559,7 @@ pub fn merge_indexes(inputs: &[PathBuf], out: &Path, threads: usize) -> Result<M
     };
     super::with_threads(threads, || -> Result<()> {
         if stage == "line_dedup" {
+            use super::index_lines::{finish_line_index, line_totals, start_line_index};
             start_line_index(out)?;
             let keys = std::sync::atomic::AtomicU64::new(0);
             for_each_partition(idx.partitions, &|part| {

@@ -15,10 +15,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::index::{IndexSet, Source};
-use super::index_merge::{
-    RunIndexing, combine_fingerprints, finish_line_index, ids_hasher, line_totals, publish_saved,
-    start_line_index,
-};
+use super::index_lines::{finish_line_index, line_totals, start_line_index};
+use super::index_merge::{RunIndexing, combine_fingerprints, ids_hasher, publish_saved};
 use super::runfile::{KeyCount, PartitionedSpiller, RunReader, merge_partition, write_sorted};
 use super::{done_payload, mark_done, open_work_dir, scan_files, simplify_text, spill_bytes};
 use crate::document::{Document, Removal};
