@@ -72,7 +72,7 @@ fn a_second_batch_is_deduplicated_against_the_first_through_a_grown_index() {
         let stage = if i % 2 == 0 { "exact" } else { "minhash" };
         assert_eq!(reason["stage"], format!("{stage}_dedup"), "{reason}");
         assert_eq!(
-            reason["index"],
+            reason["against"]["index"],
             t.join(format!("index/{stage}")).display().to_string()
         );
     }

@@ -75,10 +75,19 @@ pub struct Reason {
     /// Free-text detail where value/threshold do not say enough.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// For a copy of a document of an earlier corpus: the dedup index (`against`) holding it.
+    /// For a copy of a document of an earlier corpus: the dedup index holding that document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub index: Option<String>,
-    /// That earlier document's URL, when the index holds one.
+    pub against: Option<Box<KeptInIndex>>,
+}
+
+/// Where the document kept in place of a removed copy is, when it is in an earlier corpus: the
+/// dedup index (`against`) that holds it, and its URL when the index has one. (Boxed in
+/// [`Reason`], which most removals carry without it.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeptInIndex {
+    /// The index directory as named in the pipeline.
+    pub index: String,
+    /// The earlier document's URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept_url: Option<String>,
 }
@@ -97,10 +106,8 @@ pub struct Removal {
     pub kept_id: Option<String>,
     /// Free-text detail.
     pub detail: Option<String>,
-    /// Dedup index holding the kept document, for a copy of an earlier corpus.
-    pub index: Option<String>,
-    /// The kept document's URL, when known.
-    pub kept_url: Option<String>,
+    /// For a copy of an earlier corpus's document: the index holding it.
+    pub against: Option<Box<KeptInIndex>>,
 }
 
 impl Removal {
@@ -116,8 +123,7 @@ impl Removal {
             threshold: threshold.into(),
             kept_id: None,
             detail: None,
-            index: None,
-            kept_url: None,
+            against: None,
         }
     }
 
@@ -129,8 +135,10 @@ impl Removal {
 
     /// Names the dedup index holding the kept document, and its URL when known.
     pub fn with_index(mut self, index: impl Into<String>, kept_url: Option<String>) -> Self {
-        self.index = Some(index.into());
-        self.kept_url = kept_url;
+        self.against = Some(Box::new(KeptInIndex {
+            index: index.into(),
+            kept_url,
+        }));
         self
     }
 
@@ -149,8 +157,7 @@ impl Removal {
             threshold: self.threshold,
             kept_id: self.kept_id,
             detail: self.detail,
-            index: self.index,
-            kept_url: self.kept_url,
+            against: self.against,
         }
     }
 }

@@ -90,7 +90,7 @@ impl<K: IndexKey> IndexKeys<K> {
             }
         }
         self.buf.truncate(filled);
-        if filled % size != 0 && filled < want {
+        if !filled.is_multiple_of(size) && filled < want {
             return Err(Error::Config(format!(
                 "dedup index {}: truncated key file",
                 path.display()
@@ -216,8 +216,11 @@ pub enum KeysStep<'a, K> {
     Distinct(&'a RunKeysFn<'a, K>),
     /// Written by the caller into the new index directory (MinHash representatives, see
     /// [`super::index_reps`]); returns the key records and representatives written.
-    Custom(&'a (dyn Fn(&Path, &Saved<'_>) -> Result<(u64, u64)> + Sync)),
+    Custom(&'a WriteKeysFn<'a>),
 }
+
+/// Writes a saved index's key files into its directory; returns key records and representatives.
+pub type WriteKeysFn<'a> = dyn Fn(&Path, &Saved<'_>) -> Result<(u64, u64)> + Sync + 'a;
 
 /// The entry numbering of an index being saved: one entry per cluster, its first node (an entry
 /// of the `against` indexes, in their order, or a document of the run, in input order). Entries

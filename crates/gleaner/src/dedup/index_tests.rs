@@ -214,7 +214,11 @@ fn check_split(kind: Kind) {
     // A, then B against A's index (saving A+B), then C against that.
     let (ia, iab) = (t.join("index-a"), t.join("index-ab"));
     run(&mut *stage(kind, Some(&ia), &[]), &a, &work("a"));
-    let got_b = run(&mut *stage(kind, Some(&iab), &[ia.clone()]), &b, &work("b"));
+    let got_b = run(
+        &mut *stage(kind, Some(&iab), std::slice::from_ref(&ia)),
+        &b,
+        &work("b"),
+    );
     assert_eq!(
         answer(&got_b, &b),
         answer(&whole_ab, &b),
@@ -222,17 +226,18 @@ fn check_split(kind: Kind) {
     );
     let removed_against = got_b
         .values()
-        .filter(|v| v.as_ref().is_err_and(|r| r.index.is_some()))
+        .filter(|v| v.as_ref().is_err_and(|r| r.against.is_some()))
         .count();
     if !matches!(kind, Kind::Line) {
         // 16 exact copies of A's documents; MinHash also finds the syndicated ones.
         let least = if matches!(kind, Kind::Exact) { 16 } else { 50 };
         assert!(removed_against >= least, "{kind:?}: {removed_against}");
         let r = got_b["b-exact-0"].as_ref().unwrap_err();
-        assert_eq!(r.index.as_deref(), Some(ia.display().to_string().as_str()));
+        let kept_in = r.against.as_deref().unwrap();
+        assert_eq!(kept_in.index, ia.display().to_string());
         assert_eq!(r.kept_id.as_deref(), Some(a[60].id.as_str()));
         assert_eq!(
-            r.kept_url,
+            kept_in.kept_url,
             Some(format!("https://news.example/{}", a[60].id))
         );
     }
@@ -248,14 +253,14 @@ fn check_split(kind: Kind) {
             .cloned()
             .collect();
         let direct = run(
-            &mut *stage(kind, None, &[ia.clone()]),
+            &mut *stage(kind, None, std::slice::from_ref(&ia)),
             &second,
             &work("b-syn2"),
         );
         let through_b = second
             .iter()
             .filter(|d| {
-                direct[&d.id].is_ok() && got_b[&d.id].as_ref().is_err_and(|r| r.index.is_some())
+                direct[&d.id].is_ok() && got_b[&d.id].as_ref().is_err_and(|r| r.against.is_some())
             })
             .count();
         assert!(
@@ -263,7 +268,11 @@ fn check_split(kind: Kind) {
             "{kind:?}: no copy of a copy joins A only through B"
         );
     }
-    let got_c = run(&mut *stage(kind, None, &[iab.clone()]), &c, &work("c"));
+    let got_c = run(
+        &mut *stage(kind, None, std::slice::from_ref(&iab)),
+        &c,
+        &work("c"),
+    );
     assert_eq!(
         answer(&got_c, &c),
         answer(&whole, &c),
@@ -274,14 +283,18 @@ fn check_split(kind: Kind) {
     let grown = t.join("index-grown");
     run(&mut *stage(kind, Some(&grown), &[]), &a, &work("g-a"));
     run(
-        &mut *stage(kind, Some(&grown), &[grown.clone()]),
+        &mut *stage(kind, Some(&grown), std::slice::from_ref(&grown)),
         &b,
         &work("g-b"),
     );
     let manifest = index::IndexDir::open(&grown).unwrap().manifest;
     assert_eq!(manifest.sources.len(), 2);
     assert_eq!(manifest.documents, (a.len() + b.len()) as u64);
-    let got_c = run(&mut *stage(kind, None, &[grown.clone()]), &c, &work("g-c"));
+    let got_c = run(
+        &mut *stage(kind, None, std::slice::from_ref(&grown)),
+        &c,
+        &work("g-c"),
+    );
     assert_eq!(
         answer(&got_c, &c),
         answer(&whole, &c),

@@ -266,18 +266,18 @@ pub fn inspect(out_dir: &Path, id: &str) -> Result<Inspection> {
             kept_url = kept_url.or(url);
             copies.merge(c);
         }
-        let against = record.removal.as_ref().and_then(|r| r.index.clone());
-        if against.is_some() {
+        let against = record.removal.as_ref().and_then(|r| r.against.as_deref());
+        if let Some(a) = against {
             // The kept document is in an earlier corpus, not in this run's output: the index
             // named its URL.
-            kept_url = record.removal.as_ref().and_then(|r| r.kept_url.clone());
+            kept_url = a.kept_url.clone();
         } else if kept_url.is_none() {
             kept_url = first_with_id(out_dir, ShardKind::Kept, kept_id)?
                 .and_then(|r| r.url().map(str::to_string));
         }
         duplicates.kept_id = Some(kept_id.clone());
         duplicates.kept_url = kept_url;
-        duplicates.kept_index = against;
+        duplicates.kept_index = against.map(|a| a.index.clone());
     }
     if copies.total == 0 && kept_id.is_none() {
         // No removed/ shards (write_removed = false) or none of them point here: the dedup stages
