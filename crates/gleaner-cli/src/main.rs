@@ -119,6 +119,40 @@ enum Command {
     },
     /// Train a fastText classifier for the `classifier` stage.
     TrainClassifier(train::TrainArgs),
+    /// Dedup indexes (`save_index` / `against` of exact_dedup, minhash_dedup, line_dedup).
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Print an index's manifest: stage, parameters, documents, entries, inputs.
+    Info {
+        /// The index directory.
+        dir: PathBuf,
+        /// Print the manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merge indexes of the same stage and parameters into one, as if their corpora had been one
+    /// run in the order given (a streaming merge of their sorted files).
+    Merge {
+        /// The indexes, earliest corpus first.
+        #[arg(required = true, num_args = 2..)]
+        inputs: Vec<PathBuf>,
+        /// The merged index (written beside it, then renamed into place).
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// Worker threads [default: one per core].
+        #[arg(short = 'j', long, value_name = "N")]
+        threads: Option<usize>,
+        /// Memory budget, e.g. 2GiB: the merge holds 4 bytes per entry (12 more per
+        /// representative with jaccard_threshold) and refuses to start beyond it.
+        #[arg(long, value_name = "SIZE", default_value = "2GiB")]
+        memory: ByteSize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -156,6 +190,7 @@ fn main() -> ExitCode {
             json,
         } => inspect(&output_dir, &id, json),
         Command::Vocab { name, output } => write_vocab(&name, &output),
+        Command::Index { command } => index(command),
         Command::Report { output_dir } => gleaner::report::write_report(&output_dir)
             .map(|p| {
                 println!("{}", p.display());
@@ -242,6 +277,42 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             input.rejects
         );
         return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn index(command: IndexCommand) -> Result<ExitCode> {
+    use gleaner::dedup::index::IndexDir;
+    match command {
+        IndexCommand::Info { dir, json } => {
+            let m = IndexDir::open(&dir)?.manifest;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&m)?);
+            } else {
+                print!("{}", m.describe());
+            }
+        }
+        IndexCommand::Merge {
+            inputs,
+            output,
+            threads,
+            memory,
+        } => {
+            let m = gleaner::dedup::index_merge::merge_indexes_within(
+                &inputs,
+                &output,
+                threads.unwrap_or(0),
+                memory.0,
+            )?;
+            eprintln!(
+                "merged {} indexes into {}: {} documents, {} entries, {} keys",
+                inputs.len(),
+                output.display(),
+                m.documents,
+                m.entries,
+                m.keys
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -253,7 +253,10 @@ fn resolve_stage_paths(table: &mut toml::Table, base: &Path) {
         let is_path = ["_file", "_files", "_path", "_paths", "_dir"]
             .iter()
             .any(|s| key.ends_with(s))
-            || key == "model";
+            || key == "model"
+            // Dedup index directories (`save_index`, `against`).
+            || key == "save_index"
+            || key == "against";
         if !is_path {
             continue;
         }

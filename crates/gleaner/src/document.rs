@@ -75,6 +75,21 @@ pub struct Reason {
     /// Free-text detail where value/threshold do not say enough.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// For a copy of a document of an earlier corpus: the dedup index holding that document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against: Option<Box<KeptInIndex>>,
+}
+
+/// Where the document kept in place of a removed copy is, when it is in an earlier corpus: the
+/// dedup index (`against`) that holds it, and its URL when the index has one. (Boxed in
+/// [`Reason`], which most removals carry without it.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeptInIndex {
+    /// The index directory as named in the pipeline.
+    pub index: String,
+    /// The earlier document's URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_url: Option<String>,
 }
 
 /// What a stage returns for a document that must go: everything in a [`Reason`] but the stage
@@ -91,6 +106,8 @@ pub struct Removal {
     pub kept_id: Option<String>,
     /// Free-text detail.
     pub detail: Option<String>,
+    /// For a copy of an earlier corpus's document: the index holding it.
+    pub against: Option<Box<KeptInIndex>>,
 }
 
 impl Removal {
@@ -106,12 +123,22 @@ impl Removal {
             threshold: threshold.into(),
             kept_id: None,
             detail: None,
+            against: None,
         }
     }
 
     /// Adds the id of the document kept instead of this one.
     pub fn with_kept_id(mut self, id: impl Into<String>) -> Self {
         self.kept_id = Some(id.into());
+        self
+    }
+
+    /// Names the dedup index holding the kept document, and its URL when known.
+    pub fn with_index(mut self, index: impl Into<String>, kept_url: Option<String>) -> Self {
+        self.against = Some(Box::new(KeptInIndex {
+            index: index.into(),
+            kept_url,
+        }));
         self
     }
 
@@ -130,6 +157,7 @@ impl Removal {
             threshold: self.threshold,
             kept_id: self.kept_id,
             detail: self.detail,
+            against: self.against,
         }
     }
 }

@@ -58,7 +58,7 @@ pub mod tokens;
 pub mod train;
 
 pub use config::PipelineConfig;
-pub use document::{Document, LineEdit, Reason, Removal, RemovedDocument};
+pub use document::{Document, KeptInIndex, LineEdit, Reason, Removal, RemovedDocument};
 pub use error::{Error, Result};
 pub use pipeline::{BatchResult, Pipeline};
 pub use stage::{CorpusStage, Stage, StageContext, Verdict};

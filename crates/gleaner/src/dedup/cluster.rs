@@ -218,6 +218,8 @@ impl ClusterState {
                 doc.metadata.insert(format!("{p}_duplicates"), listed);
                 Verdict::Keep
             }
+            // Written only by `super::against`, which answers from its own files.
+            Payload::Against { .. } => Verdict::Keep,
         }
     }
 }

@@ -74,6 +74,13 @@ pub(crate) enum Payload {
         size: u32,
         listed: Value,
     },
+    /// A copy of a document in a dedup index (`against`): the index, the earlier document's id
+    /// and URL (empty when the index holds none).
+    Against {
+        index: String,
+        kept_id: String,
+        kept_url: String,
+    },
 }
 
 /// Header bytes of a payload: kind, cluster, size, body length.
@@ -113,6 +120,14 @@ impl PayloadWriter {
                 size,
                 listed,
             } => (1u8, *cluster, *size, listed.to_string().into_bytes()),
+            Payload::Against {
+                index,
+                kept_id,
+                kept_url,
+            } => {
+                let body = serde_json::json!([index, kept_id, kept_url]).to_string();
+                (2u8, 0, 0, body.into_bytes())
+            }
         };
         let mut head = [0u8; PAYLOAD_HEADER];
         head[0] = kind;
@@ -279,6 +294,15 @@ impl Decisions {
                 size,
                 listed: serde_json::from_slice(&body).map_err(|_| corrupt())?,
             },
+            2 => {
+                let (index, kept_id, kept_url): (String, String, String) =
+                    serde_json::from_slice(&body).map_err(|_| corrupt())?;
+                Payload::Against {
+                    index,
+                    kept_id,
+                    kept_url,
+                }
+            }
             _ => return Err(corrupt()),
         })
     }

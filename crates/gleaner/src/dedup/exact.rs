@@ -5,17 +5,19 @@
 //! partition's runs are merged k-way and each run of equal hashes becomes edges
 //! `(first, other)` in the union-find.
 
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
+use super::against::AgainstState;
 use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
+use super::index::{IndexSet, Keyed};
+use super::index_merge::{
+    KeyedSource, KeysStep, RunIndexing, RunKeys, cluster_run, joined, publish_saved, union_groups,
+};
 use super::runfile::{PartitionedSpiller, WideKeyDoc, merge_partition};
-use super::unionfind::UnionFind;
 use super::{
     done_payload, mark_done, open_work_dir, scan_once, scanned_counts, simplify_text, spill_bytes,
 };
@@ -53,6 +55,13 @@ pub struct ExactDedupConfig {
     /// Most duplicate ids/URLs listed in a kept document's metadata (the syndication map lists
     /// all of them).
     pub max_listed_duplicates: usize,
+    /// Saves a dedup index of this run (and of its `against` indexes) to this directory
+    /// ([`super::index`]); the same path as an `against` index grows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub save_index: Option<PathBuf>,
+    /// Dedup indexes of earlier corpora: a copy of one of their documents is removed, naming it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub against: Vec<PathBuf>,
 }
 
 impl Default for ExactDedupConfig {
@@ -60,7 +69,18 @@ impl Default for ExactDedupConfig {
         ExactDedupConfig {
             normalize: ExactNormalization::Whitespace,
             max_listed_duplicates: 100,
+            save_index: None,
+            against: Vec::new(),
         }
+    }
+}
+
+impl ExactDedupConfig {
+    /// The parameters an index records and an `against` index must share.
+    pub fn index_params(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("normalize".into(), serde_json::json!(self.normalize));
+        m
     }
 }
 
@@ -68,6 +88,7 @@ impl Default for ExactDedupConfig {
 pub struct ExactDedup {
     cfg: ExactDedupConfig,
     state: ClusterState,
+    against: AgainstState,
     labels: Labels,
 }
 
@@ -82,6 +103,7 @@ impl ExactDedup {
         ExactDedup {
             cfg,
             state: ClusterState::default(),
+            against: AgainstState::default(),
             labels,
         }
     }
@@ -99,6 +121,16 @@ impl ExactDedup {
     /// Bytes the decisions index holds in memory ([`ClusterState::resident_bytes`]).
     pub fn resident_bytes(&self) -> usize {
         self.state.resident_bytes()
+    }
+
+    /// Loads what a finish (in any process) persisted, finishing a saved index's swap.
+    fn load_finished(&mut self, dir: &Path) -> Result<()> {
+        if let Some(dest) = &self.cfg.save_index {
+            publish_saved(dest)?;
+        }
+        self.state = ClusterState::load(dir)?;
+        self.against = AgainstState::load(dir)?;
+        Ok(())
     }
 }
 
@@ -183,45 +215,56 @@ impl CorpusStage for ExactDedup {
         let counts = scanned_counts(dir, "exact_dedup", files)?;
         let layout = Layout::from_counts(&counts)?;
         if done_payload(dir, "cluster").is_some() {
-            self.state = ClusterState::load(dir)?;
-            return Ok(());
+            return self.load_finished(dir);
         }
+        let against = IndexSet::open(
+            &self.cfg.against,
+            "exact_dedup",
+            &self.cfg.index_params(),
+            self.cfg.save_index.as_deref(),
+        )?;
+        let idx = RunIndexing {
+            stage: "exact_dedup",
+            params: self.cfg.index_params(),
+            against: &against,
+            save: self.cfg.save_index.as_deref(),
+            partitions: PARTITIONS,
+        };
         let state = super::with_threads(cx.threads, || -> Result<ClusterState> {
-            let uf = UnionFind::new(layout.total as usize);
-            let first_error = Mutex::new(None);
-            (0..PARTITIONS).into_par_iter().for_each(|part| {
-                let res = (|| -> Result<()> {
-                    let mut merged = merge_partition::<WideKeyDoc>(dir, part)?;
-                    let mut group: Option<(u128, u32)> = None;
-                    while let Some(r) = merged.next_record()? {
-                        let ord = layout.ordinal(r.file, r.local);
-                        match group {
-                            Some((key, first)) if key == r.key => uf.union(first, ord),
-                            _ => group = Some((r.key, ord)),
-                        }
-                    }
-                    Ok(())
-                })();
-                if let Err(e) = res {
-                    first_error
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .get_or_insert(e);
-                }
-            });
-            if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-                return Err(e);
-            }
+            // Documents are nodes after the `against` entries (see `index_merge`).
+            let virt = against.total;
+            let layout = &layout;
+            let run_keys = |part: usize| -> Result<Box<dyn KeyedSource<u128> + '_>> {
+                let runs = merge_partition::<WideKeyDoc>(dir, part)?;
+                Ok(Box::new(RunKeys::new(runs, move |r: WideKeyDoc| Keyed {
+                    key: r.key,
+                    node: virt + layout.ordinal(r.file, r.local),
+                })))
+            };
+            let uf = cluster_run(
+                &idx,
+                dir,
+                layout,
+                KeysStep::Distinct(&run_keys),
+                &|part, uf| union_groups(&mut joined(&against, part, run_keys(part)?)?, uf),
+            )?;
             let state =
-                ClusterState::persist(dir, uf, &layout, &self.labels, "exact_dedup", budget)?;
+                ClusterState::persist(dir, uf, layout, &self.labels, "exact_dedup", budget)?;
             mark_done(dir, "cluster", "")?;
             Ok(state)
         })??;
+        if let Some(dest) = &self.cfg.save_index {
+            publish_saved(dest)?;
+        }
         self.state = state;
+        self.against = AgainstState::load(dir)?;
         Ok(())
     }
 
     fn process(&self, doc: &mut Document, cx: &mut StageContext) -> Verdict {
+        if let Some(v) = self.against.decide(doc, &self.labels, cx) {
+            return v;
+        }
         self.state.decide(doc, &self.labels, cx)
     }
 }

@@ -7,13 +7,16 @@
 //! sorted runs in 16 hash partitions and merged in parallel, summing counts. Only hashes that
 //! reach `min_docs` are kept in memory (12 bytes each), sorted, for binary search in `process`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use super::index::{IndexSet, Source};
+use super::index_lines::{finish_line_index, line_totals, start_line_index};
+use super::index_merge::{RunIndexing, combine_fingerprints, ids_hasher, publish_saved};
 use super::runfile::{KeyCount, PartitionedSpiller, RunReader, merge_partition, write_sorted};
 use super::{
     done_payload, mark_done, open_work_dir, scan_once, scanned_counts, simplify_text, spill_bytes,
@@ -52,6 +55,30 @@ pub struct LineDedupConfig {
     /// Units whose normalized text is shorter than this many characters are never removed
     /// (CCNet has no minimum: 0; raise it to spare short lines such as "Yes.").
     pub min_chars: usize,
+    /// Saves a dedup index of this run's line counts (added to its `against` indexes') to this
+    /// directory ([`super::index`]); the same path as an `against` index grows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub save_index: Option<PathBuf>,
+    /// Dedup indexes of earlier corpora whose line counts add to this run's: a line counts as
+    /// repeated when it reaches `min_docs` documents over all of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub against: Vec<PathBuf>,
+}
+
+impl LineDedupConfig {
+    /// The parameters an index records and an `against` index must share: what decides which
+    /// units are counted (`min_docs` is applied to the counts, so it may differ).
+    pub fn index_params(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("unit".into(), serde_json::json!(self.unit));
+        m.insert("min_chars".into(), self.min_chars.into());
+        m
+    }
+}
+
+/// Where a line-dedup scan leaves the hash of one input file's ids (for the index fingerprint).
+fn ids_path(dir: &Path, file: usize) -> PathBuf {
+    dir.join(format!("ids-f{file:06}.hash"))
 }
 
 impl Default for LineDedupConfig {
@@ -60,6 +87,8 @@ impl Default for LineDedupConfig {
             unit: LineUnit::Line,
             min_docs: 2,
             min_chars: 0,
+            save_index: None,
+            against: Vec::new(),
         }
     }
 }
@@ -171,10 +200,13 @@ impl LineDedup {
         let mut err: Option<Error> = None;
         let mut count = 0u32;
         let mut hashes = Vec::new();
+        let mut ids = ids_hasher();
         input.for_each_in_file(file, &mut |doc: &Document| {
             if err.is_some() {
                 return;
             }
+            ids.update(doc.id.as_bytes());
+            ids.update(b"\n");
             count = count.saturating_add(1);
             let lines: Vec<&str> = doc.text.split('\n').collect();
             hashes.clear();
@@ -197,6 +229,10 @@ impl LineDedup {
             return Err(e);
         }
         spill.finish()?;
+        if self.cfg.save_index.is_some() {
+            let hash = ids.digest().to_le_bytes();
+            crate::io::write_atomic(&ids_path(dir, file), &hash)?;
+        }
         Ok(count)
     }
 }
@@ -229,35 +265,54 @@ impl CorpusStage for LineDedup {
                 repeated.push(r);
             }
             self.repeated = repeated;
+            if let Some(dest) = &self.cfg.save_index {
+                publish_saved(dest)?;
+            }
             return Ok(());
         }
-        scanned_counts(dir, "line_dedup", files)?;
+        let counts = scanned_counts(dir, "line_dedup", files)?;
         let min_docs = self.cfg.min_docs;
+        let against = IndexSet::open(
+            &self.cfg.against,
+            "line_dedup",
+            &self.cfg.index_params(),
+            self.cfg.save_index.as_deref(),
+        )?;
+        let idx = RunIndexing {
+            stage: "line_dedup",
+            params: self.cfg.index_params(),
+            against: &against,
+            save: self.cfg.save_index.as_deref(),
+            partitions: PARTITIONS,
+        };
         let repeated = super::with_threads(cx.threads, || -> Result<Vec<KeyCount>> {
+            if let Some(dest) = idx.save {
+                start_line_index(dest)?;
+            }
             let first_error = Mutex::new(None);
+            let keys = std::sync::atomic::AtomicU64::new(0);
             let parts: Vec<Vec<KeyCount>> = (0..PARTITIONS)
                 .into_par_iter()
                 .map(|part| {
                     let res = (|| -> Result<Vec<KeyCount>> {
-                        let mut merged = merge_partition::<KeyCount>(dir, part)?;
+                        let merged = merge_partition::<KeyCount>(dir, part)?;
                         let mut out = Vec::new();
-                        let mut cur: Option<KeyCount> = None;
-                        while let Some(r) = merged.next_record()? {
-                            match cur.as_mut() {
-                                Some(c) if c.key == r.key => {
-                                    c.count = c.count.saturating_add(r.count)
+                        let mut n = 0u64;
+                        // Counts of the `against` indexes add to the run's (see `index_merge`).
+                        line_totals(
+                            &against,
+                            part,
+                            Some(merged),
+                            idx.save,
+                            &mut |key, run, old| {
+                                n += 1;
+                                let count = run.saturating_add(old);
+                                if run > 0 && count >= min_docs {
+                                    out.push(KeyCount { key, count });
                                 }
-                                _ => {
-                                    if let Some(c) = cur.take().filter(|c| c.count >= min_docs) {
-                                        out.push(c);
-                                    }
-                                    cur = Some(r);
-                                }
-                            }
-                        }
-                        if let Some(c) = cur.filter(|c| c.count >= min_docs) {
-                            out.push(c);
-                        }
+                            },
+                        )?;
+                        keys.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
                         Ok(out)
                     })();
                     res.unwrap_or_else(|e| {
@@ -272,11 +327,28 @@ impl CorpusStage for LineDedup {
             if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
                 return Err(e);
             }
+            if let Some(dest) = idx.save {
+                let per_file = (0..counts.len())
+                    .map(|f| {
+                        let p = ids_path(dir, f);
+                        let b = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+                        Ok(u64::from_le_bytes(b.try_into().unwrap_or_default()))
+                    })
+                    .collect::<Result<Vec<u64>>>()?;
+                let source = Source {
+                    fingerprint: combine_fingerprints(&per_file),
+                    documents: counts.iter().map(|&c| c as u64).sum(),
+                };
+                finish_line_index(&idx, dest, Some(source), keys.into_inner())?;
+            }
             // Partitions are key ranges in order, so the concatenation is sorted.
             Ok(parts.into_iter().flatten().collect())
         })??;
         write_sorted(&repeated_path(dir), repeated.iter().copied())?;
         mark_done(dir, "count", &repeated.len().to_string())?;
+        if let Some(dest) = &self.cfg.save_index {
+            publish_saved(dest)?;
+        }
         self.repeated = repeated;
         Ok(())
     }
@@ -310,8 +382,22 @@ impl CorpusStage for LineDedup {
         let text = kept.join("\n");
         if text.trim().is_empty() {
             return Verdict::Drop(
-                Removal::new("only_repeated_lines", removed, self.cfg.min_docs)
-                    .with_detail("every line of the document is repeated across the corpus"),
+                Removal::new("only_repeated_lines", removed, self.cfg.min_docs).with_detail(
+                    if self.cfg.against.is_empty() {
+                        "every line of the document is repeated across the corpus".to_string()
+                    } else {
+                        format!(
+                            "every line of the document is repeated across the corpus and the \
+                             dedup indexes {}",
+                            self.cfg
+                                .against
+                                .iter()
+                                .map(|p| p.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                ),
             );
         }
         doc.text = text;

@@ -21,17 +21,21 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 use xxhash_rust::xxh64::xxh64;
 
+use super::against::AgainstState;
 use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
+use super::index::{IndexSet, Keyed};
+use super::index_merge::{
+    KeyedSource, KeysStep, RunIndexing, RunKeys, Saved, cluster_run, joined, publish_saved,
+    union_groups,
+};
+use super::index_reps::RepClustering;
 use super::runfile::{KeyDoc, PartitionedSpiller, merge_partition};
-use super::unionfind::UnionFind;
 use super::{
     done_payload, mark_done, open_work_dir, scan_once, scanned_counts, simplify_text, spill_bytes,
 };
@@ -44,7 +48,7 @@ const MERSENNE_61: u64 = (1 << 61) - 1;
 
 /// Band groups larger than this compare each candidate with at most this many earlier verified
 /// members (a group of thousands of copies of one page would otherwise cost quadratic time).
-const MAX_JACCARD_PROBES: usize = 8;
+pub(crate) const MAX_JACCARD_PROBES: usize = 8;
 
 /// Parameters of [`MinHashDedup`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,6 +78,32 @@ pub struct MinHashDedupConfig {
     /// smaller set) instead of Jaccard, since an excerpt is contained in the full text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_words: Option<usize>,
+    /// Saves a dedup index of this run (and of its `against` indexes) to this directory
+    /// ([`super::index`]); the same path as an `against` index grows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub save_index: Option<PathBuf>,
+    /// Dedup indexes of earlier corpora: a near copy of one of their documents is removed,
+    /// naming it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub against: Vec<PathBuf>,
+}
+
+impl MinHashDedupConfig {
+    /// The parameters an index records and an `against` index must share: everything that
+    /// shapes band keys and decides a match.
+    pub fn index_params(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("n_grams".into(), self.n_grams.into());
+        m.insert("num_buckets".into(), self.num_buckets.into());
+        m.insert("hashes_per_bucket".into(), self.hashes_per_bucket.into());
+        m.insert("seed".into(), self.seed.into());
+        m.insert(
+            "jaccard_threshold".into(),
+            serde_json::json!(self.jaccard_threshold),
+        );
+        m.insert("lead_words".into(), serde_json::json!(self.lead_words));
+        m
+    }
 }
 
 impl Default for MinHashDedupConfig {
@@ -86,6 +116,8 @@ impl Default for MinHashDedupConfig {
             jaccard_threshold: None,
             max_listed_duplicates: 100,
             lead_words: None,
+            save_index: None,
+            against: Vec::new(),
         }
     }
 }
@@ -281,6 +313,7 @@ impl MinHasher {
 pub struct MinHashDedup {
     cfg: MinHashDedupConfig,
     state: ClusterState,
+    against: AgainstState,
     labels: Labels,
 }
 
@@ -318,6 +351,7 @@ impl MinHashDedup {
         Ok(MinHashDedup {
             cfg,
             state: ClusterState::default(),
+            against: AgainstState::default(),
             labels,
         })
     }
@@ -538,54 +572,6 @@ fn scan_file(p: &ScanParams<'_>, input: &dyn CorpusInput, file: usize) -> Result
     table.finish()
 }
 
-/// Streams one band's merged runs and unions every group of equal keys, one record at a time: a
-/// group of two million identical pages never sits in memory (only up to [`MAX_JACCARD_PROBES`]
-/// shingle sets of its earlier members do, when verifying).
-fn cluster_band(
-    dir: &Path,
-    band: usize,
-    layout: &Layout,
-    uf: &UnionFind,
-    check: Option<(&ShingleStore, f64)>,
-    containment: bool,
-) -> Result<()> {
-    let similarity = if containment { contained } else { jaccard };
-    let mut merged = merge_partition::<KeyDoc>(dir, band)?;
-    let mut key = None;
-    // The group's first ordinal (no check) or earlier members a candidate may be compared with.
-    let mut first = 0u32;
-    let mut reps: Vec<(u32, Vec<u64>)> = Vec::new();
-    while let Some(r) = merged.next_record()? {
-        let ord = layout.ordinal(r.file, r.local);
-        if key != Some(r.key) {
-            key = Some(r.key);
-            first = ord;
-            reps.clear();
-            if check.is_none() {
-                continue;
-            }
-        }
-        let Some((store, threshold)) = check else {
-            uf.union(first, ord);
-            continue;
-        };
-        let set = store.set(r.file, r.local)?;
-        let mut joined = false;
-        for (rep, rep_set) in &reps {
-            // Already in one component through another band: nothing to check.
-            if uf.find(*rep) == uf.find(ord) || similarity(rep_set, &set) >= threshold {
-                uf.union(*rep, ord);
-                joined = true;
-                break;
-            }
-        }
-        if !joined && reps.len() < MAX_JACCARD_PROBES {
-            reps.push((ord, set));
-        }
-    }
-    Ok(())
-}
-
 impl CorpusStage for MinHashDedup {
     fn kind(&self) -> &'static str {
         "minhash_dedup"
@@ -612,42 +598,80 @@ impl CorpusStage for MinHashDedup {
         let counts = scanned_counts(dir, "minhash_dedup", files)?;
         let layout = Layout::from_counts(&counts)?;
         if done_payload(dir, "cluster").is_some() {
+            if let Some(dest) = &self.cfg.save_index {
+                publish_saved(dest)?;
+            }
             self.state = ClusterState::load(dir)?;
+            self.against = AgainstState::load(dir)?;
             return Ok(());
         }
         let hasher = MinHasher::new(&self.cfg);
         let threshold = self.cfg.jaccard_threshold;
         let labels = &self.labels;
         let budget = spill_bytes(cx);
+        let against = IndexSet::open(
+            &self.cfg.against,
+            "minhash_dedup",
+            &self.cfg.index_params(),
+            self.cfg.save_index.as_deref(),
+        )?;
+        let idx = RunIndexing {
+            stage: "minhash_dedup",
+            params: self.cfg.index_params(),
+            against: &against,
+            save: self.cfg.save_index.as_deref(),
+            partitions: hasher.partitions(),
+        };
         let state = super::with_threads(cx.threads, || -> Result<ClusterState> {
-            let store = match threshold {
-                Some(_) => Some(ShingleStore::open(dir, counts.len())?),
-                None => None,
-            };
-            let check = store.as_ref().zip(threshold);
-            let uf = UnionFind::new(layout.total as usize);
-            let first_error = Mutex::new(None);
-            (0..hasher.partitions()).into_par_iter().for_each(|band| {
-                let containment = hasher.is_lead_partition(band);
-                if let Err(e) = cluster_band(dir, band, &layout, &uf, check, containment) {
-                    first_error
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .get_or_insert(e);
+            // Documents are nodes after the `against` entries (see `index_merge`).
+            let virt = against.total;
+            let layout = &layout;
+            let uf = match threshold {
+                None => {
+                    let run_keys = |band: usize| -> Result<Box<dyn KeyedSource<u64> + '_>> {
+                        let runs = merge_partition::<KeyDoc>(dir, band)?;
+                        Ok(Box::new(RunKeys::new(runs, move |r: KeyDoc| Keyed {
+                            key: r.key,
+                            node: virt + layout.ordinal(r.file, r.local),
+                        })))
+                    };
+                    cluster_run(
+                        &idx,
+                        dir,
+                        layout,
+                        KeysStep::Distinct(&run_keys),
+                        &|band, uf| union_groups(&mut joined(&against, band, run_keys(band)?)?, uf),
+                    )?
                 }
-            });
-            if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-                return Err(e);
-            }
-            let state = ClusterState::persist(dir, uf, &layout, labels, "minhash_dedup", budget)?;
+                Some(t) => {
+                    let store = ShingleStore::open(dir, counts.len())?;
+                    let shingles = |file: u32, local: u32| store.set(file, local);
+                    let save = idx.save.is_some();
+                    let reps = RepClustering::new(&against, layout, dir, t, &shingles, save)?;
+                    let write =
+                        |new: &Path, saved: &Saved<'_>| reps.save(new, saved, idx.partitions);
+                    cluster_run::<u64>(&idx, dir, layout, KeysStep::Custom(&write), &|band, uf| {
+                        reps.cluster_band(band, uf, hasher.is_lead_partition(band))
+                    })?
+                }
+            };
+            let state =
+                ClusterState::persist(dir, uf, layout, labels, "minhash_dedup", budget)?;
             mark_done(dir, "cluster", "")?;
             Ok(state)
         })??;
+        if let Some(dest) = &self.cfg.save_index {
+            publish_saved(dest)?;
+        }
         self.state = state;
+        self.against = AgainstState::load(dir)?;
         Ok(())
     }
 
     fn process(&self, doc: &mut Document, cx: &mut StageContext) -> Verdict {
+        if let Some(v) = self.against.decide(doc, &self.labels, cx) {
+            return v;
+        }
         self.state.decide(doc, &self.labels, cx)
     }
 }

@@ -22,13 +22,24 @@
 //! the repeated-line table is 12 B per distinct line that reaches `min_docs`, however many
 //! documents repeat it.
 //!
+//! Dedup indexes ([`index`]): with `save_index`, a stage keeps what it saw (every key mapped to
+//! its cluster's first document) as sorted files beside a manifest; with `against`, a later run
+//! clusters its documents together with those entries ([`index_merge`], `index_reps` for
+//! MinHash with `jaccard_threshold`), and its copies of earlier documents are decided from
+//! [`against`]'s files, so each batch keeps what one run over all batches would keep from it.
+//!
 //! Text normalization for MinHash follows datatrove 0.10.1 `simplify_text` so that signatures are
 //! comparable with datatrove's MinHash dedup ([`simplify_text`]).
 
+pub mod against;
 pub mod cluster;
 mod decisions;
 pub mod doctable;
 pub mod exact;
+pub mod index;
+pub mod index_lines;
+pub mod index_merge;
+mod index_reps;
 pub mod lines;
 pub mod minhash;
 pub mod runfile;
@@ -311,3 +322,6 @@ mod unit_tests {
 
 #[cfg(test)]
 mod big_cluster_tests;
+
+#[cfg(test)]
+mod index_tests;

@@ -398,6 +398,7 @@ fn line_dedup_in_paragraph_mode_reports_the_first_line_of_each_paragraph() {
         unit: lines::LineUnit::Paragraph,
         min_docs: 3,
         min_chars: 0,
+        ..Default::default()
     })
     .unwrap();
     let (kept, _, edits) = run_stage(&mut stage, &corpus, dir.path(), 0);

@@ -77,6 +77,9 @@ pub struct Duplicates {
     /// That kept document's URL, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept_url: Option<String>,
+    /// When the kept document is in an earlier corpus: the dedup index (`against`) holding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_index: Option<String>,
     /// Other documents removed as duplicates of the same kept document (or of this one, when this
     /// one is the kept copy), in output order, at most 200.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -263,12 +266,18 @@ pub fn inspect(out_dir: &Path, id: &str) -> Result<Inspection> {
             kept_url = kept_url.or(url);
             copies.merge(c);
         }
-        if kept_url.is_none() {
+        let against = record.removal.as_ref().and_then(|r| r.against.as_deref());
+        if let Some(a) = against {
+            // The kept document is in an earlier corpus, not in this run's output: the index
+            // named its URL.
+            kept_url = a.kept_url.clone();
+        } else if kept_url.is_none() {
             kept_url = first_with_id(out_dir, ShardKind::Kept, kept_id)?
                 .and_then(|r| r.url().map(str::to_string));
         }
         duplicates.kept_id = Some(kept_id.clone());
         duplicates.kept_url = kept_url;
+        duplicates.kept_index = against.map(|a| a.index.clone());
     }
     if copies.total == 0 && kept_id.is_none() {
         // No removed/ shards (write_removed = false) or none of them point here: the dedup stages
@@ -446,6 +455,12 @@ pub fn render_text(ins: &Inspection, out: &mut dyn Write) -> std::io::Result<()>
                 .map(|u| format!("  {u}"))
                 .unwrap_or_default()
         )?;
+        if let Some(index) = &d.kept_index {
+            writeln!(
+                out,
+                "             in an earlier corpus, held by the dedup index {index}"
+            )?;
+        }
     }
     if d.removed_copies_total > 0 {
         let what = if d.kept_id.is_some() {

@@ -138,6 +138,7 @@ fn encoded_lines_match_serde_json_byte_for_byte() {
         value: Value::from(3),
         threshold: Value::from(50),
         kept_id: None,
+        against: None,
         detail: Some("tab\there".into()),
     };
     let edit = LineEdit {
