@@ -27,7 +27,7 @@ fn unknown_language_codes_are_refused_with_suggestions() {
     assert!(msg.contains("stage language"), "{msg}");
     assert!(msg.contains("\"klingon\""), "{msg}");
     assert!(msg.contains("lid.176"), "{msg}");
-    assert!(msg.contains("its 176 codes"), "{msg}");
+    assert!(msg.contains("its 176 labels"), "{msg}");
 
     // Near misses get the code they were probably meant as.
     let msg = load_error("[[stage]]\ntype = \"language\"\nlanguages = [\"en\", \"EN\", \"deu\"]\n");
