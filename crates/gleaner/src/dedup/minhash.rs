@@ -655,8 +655,7 @@ impl CorpusStage for MinHashDedup {
                     })?
                 }
             };
-            let state =
-                ClusterState::persist(dir, uf, layout, labels, "minhash_dedup", budget)?;
+            let state = ClusterState::persist(dir, uf, layout, labels, "minhash_dedup", budget)?;
             mark_done(dir, "cluster", "")?;
             Ok(state)
         })??;

@@ -232,7 +232,12 @@ fn read_items(
     let name = name.unwrap_or_default();
     let stem = compress::strip_compression_suffix(&name);
     let open = || {
-        compress::open_decompressed(path, Arc::default(), crate::io::members::LargeMembers::Spill).map_err(|e| {
+        compress::open_decompressed(
+            path,
+            Arc::default(),
+            crate::io::members::LargeMembers::Spill,
+        )
+        .map_err(|e| {
             stage_error(format!(
                 "cannot read benchmark file {}: {e}",
                 path.display()

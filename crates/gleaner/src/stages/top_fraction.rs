@@ -233,7 +233,13 @@ impl CorpusStage for TopFraction {
             "label": self.scorer.label(),
             "keep_fraction": self.keep_fraction,
         });
-        open_work_dir(cx.work_dir, "classifier", LAYOUT_VERSION, files, &fingerprint)
+        open_work_dir(
+            cx.work_dir,
+            "classifier",
+            LAYOUT_VERSION,
+            files,
+            &fingerprint,
+        )
     }
 
     fn scan(&self, cx: &PrepareContext<'_>, input: &dyn CorpusInput, file: usize) -> Result<()> {
