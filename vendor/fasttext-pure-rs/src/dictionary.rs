@@ -15,8 +15,25 @@ use std::io::Read;
 use crate::args::ModelArgs;
 use crate::error::{Error, Result};
 use crate::io::BinaryReader;
+use crate::word_table::WordTable;
 
 const EOS: &str = "</s>";
+const FNV_BASIS: u32 = 2_166_136_261;
+
+/// One byte of FNV-1a as fastText computes it: the byte sign-extended before the XOR
+/// (`h = h ^ uint32_t(int8_t(c))`).
+#[inline(always)]
+fn fnv_step(h: u32, byte: u8) -> u32 {
+   (h ^ (byte as i8) as u32).wrapping_mul(16_777_619)
+}
+
+/// Buffers [`Dictionary::get_line_into`] reuses from one text to the next (gleaner patch).
+#[derive(Debug, Default)]
+pub struct LineScratch {
+   /// Each token's byte range and fastText hash.
+   tokens: Vec<(usize, usize, u32)>,
+   word_hashes: Vec<u32>,
+}
 const LABEL_PREFIX: &str = "__label__";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,11 +59,12 @@ struct Entry {
 pub(crate) struct Dictionary {
    args: ModelArgs,
    words: Vec<Entry>,
-   word2int: FastMap<String, usize>,
-   /// gleaner patch: the first word with each fastText hash. Tokens are hashed anyway (for word
-   /// n-grams), so looking words up by that hash and comparing one string saves hashing every
-   /// token a second time; `word2int` answers the rare tokens whose hash another word shares.
-   word_by_hash: FastMap<u32, u32>,
+   /// gleaner patch: words looked up by their fastText hash in a flat table (see
+   /// [`WordTable`]), in place of a `HashMap<String, usize>`: tokens are hashed anyway (for word
+   /// n-grams), and the table answers most lookups from one prefetchable cache line.
+   table: WordTable,
+   /// The fastText hash of `</s>` (gleaner patch).
+   eos_hash: u32,
    pub nwords: i32,
    #[allow(dead_code)]
    pub nlabels: i32,
@@ -68,9 +86,8 @@ impl Dictionary {
       let pruneidx_size = reader.read_i64()?;
 
       let mut words = Vec::with_capacity(size);
-      let mut word2int = FastMap::with_capacity_and_hasher(size, Default::default());
 
-      for i in 0..size {
+      for _ in 0..size {
          let word = reader.read_string()?;
          let count = reader.read_i64()?;
          let entry_type = match reader.read_u8()? {
@@ -79,7 +96,6 @@ impl Dictionary {
             t => return Err(Error::InvalidModel(format!("unknown entry type: {t}"))),
          };
 
-         word2int.insert(word.clone(), i);
          words.push(Entry {
             word,
             count,
@@ -88,11 +104,11 @@ impl Dictionary {
          });
       }
 
-      let mut word_by_hash: FastMap<u32, u32> =
-         FastMap::with_capacity_and_hasher(size, Default::default());
-      for (i, e) in words.iter().enumerate() {
-         word_by_hash.entry(Self::hash(e.word.as_bytes())).or_insert(i as u32);
-      }
+      let table = WordTable::new(
+         words
+            .iter()
+            .map(|e| (e.word.as_bytes(), Self::hash(e.word.as_bytes()))),
+      );
 
       let mut pruneidx = FastMap::default();
       for _ in 0..pruneidx_size.max(0) {
@@ -104,8 +120,8 @@ impl Dictionary {
       let mut dict = Self {
          args: args.clone(),
          words,
-         word2int,
-         word_by_hash,
+         table,
+         eos_hash: Self::hash(EOS.as_bytes()),
          nwords,
          nlabels,
          pruneidx_size,
@@ -128,12 +144,7 @@ impl Dictionary {
    /// `h = h ^ uint32_t(int8_t(c))`. We replicate this via `byte as i8 as
    /// u32`.
    pub fn hash(word: &[u8]) -> u32 {
-      let mut h: u32 = 2_166_136_261;
-      for &byte in word {
-         h ^= (byte as i8) as u32;
-         h = h.wrapping_mul(16_777_619);
-      }
-      h
+      word.iter().fold(FNV_BASIS, |h, &b| fnv_step(h, b))
    }
 
    /// Tokenize input text into word IDs and subword hashes for prediction.
@@ -144,38 +155,90 @@ impl Dictionary {
    pub fn get_line(&self, text: &str) -> (Vec<i32>, Vec<i32>) {
       let mut words = Vec::new();
       let mut labels = Vec::new();
-      let mut word_hashes = Vec::new();
+      self.get_line_into(text, &mut LineScratch::default(), &mut words, &mut labels);
+      (words, labels)
+   }
+
+   /// [`get_line`](Self::get_line) into buffers the caller reuses (gleaner patch).
+   pub fn get_line_into(
+      &self,
+      text: &str,
+      scratch: &mut LineScratch,
+      words: &mut Vec<i32>,
+      labels: &mut Vec<i32>,
+   ) {
+      words.clear();
+      labels.clear();
+      let tokens = &mut scratch.tokens;
+      let word_hashes = &mut scratch.word_hashes;
+      tokens.clear();
+      word_hashes.clear();
+      let bytes = text.as_bytes();
 
       // gleaner patch: split on the characters fastText's C++ `readWord` treats as word
-      // separators (ASCII space, \n, \r, \t, \v, \f, NUL), not on every Unicode space.
-      let tokens = text
-         .split(|c: char| matches!(c, ' ' | '\n' | '\r' | '\t' | '\x0B' | '\x0C' | '\0'))
-         .filter(|t| !t.is_empty());
+      // separators (ASCII space, \n, \r, \t, \v, \f, NUL), not on every Unicode space. They are
+      // ASCII, so splitting bytes is splitting characters (no UTF-8 continuation byte is ASCII),
+      // and each token's FNV-1a hash is computed in the same pass.
       // gleaner patch: C++ `getLine` stops at the first end-of-sentence token, so a literal
       // `</s>` in the text ends the input there (fastText's Python `predict` appends the `\n`
       // that becomes the final one).
-      for token in tokens.chain(std::iter::once(EOS)) {
-         let h = Self::hash(token.as_bytes());
+      let mut start = 0;
+      let mut h: u32 = FNV_BASIS;
+      let mut stopped = false;
+      for (i, &b) in bytes.iter().enumerate() {
+         if matches!(b, b' ' | b'\n' | b'\r' | b'\t' | 0x0B | 0x0C | 0) {
+            if i > start {
+               tokens.push((start, i, h));
+               if &bytes[start..i] == EOS.as_bytes() {
+                  stopped = true;
+                  break;
+               }
+            }
+            start = i + 1;
+            h = FNV_BASIS;
+         } else {
+            h = fnv_step(h, b);
+         }
+      }
+      if !stopped && bytes.len() > start {
+         tokens.push((start, bytes.len(), h));
+         stopped = &bytes[start..] == EOS.as_bytes();
+      }
+
+      // Looking tokens up is a cache miss each on a large vocabulary: the slots of the tokens a
+      // few places ahead are prefetched so the misses overlap.
+      const AHEAD: usize = 8;
+      for &(_, _, h) in tokens.iter().take(AHEAD) {
+         self.table.prefetch(h);
+      }
+      let eos = (EOS.as_bytes(), self.eos_hash);
+      let count = tokens.len() + usize::from(!stopped);
+      for k in 0..count {
+         if let Some(&(_, _, h)) = tokens.get(k + AHEAD) {
+            self.table.prefetch(h);
+         }
+         let (token, h) = match tokens.get(k) {
+            Some(&(s, e, h)) => (&bytes[s..e], h),
+            None => eos,
+         };
          let wid = self.get_id_hashed(token, h);
          let entry_type = if wid < 0 {
             Self::get_type_by_token(token)
+         } else if wid < self.nwords {
+            EntryType::Word
          } else {
-            self.words[wid as usize].entry_type
+            EntryType::Label
          };
 
          if entry_type == EntryType::Word {
-            self.add_subwords(&mut words, token, wid);
+            self.add_subwords(words, token, wid);
             word_hashes.push(h);
          } else if entry_type == EntryType::Label && wid >= 0 {
             labels.push(wid - self.nwords);
          }
-         if token == EOS {
-            break;
-         }
       }
 
-      self.add_word_ngrams(&mut words, &word_hashes, self.args.word_ngrams);
-      (words, labels)
+      self.add_word_ngrams(words, word_hashes, self.args.word_ngrams);
    }
 
    /// Every label string, in label-index order (gleaner patch).
@@ -233,24 +296,15 @@ impl Dictionary {
          .collect()
    }
 
-   /// Look up a word in the dictionary, returning its index or -1 if not
-   /// found.
-   fn get_id(&self, word: &str) -> i32 {
-      self.word2int.get(word).map(|&id| id as i32).unwrap_or(-1)
-   }
-
-   /// [`get_id`](Self::get_id) for a token whose fastText hash is `h` (gleaner patch).
-   fn get_id_hashed(&self, word: &str, h: u32) -> i32 {
-      match self.word_by_hash.get(&h) {
-         None => -1,
-         Some(&i) if self.words[i as usize].word == word => i as i32,
-         Some(_) => self.get_id(word),
-      }
+   /// The index of `word`, whose fastText hash is `h`, or -1 if it is not in the dictionary.
+   #[inline]
+   fn get_id_hashed(&self, word: &[u8], h: u32) -> i32 {
+      self.table.get(word, h).map_or(-1, |id| id as i32)
    }
 
    /// Determine the entry type of a token based on the label prefix.
-   fn get_type_by_token(token: &str) -> EntryType {
-      if token.starts_with(LABEL_PREFIX) {
+   fn get_type_by_token(token: &[u8]) -> EntryType {
+      if token.starts_with(LABEL_PREFIX.as_bytes()) {
          EntryType::Label
       } else {
          EntryType::Word
@@ -349,11 +403,11 @@ impl Dictionary {
    }
 
    /// Add word IDs and/or subword hashes for a token to the line.
-   fn add_subwords(&self, line: &mut Vec<i32>, token: &str, wid: i32) {
+   fn add_subwords(&self, line: &mut Vec<i32>, token: &[u8], wid: i32) {
       if wid < 0 {
          // Out of vocabulary: compute subwords on the fly
-         if token != EOS {
-            self.compute_sub_words_with_markers(token.as_bytes(), line);
+         if token != EOS.as_bytes() {
+            self.compute_sub_words_with_markers(token, line);
          }
       } else if self.args.maxn <= 0 {
          // In vocabulary without subwords

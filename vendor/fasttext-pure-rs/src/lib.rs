@@ -54,7 +54,9 @@ mod error;
 mod io;
 mod matrix;
 mod model;
+mod prefetch;
 mod quantized_matrix;
+mod word_table;
 
 pub use error::{Error, Result};
 
