@@ -27,22 +27,33 @@ PINNED = [
 ]
 
 
-def ensure_venv():
-    """Re-runs the calling script under $VENV's python, creating bench/parity/.venv if unset."""
-    venv = os.environ.get("VENV") or os.path.join(HERE, ".venv")
+def ensure_venv(pinned=PINNED, default_venv=os.path.join(HERE, ".venv")):
+    """Re-runs the calling script under $VENV's python, creating `default_venv` with `pinned`
+    (bench/parity/.venv with the parity pins) if $VENV is unset."""
+    venv = os.environ.get("VENV") or default_venv
     py = os.path.join(venv, "bin", "python")
     if os.path.realpath(sys.prefix) == os.path.realpath(venv):
         return
     if not os.path.exists(py):
-        print(f"creating {venv} with {' '.join(PINNED)}", file=sys.stderr)
+        print(f"creating {venv} with {' '.join(pinned)}", file=sys.stderr)
         subprocess.check_call([sys.executable, "-m", "venv", venv])
-        subprocess.check_call([py, "-m", "pip", "install", "-q", *PINNED])
+        subprocess.check_call([py, "-m", "pip", "install", "-q", *pinned])
     os.execv(py, [py, *sys.argv])
 
 
 def data_dir():
-    d = os.environ.get("GLEANER_DATA") or os.path.join(os.path.dirname(REPO), "shared", "data")
+    """../shared/data, or $GLEANER_DATA (or $GLEANER_SHARED_DATA)."""
+    d = (os.environ.get("GLEANER_DATA") or os.environ.get("GLEANER_SHARED_DATA")
+         or os.path.join(os.path.dirname(REPO), "shared", "data"))
     return d if os.path.isdir(d) else "/work/shared/data"
+
+
+def news_articles():
+    """The 3,824 real news articles (Dai 2017) of shared/data, as CSV rows (dicts)."""
+    with zipfile.ZipFile(os.path.join(data_dir(), "news-articles", "NewsArticles.zip")) as z:
+        name = next(n for n in z.namelist() if n.endswith(".csv"))
+        raw = z.read(name).decode("utf-8", errors="replace")
+    return list(csv.DictReader(io.StringIO(raw)))
 
 
 def load_documents():
@@ -56,10 +67,7 @@ def load_documents():
             return [json.loads(line) for line in f]
     data = data_dir()
     docs = []
-    with zipfile.ZipFile(os.path.join(data, "news-articles", "NewsArticles.zip")) as z:
-        name = next(n for n in z.namelist() if n.endswith(".csv"))
-        raw = z.read(name).decode("utf-8", errors="replace")
-    for row in csv.DictReader(io.StringIO(raw)):
+    for row in news_articles():
         docs.append({"id": f"news-{row['article_id']}", "text": row["text"], "metadata": {"kind": "news"}})
     import lxml.html
     import trafilatura

@@ -76,7 +76,7 @@ impl Pipeline {
         let mut stages = Vec::with_capacity(cfg.stages.len());
         let mut token_accounting = None;
         for (i, table) in cfg.stages.iter().enumerate() {
-            let (name, stage) = build_stage(i, table)?;
+            let (name, stage) = build_stage(i, table, cfg.run.memory.0)?;
             if token_accounting.is_none() && stage.kind() == "token_count" {
                 // Built again from its table: the stage itself loaded (and cached) the tokenizer.
                 let mut params = table.clone();

@@ -34,14 +34,17 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use xxhash_rust::xxh64::xxh64;
 
 use crate::config::InputConfig;
-use crate::dedup::simplify_text;
+use crate::config::ByteSize;
 use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
 use crate::io::{InputFile, compress, open_records};
 use crate::stage::{Stage, StageContext, Verdict};
+use words::{RollingNgrams, for_each_word, word_hash};
+
+#[path = "decontaminate_words.rs"]
+mod words;
 
 /// What happens to a contaminated document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +75,19 @@ pub struct DecontaminateConfig {
     pub n: usize,
     /// `remove` the document, or `cut_lines`.
     pub action: DecontaminateAction,
+    /// Most memory the n-gram index may take, building included; a larger benchmark set is a
+    /// configuration error naming both sizes. Defaults to the run's `--memory` (`[run] memory`),
+    /// which the pipeline passes in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_memory: Option<ByteSize>,
+}
+
+impl DecontaminateConfig {
+    /// The index's memory budget: `max_memory`, else the default run budget.
+    fn memory_budget(&self) -> u64 {
+        self.max_memory
+            .map_or(crate::config::RunConfig::default().memory.0, |m| m.0)
+    }
 }
 
 impl Default for DecontaminateConfig {
@@ -82,54 +98,32 @@ impl Default for DecontaminateConfig {
             id_field: "id".into(),
             n: 13,
             action: DecontaminateAction::Remove,
+            max_memory: None,
         }
     }
 }
 
 /// A normalised text: the words joined by single spaces, each word's byte range in it and the
-/// line of the original text it came from.
+/// line of the original text it came from. Built only for a document found contaminated, to
+/// report its n-grams; finding them streams the words ([`for_each_word`]).
 struct Normalized {
     joined: String,
     words: Vec<(u32, u32, u32)>,
 }
 
-/// Normalises `text`, line by line when `by_line` (so each word knows its line; otherwise every
-/// word is on line 0). `simplify_text` turns newlines into spaces and no rule of it spans one,
-/// so the words are the same either way.
-fn normalize(text: &str, by_line: bool) -> Normalized {
+fn normalize(text: &str) -> Normalized {
     let mut joined = String::with_capacity(text.len());
     let mut words = Vec::new();
-    let whole = [text];
-    let lines: Box<dyn Iterator<Item = &str>> = if by_line {
-        Box::new(text.split('\n'))
-    } else {
-        Box::new(whole.into_iter())
-    };
-    for (line, raw) in lines.enumerate() {
-        if raw.trim().is_empty() {
-            continue;
+    for_each_word(text, |w, line| {
+        if !joined.is_empty() {
+            joined.push(' ');
         }
-        let simple = simplify_text(raw);
-        for w in simple.split(' ').filter(|w| !w.is_empty()) {
-            if !joined.is_empty() {
-                joined.push(' ');
-            }
-            let start = joined.len() as u32;
-            joined.push_str(w);
-            words.push((start, joined.len() as u32, line as u32));
-        }
-    }
+        let start = joined.len() as u32;
+        joined.push_str(w);
+        words.push((start, joined.len() as u32, line));
+        true
+    });
     Normalized { joined, words }
-}
-
-/// The n-grams of a normalised text: (first word index, hash), in text order.
-fn ngrams(t: &Normalized, n: usize) -> impl Iterator<Item = (usize, u64)> + '_ {
-    let count = (t.words.len() + 1).saturating_sub(n);
-    (0..count).map(move |i| {
-        let start = t.words[i].0 as usize;
-        let end = t.words[i + n - 1].1 as usize;
-        (i, xxh64(&t.joined.as_bytes()[start..end], 0))
-    })
 }
 
 /// One benchmark item: its file (index into the index's file list) and its id.
@@ -156,6 +150,8 @@ pub struct NgramIndex {
     filter: Vec<u64>,
     /// Items too short to hold one n-gram.
     short_items: u64,
+    /// What the index holds in memory, counted against the stage's budget.
+    bytes: u64,
 }
 
 impl NgramIndex {
@@ -226,7 +222,7 @@ fn stage_error(message: String) -> Error {
 fn read_items(
     path: &Path,
     cfg: &DecontaminateConfig,
-    f: &mut dyn FnMut(String, String),
+    f: &mut dyn FnMut(String, String) -> Result<()>,
 ) -> Result<()> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     let name = name.unwrap_or_default();
@@ -262,7 +258,7 @@ fn read_items(
                 }
             });
             // The reader's id: the id column, else `file:row`.
-            f(doc.id.clone(), text);
+            f(doc.id.clone(), text)?;
         }
         return Ok(());
     }
@@ -280,7 +276,7 @@ fn read_items(
             continue;
         }
         if !is_json {
-            f(format!("line {}", i + 1), line);
+            f(format!("line {}", i + 1), line)?;
             continue;
         }
         let record: serde_json::Map<String, Value> = serde_json::from_str(&line).map_err(|e| {
@@ -295,36 +291,82 @@ fn read_items(
             Some(v) if !v.is_null() => v.to_string(),
             _ => format!("line {}", i + 1),
         };
-        f(id, item_text(&cfg.fields, |k| record.get(k).cloned()));
+        f(id, item_text(&cfg.fields, |k| record.get(k).cloned()))?;
     }
     Ok(())
 }
 
+/// Bytes of one `(hash, item)` pair while the index is built (with alignment padding).
+const PAIR_BYTES: u64 = std::mem::size_of::<(u64, u32)>() as u64;
+/// Bytes the finished index holds per distinct n-gram: hash, item, and the filter's 8 to 16
+/// bits.
+const INDEX_BYTES_PER_NGRAM: u64 = 8 + 4 + 2;
+/// Bytes an item costs besides its id's text (the `Item` and its `String`).
+const ITEM_BYTES: u64 = std::mem::size_of::<Item>() as u64;
+
 impl NgramIndex {
-    /// Reads every benchmark file and indexes its items' n-grams.
-    pub fn build(cfg: &DecontaminateConfig) -> Result<NgramIndex> {
+    /// Reads every benchmark file and indexes its items' n-grams, within `budget` bytes: the
+    /// n-gram pairs gathered while reading (16 bytes per n-gram, before duplicates go) plus the
+    /// items, and the finished index, may not exceed it.
+    pub fn build(cfg: &DecontaminateConfig, budget: u64) -> Result<NgramIndex> {
         let mut items = Vec::new();
+        let mut item_bytes = 0u64;
         let mut pairs: Vec<(u64, u32)> = Vec::new();
         let mut short_items = 0;
+        let over = |what: &str, bytes: u64, items: usize| {
+            stage_error(format!(
+                "the n-gram index of {} ({items} items so far) needs {} MiB {what}, more than its \
+                 memory budget of {} MiB (the run's --memory / [run] memory, or the stage's \
+                 max_memory); raise it or index fewer benchmark items",
+                cfg.benchmark_files
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                bytes.div_ceil(1 << 20),
+                budget >> 20,
+            ))
+        };
         for (file, path) in cfg.benchmark_files.iter().enumerate() {
             read_items(path, cfg, &mut |id, text| {
                 let item = items.len() as u32;
+                item_bytes += ITEM_BYTES + id.len() as u64;
                 items.push(Item {
                     file: file as u32,
                     id,
                 });
-                let norm = normalize(&text, false);
-                if norm.words.len() < cfg.n {
+                let mut roll = RollingNgrams::new(cfg.n);
+                for_each_word(&text, |w, _| {
+                    if let Some(h) = roll.push(word_hash(w)) {
+                        pairs.push((h, item));
+                    }
+                    true
+                });
+                if roll.words() < cfg.n {
                     short_items += 1;
                 }
-                pairs.extend(ngrams(&norm, cfg.n).map(|(_, h)| (h, item)));
+                let held = pairs.capacity() as u64 * PAIR_BYTES + item_bytes;
+                if held > budget {
+                    return Err(over("while it is built", held, items.len()));
+                }
+                Ok(())
             })?;
         }
         // Sorting by (hash, item) and keeping the first of each hash names the earliest item.
         pairs.sort_unstable();
         pairs.dedup_by_key(|p| p.0);
-        let (hashes, item_of): (Vec<u64>, Vec<u32>) = pairs.into_iter().unzip();
-        let bits = (usize::BITS - hashes.len().leading_zeros()).clamp(1, 24);
+        let bits = (usize::BITS - pairs.len().leading_zeros()).clamp(1, 24);
+        let index_bytes = pairs.len() as u64 * INDEX_BYTES_PER_NGRAM
+            + 4 * ((1u64 << bits) + 1)
+            + item_bytes;
+        // The pairs are still held while the index's vectors are filled.
+        let peak = pairs.capacity() as u64 * PAIR_BYTES + index_bytes;
+        if peak > budget {
+            return Err(over("to sort and finish", peak, items.len()));
+        }
+        let hashes: Vec<u64> = pairs.iter().map(|p| p.0).collect();
+        let item_of: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+        drop(pairs);
         let mut offsets = vec![0u32; (1 << bits) + 1];
         for h in &hashes {
             offsets[(h >> (64 - bits)) as usize + 1] += 1;
@@ -347,7 +389,13 @@ impl NgramIndex {
             bits,
             filter,
             short_items,
+            bytes: index_bytes,
         })
+    }
+
+    /// Bytes the index holds (its n-grams, bucket table, filter and items).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 }
 
@@ -372,10 +420,19 @@ fn shared_index(cfg: &DecontaminateConfig) -> Result<Arc<NgramIndex>> {
     let key = json!([identity, cfg.fields, cfg.id_field, cfg.n]).to_string();
     let cache = CACHE.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    let budget = cfg.memory_budget();
     if let Some(index) = cache.get(&key).and_then(Weak::upgrade) {
+        if index.bytes() > budget {
+            return Err(stage_error(format!(
+                "the n-gram index of these benchmark files holds {} MiB, more than this stage's \
+                 memory budget of {} MiB",
+                index.bytes().div_ceil(1 << 20),
+                budget >> 20
+            )));
+        }
         return Ok(index);
     }
-    let index = Arc::new(NgramIndex::build(cfg)?);
+    let index = Arc::new(NgramIndex::build(cfg, budget)?);
     cache.insert(key, Arc::downgrade(&index));
     Ok(index)
 }
@@ -431,13 +488,25 @@ impl Stage for Decontaminate {
         if self.index.is_empty() {
             return Verdict::Keep;
         }
-        let norm = normalize(&doc.text, self.cfg.action == DecontaminateAction::CutLines);
-        let threshold = json!({"n": self.cfg.n});
-        let mut hits = ngrams(&norm, self.cfg.n)
-            .filter_map(|(i, h)| self.index.lookup(h).map(|item| (i, item)));
-        let Some((first_word, first_item)) = hits.next() else {
+        // Find the shared n-grams (first word, item) streaming over the words; most documents
+        // have none and are done here.
+        let n = self.cfg.n;
+        let remove = self.cfg.action == DecontaminateAction::Remove;
+        let mut roll = RollingNgrams::new(n);
+        let mut found: Vec<(usize, u32)> = Vec::new();
+        for_each_word(&doc.text, |w, _| {
+            if let Some(item) = roll.push(word_hash(w)).and_then(|h| self.index.lookup(h)) {
+                found.push((roll.words() - n, item));
+                return !remove;
+            }
+            true
+        });
+        let Some(&(first_word, first_item)) = found.first() else {
             return Verdict::Keep;
         };
+        let norm = normalize(&doc.text);
+        let threshold = json!({"n": n});
+        let hits = found.iter().copied().skip(1);
         cx.count("contaminated_ngrams", 1);
         let first_value = self.hit_value(&norm, first_word, first_item);
         if self.cfg.action == DecontaminateAction::Remove {

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::*;
+use crate::dedup::simplify_text;
 
 /// The 400 real news articles bundled in `examples/`, as texts.
 fn news_texts() -> Vec<String> {
@@ -276,4 +277,107 @@ fn one_index_is_shared_by_every_stage_built_from_the_same_files() {
     let b = stage(vec![bench], &["text"], DecontaminateAction::CutLines);
     assert!(Arc::ptr_eq(&a.index, &b.index));
     assert_eq!(a.index().len(), 1);
+}
+
+/// The words `simplify_text` gives, the reference the streamed words must equal.
+fn simplified_words(text: &str) -> Vec<String> {
+    simplify_text(text)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn streamed_words(text: &str) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    words::for_each_word(text, |w, line| {
+        out.push((w.to_string(), line));
+        true
+    });
+    out
+}
+
+#[test]
+fn streamed_words_are_simplify_text_words_on_real_and_tricky_text() {
+    let mut texts = news_texts();
+    texts.extend(
+        [
+            "Prices rose 3.5% to $1,250.75 in Q3 — “a record”, said O’Brien… «vraiment»",
+            "ΟΔΟΣ ΣΟΦΙΑΣ. Σ Ας — final sigma; İstanbul; café naïve résumé; ½ cup; ١٢٣",
+            "tab\there\u{a0}nbsp\u{2009}thin\u{3000}ideographic\u{200b}zero-width",
+            "a \u{301}b 1.2.3 .5 5. x1,y 12,34,56 ‘quoted’ don't can't 3rd 10am",
+            "line one\r\nline two\n\n  line four\x0bvt\x0cff\u{1c}fs",
+            "",
+            "   \n ",
+        ]
+        .map(String::from),
+    );
+    for (i, text) in texts.iter().enumerate() {
+        let streamed = streamed_words(text);
+        let words: Vec<&String> = streamed.iter().map(|(w, _)| w).collect();
+        let reference = simplified_words(text);
+        assert_eq!(words, reference.iter().collect::<Vec<_>>(), "text {i}: {text:?}");
+        // Each word is on the line it came from: the words of each line alone, in order.
+        let mut by_line = Vec::new();
+        for (l, line) in text.split('\n').enumerate() {
+            by_line.extend(simplified_words(line).into_iter().map(|w| (w, l as u32)));
+        }
+        assert_eq!(streamed, by_line, "text {i}");
+    }
+}
+
+#[test]
+fn the_fast_path_is_on_and_rolling_hashes_depend_only_on_the_window() {
+    // The fast path's tables agreed with simplify_text (otherwise every chunk takes the slow
+    // path: same words, lower speed).
+    assert!(words::fast_path_is_on());
+    let text = &news_texts()[3];
+    let all = words::ngram_hashes(text, 13);
+    let list = simplified_words(text);
+    assert_eq!(all.len(), list.len() - 12);
+    let mut distinct = HashSet::new();
+    for (first, h) in &all {
+        // The same 13 words hashed on their own give the same hash.
+        let alone = words::ngram_hashes(&list[*first..first + 13].join(" "), 13);
+        assert_eq!(alone, [(0, *h)]);
+        distinct.insert((list[*first..first + 13].join(" "), *h));
+    }
+    // Distinct windows, distinct hashes.
+    let hashes: HashSet<u64> = distinct.iter().map(|d| d.1).collect();
+    assert_eq!(hashes.len(), distinct.len());
+}
+
+#[test]
+fn an_index_larger_than_the_memory_budget_is_a_config_error_naming_it() {
+    let texts = news_texts();
+    let dir = tempfile::tempdir().unwrap();
+    let bench = write_benchmark(dir.path(), &texts);
+    let build = |max: u64| {
+        Decontaminate::new(DecontaminateConfig {
+            benchmark_files: vec![bench.clone()],
+            fields: vec!["question".into(), "choices".into()],
+            n: 5,
+            max_memory: Some(ByteSize(max)),
+            ..Default::default()
+        })
+    };
+    let e = build(4 << 10).err().expect("accepted").to_string();
+    assert!(
+        e.contains("bench.jsonl") && e.contains("memory budget of 0 MiB") && e.contains("--memory"),
+        "{e}"
+    );
+    let s = build(64 << 20).unwrap();
+    assert!(s.index().bytes() > 4 << 10 && s.index().bytes() < 64 << 20);
+    // Through a pipeline, the run's memory is the default budget.
+    let pipeline = |memory: &str| {
+        let toml = format!(
+            "[run]\nmemory = \"{memory}\"\n[[stage]]\ntype = \"decontaminate\"\nbenchmark_files = [{:?}]\nfields = [\"question\"]\nn = 6\n",
+            bench.display().to_string()
+        );
+        let cfg = crate::config::PipelineConfig::from_toml(&toml, dir.path()).unwrap();
+        crate::pipeline::Pipeline::from_config(&cfg).map(|_| ())
+    };
+    let e = pipeline("8KiB").err().expect("accepted").to_string();
+    assert!(e.contains("memory budget of 0 MiB"), "{e}");
+    pipeline("1GiB").unwrap();
 }

@@ -240,13 +240,21 @@ pub fn registry() -> &'static [StageInfo] {
 /// Stage types whose `key` parameter (the metadata key they write) defaults to the stage's name.
 const STAGES_KEYED_BY_NAME: &[&str] = &["classifier"];
 
+/// Stage types with a `max_memory` parameter that defaults to the run's memory budget.
+const STAGES_BOUNDED_BY_RUN_MEMORY: &[&str] = &["decontaminate"];
+
 /// Looks a stage type up by name.
 pub fn find(kind: &str) -> Option<&'static StageInfo> {
     registry().iter().find(|s| s.kind == kind)
 }
 
 /// Builds a stage from a `[[stage]]` table; returns its instance name and the stage.
-pub fn build_stage(index: usize, table: &toml::Table) -> Result<(String, BuiltStage)> {
+/// `run_memory` is the run's memory budget (`--memory`), for stages that bound what they hold.
+pub fn build_stage(
+    index: usize,
+    table: &toml::Table,
+    run_memory: u64,
+) -> Result<(String, BuiltStage)> {
     let mut table = table.clone();
     let kind = match table.remove("type") {
         Some(toml::Value::String(s)) => s,
@@ -277,6 +285,10 @@ pub fn build_stage(index: usize, table: &toml::Table) -> Result<(String, BuiltSt
     })?;
     if STAGES_KEYED_BY_NAME.contains(&kind.as_str()) && !table.contains_key("key") {
         table.insert("key".into(), toml::Value::String(name.clone()));
+    }
+    if STAGES_BOUNDED_BY_RUN_MEMORY.contains(&kind.as_str()) && !table.contains_key("max_memory") {
+        let bytes = i64::try_from(run_memory).unwrap_or(i64::MAX);
+        table.insert("max_memory".into(), toml::Value::Integer(bytes));
     }
     let stage = (info.build)(table)?;
     Ok((name, stage))
