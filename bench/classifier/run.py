@@ -27,6 +27,7 @@ import glob
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -218,6 +219,7 @@ def main():
     print(f"\n4. decontamination, 1 thread, {len(items)} benchmark items, {mb:.1f} MB of documents, "
           f"{len(many) - kept} removed")
     print(f"   index build {t_index - t_one:.2f} s; run {mb / t_dec:.1f} MB/s; stage alone {mb / stage:.1f} MB/s")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

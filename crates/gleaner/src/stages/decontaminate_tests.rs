@@ -316,7 +316,11 @@ fn streamed_words_are_simplify_text_words_on_real_and_tricky_text() {
         let streamed = streamed_words(text);
         let words: Vec<&String> = streamed.iter().map(|(w, _)| w).collect();
         let reference = simplified_words(text);
-        assert_eq!(words, reference.iter().collect::<Vec<_>>(), "text {i}: {text:?}");
+        assert_eq!(
+            words,
+            reference.iter().collect::<Vec<_>>(),
+            "text {i}: {text:?}"
+        );
         // Each word is on the line it came from: the words of each line alone, in order.
         let mut by_line = Vec::new();
         for (l, line) in text.split('\n').enumerate() {
@@ -377,7 +381,7 @@ fn an_index_larger_than_the_memory_budget_is_a_config_error_naming_it() {
         let cfg = crate::config::PipelineConfig::from_toml(&toml, dir.path()).unwrap();
         crate::pipeline::Pipeline::from_config(&cfg).map(|_| ())
     };
-    let e = pipeline("8KiB").err().expect("accepted").to_string();
+    let e = pipeline("8KiB").expect_err("accepted").to_string();
     assert!(e.contains("memory budget of 0 MiB"), "{e}");
     pipeline("1GiB").unwrap();
 }

@@ -149,7 +149,11 @@ impl FastPath {
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
-            let class = if b < 128 { self.ascii[b as usize] } else { BREAK };
+            let class = if b < 128 {
+                self.ascii[b as usize]
+            } else {
+                BREAK
+            };
             match class {
                 BREAK => {
                     if !word.is_empty() {
