@@ -5,8 +5,8 @@
 //! Normalisation follows datatrove 0.10.1's `NGramsDecontFilter`: the text goes through
 //! `simplify_text` with the default `TextNormConfig` (lower case, punctuation to spaces, numbers to
 //! `0`, accents removed; [`crate::dedup::simplify_text`]), is split into words, and every run of `n`
-//! words is one n-gram, hashed as the words joined by one space (xxh64, seed 0, as datatrove's
-//! `xxhash64`). Two differences, both documented choices: words are split on whitespace, where
+//! words is one n-gram, hashed by a rolling hash of its words' hashes ([`words`]: the words are
+//! streamed, the simplified text is never built). Two differences, both documented choices: words are split on whitespace, where
 //! datatrove runs nltk's `word_tokenize`, which after `simplify_text` differs only on a few
 //! contractions (`cannot` → `can not`, `gonna` → `gon na`); and `n` defaults to 13 (the GPT-3 /
 //! OLMo decontamination length the issue asks for) where datatrove's default is 12. Each
@@ -19,8 +19,10 @@
 //! every thread and stage instance: one sorted vector of the distinct n-gram hashes with the
 //! first item holding each (12 bytes per distinct n-gram: 100,000 items of 60 words, about 5 M
 //! n-grams, take about 60 MB), a table of bucket offsets by the hashes' top bits so a lookup
-//! costs one or two cache misses instead of a binary search, and in front of both a one-bit
-//! filter (1 byte per n-gram) that turns away most n-grams found in no benchmark.
+//! costs one or two cache misses instead of a binary search, and in front of both a two-bit
+//! blocked filter (1 to 2 bytes per n-gram) that turns away most n-grams found in no benchmark.
+//! It counts against the stage's memory budget (`max_memory`, by default the run's `--memory`):
+//! building an index that would exceed it is a configuration error naming both sizes.
 //!
 //! With `action = "cut_lines"` the stage cuts, instead of the document, every line holding a word
 //! of a shared n-gram (each reported with the n-gram, the benchmark file and item, like every
