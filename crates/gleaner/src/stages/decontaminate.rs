@@ -6,8 +6,9 @@
 //! `simplify_text` with the default `TextNormConfig` (lower case, punctuation to spaces, numbers to
 //! `0`, accents removed; [`crate::dedup::simplify_text`]), is split into words, and every run of `n`
 //! words is one n-gram, hashed by a rolling hash of its words' hashes (`decontaminate_words.rs`:
-//! the words are streamed, the simplified text is never built). Two differences, both documented choices: words are split on whitespace, where
-//! datatrove runs nltk's `word_tokenize`, which after `simplify_text` differs only on a few
+//! the words are streamed, the simplified text is never built). Two differences, both
+//! documented choices: words are split on whitespace, where datatrove runs nltk's
+//! `word_tokenize`, which after `simplify_text` differs only on a few
 //! contractions (`cannot` → `can not`, `gonna` → `gon na`); and `n` defaults to 13 (the GPT-3 /
 //! OLMo decontamination length the issue asks for) where datatrove's default is 12. Each
 //! benchmark item is the configured `fields` of one record joined by a space, so n-grams that
