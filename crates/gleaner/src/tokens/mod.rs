@@ -412,15 +412,15 @@ pub fn for_each_shard_document(
             })?;
         let ids = reader.document(index)?;
         let mut body = &ids[..];
-        if let (Some(bos), [first, rest @ ..]) = (encoder.bos, body) {
-            if *first == bos {
-                body = rest;
-            }
+        if let (Some(bos), [first, rest @ ..]) = (encoder.bos, body)
+            && *first == bos
+        {
+            body = rest;
         }
-        if let (Some(eos), [rest @ .., last]) = (encoder.eos, body) {
-            if *last == eos {
-                body = rest;
-            }
+        if let (Some(eos), [rest @ .., last]) = (encoder.eos, body)
+            && *last == eos
+        {
+            body = rest;
         }
         let text = encoder.tokenizer.decode(body);
         if !f(ShardDocument { id, ids, text }) {
