@@ -11,7 +11,7 @@ tokenizer.json is a byte-level BPE trained here on the same text. Also timed: a 
 
 Usage, from the repository root, with a virtualenv holding the pinned packages of
 scripts/test-python (tiktoken, tokenizers, numpy, zstandard):
-    VENV=/path/to/venv; $VENV/bin/python bench/tokens/speed.py [--rounds 5]
+    VENV=/path/to/venv; $VENV/bin/python bench/tokens/speed.py [--rounds 5] [--no-build]
 """
 
 import argparse
@@ -58,8 +58,18 @@ def gleaner_round(release: Path, spec: str, files) -> tuple[int, float]:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument(
+        "--no-build",
+        action="store_true",
+        help="use the binaries already built (without a release gleaner CLI: its debug build for "
+        "`gleaner vocab`, and no whole runs)",
+    )
     args = ap.parse_args()
-    release = build()
+    release = REPO / "target" / "release" if args.no_build else build()
+    cli = release / "gleaner"
+    whole_runs = cli.exists()
+    if not whole_runs:
+        cli = REPO / "target" / "debug" / "gleaner"
     shutil.rmtree(WORK, ignore_errors=True)
     docs, shared = corpus.real_documents()
     texts = [t for _, t in docs]
@@ -72,7 +82,7 @@ def main():
     cache.mkdir(parents=True)
     for name in ("cl100k_base", "o200k_base"):
         key = hashlib.sha1(URL.format(name).encode()).hexdigest()
-        subprocess.run([str(release / "gleaner"), "vocab", name, "-o", str(cache / key)], check=True)
+        subprocess.run([str(cli), "vocab", name, "-o", str(cache / key)], check=True)
     os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
     import tiktoken
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
@@ -123,12 +133,17 @@ def main():
         g = f"gleaner {vocab}"
         assert tokens[g] == tokens[peer], f"{g} and {peer} disagree on the token count"
         print(f"{vocab}: gleaner {med[g] / med[peer]:.2f}x {peer.split()[0]}")
-    faster = max(med["tiktoken cl100k_base"], med["tokenizers tokenizer.json"])
-    print(
-        f"gleaner cl100k_base vs the faster Python tokenizer (tiktoken cl100k_base, tokenizers tokenizer.json): "
-        f"{med['gleaner cl100k_base'] / faster:.2f}x (target >= 1.5x)"
-    )
+    # The target: each gleaner tokenizer >= 1.5x the faster of the Python tokenizers in this run
+    # (per core, tokens/s), whichever vocabulary that one used.
+    python_sides = [k for k in sides if not k.startswith("gleaner")]
+    faster = max(python_sides, key=lambda k: med[k])
+    for vocab in ("cl100k_base", "o200k_base", "tokenizer.json"):
+        g = f"gleaner {vocab}"
+        print(f"{g} vs the faster Python tokenizer ({faster}): {med[g] / med[faster]:.2f}x (target >= 1.5x)")
 
+    if not whole_runs:
+        print("no release gleaner CLI (--no-build): whole runs not timed")
+        return
     # Whole runs: with token_count before the output, the writer reuses the stage's ids (same
     # text, same thread), so the two pipelines should cost about the same.
     for label, body, threads in (

@@ -132,17 +132,12 @@ fn an_input_edited_after_a_kill_is_redone(body: &str) {
     let p = pipeline(tmp.path(), body);
     let out = tmp.path().join("killed");
     let args = run_args(&p, Some(&input), &out, &["-j", "1"]);
-    kill_when_files(&args, &out.join(".work/pass-0"), "done-", 2);
-    assert!(
-        !out.join("stats.json").exists(),
-        "the killed run did not finish"
-    );
+    kill_after_two_files(&args, &out);
     let done = done_files(&out);
     let edited = input.join(format!("shard-{:03}.jsonl", done[0]));
     edit_keeping_size_and_mtime(&edited);
 
-    let o = gleaner().args(&args).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    let o = resume_ok(&args);
     assert!(
         stderr(&o).contains(&format!(
             "{} changed since the interrupted run",

@@ -191,6 +191,23 @@ pub fn kill_when_files(args: &[String], dir: &Path, prefix: &str, n: usize) {
     child.wait().unwrap();
 }
 
+/// Starts `gleaner run` with `args` (output `out`) and kills it as [`kill_when_files`] does once
+/// two input files are done, checking it did not finish: a run killed mid-way.
+pub fn kill_after_two_files(args: &[String], out: &Path) {
+    kill_when_files(args, &out.join(".work/pass-0"), "done-", 2);
+    assert!(
+        !out.join("stats.json").exists(),
+        "the killed run did not finish"
+    );
+}
+
+/// Runs `gleaner` with `args` again (the resume of a killed run), which must succeed.
+pub fn resume_ok(args: &[String]) -> Output {
+    let o = gleaner().args(args).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    o
+}
+
 /// `shards` zstd JSONL files under `dir/in`, each holding the real sample with ids suffixed by the
 /// shard number: a run then has many units of work, and every text has a copy in every shard.
 pub fn sample_shards(dir: &Path, shards: usize) -> PathBuf {

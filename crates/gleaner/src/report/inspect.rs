@@ -27,6 +27,9 @@ const MAX_COPIES_LISTED: usize = 200;
 /// Members of the document's syndication cluster shown (the count covers the rest).
 const CLUSTER_MEMBERS_SHOWN: usize = 200;
 
+/// Token ids of a token-shard document printed in text mode (`--json` has them all).
+const TOKEN_IDS_SHOWN: usize = 24;
+
 /// Whether the document made it into the kept output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -402,6 +405,28 @@ pub fn render_text(ins: &Inspection, out: &mut dyn Write) -> std::io::Result<()>
                 n => format!(", {n} flagged"),
             }
         )?,
+    }
+    if let (Some(Value::Array(ids)), Some(shard)) = (
+        ins.metadata.get("token_ids"),
+        ins.metadata.get("token_shard").and_then(Value::as_str),
+    ) {
+        // A token shard's document (`format = "tokens"`): its text above is the ids decoded.
+        let shown: Vec<String> = ids
+            .iter()
+            .take(TOKEN_IDS_SHOWN)
+            .map(Value::to_string)
+            .collect();
+        writeln!(
+            out,
+            "{bold}tokens{bold:#}    {} ids in {shard} (text decoded from them): {}{}",
+            ids.len(),
+            shown.join(" "),
+            if ids.len() > TOKEN_IDS_SHOWN {
+                " … (all with --json)"
+            } else {
+                ""
+            }
+        )?;
     }
     if ins.status == DocStatus::Removed && n_removed > 0 {
         writeln!(

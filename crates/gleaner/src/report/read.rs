@@ -77,7 +77,10 @@ pub fn shard_files(out_dir: &Path, kind: ShardKind) -> Result<Vec<PathBuf>> {
         let entry = entry.with_path(&dir)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let stem = compress::strip_compression_suffix(&name);
-        if name.starts_with('.') || !(stem.ends_with(".jsonl") || stem.ends_with(".parquet")) {
+        let token_shard = kind == ShardKind::Kept && name.ends_with(layout::TOKEN_IDX_EXT);
+        if name.starts_with('.')
+            || !(stem.ends_with(".jsonl") || stem.ends_with(".parquet") || token_shard)
+        {
             continue;
         }
         files.push(entry.path());
@@ -126,6 +129,9 @@ fn for_each_in_shard(path: &Path, f: &mut dyn FnMut(OutputRecord) -> bool) -> Re
     if compress::strip_compression_suffix(&name).ends_with(".parquet") {
         return for_each_in_parquet(path, f);
     }
+    if name.ends_with(layout::TOKEN_IDX_EXT) {
+        return for_each_in_token_shard(path, f);
+    }
     let reader =
         compress::open_decompressed(path, Arc::new(AtomicU64::new(0)), LargeMembers::Stream)
             .with_path(path)?;
@@ -141,6 +147,31 @@ fn for_each_in_shard(path: &Path, f: &mut dyn FnMut(OutputRecord) -> bool) -> Re
         }
     }
     Ok(true)
+}
+
+/// A token shard (`format = "tokens"`): each document's text decoded with the run's tokenizer
+/// (named in the `pipeline.toml` the run left beside its shards), its ids in
+/// `metadata.token_ids` (special tokens included) and its shard in `metadata.token_shard`.
+fn for_each_in_token_shard(path: &Path, f: &mut dyn FnMut(OutputRecord) -> bool) -> Result<bool> {
+    let out_dir = path
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."));
+    let pipeline = out_dir.join(layout::PIPELINE_FILE);
+    let cfg = crate::config::PipelineConfig::load(&pipeline)?;
+    let shard = path.with_extension("");
+    let shard = shard.file_name().unwrap_or_default().to_string_lossy();
+    crate::tokens::for_each_shard_document(path, &cfg.output.tokens, &mut |doc| {
+        let mut metadata = Map::new();
+        metadata.insert("token_shard".into(), Value::from(shard.as_ref()));
+        metadata.insert("token_ids".into(), Value::from(doc.ids));
+        f(OutputRecord {
+            id: doc.id,
+            text: doc.text,
+            metadata,
+            ..OutputRecord::default()
+        })
+    })
 }
 
 /// Parquet shards carry `removal` and `edits` as JSON strings; the shared reader puts unknown

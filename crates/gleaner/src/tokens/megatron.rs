@@ -228,44 +228,91 @@ pub fn index_bytes(id_type: IdType, lengths: &[u32]) -> Vec<u8> {
     out
 }
 
-/// A shard read back: every document's ids, in order. For tests and tools; it reads the layout
-/// as Megatron's `_IndexReader` does and checks what it can (magic, version, dtype, sizes,
-/// pointers, document indices).
-pub fn read_shard(idx_path: &Path) -> Result<Vec<Vec<u32>>> {
-    let bad = |what: &str| Error::Input(format!("{}: {what}", idx_path.display()));
-    let idx = std::fs::read(idx_path).map_err(|e| Error::io(idx_path, e))?;
-    let bin_path = idx_path.with_extension(&layout::TOKEN_BIN_EXT[1..]);
-    let bin = std::fs::read(&bin_path).map_err(|e| Error::io(&bin_path, e))?;
-    if idx.len() < 34 || &idx[..9] != INDEX_MAGIC {
-        return Err(bad("not a Megatron index (magic)"));
+/// A shard opened for reading: its index in memory (12 bytes per document), its ids read from
+/// the `.bin` one document at a time, so a tool can visit a 512 MiB shard without holding it.
+/// It reads the layout as Megatron's `_IndexReader` does and checks what it can (magic,
+/// version, dtype, sizes, document indices; pointers when a document is read).
+pub struct ShardReader {
+    idx_path: PathBuf,
+    id_type: IdType,
+    lengths: Vec<u32>,
+    pointers: Vec<u64>,
+    bin: std::fs::File,
+}
+
+impl ShardReader {
+    /// Opens `STEM.idx` and its `STEM.bin`.
+    pub fn open(idx_path: &Path) -> Result<Self> {
+        let bad = |what: &str| Error::Input(format!("{}: {what}", idx_path.display()));
+        let idx = std::fs::read(idx_path).map_err(|e| Error::io(idx_path, e))?;
+        let bin_path = idx_path.with_extension(&layout::TOKEN_BIN_EXT[1..]);
+        let bin = std::fs::File::open(&bin_path).map_err(|e| Error::io(&bin_path, e))?;
+        if idx.len() < 34 || &idx[..9] != INDEX_MAGIC {
+            return Err(bad("not a Megatron index (magic)"));
+        }
+        let u64_at = |at: usize| -> Result<u64> {
+            idx.get(at..at + 8)
+                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+                .ok_or_else(|| bad("index is truncated"))
+        };
+        if u64_at(9)? != INDEX_VERSION {
+            return Err(bad("unsupported index version"));
+        }
+        let id_type = IdType::from_code(idx[17]).ok_or_else(|| bad("unsupported dtype code"))?;
+        let sequences = u64_at(18)? as usize;
+        let documents = u64_at(26)? as usize;
+        let lengths_at = 34;
+        let pointers_at = lengths_at + 4 * sequences;
+        let docs_at = pointers_at + 8 * sequences;
+        if idx.len() != docs_at + 8 * documents {
+            return Err(bad("index size does not match its counts"));
+        }
+        let lengths = (0..sequences)
+            .map(|s| {
+                let at = lengths_at + 4 * s;
+                i32::from_le_bytes(idx[at..at + 4].try_into().expect("4 bytes")) as u32
+            })
+            .collect();
+        let pointers = (0..sequences)
+            .map(|s| u64_at(pointers_at + 8 * s))
+            .collect::<Result<_>>()?;
+        for d in 0..documents {
+            if u64_at(docs_at + 8 * d)? != d as u64 {
+                return Err(bad("document indices are not one sequence per document"));
+            }
+        }
+        Ok(ShardReader {
+            idx_path: idx_path.to_path_buf(),
+            id_type,
+            lengths,
+            pointers,
+            bin,
+        })
     }
-    let u64_at = |at: usize| -> Result<u64> {
-        idx.get(at..at + 8)
-            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-            .ok_or_else(|| bad("index is truncated"))
-    };
-    if u64_at(9)? != INDEX_VERSION {
-        return Err(bad("unsupported index version"));
+
+    /// How many documents (sequences) the shard holds.
+    pub fn len(&self) -> usize {
+        self.lengths.len()
     }
-    let id_type = IdType::from_code(idx[17]).ok_or_else(|| bad("unsupported dtype code"))?;
-    let sequences = u64_at(18)? as usize;
-    let documents = u64_at(26)? as usize;
-    let lengths_at = 34;
-    let pointers_at = lengths_at + 4 * sequences;
-    let docs_at = pointers_at + 8 * sequences;
-    if idx.len() != docs_at + 8 * documents {
-        return Err(bad("index size does not match its counts"));
+
+    /// Whether the shard holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
     }
-    let mut out = Vec::with_capacity(sequences);
-    for s in 0..sequences {
-        let at = lengths_at + 4 * s;
-        let len = i32::from_le_bytes(idx[at..at + 4].try_into().expect("4 bytes")) as usize;
-        let ptr = u64_at(pointers_at + 8 * s)? as usize;
-        let end = ptr + len * id_type.size();
-        let bytes = bin
-            .get(ptr..end)
-            .ok_or_else(|| bad("pointer beyond .bin"))?;
-        let ids = match id_type {
+
+    /// The ids of document `index` (in shard order).
+    pub fn document(&mut self, index: usize) -> Result<Vec<u32>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let bad = |what: &str| Error::Input(format!("{}: {what}", self.idx_path.display()));
+        let (Some(&len), Some(&ptr)) = (self.lengths.get(index), self.pointers.get(index)) else {
+            return Err(bad("no such document"));
+        };
+        let mut bytes = vec![0u8; len as usize * self.id_type.size()];
+        self.bin
+            .seek(SeekFrom::Start(ptr))
+            .and_then(|_| self.bin.read_exact(&mut bytes))
+            .map_err(|_| bad("pointer beyond .bin"))?;
+        Ok(match self.id_type {
             IdType::U16 => bytes
                 .chunks_exact(2)
                 .map(|b| u16::from_le_bytes([b[0], b[1]]) as u32)
@@ -274,13 +321,12 @@ pub fn read_shard(idx_path: &Path) -> Result<Vec<Vec<u32>>> {
                 .chunks_exact(4)
                 .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u32)
                 .collect(),
-        };
-        out.push(ids);
+        })
     }
-    for d in 0..documents {
-        if u64_at(docs_at + 8 * d)? != d as u64 {
-            return Err(bad("document indices are not one sequence per document"));
-        }
-    }
-    Ok(out)
+}
+
+/// A shard read back whole: every document's ids, in order. For tests and tools.
+pub fn read_shard(idx_path: &Path) -> Result<Vec<Vec<u32>>> {
+    let mut reader = ShardReader::open(idx_path)?;
+    (0..reader.len()).map(|d| reader.document(d)).collect()
 }

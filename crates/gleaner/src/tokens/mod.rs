@@ -13,6 +13,7 @@
 //! Loaded tokenizers are shared ([`load`]): a pipeline's `token_count` stage and its output name
 //! the same one by the same spec, and a `tokenizer.json` is parsed once per run.
 
+mod bytelevel;
 pub mod megatron;
 mod pretokenize;
 pub mod shuffle;
@@ -42,8 +43,12 @@ enum Kind {
         /// Special tokens and their ids, as tiktoken defines them.
         specials: &'static [(&'static str, u32)],
     },
-    /// A Hugging Face tokenizer.json.
-    HuggingFace(Box<tokenizers::Tokenizer>),
+    /// A Hugging Face tokenizer.json: the `tokenizers` crate, and the fast path when the model
+    /// is one it reproduces (byte-level BPE); texts it declines go to the crate.
+    HuggingFace {
+        model: Box<tokenizers::Tokenizer>,
+        fast: Option<Box<bytelevel::ByteLevelBpe>>,
+    },
 }
 
 /// tiktoken's special tokens of `cl100k_base` (tiktoken_ext/openai_public.py, tiktoken 0.12).
@@ -75,10 +80,17 @@ impl Tokenizer {
                 specials: O200K_SPECIALS,
             },
             path if path.ends_with(".json") || Path::new(path).is_file() => {
-                let t = tokenizers::Tokenizer::from_file(Path::new(path)).map_err(|e| {
+                let cannot = |e: &dyn std::fmt::Display| {
                     Error::Config(format!("tokenizer {path}: cannot load tokenizer.json: {e}"))
-                })?;
-                Kind::HuggingFace(Box::new(t))
+                };
+                let text = std::fs::read_to_string(path).map_err(|e| cannot(&e))?;
+                let model: tokenizers::Tokenizer = text.parse().map_err(|e| cannot(&e))?;
+                let json: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| cannot(&e))?;
+                Kind::HuggingFace {
+                    model: Box::new(model),
+                    fast: bytelevel::ByteLevelBpe::from_json(&json).map(Box::new),
+                }
             }
             other => {
                 return Err(Error::Config(format!(
@@ -102,41 +114,51 @@ impl Tokenizer {
     /// text, as tiktoken's `encode_ordinary` does.
     pub fn encode_into(&self, text: &str, out: &mut Vec<u32>) {
         match &self.kind {
-            Kind::Tiktoken { bpe, pre, .. } => PIECES.with(|cell| {
-                let mut caches = cell.borrow_mut();
-                let me = self as *const Tokenizer as usize;
-                let at = match caches.iter().position(|(t, _)| *t == me) {
-                    Some(at) => at,
-                    None => {
-                        caches.push((me, FxHashMap::default()));
-                        caches.len() - 1
-                    }
-                };
-                let cache = &mut caches[at].1;
+            Kind::Tiktoken { bpe, pre, .. } => self.with_piece_cache(|cache| {
                 for piece in pre.split(text) {
-                    let bytes = piece.as_bytes();
-                    if bytes.len() > MAX_CACHED_PIECE {
-                        out.extend(bpe.bpe.encode_via_backtracking(bytes));
-                    } else if let Some(ids) = cache.get(bytes) {
-                        out.extend_from_slice(ids);
-                    } else {
-                        let ids = bpe.bpe.encode_via_backtracking(bytes);
-                        out.extend_from_slice(&ids);
-                        if cache.len() >= MAX_CACHED_PIECES {
-                            cache.clear();
-                        }
-                        cache.insert(bytes.into(), ids.into());
-                    }
+                    encode_cached_piece(cache, piece.as_bytes(), out, |bytes, out| {
+                        out.extend(bpe.bpe.encode_via_backtracking(bytes))
+                    });
                 }
             }),
-            Kind::HuggingFace(t) => {
+            Kind::HuggingFace { model, fast } => {
+                if let Some(fast) = fast {
+                    let start = out.len();
+                    let done = self.with_piece_cache(|cache| {
+                        fast.pieces(text, |piece| {
+                            encode_cached_piece(cache, piece, out, |bytes, out| {
+                                fast.encode_piece(bytes, out)
+                            })
+                        })
+                    });
+                    if done {
+                        return;
+                    }
+                    out.truncate(start);
+                }
                 // The byte-level models used for pretraining encode any text; a model that cannot
                 // (a word-level vocabulary without an unknown token) yields no ids, not a panic.
-                if let Ok(enc) = t.encode_fast(text, false) {
+                if let Ok(enc) = model.encode_fast(text, false) {
                     out.extend_from_slice(enc.get_ids());
                 }
             }
         }
+    }
+
+    /// Calls `f` with this thread's piece cache of this tokenizer.
+    fn with_piece_cache<R>(&self, f: impl FnOnce(&mut PieceCache) -> R) -> R {
+        PIECES.with(|cell| {
+            let mut caches = cell.borrow_mut();
+            let me = self as *const Tokenizer as usize;
+            let at = match caches.iter().position(|(t, _)| *t == me) {
+                Some(at) => at,
+                None => {
+                    caches.push((me, FxHashMap::default()));
+                    caches.len() - 1
+                }
+            };
+            f(&mut caches[at].1)
+        })
     }
 
     /// Ids of `text`.
@@ -176,13 +198,32 @@ impl Tokenizer {
         })
     }
 
+    /// The text of `ids`: the inverse of [`encode`](Self::encode) (bytes that are not UTF-8 on
+    /// their own, as a token cut inside a character, become U+FFFD); special tokens by name.
+    pub fn decode(&self, ids: &[u32]) -> String {
+        match &self.kind {
+            Kind::Tiktoken { bpe, specials, .. } => {
+                let mut bytes = Vec::new();
+                for &id in ids {
+                    if (id as usize) < bpe.bpe.num_tokens() {
+                        bytes.extend_from_slice(bpe.bpe.token_bytes(id));
+                    } else if let Some((name, _)) = specials.iter().find(|(_, s)| *s == id) {
+                        bytes.extend_from_slice(name.as_bytes());
+                    }
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            Kind::HuggingFace { model, .. } => model.decode(ids, false).unwrap_or_default(),
+        }
+    }
+
     /// The id of special token `name` (`<|endoftext|>`, `</s>`, …), if the tokenizer has it.
     pub fn special_id(&self, name: &str) -> Option<u32> {
         match &self.kind {
             Kind::Tiktoken { specials, .. } => {
                 specials.iter().find(|(n, _)| *n == name).map(|(_, id)| *id)
             }
-            Kind::HuggingFace(t) => t.token_to_id(name),
+            Kind::HuggingFace { model, .. } => model.token_to_id(name),
         }
     }
 
@@ -193,7 +234,7 @@ impl Tokenizer {
                 let max_special = specials.iter().map(|(_, id)| *id as u64 + 1).max();
                 (bpe.bpe.num_tokens() as u64).max(max_special.unwrap_or(0))
             }
-            Kind::HuggingFace(t) => t.get_vocab_size(true) as u64,
+            Kind::HuggingFace { model, .. } => model.get_vocab_size(true) as u64,
         }
     }
 
@@ -215,9 +256,33 @@ const MAX_CACHED_PIECE: usize = 24;
 /// Pieces cached per thread and tokenizer at most (a few MB); the cache starts over when full.
 const MAX_CACHED_PIECES: usize = 1 << 16;
 
-/// Per tokenizer (by address): the ids of pieces this thread encoded. Why: most pieces of text
-/// are words that recur, and a hash lookup costs a fraction of a BPE encode (bench/tokens).
-type PieceCaches = Vec<(usize, FxHashMap<Box<[u8]>, Box<[u32]>>)>;
+/// The ids of pieces one thread encoded with one tokenizer. Why: most pieces of text are words
+/// that recur, and a hash lookup costs a fraction of a BPE encode (bench/tokens).
+type PieceCache = FxHashMap<Box<[u8]>, Box<[u32]>>;
+
+/// Per tokenizer (by address), this thread's [`PieceCache`].
+type PieceCaches = Vec<(usize, PieceCache)>;
+
+/// Appends the ids of `piece` to `out`: from `cache`, else by `encode`, caching short pieces.
+fn encode_cached_piece(
+    cache: &mut PieceCache,
+    piece: &[u8],
+    out: &mut Vec<u32>,
+    encode: impl FnOnce(&[u8], &mut Vec<u32>),
+) {
+    if piece.len() > MAX_CACHED_PIECE {
+        encode(piece, out);
+    } else if let Some(ids) = cache.get(piece) {
+        out.extend_from_slice(ids);
+    } else {
+        let start = out.len();
+        encode(piece, out);
+        if cache.len() >= MAX_CACHED_PIECES {
+            cache.clear();
+        }
+        cache.insert(piece.into(), out[start..].into());
+    }
+}
 
 thread_local! {
     static PIECES: RefCell<PieceCaches> = const { RefCell::new(Vec::new()) };
@@ -304,6 +369,65 @@ impl TokenOutputConfig {
     pub fn spec(&self) -> &str {
         self.tokenizer_file.as_deref().unwrap_or(&self.tokenizer)
     }
+}
+
+/// One document of a token shard, read back.
+pub struct ShardDocument {
+    /// Its id, from the shard's `.ids` file.
+    pub id: String,
+    /// Its ids as written, special tokens included.
+    pub ids: Vec<u32>,
+    /// Its text: the ids decoded without the special tokens the output put around it.
+    pub text: String,
+}
+
+/// Calls `f` on every document of the token shard `idx_path` (`STEM.idx`, its `.bin` and
+/// `.ids`), in shard order, until `f` returns `false` (then returns `false`). `cfg` is the
+/// `[output.tokens]` of the run that wrote it (its tokenizer decodes the text).
+pub fn for_each_shard_document(
+    idx_path: &Path,
+    cfg: &TokenOutputConfig,
+    f: &mut dyn FnMut(ShardDocument) -> bool,
+) -> Result<bool> {
+    use std::io::BufRead;
+    let encoder = DocumentEncoder::new(cfg)?;
+    let mut reader = megatron::ShardReader::open(idx_path)?;
+    let ids_path = idx_path.with_extension(&crate::executor::layout::TOKEN_IDS_EXT[1..]);
+    let ids_file = std::fs::File::open(&ids_path).map_err(|e| Error::io(&ids_path, e))?;
+    let mut lines = std::io::BufReader::new(ids_file).lines();
+    for index in 0..reader.len() {
+        let line = lines
+            .next()
+            .transpose()
+            .map_err(|e| Error::io(&ids_path, e))?;
+        let id = line
+            .and_then(|l| serde_json::from_str::<(String, u64)>(&l).ok())
+            .map(|(id, _)| id)
+            .ok_or_else(|| {
+                Error::Input(format!(
+                    "{}: line {} does not name document {index} of the shard",
+                    ids_path.display(),
+                    index + 1
+                ))
+            })?;
+        let ids = reader.document(index)?;
+        let mut body = &ids[..];
+        if let (Some(bos), [first, rest @ ..]) = (encoder.bos, body)
+            && *first == bos
+        {
+            body = rest;
+        }
+        if let (Some(eos), [rest @ .., last]) = (encoder.eos, body)
+            && *last == eos
+        {
+            body = rest;
+        }
+        let text = encoder.tokenizer.decode(body);
+        if !f(ShardDocument { id, ids, text }) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// A tokenizer with the special tokens a token output puts around each document.

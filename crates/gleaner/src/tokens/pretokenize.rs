@@ -59,6 +59,20 @@ impl Pretokenizer {
         Self::new(&[(&first, false), (r"\s+\s", true), (r"\s+", false)])
     }
 
+    /// GPT-2's pattern, as the `tokenizers` crate's `ByteLevel` pre-tokenizer has it:
+    /// `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`, its
+    /// look-ahead split as above (`\s+$` first: at the end of the text the look-ahead holds).
+    pub(super) fn gpt2() -> Result<Self> {
+        Self::new(&[
+            (
+                r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+$",
+                false,
+            ),
+            (r"\s+\s", true),
+            (r"\s+", false),
+        ])
+    }
+
     /// The pieces of `text`, in order; together they are `text`.
     pub(super) fn split<'a>(&'a self, text: &'a str) -> Pieces<'a> {
         Pieces {

@@ -183,3 +183,94 @@ fn stages_after_token_count_report_tokens_and_rewritten_text_is_recounted() {
     assert_eq!((s[2].tokens_in, s[2].tokens_out), (after + short, after));
     assert_eq!(s[2].tokens_removed_by_rule["min_words"], short);
 }
+
+/// The 400 real news articles bundled in `examples/`, as texts.
+fn news_texts() -> Vec<String> {
+    let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
+    let jsonl = zstd::decode_all(&zst[..]).expect("bundled sample decompresses");
+    jsonl
+        .split(|&b| b == b'\n')
+        .filter_map(|l| serde_json::from_slice::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["text"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// A byte-level BPE tokenizer.json (NFC, GPT-2 pre-tokenizer, `<|endoftext|>` added) trained
+/// by the `tokenizers` crate on real text, as its JSON.
+fn trained_byte_level_bpe(texts: &[String]) -> serde_json::Value {
+    use tokenizers::models::TrainerWrapper;
+    use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
+    use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+    let mut trainer = TrainerWrapper::BpeTrainer(
+        BpeTrainerBuilder::new()
+            .vocab_size(1000)
+            .show_progress(false)
+            .special_tokens(vec![tokenizers::AddedToken::from("<|endoftext|>", true)])
+            .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
+            .build(),
+    );
+    let mut t = tokenizers::Tokenizer::new(BPE::default());
+    t.with_normalizer(Some(tokenizers::normalizers::unicode::NFC));
+    t.with_pre_tokenizer(Some(ByteLevel::default().add_prefix_space(false)));
+    t.train(&mut trainer, texts.iter().step_by(8)).unwrap();
+    serde_json::from_str(&t.to_string(false).unwrap()).unwrap()
+}
+
+/// The byte-level fast path gives the `tokenizers` crate's ids on real articles and on the
+/// texts its shortcuts must get right (whitespace at the end, an added token in the text, text
+/// that NFC changes), for the model as trained and with `ignore_merges` and `add_prefix_space`.
+#[test]
+fn byte_level_fast_path_matches_the_tokenizers_crate() {
+    let mut texts = news_texts();
+    let json = trained_byte_level_bpe(&texts);
+    texts.extend(
+        [
+            "",
+            " ",
+            "a\n  ",
+            "end  ",
+            "x \t\ny  z",
+            "one<|endoftext|>two",
+            "cafe\u{301} and cafe\u{301}s",
+            "It's 12345 o'clock!!\n\n x",
+            "\u{3000}\u{3000}wide  spaces\u{a0}\u{a0}",
+        ]
+        .map(String::from),
+    );
+    let mut variants = vec![("as trained", json.clone())];
+    let mut v = json.clone();
+    v["model"]["ignore_merges"] = true.into();
+    variants.push(("ignore_merges", v));
+    let mut v = json.clone();
+    v["pre_tokenizer"]["add_prefix_space"] = true.into();
+    variants.push(("add_prefix_space", v));
+    let dir = tempfile::tempdir().unwrap();
+    let edge_cases = texts.split_off(texts.len() - 9);
+    for (name, json) in variants {
+        // All articles for the model as trained, a quarter for its variants (the crate runs
+        // unoptimised in tests).
+        let take = if name == "as trained" {
+            texts.len()
+        } else {
+            100
+        };
+        let path = dir.path().join(format!("{}.json", name.replace(' ', "_")));
+        std::fs::write(&path, json.to_string()).unwrap();
+        let ours = Tokenizer::open(path.to_str().unwrap()).unwrap();
+        let Kind::HuggingFace { model, fast } = &ours.kind else {
+            panic!("{name}: not a Hugging Face tokenizer")
+        };
+        assert!(
+            fast.is_some(),
+            "{name}: the fast path takes a byte-level BPE"
+        );
+        for text in texts[..take].iter().chain(&edge_cases) {
+            let want = model.encode(text.as_str(), false).unwrap();
+            assert_eq!(ours.encode(text), want.get_ids(), "{name}: {text:?}");
+        }
+    }
+    // A model with a step the fast path does not reproduce keeps the crate alone.
+    let mut v = json;
+    v["model"]["dropout"] = 0.1.into();
+    assert!(bytelevel::ByteLevelBpe::from_json(&v).is_none());
+}
