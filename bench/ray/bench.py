@@ -142,6 +142,7 @@ def main():
             name = f"gleaner run --threads {threads}"
             rows.append((name, threads, "cli", secs, None, len(kept)))
             phases.append((name, passes(out)))
+            print(f"{name}: {secs:.1f} s; {phases[-1][1]}", file=sys.stderr, flush=True)
             shutil.rmtree(out)
         for cpus in (1, 2):
             out = work / f"ray-{cpus}"
@@ -152,6 +153,8 @@ def main():
             name = f"gleaner.ray, {cpus} worker CPU{'s' if cpus > 1 else ''}"
             rows.append((name, cpus, "ray", secs, startup, len(kept)))
             phases.append((name, passes(out)))
+            print(f"{name}: {secs:.1f} s (+{startup:.1f} s cluster start); {phases[-1][1]}",
+                  file=sys.stderr, flush=True)
             shutil.rmtree(out)
     finally:
         print(f"fastest of {args.repeat} run(s) per configuration")
