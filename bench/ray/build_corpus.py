@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build a large real-derived corpus with syndicated copies for bench/ray (default: 560,000
+"""Build a large real-derived corpus with syndicated copies for bench/ray (default: 600,000
 documents, over 2 GB of JSONL in 48 files).
 
 Sources (../shared/data): the 3,824 real news articles (Dai 2017, Apache-2.0) and the main text of
@@ -12,21 +12,49 @@ original in ten is syndicated: 1-3 copies on other sites, re-wrapped and lightly
 (`copy_body`, as copy desks do), some cut to an excerpt, all later in input order — the copies
 MinHash dedup must find. A few originals repeat exactly (feeds re-publishing), for exact dedup.
 
-Usage: build_corpus.py --out DIR [--docs 520000] [--files 48] [--seed 13]
+Output: `part-NNN.jsonl.zst` (zstd-compressed JSONL, which gleaner reads as is: the 2 GB of JSONL
+take about a fifth of that on disk) and `corpus.json` (documents, copies, uncompressed bytes).
+Needs the `zstandard` package. About 3,000 documents/s on one core: 600,000 in about 3 minutes.
+
+Usage: build_corpus.py --out DIR [--docs 600000] [--files 48] [--seed 13]
 """
 
 import argparse
 import json
 import random
+import re
 import sys
+import types
+from functools import lru_cache
 from pathlib import Path
+
+import zstandard
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "bench" / "dedup"))
+import build_neardup_set  # noqa: E402
 from build_neardup_set import AUTHORS, SITE_NAMES, Site, copy_body, load_articles  # noqa: E402
 
 SHARED = Path(__import__("os").environ.get("GLEANER_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@lru_cache(maxsize=None)
+def _line_pattern(width):
+    # A line: up to `width` characters ending before a space (or the end), else a word cut at
+    # `width`, as textwrap cuts words longer than a line.
+    return re.compile(r"(\S.{0,%d})(?:\s+|$)|(\S{%d})" % (width - 1, width))
+
+
+def fast_wrap(text, width):
+    """Greedy line wrapping like `textwrap.wrap(text, width)` (except that it does not break at
+    hyphens): textwrap's Python loop took 90% of the build time (1.4 ms a document), this regular
+    expression 0.04 ms."""
+    return [line or cut for line, cut in _line_pattern(width).findall(text)]
+
+
+# copy_body (bench/dedup's copy-desk edits, kept in one place) wraps with textwrap.wrap.
+build_neardup_set.textwrap = types.SimpleNamespace(wrap=fast_wrap)
 
 
 def sources():
@@ -58,7 +86,7 @@ def leading(paras, chars):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--docs", type=int, default=560_000)
+    ap.add_argument("--docs", type=int, default=600_000)
     ap.add_argument("--files", type=int, default=48)
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args()
@@ -71,8 +99,9 @@ def main():
     written = total_bytes = copies = 0
     pending = []  # syndicated copies waiting for a later file: (due file, record)
     for fi in range(args.files):
-        path = args.out / f"part-{fi:03d}.jsonl"
-        with open(path, "w", encoding="utf-8") as out:
+        path = args.out / f"part-{fi:03d}.jsonl.zst"
+        tmp = path.with_suffix(".zst.tmp")
+        with zstandard.open(tmp, "wb", cctx=zstandard.ZstdCompressor(level=3)) as out:
             n = 0
             due = [r for f, r in pending if f == fi]
             pending = [(f, r) for f, r in pending if f != fi]
@@ -103,12 +132,15 @@ def main():
                                 pending.append((target, crec))
                     elif r < 0.12:  # an exact re-publication
                         due.append({"id": f"{doc_id}-x", "text": text, "url": url + "?amp"})
-                line = json.dumps(rec, ensure_ascii=False) + "\n"
+                line = (json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8")
                 out.write(line)
-                total_bytes += len(line.encode("utf-8"))
+                total_bytes += len(line)
                 n += 1
                 written += 1
             pending += [(fi + 1, r) for r in due]
+        tmp.rename(path)
+    (args.out / "corpus.json").write_text(json.dumps(
+        {"docs": written, "copies": copies, "jsonl_bytes": total_bytes, "files": args.files}))
     print(f"{written} documents ({copies} copies), {total_bytes / 1e9:.2f} GB in {args.files} files under {args.out}")
 
 

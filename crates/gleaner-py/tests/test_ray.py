@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import gleaner
-from conftest import NEARDUP, NEWS, REPO, output_files, run_cli
+from conftest import NEARDUP, NEWS, REPO, output_files, read_shards, run_cli
 
 ray = pytest.importorskip("ray")
 import gleaner.ray as gray  # noqa: E402
@@ -122,3 +122,34 @@ def test_input_and_output_as_file_uris(tmp_path, cli, ray_cluster):
     assert_same_output(tmp_path / "cli", tmp_path / "ray")
     with pytest.raises(gleaner.ConfigError, match="every node can reach"):
         gray.run(gleaner.Pipeline.from_toml(example), [str(NEWS)], "s3://bucket/out")
+
+
+def test_dedup_against_an_index_saved_by_an_earlier_run_on_ray(tmp_path, cli, ray_cluster):
+    # Run A saves exact and MinHash indexes (on storage every node sees); run B dedups against
+    # them and grows them. On Ray as with the CLI: same outputs, same indexes. One pipeline file
+    # and one index path for both (removals name the index by its path); the CLI's indexes are
+    # kept aside before the Ray runs start from none.
+    pipeline_file = tmp_path / "pipeline.toml"
+    pipeline_file.write_text(
+        '[[stage]]\ntype = "normalize"\n\n'
+        '[[stage]]\ntype = "exact_dedup"\nagainst = ["index/exact"]\nsave_index = "index/exact"\n\n'
+        '[[stage]]\ntype = "minhash_dedup"\nagainst = ["index/minhash"]\n'
+        'save_index = "index/minhash"\n'
+    )
+    batches = {"a": [NEWS], "b": [SYNDICATED, NEARDUP]}
+    for batch, inputs in batches.items():
+        code, err = run_cli(cli, pipeline_file, inputs, tmp_path / "cli" / batch)
+        assert code == 0, err
+    cli_indexes = output_files(tmp_path / "index")
+    shutil.rmtree(tmp_path / "index")
+    for batch, inputs in batches.items():
+        gray.run(
+            gleaner.Pipeline.from_toml(pipeline_file), [str(p) for p in inputs], tmp_path / "ray" / batch
+        )
+    for batch in batches:
+        assert_same_output(tmp_path / "cli" / batch, tmp_path / "ray" / batch)
+    assert output_files(tmp_path / "index") == cli_indexes
+    # Not vacuous: B's copies of A's documents were removed naming A's index.
+    removed = read_shards(tmp_path / "ray" / "b" / "removed")
+    against = [r["removal"]["against"] for r in removed if "against" in r["removal"]]
+    assert against and all(a["index"].startswith(str(tmp_path / "index")) for a in against)

@@ -342,9 +342,13 @@ def local_cluster(
     procs: List[subprocess.Popen] = []
 
     def start(args: List[str]) -> None:
+        # A process group of its own (killed as one on exit) but not a session of its own: on
+        # Linux with autogroup scheduling a new session is a new scheduling group, and the
+        # cluster should get the CPU share of the process that started it, as `gleaner run`
+        # would, not one more group's.
         procs.append(
             subprocess.Popen([ray_cli, "start", *args, *common], stdout=log,
-                             stderr=subprocess.STDOUT, start_new_session=True)
+                             stderr=subprocess.STDOUT, preexec_fn=os.setpgrp)
         )
 
     start(["--head", f"--port={port}", f"--num-cpus={num_cpus}", "--include-dashboard=false"])
