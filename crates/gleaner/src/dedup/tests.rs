@@ -11,7 +11,7 @@ use serde_json::json;
 use super::test_corpus::prepare_and_process;
 use super::*;
 use crate::document::{Document, Reason};
-use crate::stage::{CorpusStage, StageContext, Verdict};
+use crate::stage::{CorpusStage, Verdict};
 
 /// Every article as a document `news-{article_id}` with its URL, in file order; `None` (the test
 /// is skipped) when the shared news set is absent, as in a lone clone.
