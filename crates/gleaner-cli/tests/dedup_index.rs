@@ -179,3 +179,151 @@ fn indexes_made_apart_merge_into_the_index_of_one_run() {
         );
     }
 }
+
+/// Copies the files of directory `from` into a fresh directory `to` (an index is flat).
+fn copy_dir(from: &Path, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+/// `gleaner index info --json DIR`.
+fn index_info(dir: &Path) -> Value {
+    let o = run(&["index", "info", "--json", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// The ids a run removed, each with the id named as kept in its place.
+fn removed_pairs(out: &Path) -> Vec<(String, String)> {
+    let mut pairs: Vec<_> = read_shards(&out.join("removed"))
+        .iter()
+        .map(|d| {
+            let kept = d["removal"]["kept_id"].as_str().unwrap_or_default();
+            (d["id"].as_str().unwrap().to_string(), kept.to_string())
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// A run growing its index in place (`against` and `save_index` on one path), SIGKILLed while
+/// the new version is being built beside the old one, leaves the old index in place: `gleaner
+/// index info` prints the same manifest and a later run against it gives the same answers. The
+/// same command then resumes the killed run, which completes the grown index: the same files and
+/// the same output as a run that was never killed.
+#[test]
+fn a_run_killed_while_growing_its_index_leaves_the_old_one_and_resumes_to_the_grown_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    // A: the sample's first 200 articles. B: eight copies of the whole sample (its first half
+    // copies A, the second half is new and repeated within B). C: a copy of one article of
+    // each half, so its answer tells the old index from the grown one.
+    let sample = sample_docs();
+    let relabel = |d: &Value, suffix: &str| {
+        let mut d = d.clone();
+        d["id"] = format!("{}-{suffix}", d["id"].as_str().unwrap()).into();
+        d
+    };
+    let a: Vec<Value> = sample[..200].iter().map(|d| relabel(d, "a")).collect();
+    write_jsonl(&t.join("a.jsonl"), &a);
+    let b = write_sample_shards(&t.join("b"), 8, true);
+    let c: Vec<Value> = [&sample[150], &sample[350]]
+        .iter()
+        .map(|d| relabel(d, "c"))
+        .collect();
+    write_jsonl(&t.join("c.jsonl"), &c);
+    let index = t.join("index");
+    let grow = pipeline(
+        t,
+        &format!(
+            "[[stage]]\ntype = \"exact_dedup\"\nagainst = [\"{0}\"]\nsave_index = \"{0}\"\n",
+            index.display()
+        ),
+    );
+    let use_only = t.join("use-only.toml");
+    std::fs::write(
+        &use_only,
+        format!(
+            "[[stage]]\ntype = \"exact_dedup\"\nagainst = [\"{}\"]\n",
+            index.display()
+        ),
+    )
+    .unwrap();
+    run_ok(&grow, Some(&t.join("a.jsonl")), &t.join("out-a"), &[]);
+    let old_info = index_info(&index);
+    assert_eq!(old_info["sources"].as_array().unwrap().len(), 1);
+    run_ok(&use_only, Some(&t.join("c.jsonl")), &t.join("c-old"), &[]);
+    let old_answer = removed_pairs(&t.join("c-old"));
+    // Only the copy of A's article is removed against the old index.
+    assert_eq!(
+        old_answer,
+        vec![(
+            c[0]["id"].as_str().unwrap().into(),
+            a[150]["id"].as_str().unwrap().into()
+        )]
+    );
+
+    // The grown index and the output of a run that is not killed, for comparison.
+    let old_copy = t.join("index-old");
+    copy_dir(&index, &old_copy);
+    run_ok(&grow, Some(&b), &t.join("out-ref"), &["-j", "1"]);
+    let grown = snapshot(&index);
+    copy_dir(&old_copy, &index);
+
+    // Killed once the new version's directory appears (it is swapped in only after the stage's
+    // clustering is on disk, which takes far longer than the poll). Should the run still win the
+    // race on a loaded machine, the old index is restored and the kill tried again.
+    let out = t.join("out-killed");
+    let args = run_args(&grow, Some(&b), &out, &["-j", "1"]);
+    let mut killed = false;
+    for _ in 0..5 {
+        let _ = std::fs::remove_dir_all(&out);
+        copy_dir(&old_copy, &index);
+        let mut child = gleaner().args(&args).spawn().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while count_files(t, "index.gleaner-new") == 0
+            && child.try_wait().unwrap().is_none()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if t.join("index.gleaner-new").exists() && !out.join("stats.json").exists() {
+            killed = true;
+            break;
+        }
+    }
+    assert!(killed, "the run never was killed while growing its index");
+    assert_eq!(index_info(&index), old_info, "the old index changed");
+    run_ok(
+        &use_only,
+        Some(&t.join("c.jsonl")),
+        &t.join("c-after-kill"),
+        &[],
+    );
+    assert_eq!(removed_pairs(&t.join("c-after-kill")), old_answer);
+
+    // Resumed: the grown index and output, as without the kill.
+    let o = gleaner().args(&args).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same(&grown, &snapshot(&index));
+    assert!(!t.join("index.gleaner-new").exists());
+    assert_same(&snapshot(&t.join("out-ref")), &snapshot(&out));
+    let info = index_info(&index);
+    assert_eq!(info["sources"].as_array().unwrap().len(), 2);
+    assert_eq!(info["documents"], 200 + 8 * sample.len());
+    run_ok(&use_only, Some(&t.join("c.jsonl")), &t.join("c-grown"), &[]);
+    let grown_answer = removed_pairs(&t.join("c-grown"));
+    assert_eq!(grown_answer.len(), 2, "{grown_answer:?}");
+    assert_eq!(grown_answer[0], old_answer[0]);
+    // The new article's copy names its first copy in B (shard 0).
+    assert_eq!(
+        grown_answer[1].1,
+        format!("{}-s0", sample[350]["id"].as_str().unwrap())
+    );
+}

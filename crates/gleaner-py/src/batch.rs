@@ -24,8 +24,19 @@ use serde_json::{Map, Value};
 pub const METADATA_COLUMN: &str = "metadata";
 /// Name of the column [`read_file`] fills with each document's input position.
 pub const POSITION_COLUMN: &str = "_position";
-/// Columns the removed batch adds after the input's columns.
-pub const REMOVAL_COLUMNS: [&str; 6] = ["stage", "rule", "value", "threshold", "kept_id", "detail"];
+/// Columns the removed batch adds after the input's columns. `kept_index` and `kept_url` are set
+/// for a copy of an earlier corpus's document (dedup `against` an index): the index holding the
+/// document `kept_id` names, and that document's URL when the index has one.
+pub const REMOVAL_COLUMNS: [&str; 8] = [
+    "stage",
+    "rule",
+    "value",
+    "threshold",
+    "kept_id",
+    "detail",
+    "kept_index",
+    "kept_url",
+];
 /// Optional column holding the JSON list of lines the stages removed from a document.
 pub const EDITS_COLUMN: &str = "edits";
 
@@ -356,13 +367,21 @@ fn build_output<D: std::borrow::Borrow<Document>>(
     }
     if let Some(removals) = removals {
         let reasons: Vec<_> = removals.iter().map(|r| &r.reason).collect();
-        let cols: [Vec<Option<String>>; 6] = [
+        let cols: [Vec<Option<String>>; 8] = [
             reasons.iter().map(|r| Some(r.stage.clone())).collect(),
             reasons.iter().map(|r| Some(r.rule.clone())).collect(),
             reasons.iter().map(|r| json_or_null(&r.value)).collect(),
             reasons.iter().map(|r| json_or_null(&r.threshold)).collect(),
             reasons.iter().map(|r| r.kept_id.clone()).collect(),
             reasons.iter().map(|r| r.detail.clone()).collect(),
+            reasons
+                .iter()
+                .map(|r| r.against.as_ref().map(|a| a.index.clone()))
+                .collect(),
+            reasons
+                .iter()
+                .map(|r| r.against.as_ref().and_then(|a| a.kept_url.clone()))
+                .collect(),
         ];
         for (name, values) in REMOVAL_COLUMNS.iter().zip(cols) {
             let nullable = !matches!(*name, "stage" | "rule");

@@ -264,7 +264,9 @@ impl PyPipeline {
     /// `text_column` holds the text, `id_column` the id (row numbers when absent); a string
     /// column named `metadata` is read as a JSON object; every other column passes through.
     /// `kept` has the id, text and metadata (JSON string) columns then the other input columns;
-    /// `removed` adds `stage`, `rule`, `value`, `threshold` (JSON), `kept_id` and `detail`.
+    /// `removed` adds `stage`, `rule`, `value`, `threshold` (JSON), `kept_id` and `detail`, and
+    /// for a copy of a document of an `against` dedup index, `kept_index` (the index) and
+    /// `kept_url` (the earlier document's URL).
     /// Corpus-wide stages (dedup) treat the table as the whole corpus. `with_edits` adds an
     /// `edits` column (JSON list of removed lines). The GIL is released during the work.
     #[pyo3(signature = (table, text_column = "text", id_column = "id", threads = None, with_edits = false))]

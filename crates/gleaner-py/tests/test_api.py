@@ -176,3 +176,54 @@ def test_exact_hashes_group_the_copies_the_cli_removes(tmp_path, cli):
         assert by_id[r["id"]] == by_id[r["removal"]["kept_id"]]
     # Copies are exactly the repeated hashes beyond their first occurrence.
     assert len(hashes) - len(set(hashes)) == len(removed)
+
+
+def test_a_copy_of_an_indexed_document_names_the_index_and_the_earlier_document(tmp_path, cli):
+    """A document removed against a dedup index (`against`) carries, in the removed table, the
+    earlier document's id and URL and the index holding it, as `gleaner run` writes them in
+    removed/ (and the report and `gleaner inspect` show them)."""
+    table, _ = gleaner.read_file(NEWS)
+    ids, texts = table.column("id").to_pylist(), table.column("text").to_pylist()
+
+    def batch(rows, prefix):
+        return pa.table(
+            {
+                "id": [f"{prefix}-{ids[i]}" for i in rows],
+                "text": [texts[i] for i in rows],
+                "metadata": [
+                    json.dumps({"url": f"https://{prefix}.example/{ids[i]}"}) for i in rows
+                ],
+            }
+        )
+
+    index = tmp_path / "index"
+    save = tmp_path / "save.toml"
+    save.write_text(f'[[stage]]\ntype = "exact_dedup"\nsave_index = "{index}"\n')
+    gleaner.Pipeline.from_toml(save).process(batch(range(200), "a"))
+    against = tmp_path / "against.toml"
+    against.write_text(f'[[stage]]\ntype = "exact_dedup"\nagainst = ["{index}"]\n')
+    # Rows 150-249: the first 50 are copies of the indexed batch's documents.
+    later = batch(range(150, 250), "b")
+    _, removed = gleaner.Pipeline.from_toml(against).process(later)
+    later_file = tmp_path / "later.jsonl"
+    later_file.write_text(
+        "".join(
+            json.dumps({"id": r["id"], "text": r["text"], "metadata": json.loads(r["metadata"])})
+            + "\n"
+            for r in later.to_pylist()
+        )
+    )
+    code, err = run_cli(cli, against, [later_file], tmp_path / "cli")
+    assert code == 0, err
+    got = {r["id"]: (r["kept_id"], r["kept_index"], r["kept_url"]) for r in removed.to_pylist()}
+    want = {
+        r["id"]: (
+            r["removal"]["kept_id"],
+            r["removal"]["against"]["index"],
+            r["removal"]["against"].get("kept_url"),
+        )
+        for r in read_shards(tmp_path / "cli" / "removed")
+    }
+    assert got == want
+    assert len(got) >= 50
+    assert got[f"b-{ids[160]}"] == (f"a-{ids[160]}", str(index), f"https://a.example/{ids[160]}")

@@ -92,6 +92,71 @@ fn dedup_in_a_batch_keeps_the_first_copy() {
 }
 
 #[test]
+fn a_copy_of_an_indexed_document_names_the_index_and_the_earlier_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    let first = batch(vec![
+        (
+            "id",
+            Arc::new(StringArray::from(vec!["a", "b"])) as ArrayRef,
+        ),
+        (
+            "text",
+            Arc::new(StringArray::from(vec![RAW, "Something else entirely."])),
+        ),
+        (
+            "metadata",
+            Arc::new(StringArray::from(vec![
+                r#"{"url":"https://example.com/a"}"#,
+                "{}",
+            ])),
+        ),
+    ]);
+    let mut save = pipeline(&format!(
+        "[[stage]]\ntype = \"exact_dedup\"\nsave_index = \"{}\"\n",
+        index.display()
+    ));
+    process_batch(&mut save, &first, &BatchOptions::default()).unwrap();
+    let second = batch(vec![
+        (
+            "id",
+            Arc::new(StringArray::from(vec!["c", "d"])) as ArrayRef,
+        ),
+        (
+            "text",
+            Arc::new(StringArray::from(vec!["A new text.", RAW])),
+        ),
+    ]);
+    let mut against = pipeline(&format!(
+        "[[stage]]\ntype = \"exact_dedup\"\nagainst = [\"{}\"]\n",
+        index.display()
+    ));
+    let out = process_batch(&mut against, &second, &BatchOptions::default()).unwrap();
+    assert_eq!(col(&out.kept, "id"), vec![Some("c")]);
+    assert_eq!(col(&out.removed, "id"), vec![Some("d")]);
+    assert_eq!(col(&out.removed, "kept_id"), vec![Some("a")]);
+    let shown = index.display().to_string();
+    assert_eq!(col(&out.removed, "kept_index"), vec![Some(shown.as_str())]);
+    assert_eq!(
+        col(&out.removed, "kept_url"),
+        vec![Some("https://example.com/a")]
+    );
+    // A duplicate within the batch names no index.
+    let twice = batch(vec![
+        (
+            "id",
+            Arc::new(StringArray::from(vec!["e", "f"])) as ArrayRef,
+        ),
+        ("text", Arc::new(StringArray::from(vec![RAW, RAW]))),
+    ]);
+    let mut plain = pipeline("[[stage]]\ntype = \"exact_dedup\"\n");
+    let out = process_batch(&mut plain, &twice, &BatchOptions::default()).unwrap();
+    assert_eq!(col(&out.removed, "kept_id"), vec![Some("e")]);
+    assert_eq!(col(&out.removed, "kept_index"), vec![None]);
+    assert_eq!(col(&out.removed, "kept_url"), vec![None]);
+}
+
+#[test]
 fn bad_input_is_an_input_error_naming_the_problem() {
     let p = pipeline("[[stage]]\ntype = \"normalize\"\n");
     let no_text = batch(vec![(

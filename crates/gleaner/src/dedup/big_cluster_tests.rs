@@ -4,14 +4,13 @@
 //! with the cluster, and give the same documents, reasons and syndication map as a run with a
 //! large budget, at one thread or two.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
+use super::test_corpus::{news_sample, prepare_and_process};
 use super::*;
 use crate::document::{Document, Removal};
 use crate::report::read::{find_cluster, for_each_cluster};
-use crate::stage::{CorpusStage, StageContext, Verdict};
+use crate::stage::{CorpusStage, Verdict};
 
 /// Apache's stock 404 page as a crawl's text extraction sees it.
 const NOT_FOUND: &str = "Not Found\n\nThe requested URL was not found on this server.\n\n\
@@ -21,22 +20,7 @@ handle the request.";
 /// The 400 news articles with `copies` copies of the 404 page interleaved (one after every few
 /// articles, then the rest), each with its own id and URL.
 fn corpus(copies: usize) -> Vec<Document> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/news-sample.jsonl.zst");
-    let bytes = zstd::decode_all(std::fs::File::open(path).unwrap()).unwrap();
-    let news: Vec<Document> = bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let v: Value = serde_json::from_slice(l).unwrap();
-            let mut d = Document::new(v["id"].as_str().unwrap(), v["text"].as_str().unwrap());
-            d.metadata.insert(
-                "url".into(),
-                json!(format!("https://news.example/{}", d.id)),
-            );
-            d
-        })
-        .collect();
+    let news = news_sample();
     let mut docs = Vec::new();
     let mut news = news.into_iter();
     for i in 0..copies {
@@ -66,20 +50,18 @@ struct Outcome {
 
 fn run(stage: &mut dyn CorpusStage, corpus: &MemoryCorpus, budget: u64, threads: usize) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
-    let cx = PrepareContext {
-        work_dir: dir.path(),
-        memory_budget: budget,
-        threads,
-    };
-    stage.prepare(&cx, corpus).unwrap();
     let (mut kept, mut removed) = (Vec::new(), Vec::new());
-    for d in corpus.documents() {
-        let mut d = d.clone();
-        match stage.process(&mut d, &mut StageContext::new()) {
+    prepare_and_process(
+        stage,
+        corpus,
+        dir.path(),
+        budget,
+        threads,
+        |d, v, _| match v {
             Verdict::Keep => kept.push(d),
             Verdict::Drop(r) => removed.push((d.id.clone(), r)),
-        }
-    }
+        },
+    );
     let syndication = std::fs::read_to_string(syndication_path(dir.path())).unwrap();
     Outcome {
         kept,

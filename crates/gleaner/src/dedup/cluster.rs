@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::decisions::{DECISIONS_FILE, Decision, Decisions, Payload, PayloadWriter};
 use super::doctable::{DocRecord, TableReader, read_table};
 use super::runfile::{
-    FixedRecord, MergedRuns, PartitionedSpiller, RunReader, list_runs, reduce_runs, write_sorted,
+    FixedRecord, PartitionedSpiller, RunReader, list_runs, merge_into, reduce_runs,
 };
 use super::unionfind::UnionFind;
 use crate::document::{Document, Removal};
@@ -283,20 +283,7 @@ fn spill_members(
 fn merge_all<R: FixedRecord>(dir: &Path, prefix: &str, dest: &Path) -> Result<()> {
     let runs = list_runs(dir, &format!("p000-{prefix}"))?;
     let reduced = reduce_runs::<R>(runs.clone(), dir, &format!("p000-{prefix}"))?;
-    let mut merged = MergedRuns::<R>::open(&reduced)?;
-    let mut err = None;
-    let iter = std::iter::from_fn(|| match merged.next_record() {
-        Ok(r) => r,
-        Err(e) => {
-            err = Some(e);
-            None
-        }
-    });
-    write_sorted(dest, iter)?;
-    if let Some(e) = err {
-        return Err(e);
-    }
-    drop(merged);
+    merge_into::<R>(&reduced, dest)?;
     for run in runs
         .iter()
         .chain(reduced.iter().filter(|r| !runs.contains(r)))

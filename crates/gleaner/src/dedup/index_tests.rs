@@ -14,28 +14,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
+use super::test_corpus::{news_sample, prepare_and_process};
 use super::*;
 use crate::document::{Document, Reason};
-use crate::stage::{CorpusStage, StageContext, Verdict};
+use crate::stage::{CorpusStage, Verdict};
 
 fn news() -> Vec<Document> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/news-sample.jsonl.zst");
-    let bytes = zstd::decode_all(std::fs::File::open(path).unwrap()).unwrap();
-    bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let v: Value = serde_json::from_slice(l).unwrap();
-            let mut d = Document::new(v["id"].as_str().unwrap(), v["text"].as_str().unwrap());
-            d.metadata.insert(
-                "url".into(),
-                json!(format!("https://news.example/{}", d.id)),
-            );
-            d
-        })
+    news_sample()
+        .into_iter()
         .filter(|d| d.text.split_whitespace().count() > 120)
         .collect()
 }
@@ -159,22 +147,15 @@ type Outcome = BTreeMap<String, std::result::Result<String, Reason>>;
 
 fn run(stage: &mut dyn CorpusStage, docs: &[Document], work: &Path) -> Outcome {
     let corpus = MemoryCorpus::new(docs.to_vec(), 3);
-    let cx = PrepareContext {
-        work_dir: work,
-        memory_budget: 64 << 20,
-        threads: 2,
-    };
-    stage.prepare(&cx, &corpus).unwrap();
+    let kind = stage.kind();
     let mut out = Outcome::new();
-    for d in corpus.documents() {
-        let mut d = d.clone();
-        let mut scx = StageContext::new();
-        let v = match stage.process(&mut d, &mut scx) {
+    prepare_and_process(stage, &corpus, work, 64 << 20, 2, |d, v, _| {
+        let v = match v {
             Verdict::Keep => Ok(d.text.clone()),
-            Verdict::Drop(r) => Err(r.into_reason(stage.kind())),
+            Verdict::Drop(r) => Err(r.into_reason(kind)),
         };
-        out.insert(d.id.clone(), v);
-    }
+        out.insert(d.id, v);
+    });
     out
 }
 

@@ -290,6 +290,8 @@ impl CorpusInput for MemoryCorpus {
 }
 
 #[cfg(test)]
+mod test_corpus;
+#[cfg(test)]
 mod tests;
 
 #[cfg(test)]

@@ -135,6 +135,21 @@ impl<R: FixedRecord> MergedRuns<R> {
     }
 }
 
+/// Merges the sorted runs `paths` (at most [`MAX_FAN_IN`]) into the sorted file `dest`.
+pub fn merge_into<R: FixedRecord>(paths: &[PathBuf], dest: &Path) -> Result<()> {
+    let mut merged = MergedRuns::<R>::open(paths)?;
+    let mut err = None;
+    let iter = std::iter::from_fn(|| match merged.next_record() {
+        Ok(r) => r,
+        Err(e) => {
+            err = Some(e);
+            None
+        }
+    });
+    write_sorted(dest, iter)?;
+    err.map_or(Ok(()), Err)
+}
+
 /// Merges runs in groups until at most [`MAX_FAN_IN`] remain, writing intermediate runs named
 /// `{prefix}.m{level}-{group}.mrun` in `dir` (an extension [`list_runs`] does not pick up, so a
 /// resumed run never counts a half-merged intermediate twice). Returns the runs to merge last.
@@ -148,19 +163,7 @@ pub fn reduce_runs<R: FixedRecord>(
         let mut next = Vec::new();
         for (g, group) in runs.chunks(MAX_FAN_IN).enumerate() {
             let out = dir.join(format!("{prefix}.m{level}-{g}.mrun"));
-            let mut merged = MergedRuns::<R>::open(group)?;
-            let mut err = None;
-            let iter = std::iter::from_fn(|| match merged.next_record() {
-                Ok(r) => r,
-                Err(e) => {
-                    err = Some(e);
-                    None
-                }
-            });
-            write_sorted(&out, iter)?;
-            if let Some(e) = err {
-                return Err(e);
-            }
+            merge_into::<R>(group, &out)?;
             next.push(out);
         }
         runs = next;

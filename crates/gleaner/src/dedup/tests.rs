@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
 
+use super::test_corpus::prepare_and_process;
 use super::*;
 use crate::document::{Document, Reason};
-use crate::stage::{CorpusStage, StageContext, Verdict};
+use crate::stage::{CorpusStage, Verdict};
 
 /// Every article as a document `news-{article_id}` with its URL, in file order; `None` (the test
 /// is skipped) when the shared news set is absent, as in a lone clone.
@@ -44,22 +45,15 @@ fn run_stage(
     Vec<(Document, Reason)>,
     Vec<crate::document::LineEdit>,
 ) {
-    let cx = PrepareContext {
-        work_dir,
-        memory_budget: budget,
-        threads: 2,
-    };
-    stage.prepare(&cx, corpus).unwrap();
     let (mut kept, mut removed, mut edits) = (Vec::new(), Vec::new(), Vec::new());
-    for d in corpus.documents() {
-        let mut d = d.clone();
-        let mut scx = StageContext::new();
-        match stage.process(&mut d, &mut scx) {
-            Verdict::Keep => kept.push(d),
-            Verdict::Drop(r) => removed.push((d, r.into_reason(stage.kind()))),
-        }
+    let kind = stage.kind();
+    prepare_and_process(stage, corpus, work_dir, budget, 2, |d, v, scx| {
         edits.extend(scx.edits().iter().cloned());
-    }
+        match v {
+            Verdict::Keep => kept.push(d),
+            Verdict::Drop(r) => removed.push((d, r.into_reason(kind))),
+        }
+    });
     (kept, removed, edits)
 }
 
