@@ -77,6 +77,8 @@ pub struct Node {
 pub struct Dom {
     /// All nodes; ids index this vector.
     pub nodes: Vec<Node>,
+    /// Class/id hint bits per node ([`super::hints::node_flags`]), computed on first use.
+    hint_flags: std::cell::OnceCell<Vec<u8>>,
 }
 
 /// Attributes worth keeping, interned as static names.
@@ -110,6 +112,12 @@ impl Dom {
         }
     }
 
+    /// The class/id hint bits of every node ([`super::hints::bit`]), computed once per page.
+    pub fn hint_flags(&self) -> &[u8] {
+        self.hint_flags
+            .get_or_init(|| super::hints::node_flags(self))
+    }
+
     /// Tag of `id` ([`Tag::Other`] for non-elements).
     pub fn tag(&self, id: NodeId) -> Tag {
         self.element(id).map_or(Tag::Other, |e| e.tag)
@@ -132,7 +140,10 @@ impl Dom {
     pub fn parse(html: &str) -> Dom {
         let mut b = Builder::new(html.len());
         tokenize(html, &mut b);
-        Dom { nodes: b.nodes }
+        Dom {
+            nodes: b.nodes,
+            hint_flags: std::cell::OnceCell::new(),
+        }
     }
 }
 
@@ -270,7 +281,7 @@ impl Builder {
             }
         }
         if tag.closes_p()
-            && let Some(i) = self.in_scope(P, Tag::is_scope_boundary)
+            && let Some(i) = self.in_scope(P, Tag::is_button_scope_boundary)
         {
             self.stack.truncate(i);
         }
@@ -289,6 +300,12 @@ impl Builder {
             Tr => self.close_if_open(&[Tr], |t| t == Table),
             Tbody | Thead | Tfoot => self.close_if_open(&[Tbody, Thead, Tfoot], |t| t == Table),
             A => self.close_if_open(&[A], |t| t.is_special()),
+            // WHATWG "in body", start tag "button": a button in scope is closed first.
+            Button => {
+                if let Some(i) = self.in_scope(Button, Tag::is_scope_boundary) {
+                    self.stack.truncate(i);
+                }
+            }
             _ => {}
         }
         let parent = self.current();
@@ -304,7 +321,7 @@ impl Builder {
             Body | Html => {}
             Br => self.start_tag(Br, Vec::new()),
             P => {
-                if let Some(i) = self.in_scope(P, Tag::is_scope_boundary) {
+                if let Some(i) = self.in_scope(P, Tag::is_button_scope_boundary) {
                     self.stack.truncate(i)
                 }
             }
@@ -513,8 +530,19 @@ fn tokenize(html: &str, b: &mut Builder) {
                     value = &html[vs..j];
                 }
             }
-            let lname = bytes[an_start..an_end].to_ascii_lowercase();
-            if let Some(k) = kept_attribute(&lname)
+            // Kept names are at most 11 bytes: lower-case into a stack buffer, not a new Vec
+            // per attribute (a page has tens of thousands).
+            let raw_name = &bytes[an_start..an_end];
+            let mut lname = [0u8; 16];
+            let kept = (raw_name.len() <= lname.len())
+                .then(|| {
+                    let l = &mut lname[..raw_name.len()];
+                    l.copy_from_slice(raw_name);
+                    l.make_ascii_lowercase();
+                    kept_attribute(l)
+                })
+                .flatten();
+            if let Some(k) = kept
                 && attrs.iter().all(|(n, _)| *n != k)
             {
                 let v = truncate_str(value, MAX_ATTR_VALUE);

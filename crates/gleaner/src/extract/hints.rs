@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
+use super::dom::{Dom, NodeData};
+
 /// Name fragments that mark boilerplate in class and id attributes. Most come from Mozilla
 /// Readability.js `unlikelyCandidates`; the rest are the cookie/consent, sharing and promotion
 /// blocks the trafilatura project strips (trafilatura `xpaths.py` OVERALL_DISCARD_XPATH).
@@ -154,48 +156,116 @@ pub fn hint_match(names: &str, pat: &str) -> bool {
         .any(|(i, _)| i == 0 || !b[i - 1].is_ascii_alphanumeric() || pat.starts_with('-'))
 }
 
-/// A hint list compiled into one Aho-Corasick automaton: every element's class and id string
-/// is tested against each list, and searching pattern by pattern (`str::contains` builds a
-/// searcher per call) was ~20% of extraction time (perf on extraction-dev).
-pub struct HintSet {
-    pats: &'static [&'static str],
-    automaton: AhoCorasick,
+/// Bits of [`ClassHints::flags`]: which hint lists an element's class and id names match.
+pub mod bit {
+    /// [`super::UNLIKELY`].
+    pub const UNLIKELY: u8 = 1;
+    /// [`super::COMMENTS`].
+    pub const COMMENT: u8 = 2;
+    /// [`super::AUTHORS`].
+    pub const AUTHOR: u8 = 4;
+    /// [`super::MAYBE`].
+    pub const MAYBE: u8 = 8;
+    /// [`super::POSITIVE`].
+    pub const POSITIVE: u8 = 16;
+    /// [`super::NEGATIVE`].
+    pub const NEGATIVE: u8 = 32;
+    /// A class token of [`super::SCREEN_READER_ONLY`] (exact token, any case).
+    pub const SCREEN_READER_ONLY: u8 = 64;
 }
 
-impl HintSet {
-    /// Compiles `pats`.
-    pub fn new(pats: &'static [&'static str]) -> Self {
-        HintSet {
+/// Every hint list compiled into one Aho-Corasick automaton whose patterns carry the bits of
+/// the lists they belong to: each element's names are searched once per page, not once per
+/// list and pruning pass (searching list by list, per pass, was the largest single cost of
+/// extraction in perf on WCXB dev).
+pub struct ClassHints {
+    automaton: AhoCorasick,
+    /// Per pattern: the lists' bits, and whether it matches anywhere (leading `-`).
+    pats: Vec<(u8, bool)>,
+}
+
+impl ClassHints {
+    fn new() -> Self {
+        let lists: [(&[&str], u8); 6] = [
+            (UNLIKELY, bit::UNLIKELY),
+            (COMMENTS, bit::COMMENT),
+            (AUTHORS, bit::AUTHOR),
+            (MAYBE, bit::MAYBE),
+            (POSITIVE, bit::POSITIVE),
+            (NEGATIVE, bit::NEGATIVE),
+        ];
+        let mut names: Vec<&str> = Vec::new();
+        let mut pats: Vec<(u8, bool)> = Vec::new();
+        for (list, flag) in lists {
+            for &p in list {
+                match names.iter().position(|&n| n == p) {
+                    Some(i) => pats[i].0 |= flag,
+                    None => {
+                        names.push(p);
+                        pats.push((flag, p.starts_with('-')));
+                    }
+                }
+            }
+        }
+        ClassHints {
+            automaton: AhoCorasick::new(&names).expect("hint lists are plain strings"),
             pats,
-            automaton: AhoCorasick::new(pats).expect("hint lists are plain strings"),
         }
     }
 
-    /// Whether any pattern starts a word of `names` (see [`hint_match`]). Overlapping matches
-    /// are all considered, so an occurrence hidden inside an earlier one still counts.
-    pub fn matches(&self, names: &str) -> bool {
+    /// The bits of the lists with a pattern that starts a word of `names` (lower-cased
+    /// `class id`; see [`hint_match`]). Overlapping matches are all considered, so an
+    /// occurrence hidden inside an earlier one still counts.
+    pub fn flags(&self, names: &str) -> u8 {
         let b = names.as_bytes();
-        self.automaton.find_overlapping_iter(names).any(|m| {
+        let mut flags = 0;
+        for m in self.automaton.find_overlapping_iter(names) {
             let i = m.start();
-            i == 0
-                || !b[i - 1].is_ascii_alphanumeric()
-                || self.pats[m.pattern().as_usize()].starts_with('-')
-        })
+            let (flag, anywhere) = self.pats[m.pattern().as_usize()];
+            if i == 0 || !b[i - 1].is_ascii_alphanumeric() || anywhere {
+                flags |= flag;
+            }
+        }
+        flags
     }
 }
 
-/// [`UNLIKELY`], compiled.
-pub static UNLIKELY_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(UNLIKELY));
-/// [`COMMENTS`], compiled.
-pub static COMMENT_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(COMMENTS));
-/// [`AUTHORS`], compiled.
-pub static AUTHOR_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(AUTHORS));
-/// [`MAYBE`], compiled.
-pub static MAYBE_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(MAYBE));
-/// [`POSITIVE`], compiled.
-pub static POSITIVE_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(POSITIVE));
-/// [`NEGATIVE`], compiled.
-pub static NEGATIVE_HINTS: LazyLock<HintSet> = LazyLock::new(|| HintSet::new(NEGATIVE));
+/// The hint lists, compiled.
+pub static CLASS_HINTS: LazyLock<ClassHints> = LazyLock::new(ClassHints::new);
+
+/// The hint bits of every node of `dom` (0 for nodes without class or id), computed once per
+/// page and shared by every pruning and scoring pass.
+pub fn node_flags(dom: &Dom) -> Vec<u8> {
+    let mut out = vec![0u8; dom.nodes.len()];
+    let mut names = String::new();
+    for (id, node) in dom.nodes.iter().enumerate() {
+        let NodeData::Element(e) = &node.data else {
+            continue;
+        };
+        names.clear();
+        let mut flags = 0;
+        for k in ["class", "id"] {
+            if let Some(v) = e.attr(k) {
+                names.extend(v.chars().map(|c| c.to_ascii_lowercase()));
+                names.push(' ');
+            }
+        }
+        if names.is_empty() {
+            continue;
+        }
+        if let Some(class) = e.attr("class")
+            && class.split_ascii_whitespace().any(|c| {
+                SCREEN_READER_ONLY
+                    .iter()
+                    .any(|name| c.eq_ignore_ascii_case(name))
+            })
+        {
+            flags |= bit::SCREEN_READER_ONLY;
+        }
+        out[id] = flags | CLASS_HINTS.flags(&names);
+    }
+    out
+}
 
 /// Class names of text hidden from sighted readers (Bootstrap `sr-only`, WordPress
 /// `screen-reader-text`, the `hidden`/`hide` utility classes).

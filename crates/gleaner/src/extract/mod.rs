@@ -138,6 +138,10 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
         main.text = d.clone();
         main.strategy = 4;
     }
+    if page_type != PageType::Documentation {
+        // Documentation repeats lines on purpose (the same call in several code examples).
+        drop_repeated_lines(&mut main.text);
+    }
     let confidence = confidence::features(&main, &probabilities);
     Extraction {
         confidence: confidence::predict(&confidence),
@@ -146,6 +150,40 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
         page_type,
         features: Features { page, confidence },
     }
+}
+
+/// Lines at least this long (in bytes) are dropped when they repeat an earlier line: shops and
+/// responsive themes put the same description in twice (a mobile and a desktop copy, one hidden
+/// by a stylesheet the extractor does not read), and a reader sees it once. Shorter lines
+/// ("Yes", "Reply", a table cell) repeat legitimately.
+const MIN_REPEATED_LINE_BYTES: usize = 40;
+
+/// Removes the second and later copies of every line of at least
+/// [`MIN_REPEATED_LINE_BYTES`].
+fn drop_repeated_lines(text: &mut String) {
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut repeated = false;
+    for line in text.lines() {
+        if line.len() >= MIN_REPEATED_LINE_BYTES && !seen.insert(line) {
+            repeated = true;
+            break;
+        }
+    }
+    if !repeated {
+        return;
+    }
+    seen.clear();
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        if line.len() >= MIN_REPEATED_LINE_BYTES && !seen.insert(line) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    *text = out;
 }
 
 /// Below this many characters of main text the page's description stands in for it.
@@ -219,7 +257,7 @@ pub struct MainText {
 }
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
-/// caller), `authors` keeps author boxes (forum threads).
+/// caller, keeping author boxes when `authors` is set: forum threads).
 fn main_text(
     dom: &Dom,
     opts: &ExtractOptions,
@@ -241,13 +279,15 @@ fn main_text(
         body_chars,
         body_link_density,
     };
-    let mut first = Some(first);
-    for (strategy, class_hints) in [(0u8, true), (1, false)] {
-        let a = first
-            .take()
-            .unwrap_or_else(|| analyse(dom, prune_options(opts, class_hints, authors)));
-        let roots = select(dom, &a, root);
-        let text = serialize(dom, &a, &roots, ser);
+    let mut without_hints = None;
+    for strategy in [0u8, 1] {
+        let a = if strategy == 0 {
+            &first
+        } else {
+            without_hints.insert(analyse(dom, prune_options(opts, false, authors)))
+        };
+        let roots = select(dom, a, root);
+        let text = serialize(dom, a, &roots, ser);
         let enough = text.chars().count() >= opts.min_chars;
         if enough || text.len() > best.text.len() {
             best.text = text;
@@ -258,9 +298,8 @@ fn main_text(
             return best;
         }
     }
-    // Last resort: the whole pruned body.
-    let a = analyse(dom, prune_options(opts, true, authors));
-    let text = serialize(dom, &a, &[root], ser);
+    // Last resort: the whole body as the first pass pruned it.
+    let text = serialize(dom, &first, &[root], ser);
     if text.len() > best.text.len() {
         best.text = text;
         best.strategy = 2;

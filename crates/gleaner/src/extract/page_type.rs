@@ -135,6 +135,51 @@ pub const FEATURE_NAMES: [&str; N_FEATURES] = [
     "service_words",
 ];
 
+// Indices into [`FEATURE_NAMES`] of the features read from the page's elements and text.
+const PRE: usize = 20;
+const CODE: usize = 21;
+const TABLES: usize = 22;
+const INPUTS: usize = 23;
+const PRICES: usize = 24;
+const CART: usize = 25;
+const ARTICLES: usize = 26;
+const TIMES: usize = 27;
+const HEADINGS: usize = 28;
+const LIST_ITEMS: usize = 29;
+const IMAGES: usize = 30;
+const BODY_LINK_DENSITY: usize = 31;
+const TEXT_LEN: usize = 32;
+const LONG_PARAGRAPHS: usize = 33;
+const ITEM_CLASSES: usize = 34;
+const POST_CLASSES: usize = 35;
+const USER_CLASSES: usize = 36;
+const REPLY_WORDS: usize = 37;
+const DOCS_WORDS: usize = 38;
+const SERVICE_WORDS: usize = 39;
+
+/// The features that are counts, scaled by [`log_count`]: all from [`PRE`] on but the two
+/// measures of the body.
+const COUNTED: [usize; 18] = [
+    PRE,
+    CODE,
+    TABLES,
+    INPUTS,
+    PRICES,
+    CART,
+    ARTICLES,
+    TIMES,
+    HEADINGS,
+    LIST_ITEMS,
+    IMAGES,
+    LONG_PARAGRAPHS,
+    ITEM_CLASSES,
+    POST_CLASSES,
+    USER_CLASSES,
+    REPLY_WORDS,
+    DOCS_WORDS,
+    SERVICE_WORDS,
+];
+
 /// The features of one page, each scaled to roughly 0–1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PageFeatures(pub [f32; N_FEATURES]);
@@ -338,25 +383,22 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
     }
     let mut types = String::new();
     let mut og_type = String::new();
-    let (mut pre, mut code, mut tables, mut inputs, mut prices, mut articles, mut times) =
-        (0u32, 0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
-    let (mut headings, mut lis, mut imgs, mut long_ps) = (0u32, 0u32, 0u32, 0u32);
-    let (mut item_cls, mut post_cls, mut user_cls) = (0u32, 0u32, 0u32);
-    let (mut cart, mut reply_words, mut docs_words, mut service_words) = (0u32, 0u32, 0u32, 0u32);
+    // Counts of the counted features, indexed like `f` (see [`COUNTED`]).
+    let mut counts = [0u32; N_FEATURES];
     for (id, node) in dom.nodes.iter().enumerate() {
         match &node.data {
             NodeData::Element(e) => {
                 match e.tag {
-                    Tag::Pre => pre += 1,
-                    Tag::Code => code += 1,
-                    Tag::Table => tables += 1,
-                    Tag::Input | Tag::Button | Tag::Select => inputs += 1,
-                    Tag::Article => articles += 1,
-                    Tag::Time => times += 1,
-                    Tag::H2 | Tag::H3 => headings += 1,
-                    Tag::Li => lis += 1,
-                    Tag::Img => imgs += 1,
-                    Tag::P if a.text_len[id] > 150 => long_ps += 1,
+                    Tag::Pre => counts[PRE] += 1,
+                    Tag::Code => counts[CODE] += 1,
+                    Tag::Table => counts[TABLES] += 1,
+                    Tag::Input | Tag::Button | Tag::Select => counts[INPUTS] += 1,
+                    Tag::Article => counts[ARTICLES] += 1,
+                    Tag::Time => counts[TIMES] += 1,
+                    Tag::H2 | Tag::H3 => counts[HEADINGS] += 1,
+                    Tag::Li => counts[LIST_ITEMS] += 1,
+                    Tag::Img => counts[IMAGES] += 1,
+                    Tag::P if a.text_len[id] > 150 => counts[LONG_PARAGRAPHS] += 1,
                     Tag::Meta => {
                         if e.attr("property") == Some("og:type")
                             && let Some(c) = e.attr("content")
@@ -386,9 +428,9 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                             _ => user = true,
                         }
                     }
-                    item_cls += u32::from(item);
-                    post_cls += u32::from(post);
-                    user_cls += u32::from(user);
+                    counts[ITEM_CLASSES] += u32::from(item);
+                    counts[POST_CLASSES] += u32::from(post);
+                    counts[USER_CLASSES] += u32::from(user);
                 }
             }
             // Button labels count too ("Add to cart" is a `<button>`, pruned from the text).
@@ -399,16 +441,16 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
             {
                 let l = t.trim().to_ascii_lowercase();
                 if has_price(&l) {
-                    prices += 1;
+                    counts[PRICES] += 1;
                 }
                 match l.as_str() {
                     "add to cart" | "add to bag" | "add to basket" | "buy now"
-                    | "in den warenkorb" | "add to wishlist" => cart += 1,
+                    | "in den warenkorb" | "add to wishlist" => counts[CART] += 1,
                     "reply" | "quote" | "report" | "like" | "joined" | "posts" | "permalink" => {
-                        reply_words += 1
+                        counts[REPLY_WORDS] += 1
                     }
                     "parameters" | "returns" | "example" | "examples" | "syntax" | "note"
-                    | "see also" | "arguments" | "usage" => docs_words += 1,
+                    | "see also" | "arguments" | "usage" => counts[DOCS_WORDS] += 1,
                     "get a quote"
                     | "contact us"
                     | "our services"
@@ -418,7 +460,7 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                     | "free consultation"
                     | "schedule a consultation"
                     | "our process"
-                    | "why choose us" => service_words += 1,
+                    | "why choose us" => counts[SERVICE_WORDS] += 1,
                     _ => {}
                 }
             }
@@ -427,26 +469,11 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
     }
     type_features(&types, &og_type, &mut f);
     let body = dom.find_first(Tag::Body).unwrap_or(0);
-    f[20] = log_count(pre);
-    f[21] = log_count(code);
-    f[22] = log_count(tables);
-    f[23] = log_count(inputs);
-    f[24] = log_count(prices);
-    f[25] = log_count(cart);
-    f[26] = log_count(articles);
-    f[27] = log_count(times);
-    f[28] = log_count(headings);
-    f[29] = log_count(lis);
-    f[30] = log_count(imgs);
-    f[31] = a.link_density(body);
-    f[32] = ((1.0 + a.text_len[body as usize] as f32).ln() / 12.0).min(1.5);
-    f[33] = log_count(long_ps);
-    f[34] = log_count(item_cls);
-    f[35] = log_count(post_cls);
-    f[36] = log_count(user_cls);
-    f[37] = log_count(reply_words);
-    f[38] = log_count(docs_words);
-    f[39] = log_count(service_words);
+    for i in COUNTED {
+        f[i] = log_count(counts[i]);
+    }
+    f[BODY_LINK_DENSITY] = a.link_density(body);
+    f[TEXT_LEN] = ((1.0 + a.text_len[body as usize] as f32).ln() / 12.0).min(1.5);
     PageFeatures(f)
 }
 

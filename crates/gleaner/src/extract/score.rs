@@ -12,10 +12,7 @@
 //!   joined by siblings that score at least a fifth of it or read like prose.
 
 use super::dom::{Dom, NONE, NodeData, NodeId};
-use super::hints::{
-    AUTHOR_HINTS, COMMENT_HINTS, MAYBE_HINTS, NEGATIVE_HINTS, POSITIVE_HINTS, SCREEN_READER_ONLY,
-    UNLIKELY_HINTS,
-};
+use super::hints::bit;
 use super::tag::Tag;
 
 /// Widening to an ancestor needs its link density at most this and its prose at least this
@@ -70,42 +67,10 @@ fn tag_is_hint(tag: Tag) -> bool {
     matches!(tag, Tag::Aside | Tag::Menu)
 }
 
-/// Lower-cased `class id` of an element (empty when neither is set).
-fn names(dom: &Dom, id: NodeId) -> String {
-    let Some(e) = dom.element(id) else {
-        return String::new();
-    };
-    let mut s = String::new();
-    for k in ["class", "id"] {
-        if let Some(v) = e.attr(k) {
-            s.push_str(&v.to_ascii_lowercase());
-            s.push(' ');
-        }
-    }
-    s
-}
-
-fn is_hidden(dom: &Dom, id: NodeId) -> bool {
-    let Some(e) = dom.element(id) else {
-        return false;
-    };
-    if e.attr("hidden").is_some() {
-        return true;
-    }
-    // Screen-reader-only and utility "hidden" classes: text the reader never sees ("List with
-    // 24 entries", "Share on Facebook"). Exact class tokens only: `hidden-xs` and
-    // `field--label-hidden` are shown on other screens or mark a hidden label, not content.
-    if let Some(class) = e.attr("class")
-        && class.split_ascii_whitespace().any(|c| {
-            SCREEN_READER_ONLY
-                .iter()
-                .any(|name| c.eq_ignore_ascii_case(name))
-        })
-    {
-        return true;
-    }
+/// Elements whose ARIA role says they are navigation, banners, menus or dialogs.
+fn has_boilerplate_role(dom: &Dom, id: NodeId) -> bool {
     matches!(
-        e.attr("role"),
+        dom.element(id).and_then(|e| e.attr("role")),
         Some(
             "navigation"
                 | "banner"
@@ -118,6 +83,18 @@ fn is_hidden(dom: &Dom, id: NodeId) -> bool {
                 | "search"
         )
     )
+}
+
+/// Whether the element is hidden from sighted readers: the `hidden` attribute, or a
+/// screen-reader-only or utility "hidden" class ("List with 24 entries", "Share on Facebook").
+/// Exact class tokens only: `hidden-xs` and `field--label-hidden` are shown on other screens or
+/// mark a hidden label, not content. Like a hiding style, a hint and not a verdict (see
+/// [`hidden_by_style`]): React streams its server-rendered page into `<div hidden id="S:0">`
+/// and moves it into place by script, and some sites wrap the whole page in `class="hide"`
+/// until their script runs.
+fn hidden_by_markup(dom: &Dom, id: NodeId) -> bool {
+    dom.hint_flags()[id as usize] & bit::SCREEN_READER_ONLY != 0
+        || dom.element(id).is_some_and(|e| e.attr("hidden").is_some())
 }
 
 /// Whether an inline style hides the element. Treated as a hint, not a verdict: script-rendered
@@ -179,12 +156,13 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         };
         let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
         if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure)
-            || is_hidden(dom, id as NodeId)
+            || has_boilerplate_role(dom, id as NodeId)
         {
             removed[id] = true;
         }
     }
     let mut a = measure(dom, removed);
+    let flags = dom.hint_flags();
     let total = a.text_len[0].max(1) as f32;
     let mut removed = std::mem::take(&mut a.removed);
     let mut changed = false;
@@ -200,23 +178,22 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let NodeData::Element(e) = &dom.nodes[id].data else {
             continue;
         };
-        if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main)
-            && !hidden_by_style(dom, id as NodeId)
-        {
+        let style_hidden =
+            hidden_by_markup(dom, id as NodeId) || hidden_by_style(dom, id as NodeId);
+        if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main) && !style_hidden {
             continue;
         }
-        let style_hidden = hidden_by_style(dom, id as NodeId);
         if !tag_is_hint(e.tag) && !style_hidden {
             if !opts.class_hints {
                 continue;
             }
-            let s = names(dom, id as NodeId);
-            if s.is_empty() || (opts.keep_authors && AUTHOR_HINTS.matches(&s)) {
+            let f = flags[id];
+            if f == 0 || (opts.keep_authors && f & bit::AUTHOR != 0) {
                 continue;
             }
             let unlikely =
-                UNLIKELY_HINTS.matches(&s) || (!opts.include_comments && COMMENT_HINTS.matches(&s));
-            if !unlikely || MAYBE_HINTS.matches(&s) {
+                f & bit::UNLIKELY != 0 || (!opts.include_comments && f & bit::COMMENT != 0);
+            if !unlikely || f & bit::MAYBE != 0 {
                 continue;
             }
         }
@@ -288,15 +265,12 @@ fn measure(dom: &Dom, removed: Vec<bool>) -> Analysis {
 }
 
 fn class_weight(dom: &Dom, id: NodeId) -> f32 {
-    let s = names(dom, id);
-    if s.is_empty() {
-        return 0.0;
-    }
+    let f = dom.hint_flags()[id as usize];
     let mut w = 0.0;
-    if NEGATIVE_HINTS.matches(&s) {
+    if f & bit::NEGATIVE != 0 {
         w -= 25.0;
     }
-    if POSITIVE_HINTS.matches(&s) {
+    if f & bit::POSITIVE != 0 {
         w += 25.0;
     }
     if let Some(e) = dom.element(id)

@@ -281,10 +281,14 @@ impl Tag {
     /// Scope boundaries of the WHATWG "has an element in scope" test.
     pub fn is_scope_boundary(self) -> bool {
         use Tag::*;
-        matches!(
-            self,
-            Html | Table | Td | Th | Caption | Template | Object | Button
-        )
+        matches!(self, Html | Table | Td | Th | Caption | Template | Object)
+    }
+
+    /// Boundaries of the WHATWG "has an element in button scope" test (used for `<p>` only): a
+    /// `<button>` is a boundary there and nowhere else, so that `</div>` still closes a `<div>`
+    /// around a `<button>` left open (otherwise the rest of the page ends up inside it).
+    pub fn is_button_scope_boundary(self) -> bool {
+        self == Tag::Button || self.is_scope_boundary()
     }
 
     /// Start tags that close an open `<p>` (WHATWG "in body" insertion mode).
