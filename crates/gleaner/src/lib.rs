@@ -53,6 +53,8 @@ pub mod report;
 pub mod stage;
 pub mod stages;
 pub mod stats;
+#[cfg(test)]
+mod test_sample;
 pub mod text;
 pub mod tokens;
 pub mod train;

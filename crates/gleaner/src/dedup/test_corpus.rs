@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{MemoryCorpus, PrepareContext};
 use crate::document::Document;
@@ -12,13 +12,9 @@ use crate::stage::{CorpusStage, StageContext, Verdict};
 /// The 400 real news articles of `examples/data/news-sample.jsonl.zst`, in file order, each
 /// with the URL `https://news.example/{id}`.
 pub(super) fn news_sample() -> Vec<Document> {
-    let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
-    let bytes = zstd::decode_all(&zst[..]).unwrap();
-    bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let v: Value = serde_json::from_slice(l).unwrap();
+    crate::test_sample::news_records()
+        .into_iter()
+        .map(|v| {
             let mut d = Document::new(v["id"].as_str().unwrap(), v["text"].as_str().unwrap());
             d.metadata.insert(
                 "url".into(),

@@ -7,18 +7,7 @@ use std::path::Path;
 
 use super::*;
 use crate::dedup::simplify_text;
-
-/// The 400 real news articles bundled in `examples/`, as texts.
-fn news_texts() -> Vec<String> {
-    let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
-    let jsonl = zstd::decode_all(&zst[..]).expect("bundled sample decompresses");
-    jsonl
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .filter_map(|l| serde_json::from_slice::<Value>(l).ok())
-        .filter_map(|v| v["text"].as_str().map(str::to_string))
-        .collect()
-}
+use crate::test_sample::news_texts;
 
 /// Sentences of an article (split after `. `), long enough to matter.
 fn sentences(text: &str) -> Vec<String> {

@@ -2,6 +2,7 @@
 //! against the full normalizer on the bundled real news articles.
 
 use super::*;
+use crate::test_sample::news_texts;
 
 fn norm(text: &str) -> (String, std::collections::BTreeMap<String, u64>) {
     let mut cx = StageContext::new();
@@ -41,18 +42,6 @@ fn composition_happens_after_invisible_characters_go() {
     assert_eq!(out, "ican\u{229}\u{e3}o");
     assert_eq!(c["nfc_docs"], 1);
     assert_eq!(norm(&out).0, out);
-}
-
-/// The 400 real news articles bundled in `examples/`, as texts.
-fn news_texts() -> Vec<String> {
-    let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
-    let jsonl = zstd::decode_all(&zst[..]).expect("bundled sample decompresses");
-    jsonl
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .filter_map(|l| serde_json::from_slice::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["text"].as_str().map(str::to_string))
-        .collect()
 }
 
 /// The fast check may only say "unchanged" when the full normalizer changes and counts

@@ -2,6 +2,7 @@ use super::megatron::{self, IdType, MegatronWriter, ShardLimits};
 use super::pretokenize::Pretokenizer;
 use super::shuffle::{self, TokenBatch, TokenSpill};
 use super::*;
+use crate::test_sample::news_texts;
 
 /// Pieces as Python's `regex.findall` gives them for tiktoken 0.14's own patterns (printed by
 /// the `regex` package tiktoken depends on), including the trailing-whitespace case where the
@@ -182,17 +183,6 @@ fn stages_after_token_count_report_tokens_and_rewritten_text_is_recounted() {
     );
     assert_eq!((s[2].tokens_in, s[2].tokens_out), (after + short, after));
     assert_eq!(s[2].tokens_removed_by_rule["min_words"], short);
-}
-
-/// The 400 real news articles bundled in `examples/`, as texts.
-fn news_texts() -> Vec<String> {
-    let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
-    let jsonl = zstd::decode_all(&zst[..]).expect("bundled sample decompresses");
-    jsonl
-        .split(|&b| b == b'\n')
-        .filter_map(|l| serde_json::from_slice::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["text"].as_str().map(str::to_string))
-        .collect()
 }
 
 /// A byte-level BPE tokenizer.json (NFC, GPT-2 pre-tokenizer, `<|endoftext|>` added) trained

@@ -11,11 +11,8 @@ type Examples = Vec<(String, String)>;
 
 /// (train, test) examples, `(publisher, text)`.
 fn split() -> (Examples, Examples) {
-    let zst = include_bytes!("../../../../examples/data/news-sample.jsonl.zst");
-    let jsonl = zstd::decode_all(&zst[..]).expect("bundled sample decompresses");
-    let mut all: Vec<(String, String)> = jsonl
-        .split(|&b| b == b'\n')
-        .filter_map(|l| serde_json::from_slice::<Value>(l).ok())
+    let mut all: Vec<(String, String)> = crate::test_sample::news_records()
+        .into_iter()
         .filter_map(|v| {
             let host = v["metadata"]["url"]
                 .as_str()?
