@@ -52,13 +52,7 @@ fn every_run_writes_a_report_and_inspect_explains_its_documents() {
     let ins: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(ins["status"], "kept");
     let raw = std::fs::read_to_string(repo_root().join("examples/data/raw-example.txt")).unwrap();
-    let lines: Vec<&str> = ins["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(lines.join("\n"), raw.trim_end());
+    assert_eq!(inspected_text(&ins), raw.trim_end());
     let flagged: Vec<usize> = ins["lines"]
         .as_array()
         .unwrap()

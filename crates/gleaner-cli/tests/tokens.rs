@@ -115,13 +115,7 @@ fn token_shards_hold_every_kept_document_shuffled_whatever_the_threads() {
     };
     let ins: Value = serde_json::from_slice(&inspect(&["--json"])).unwrap();
     assert_eq!(ins["status"], "kept");
-    let lines: Vec<&str> = ins["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(lines.join("\n"), texts[id]);
+    assert_eq!(inspected_text(&ins), texts[id]);
     assert_eq!(ins["metadata"]["token_ids"], serde_json::json!(ids));
     let shown = String::from_utf8(inspect(&[])).unwrap();
     assert!(

@@ -238,3 +238,15 @@ pub fn write_sample_shards(dir: &Path, shards: usize, zstd: bool) -> PathBuf {
     }
     input
 }
+
+/// The text of a document as `gleaner inspect --json` shows it: its lines (kept and removed) in
+/// order, joined by newlines.
+pub fn inspected_text(ins: &Value) -> String {
+    let lines: Vec<&str> = ins["lines"]
+        .as_array()
+        .expect("inspect --json has a lines array")
+        .iter()
+        .map(|l| l["text"].as_str().expect("each line has its text"))
+        .collect();
+    lines.join("\n")
+}
