@@ -23,7 +23,9 @@
 //! costs one or two cache misses instead of a binary search, and in front of both a two-bit
 //! blocked filter (1 to 2 bytes per n-gram) that turns away most n-grams found in no benchmark.
 //! It counts against the stage's memory budget (`max_memory`, by default the run's `--memory`):
-//! building an index that would exceed it is a configuration error naming both sizes.
+//! building an index that would exceed it is a configuration error naming both sizes. The run
+//! takes the finished index (once, however many stages share it) out of `--memory` before the
+//! dedup stages and the token spill get their budget ([`crate::pipeline::Pipeline::spare_memory`]).
 //!
 //! With `action = "cut_lines"` the stage cuts, instead of the document, every line holding a word
 //! of a shared n-gram (each reported with the n-gram, the benchmark file and item, like every
@@ -43,7 +45,7 @@ use crate::config::InputConfig;
 use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
 use crate::io::{InputFile, compress, open_records};
-use crate::stage::{Stage, StageContext, Verdict};
+use crate::stage::{HeldMemory, Stage, StageContext, Verdict};
 use words::{RollingNgrams, for_each_word, word_hash};
 
 #[path = "decontaminate_words.rs"]
@@ -563,6 +565,14 @@ impl Stage for Decontaminate {
         }
         doc.text = text;
         Verdict::Keep
+    }
+
+    fn held_memory(&self) -> Option<HeldMemory> {
+        // The shared index's address: stages over the same files hold one index.
+        Some(HeldMemory {
+            id: Arc::as_ptr(&self.index) as usize,
+            bytes: self.index.bytes(),
+        })
     }
 }
 
