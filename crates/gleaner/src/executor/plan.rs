@@ -172,6 +172,18 @@ impl RunPlan {
         opts: &RunOptions,
         listed: Option<Vec<PlannedFile>>,
     ) -> Result<(RunPlan, OutputLock)> {
+        Self::create_with_pipeline(cfg, opts, listed).map(|(plan, lock, _)| (plan, lock))
+    }
+
+    /// [`create_with_inputs`](Self::create_with_inputs), also handing back the pipeline it
+    /// built, as [`pipeline`](Self::pipeline) would build it again: a run in this process keeps
+    /// it rather than building its stages twice (a decontamination index is read from its files
+    /// again once the last stage holding it is dropped).
+    pub(crate) fn create_with_pipeline(
+        cfg: &PipelineConfig,
+        opts: &RunOptions,
+        listed: Option<Vec<PlannedFile>>,
+    ) -> Result<(RunPlan, OutputLock, Pipeline)> {
         let out_dir = cfg.output.dir.clone().ok_or_else(|| {
             Error::Config("no output directory (give --output or [output] dir)".into())
         })?;
@@ -232,7 +244,7 @@ impl RunPlan {
                 )?;
             }
         }
-        Ok((plan, prepared.lock))
+        Ok((plan, prepared.lock, pipeline))
     }
 
     /// The plan as JSON, for other processes.
