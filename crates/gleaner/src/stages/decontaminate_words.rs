@@ -146,7 +146,7 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(&str, u32) -> bool) {
 
 /// [`for_each_word`] through [`simplify_text`] line by line, should the fast path's tables ever
 /// disagree with it.
-fn slow_words(text: &str, f: &mut impl FnMut(&str, u32) -> bool) {
+pub(crate) fn slow_words(text: &str, f: &mut impl FnMut(&str, u32) -> bool) {
     for (line, part) in text.split('\n').enumerate() {
         let simple = simplify_text(part);
         if !simple
