@@ -204,7 +204,20 @@ impl RunPlan {
         let pipeline = Pipeline::from_config(cfg)?;
         // Before the output directory is touched: a tokenizer that does not load or lacks the
         // special tokens named is a config error.
-        token_output(cfg)?;
+        let tokens = token_output(cfg)?;
+        let held = pipeline.held_memory();
+        let memory = cfg.run.memory.0;
+        if held > memory / 2 && (tokens.is_some() || !pipeline.corpus_stage_indices().is_empty()) {
+            // Said, not refused: the index fits its own budget, and what is left is still a
+            // working (if spill-heavy) budget.
+            notices.push(format!(
+                "the stages' indexes hold {} MiB of the run's memory budget of {} MiB (--memory); \
+                 the dedup stages and the token spill get the {} MiB left",
+                held.div_ceil(1 << 20),
+                memory >> 20,
+                pipeline.spare_memory(memory) >> 20
+            ));
+        }
         let threads = run_threads(cfg, opts);
         let passes = pass_ranges(&pipeline);
         let fingerprint = run_fingerprint(cfg, &inputs);
@@ -554,6 +567,26 @@ mod tests {
             plan.prepare_context(&dedup_only, dir.path(), 2)
                 .memory_budget,
             256 << 20
+        );
+        assert!(plan.notices.is_empty(), "{:?}", plan.notices);
+        drop((plan, _lock));
+        // Indexes holding most of the budget are said, with what is left.
+        let mut cfg = cfg;
+        let memory = (bytes_a + bytes_b) * 19 / 10;
+        cfg.run.memory = ByteSize(memory);
+        let overwrite = RunOptions {
+            overwrite: true,
+            ..Default::default()
+        };
+        let (plan, _lock) = RunPlan::create(&cfg, &overwrite).unwrap();
+        let left = (memory - bytes_a - bytes_b) >> 20;
+        assert!(
+            plan.notices
+                .iter()
+                .any(|n| n.contains("indexes hold")
+                    && n.contains(&format!("get the {left} MiB left"))),
+            "{:?}",
+            plan.notices
         );
     }
 }
