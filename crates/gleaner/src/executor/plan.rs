@@ -571,7 +571,6 @@ mod tests {
         assert!(plan.notices.is_empty(), "{:?}", plan.notices);
         drop((plan, _lock));
         // Indexes holding most of the budget are said, with what is left.
-        let mut cfg = cfg;
         let memory = (bytes_a + bytes_b) * 19 / 10;
         cfg.run.memory = ByteSize(memory);
         let overwrite = RunOptions {
