@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Classifier, training and decontamination: gleaner beside the `fasttext` Python package, one run.
 
-    VENV=/path/to/venv bench/classifier/run.py [--exe target/release/gleaner] [--repeat 5]
+    VENV=/path/to/venv flock /tmp/gleaner-bench.lock python3 bench/classifier/run.py
+    (options: --exe target/release/gleaner, --repeat 3, --docs 20000: the defaults)
+
+$VENV needs `fasttext-wheel==0.9.2` and `numpy<2` (made at bench/classifier/.venv when unset).
+Build the release binary first (`cargo build --release -p gleaner-cli`), outside the lock.
 
 Data (shared/data, real): the 3,824 news articles (Dai 2017), labelled by publisher (the host of
 their URL: nine publishers), shuffled with seed 14 and halved into train and test; the 1,497 WCXB
@@ -18,8 +22,9 @@ Prints:
    call), the faster of the two against `gleaner run` with the classifier
    stage (reading JSONL, scoring, writing uncompressed JSONL) and against that run minus the
    same run without the stage (the stage alone);
-4. decontamination against the 100,000+ item index, 1 thread: MB/s of text for the run, the
-   stage alone (minus the run without it), and the index build.
+4. decontamination against the 100,000+ item index, 1 thread: MB/s of text for the run (index
+   build included), the stage alone (minus the run without it and the index build), and the
+   index build (a one-document run minus the same without the stage).
 """
 
 import argparse

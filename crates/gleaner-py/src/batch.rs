@@ -298,6 +298,8 @@ fn run_segments(
         .prefix("gleaner-batch-")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    // What the stages hold for the whole run (a decontamination index) is not the corpus stages'.
+    let spare_memory = pipeline.spare_memory(opts.memory_budget);
     // The executor's passes; an empty first pass (a corpus stage in first place) has nothing to
     // run in memory.
     for range in gleaner::executor::pass_ranges(pipeline)
@@ -309,7 +311,7 @@ fn run_segments(
             let work_dir = scratch.path().join(format!("stage-{first}"));
             let cx = PrepareContext {
                 work_dir: &work_dir,
-                memory_budget: opts.memory_budget,
+                memory_budget: spare_memory,
                 threads,
             };
             stage.prepare(&cx, &SliceCorpus(&alive))?;

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::config::PipelineConfig;
 use crate::document::{Document, RemovedDocument};
 use crate::error::Result;
-use crate::stage::{StageContext, Verdict};
+use crate::stage::{HeldMemory, StageContext, Verdict};
 use crate::stages::token_count::TOKENS_FIELD;
 use crate::stages::{BuiltStage, build_stage};
 use crate::stats::StageStats;
@@ -104,6 +104,29 @@ impl Pipeline {
                 ..Default::default()
             })
             .collect()
+    }
+
+    /// Bytes the stages hold for the whole run ([`Stage::held_memory`](crate::stage::Stage::held_memory)),
+    /// each shared structure counted once.
+    pub fn held_memory(&self) -> u64 {
+        let mut held: Vec<HeldMemory> = self
+            .stages
+            .iter()
+            .filter_map(|s| match &s.stage {
+                BuiltStage::Document(stage) => stage.held_memory(),
+                BuiltStage::Corpus(_) => None,
+            })
+            .collect();
+        held.sort_unstable_by_key(|h| h.id);
+        held.dedup_by_key(|h| h.id);
+        held.iter().map(|h| h.bytes).sum()
+    }
+
+    /// What is left of the run's memory budget `run_memory` (`--memory`) once the stages' held
+    /// memory is taken out: the budget corpus stages (dedup) and the token spill split among
+    /// themselves. Every part of a run that sizes itself from `--memory` starts from this.
+    pub fn spare_memory(&self, run_memory: u64) -> u64 {
+        run_memory.saturating_sub(self.held_memory())
     }
 
     /// Indices of the corpus-wide stages.

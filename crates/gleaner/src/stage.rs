@@ -86,6 +86,23 @@ pub trait Stage: Send + Sync {
 
     /// Decides on one document, rewriting it in place if the stage rewrites.
     fn process(&self, doc: &mut Document, cx: &mut StageContext) -> Verdict;
+
+    /// Memory the stage holds for the whole run (an index built from files), which the run
+    /// takes out of `--memory` before corpus stages get their budget
+    /// ([`Pipeline::spare_memory`](crate::pipeline::Pipeline::spare_memory)).
+    fn held_memory(&self) -> Option<HeldMemory> {
+        None
+    }
+}
+
+/// Memory one stage holds for the whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldMemory {
+    /// Identifies the structure held: stages that share one (several `decontaminate` stages over
+    /// the same files) give the same `id`, so it is counted once.
+    pub id: usize,
+    /// Its size in bytes.
+    pub bytes: u64,
 }
 
 /// Where a corpus stage's prepare pass gets its documents and scratch space from.

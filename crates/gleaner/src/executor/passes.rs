@@ -184,7 +184,8 @@ impl RunContext<'_> {
 
         // Each file holds its share of the memory budget of tokenized documents before spilling
         // a sorted run; files run concurrently, one per thread at most.
-        let token_budget = (cfg.run.memory.0 / (2 * rayon::current_num_threads().max(1) as u64))
+        let token_budget = (pipeline.spare_memory(cfg.run.memory.0)
+            / (2 * rayon::current_num_threads().max(1) as u64))
             .try_into()
             .unwrap_or(usize::MAX);
         let tokens = match (&self.tokens, last) {

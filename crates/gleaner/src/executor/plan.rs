@@ -172,6 +172,18 @@ impl RunPlan {
         opts: &RunOptions,
         listed: Option<Vec<PlannedFile>>,
     ) -> Result<(RunPlan, OutputLock)> {
+        Self::create_with_pipeline(cfg, opts, listed).map(|(plan, lock, _)| (plan, lock))
+    }
+
+    /// [`create_with_inputs`](Self::create_with_inputs), also handing back the pipeline it
+    /// built, as [`pipeline`](Self::pipeline) would build it again: a run in this process keeps
+    /// it rather than building its stages twice (a decontamination index is read from its files
+    /// again once the last stage holding it is dropped).
+    pub(crate) fn create_with_pipeline(
+        cfg: &PipelineConfig,
+        opts: &RunOptions,
+        listed: Option<Vec<PlannedFile>>,
+    ) -> Result<(RunPlan, OutputLock, Pipeline)> {
         let out_dir = cfg.output.dir.clone().ok_or_else(|| {
             Error::Config("no output directory (give --output or [output] dir)".into())
         })?;
@@ -192,7 +204,20 @@ impl RunPlan {
         let pipeline = Pipeline::from_config(cfg)?;
         // Before the output directory is touched: a tokenizer that does not load or lacks the
         // special tokens named is a config error.
-        token_output(cfg)?;
+        let tokens = token_output(cfg)?;
+        let held = pipeline.held_memory();
+        let memory = cfg.run.memory.0;
+        if held > memory / 2 && (tokens.is_some() || !pipeline.corpus_stage_indices().is_empty()) {
+            // Said, not refused: the index fits its own budget, and what is left is still a
+            // working (if spill-heavy) budget.
+            notices.push(format!(
+                "the stages' indexes hold {} MiB of the run's memory budget of {} MiB (--memory); \
+                 the dedup stages and the token spill get the {} MiB left",
+                held.div_ceil(1 << 20),
+                memory >> 20,
+                pipeline.spare_memory(memory) >> 20
+            ));
+        }
         let threads = run_threads(cfg, opts);
         let passes = pass_ranges(&pipeline);
         let fingerprint = run_fingerprint(cfg, &inputs);
@@ -226,10 +251,13 @@ impl RunPlan {
             if let BuiltStage::Corpus(stage) = &pipeline.stages[idx].stage {
                 let dir = plan.stage_dir(&pipeline, idx);
                 std::fs::create_dir_all(&dir).with_path(&dir)?;
-                stage.open(&plan.prepare_context(&dir, threads), plan.inputs.len())?;
+                stage.open(
+                    &plan.prepare_context(&pipeline, &dir, threads),
+                    plan.inputs.len(),
+                )?;
             }
         }
-        Ok((plan, prepared.lock))
+        Ok((plan, prepared.lock, pipeline))
     }
 
     /// The plan as JSON, for other processes.
@@ -252,10 +280,17 @@ impl RunPlan {
         WorkLayout::new(&self.out_dir).stage_dir(idx, &pipeline.stages[idx].name)
     }
 
-    fn prepare_context<'a>(&self, work_dir: &'a Path, threads: usize) -> PrepareContext<'a> {
+    /// A corpus stage's resources: its work directory, `threads`, and the run's memory less what
+    /// `pipeline`'s stages hold for the whole run (a decontamination index).
+    fn prepare_context<'a>(
+        &self,
+        pipeline: &Pipeline,
+        work_dir: &'a Path,
+        threads: usize,
+    ) -> PrepareContext<'a> {
         PrepareContext {
             work_dir,
-            memory_budget: self.config.run.memory.0,
+            memory_budget: pipeline.spare_memory(self.config.run.memory.0),
             threads: threads.max(1),
         }
     }
@@ -280,7 +315,7 @@ impl RunPlan {
             return Ok(());
         };
         let dir = self.stage_dir(pipeline, idx);
-        let cx = self.prepare_context(&dir, threads);
+        let cx = self.prepare_context(pipeline, &dir, threads);
         if let BuiltStage::Corpus(stage) = &mut pipeline.stages[idx].stage {
             stage.finish(&cx, self.inputs.len())?;
         }
@@ -325,7 +360,7 @@ impl RunPlan {
         let stats = ctx.process_file(pipeline, &plan, &planned.input_file(read_from), &resumed)?;
         if let Some(idx) = self.corpus_stage_of(pipeline, pass + 1) {
             let dir = self.stage_dir(pipeline, idx);
-            let cx = self.prepare_context(&dir, self.threads);
+            let cx = self.prepare_context(pipeline, &dir, self.threads);
             let files: Vec<InputFile> = self.inputs.iter().map(|f| f.input_file(None)).collect();
             // Its own counter: the scan's documents are not the pass's (`run.json` counts them apart).
             let scan_progress = Progress::default();
@@ -461,5 +496,96 @@ mod tests {
         let back = RunPlan::from_json(&plan.to_json()).unwrap();
         assert_eq!(back.to_json(), plan.to_json());
         assert_eq!(back.config.to_toml(), cfg.to_toml());
+    }
+
+    #[test]
+    fn corpus_stages_get_the_run_memory_less_the_decontamination_indexes_counted_once() {
+        use crate::stages::decontaminate::{Decontaminate, DecontaminateConfig};
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.jsonl");
+        std::fs::write(&input, "{\"id\":\"a\",\"text\":\"one two three\"}\n").unwrap();
+        // Two benchmark files of real sentences: lines of the bundled news articles.
+        let texts = crate::test_sample::news_texts();
+        let lines = |skip: usize| -> String {
+            let mut out: String = texts
+                .iter()
+                .skip(skip)
+                .step_by(4)
+                .take(60)
+                .map(|t| t.replace('\n', " ") + "\n")
+                .collect();
+            out.pop();
+            out
+        };
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        std::fs::write(&a, lines(0)).unwrap();
+        std::fs::write(&b, lines(1)).unwrap();
+        let decont = |name: &str, file: &Path| {
+            format!(
+                "[[stage]]\ntype = \"decontaminate\"\nname = \"{name}\"\nbenchmark_files = [{:?}]\n",
+                file.display().to_string()
+            )
+        };
+        // Stages one and two share file a's index; three has its own.
+        let toml = format!(
+            "{}{}{}[[stage]]\ntype = \"exact_dedup\"\n",
+            decont("one", &a),
+            decont("two", &a),
+            decont("three", &b)
+        );
+        let mut cfg = PipelineConfig::from_toml(&toml, dir.path()).unwrap();
+        RunOverrides {
+            inputs: vec![input],
+            output: Some(dir.path().join("out")),
+            memory: Some(ByteSize(256 << 20)),
+        }
+        .apply(&mut cfg);
+        let (plan, _lock) = RunPlan::create(&cfg, &RunOptions::default()).unwrap();
+        let pipeline = plan.pipeline().unwrap();
+        let index_bytes = |file: &Path| {
+            let stage = Decontaminate::new(DecontaminateConfig {
+                benchmark_files: vec![file.to_path_buf()],
+                ..Default::default()
+            })
+            .unwrap();
+            stage.index().bytes()
+        };
+        let (bytes_a, bytes_b) = (index_bytes(&a), index_bytes(&b));
+        assert!(
+            bytes_a > 100_000 && bytes_b > 100_000,
+            "{bytes_a} {bytes_b}"
+        );
+        assert_eq!(pipeline.held_memory(), bytes_a + bytes_b);
+        let cx = plan.prepare_context(&pipeline, dir.path(), 2);
+        assert_eq!(cx.memory_budget, (256 << 20) - bytes_a - bytes_b);
+        // Without the decontamination stages the dedup stage has the whole budget.
+        let dedup_only = Pipeline::from_config(
+            &PipelineConfig::from_toml("[[stage]]\ntype = \"exact_dedup\"\n", dir.path()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            plan.prepare_context(&dedup_only, dir.path(), 2)
+                .memory_budget,
+            256 << 20
+        );
+        assert!(plan.notices.is_empty(), "{:?}", plan.notices);
+        drop((plan, _lock));
+        // Indexes holding most of the budget are said, with what is left.
+        let memory = (bytes_a + bytes_b) * 19 / 10;
+        cfg.run.memory = ByteSize(memory);
+        let overwrite = RunOptions {
+            overwrite: true,
+            ..Default::default()
+        };
+        let (plan, _lock) = RunPlan::create(&cfg, &overwrite).unwrap();
+        let left = (memory - bytes_a - bytes_b) >> 20;
+        assert!(
+            plan.notices
+                .iter()
+                .any(|n| n.contains("indexes hold")
+                    && n.contains(&format!("get the {left} MiB left"))),
+            "{:?}",
+            plan.notices
+        );
     }
 }

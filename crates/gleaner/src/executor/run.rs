@@ -25,14 +25,13 @@ use crate::stats::RunStats;
 pub fn run(cfg: &PipelineConfig, opts: &RunOptions, progress: Arc<Progress>) -> Result<RunSummary> {
     let started = Instant::now();
     // Held to the end of the run: no other run writes here meanwhile.
-    let (plan, lock) = RunPlan::create(cfg, opts)?;
+    let (plan, lock, mut pipeline) = RunPlan::create_with_pipeline(cfg, opts, None)?;
     let threads = plan.threads;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("gleaner-{i}"))
         .build()
         .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
-    let mut pipeline = plan.pipeline()?;
     let npasses = plan.passes.len();
     let mut timing = RunTiming::default();
     for (pass, range) in plan.passes.iter().enumerate() {

@@ -23,7 +23,9 @@
 //! costs one or two cache misses instead of a binary search, and in front of both a two-bit
 //! blocked filter (1 to 2 bytes per n-gram) that turns away most n-grams found in no benchmark.
 //! It counts against the stage's memory budget (`max_memory`, by default the run's `--memory`):
-//! building an index that would exceed it is a configuration error naming both sizes.
+//! building an index that would exceed it is a configuration error naming both sizes. The run
+//! takes the finished index (once, however many stages share it) out of `--memory` before the
+//! dedup stages and the token spill get their budget ([`crate::pipeline::Pipeline::spare_memory`]).
 //!
 //! With `action = "cut_lines"` the stage cuts, instead of the document, every line holding a word
 //! of a shared n-gram (each reported with the n-gram, the benchmark file and item, like every
@@ -43,7 +45,7 @@ use crate::config::InputConfig;
 use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
 use crate::io::{InputFile, compress, open_records};
-use crate::stage::{Stage, StageContext, Verdict};
+use crate::stage::{HeldMemory, Stage, StageContext, Verdict};
 use words::{RollingNgrams, for_each_word, word_hash};
 
 #[path = "decontaminate_words.rs"]
@@ -167,12 +169,17 @@ impl NgramIndex {
         (word, (1 << (hash & 63)) | (1 << ((hash >> 6) & 63)))
     }
 
+    /// Whether the filter lets `hash` through to [`find`](Self::find): false for most n-grams in
+    /// no benchmark, true for every n-gram in one.
     #[inline]
-    fn lookup(&self, hash: u64) -> Option<u32> {
+    fn may_hold(&self, hash: u64) -> bool {
         let (word, bits) = Self::filter_bits(hash, self.filter.len());
-        if self.filter[word] & bits != bits {
-            return None;
-        }
+        self.filter[word] & bits == bits
+    }
+
+    /// The first item holding the n-gram of `hash`, if any.
+    #[inline]
+    fn find(&self, hash: u64) -> Option<u32> {
         let bucket = if self.bits == 0 {
             0
         } else {
@@ -505,20 +512,32 @@ impl Stage for Decontaminate {
         let n = self.cfg.n;
         let remove = self.cfg.action == DecontaminateAction::Remove;
         let mut roll = RollingNgrams::new(n);
-        let mut hashes = Vec::new();
+        // About one word per 6 bytes of web text: one allocation for most documents.
+        let mut hashes = Vec::with_capacity(doc.text.len() / 5);
         for_each_word(&doc.text, |w, _| {
             hashes.extend(roll.push(word_hash(w)));
             true
         });
-        // Looked up in a loop of their own, apart from normalising and hashing: each lookup is
-        // a likely cache miss into the filter, and a short loop lets the CPU have many of them
-        // in flight at once. N-gram `i` starts at word `i`.
+        // Looked up in loops of their own, apart from normalising and hashing: each filter
+        // look-up is a likely cache miss, and a loop without branches (64 n-grams' answers
+        // gathered in the bits of one word) lets the CPU have many of them in flight at once,
+        // where a branch per n-gram that a false positive mispredicts threw them away. N-gram
+        // `i` starts at word `i`.
         let mut found: Vec<(usize, u32)> = Vec::new();
-        for (first_word, &h) in hashes.iter().enumerate() {
-            if let Some(item) = self.index.lookup(h) {
-                found.push((first_word, item));
-                if remove {
-                    break;
+        'blocks: for (block, block_hashes) in hashes.chunks(64).enumerate() {
+            let mut passed = 0u64;
+            for (j, &h) in block_hashes.iter().enumerate() {
+                passed |= u64::from(self.index.may_hold(h)) << j;
+            }
+            while passed != 0 {
+                let j = passed.trailing_zeros() as usize;
+                passed &= passed - 1;
+                let first_word = block * 64 + j;
+                if let Some(item) = self.index.find(block_hashes[j]) {
+                    found.push((first_word, item));
+                    if remove {
+                        break 'blocks;
+                    }
                 }
             }
         }
@@ -563,6 +582,14 @@ impl Stage for Decontaminate {
         }
         doc.text = text;
         Verdict::Keep
+    }
+
+    fn held_memory(&self) -> Option<HeldMemory> {
+        // The shared index's address: stages over the same files hold one index.
+        Some(HeldMemory {
+            id: Arc::as_ptr(&self.index) as usize,
+            bytes: self.index.bytes(),
+        })
     }
 }
 

@@ -26,12 +26,16 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::dedup::simplify_text;
 
-/// Table entry of an ASCII byte: a word break.
+/// Table entry of a byte: a word break.
 const BREAK: u8 = 0;
 /// Table entry of an ASCII digit.
 const DIGIT: u8 = 1;
+/// Table entry of an ASCII whitespace byte: a chunk ends.
+const SPACE: u8 = 2;
 /// Table entry of an ASCII byte the fast path does not handle (none today).
-const SLOW: u8 = 2;
+const SLOW: u8 = 3;
+/// Table entry of a byte of a non-ASCII character.
+const HIGH: u8 = 4;
 
 /// Non-ASCII characters common in web text that the fast path may treat as word breaks, if
 /// [`simplify_text`] does (checked at first use; U+2018 `‘`, for one, is not in datatrove's
@@ -42,8 +46,10 @@ const CANDIDATE_BREAKS: &[char] = &[
 
 /// The fast path's tables, derived from [`simplify_text`].
 struct FastPath {
-    /// Per ASCII byte: [`BREAK`], [`DIGIT`], [`SLOW`], or the lower-case byte it becomes.
-    ascii: [u8; 128],
+    /// Per byte: [`BREAK`], [`DIGIT`], [`SPACE`], [`SLOW`], [`HIGH`], or the lower-case byte an
+    /// ASCII character that stays in its word becomes (all above [`HIGH`]: such characters are
+    /// printable).
+    class: [u8; 256],
     /// The non-ASCII characters that are word breaks.
     breaks: Vec<char>,
 }
@@ -51,15 +57,17 @@ struct FastPath {
 fn fast_path() -> Option<&'static FastPath> {
     static FAST: OnceLock<Option<FastPath>> = OnceLock::new();
     FAST.get_or_init(|| {
-        let mut ascii = [SLOW; 128];
+        let mut class = [HIGH; 256];
         for b in 0..128u8 {
             let c = b as char;
             let simple = simplify_text(&format!("a{c}b"));
-            ascii[b as usize] = if simple == "a b" {
+            class[b as usize] = if is_ascii_space(b) && simple == "a b" {
+                SPACE
+            } else if simple == "a b" {
                 BREAK
             } else if c.is_ascii_digit() && simple == "a0b" {
                 DIGIT
-            } else if simple == format!("a{}b", c.to_ascii_lowercase()) {
+            } else if simple == format!("a{}b", c.to_ascii_lowercase()) && b > b' ' {
                 c.to_ascii_lowercase() as u8
             } else {
                 SLOW
@@ -81,9 +89,9 @@ fn fast_path() -> Option<&'static FastPath> {
             (".5", "0"),
         ];
         let agrees = numbers.iter().all(|(t, s)| simplify_text(t) == *s)
-            && ascii[b'a' as usize] == b'a'
-            && ascii[b' ' as usize] == BREAK;
-        agrees.then_some(FastPath { ascii, breaks })
+            && class[b'a' as usize] == b'a'
+            && (0..128u8).all(|b| is_ascii_space(b) == (class[b as usize] == SPACE));
+        agrees.then_some(FastPath { class, breaks })
     })
     .as_ref()
 }
@@ -95,29 +103,40 @@ fn is_ascii_space(b: u8) -> bool {
 /// Calls `f(word, line)` for every word of `simplify_text(text)` in order, `line` being the
 /// 0-based line of `text` the word is on, until `f` returns false.
 pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(&str, u32) -> bool) {
-    let fast = fast_path();
+    let Some(fast) = fast_path() else {
+        return slow_words(text, &mut f);
+    };
     let bytes = text.as_bytes();
     let mut word = String::new();
     let mut line = 0u32;
     let mut i = 0;
     while i < bytes.len() {
-        if is_ascii_space(bytes[i]) {
+        if fast.class[bytes[i] as usize] == SPACE {
             line += u32::from(bytes[i] == b'\n');
             i += 1;
             continue;
         }
+        // The chunk's end, and whether every byte of it is in the ASCII table (one look-up per
+        // byte, in the loop that finds the end).
         let start = i;
-        while i < bytes.len() && !is_ascii_space(bytes[i]) {
+        let mut plain = true;
+        while i < bytes.len() {
+            let class = fast.class[bytes[i] as usize];
+            if class == SPACE {
+                break;
+            }
+            plain &= class != SLOW && class != HIGH;
             i += 1;
         }
         // ASCII whitespace bytes are character boundaries.
         let chunk = &text[start..i];
-        let go_on = match fast {
-            Some(fast) if fast.handles(chunk) => fast.words(chunk, &mut word, &mut |w| f(w, line)),
-            _ => simplify_text(chunk)
+        let go_on = if plain || fast.handles(chunk) {
+            fast.words(chunk, &mut word, &mut |w| f(w, line))
+        } else {
+            simplify_text(chunk)
                 .split(' ')
                 .filter(|w| !w.is_empty())
-                .all(|w| f(w, line)),
+                .all(|w| f(w, line))
         };
         if !go_on {
             return;
@@ -125,49 +144,75 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(&str, u32) -> bool) {
     }
 }
 
-impl FastPath {
-    /// Whether every character of `chunk` is one the table knows.
-    fn handles(&self, chunk: &str) -> bool {
-        if chunk.is_ascii() {
-            return chunk.bytes().all(|b| self.ascii[b as usize] != SLOW);
+/// [`for_each_word`] through [`simplify_text`] line by line, should the fast path's tables ever
+/// disagree with it.
+pub(crate) fn slow_words(text: &str, f: &mut impl FnMut(&str, u32) -> bool) {
+    for (line, part) in text.split('\n').enumerate() {
+        let simple = simplify_text(part);
+        if !simple
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .all(|w| f(w, line as u32))
+        {
+            return;
         }
+    }
+}
+
+impl FastPath {
+    /// Whether every character of a chunk with non-ASCII characters is one the tables know.
+    fn handles(&self, chunk: &str) -> bool {
         chunk.chars().all(|c| {
             if c.is_ascii() {
-                self.ascii[c as usize] != SLOW
+                self.class[c as usize] != SLOW
             } else {
                 self.breaks.contains(&c)
             }
         })
     }
 
-    /// The words of a chunk [`handles`](Self::handles) accepted, as `simplify_text` gives them;
-    /// false when `f` asked to stop.
+    /// The words of a chunk whose characters the tables know (its non-ASCII characters are all
+    /// breaks), as `simplify_text` gives them; false when `f` asked to stop.
     fn words(&self, chunk: &str, word: &mut String, f: &mut dyn FnMut(&str) -> bool) -> bool {
         let bytes = chunk.as_bytes();
-        let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
-        word.clear();
+        let class = |i: usize| self.class[bytes[i] as usize];
         let mut i = 0;
         while i < bytes.len() {
-            let b = bytes[i];
-            let class = if b < 128 {
-                self.ascii[b as usize]
+            if matches!(class(i), BREAK | HIGH) {
+                i += 1;
+                continue;
+            }
+            // Most words are lower-case letters already: then the word is a slice of the
+            // chunk. A digit (numbers become `0` and may take a `.` or `,` in) or a capital
+            // sends the word through `careful_word`.
+            let start = i;
+            let mut as_is = true;
+            while i < bytes.len() && !matches!(class(i), BREAK | HIGH) {
+                as_is &= class(i) == bytes[i];
+                i += 1;
+            }
+            let go_on = if as_is {
+                f(&chunk[start..i])
             } else {
-                BREAK
+                i = self.careful_word(bytes, start, word);
+                f(word)
             };
-            match class {
-                BREAK => {
-                    if !word.is_empty() {
-                        if !f(word) {
-                            return false;
-                        }
-                        word.clear();
-                    }
-                    // A non-ASCII break: skip its continuation bytes.
-                    i += 1;
-                    while i < bytes.len() && bytes[i] & 0xC0 == 0x80 {
-                        i += 1;
-                    }
-                }
+            if !go_on {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Writes the word of `bytes` starting at `start` into `word`, lower-cased and with numbers
+    /// as `0`; returns where it ends.
+    fn careful_word(&self, bytes: &[u8], start: usize, word: &mut String) -> usize {
+        let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+        word.clear();
+        let mut i = start;
+        while i < bytes.len() {
+            match self.class[bytes[i] as usize] {
+                BREAK | HIGH => break,
                 DIGIT => {
                     i += 1;
                     while digit(i) {
@@ -187,7 +232,7 @@ impl FastPath {
                 }
             }
         }
-        word.is_empty() || f(word)
+        i
     }
 }
 
@@ -208,6 +253,8 @@ pub(crate) struct RollingNgrams {
     /// `BASE^(n-1)`, to take the oldest word out.
     top: u64,
     ring: Vec<u64>,
+    /// `seen % n`: where the next word goes in `ring`.
+    slot: usize,
     seen: usize,
     sum: u64,
 }
@@ -223,6 +270,7 @@ impl RollingNgrams {
             n,
             top: (1..n).fold(1u64, |p, _| p.wrapping_mul(BASE)),
             ring: vec![0; n],
+            slot: 0,
             seen: 0,
             sum: 0,
         }
@@ -231,7 +279,9 @@ impl RollingNgrams {
     /// Adds the next word; the hash of the window it ends, once `n` words were seen.
     #[inline]
     pub(crate) fn push(&mut self, word_hash: u64) -> Option<u64> {
-        let slot = self.seen % self.n;
+        // The oldest word's slot (a wrapping counter: a `%` here cost a division per word).
+        let slot = self.slot;
+        self.slot = if slot + 1 == self.n { 0 } else { slot + 1 };
         if self.seen >= self.n {
             self.sum = self
                 .sum
