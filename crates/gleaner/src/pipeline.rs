@@ -114,7 +114,7 @@ impl Pipeline {
             .iter()
             .filter_map(|s| match &s.stage {
                 BuiltStage::Document(stage) => stage.held_memory(),
-                BuiltStage::Corpus(_) => None,
+                BuiltStage::Corpus(stage) => stage.held_memory(),
             })
             .collect();
         held.sort_unstable_by_key(|h| h.id);

@@ -87,7 +87,7 @@ pub trait Stage: Send + Sync {
     /// Decides on one document, rewriting it in place if the stage rewrites.
     fn process(&self, doc: &mut Document, cx: &mut StageContext) -> Verdict;
 
-    /// Memory the stage holds for the whole run (an index built from files), which the run
+    /// Memory the stage holds for the whole run (an index built from files, a model), which the run
     /// takes out of `--memory` before corpus stages get their budget
     /// ([`Pipeline::spare_memory`](crate::pipeline::Pipeline::spare_memory)).
     fn held_memory(&self) -> Option<HeldMemory> {
@@ -149,6 +149,12 @@ pub trait CorpusStage: Send + Sync {
     /// Builds the decision state from the scans of all `files` files (every one must have been
     /// scanned), or loads it when an earlier `finish` in any process completed it.
     fn finish(&mut self, cx: &PrepareContext<'_>, files: usize) -> Result<()>;
+
+    /// Memory the stage holds for the whole run besides its prepare budget (a model), as
+    /// [`Stage::held_memory`].
+    fn held_memory(&self) -> Option<HeldMemory> {
+        None
+    }
 
     /// Reads the whole corpus once and builds the stage's decision state: [`open`](Self::open),
     /// every file's [`scan`](Self::scan) in parallel on `cx.threads` threads, then

@@ -211,7 +211,7 @@ impl RunPlan {
             // Said, not refused: the index fits its own budget, and what is left is still a
             // working (if spill-heavy) budget.
             notices.push(format!(
-                "the stages' indexes hold {} MiB of the run's memory budget of {} MiB (--memory); \
+                "the stages' indexes and models hold {} MiB of the run's memory budget of {} MiB (--memory); \
                  the dedup stages and the token spill get the {} MiB left",
                 held.div_ceil(1 << 20),
                 memory >> 20,
@@ -582,7 +582,7 @@ mod tests {
         assert!(
             plan.notices
                 .iter()
-                .any(|n| n.contains("indexes hold")
+                .any(|n| n.contains("indexes and models hold")
                     && n.contains(&format!("get the {left} MiB left"))),
             "{:?}",
             plan.notices

@@ -27,7 +27,7 @@ use serde_json::{Map, Value, json};
 use super::BuiltStage;
 use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
-use crate::stage::{Stage, StageContext, Verdict};
+use crate::stage::{HeldMemory, Stage, StageContext, Verdict};
 
 /// fastText's label prefix, left out of the labels gleaner writes (as datatrove does).
 pub const LABEL_PREFIX: &str = "__label__";
@@ -62,6 +62,18 @@ pub struct LoadedModel {
     pub labels: Vec<String>,
     /// The file it was read from.
     pub path: PathBuf,
+    /// The file's size: what the model holds in memory, to within its small headers (its
+    /// matrices are read as stored, a `.ftz`'s quantized codes included).
+    pub bytes: u64,
+}
+
+/// The memory a shared model holds for the run: stages loading the same file share one copy
+/// ([`load_model`]), so its address identifies it and it is counted once.
+pub fn model_memory(model: &Arc<LoadedModel>) -> HeldMemory {
+    HeldMemory {
+        id: Arc::as_ptr(model) as usize,
+        bytes: model.bytes,
+    }
 }
 
 impl LoadedModel {
@@ -124,6 +136,7 @@ pub fn load_model(stage: &str, path: &Path) -> Result<Arc<LoadedModel>> {
         model,
         labels,
         path: path.to_path_buf(),
+        bytes: meta.len(),
     });
     cache.insert(key, Arc::downgrade(&loaded));
     Ok(loaded)
@@ -234,6 +247,11 @@ impl Scorer {
     pub fn key(&self) -> &str {
         &self.key
     }
+
+    /// The model's memory, held for the whole run.
+    pub fn held_memory(&self) -> HeldMemory {
+        model_memory(&self.model)
+    }
 }
 
 /// The per-document form: records scores, keeps by `min_score`.
@@ -257,6 +275,10 @@ impl Stage for Classifier {
             )),
             _ => Verdict::Keep,
         }
+    }
+
+    fn held_memory(&self) -> Option<HeldMemory> {
+        Some(self.scorer.held_memory())
     }
 }
 

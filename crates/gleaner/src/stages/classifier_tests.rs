@@ -271,3 +271,33 @@ fn keep_fraction_splits_a_tie_in_input_order_and_says_so() {
     assert!(dir.path().join("cutoff.done").exists());
     stage.prepare(&cx, &corpus).unwrap();
 }
+
+#[test]
+fn a_model_file_is_held_memory_counted_once_however_many_stages_load_it() {
+    use crate::config::PipelineConfig;
+    use crate::pipeline::Pipeline;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.ftz");
+    std::fs::copy(lid_path(), &copy).unwrap();
+    let size = std::fs::metadata(lid_path()).unwrap().len();
+    let held = |toml: &str| {
+        Pipeline::from_config(&PipelineConfig::from_toml(toml, dir.path()).unwrap())
+            .unwrap()
+            .held_memory()
+    };
+    let lid = lid_path().display().to_string();
+    let stages = format!(
+        "[[stage]]\ntype = \"classifier\"\nmodel = \"{lid}\"\n\
+         [[stage]]\ntype = \"classifier\"\nname = \"top\"\nmodel = \"{lid}\"\nlabel = \"__label__en\"\nkeep_fraction = 0.5\n\
+         [[stage]]\ntype = \"language\"\nmodel = \"{lid}\"\n"
+    );
+    // A per-document classifier, a corpus (keep_fraction) one and a language stage share one copy.
+    assert_eq!(held(&stages), size);
+    // Another file is another copy in memory.
+    let other = format!(
+        "{stages}[[stage]]\ntype = \"classifier\"\nname = \"other\"\nmodel = \"copy.ftz\"\n"
+    );
+    assert_eq!(held(&other), 2 * size);
+    // The built-in lid.176 is part of the binary, not counted.
+    assert_eq!(held("[[stage]]\ntype = \"language\"\n"), 0);
+}

@@ -42,8 +42,8 @@ use serde_json::{Value, json};
 
 use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
-use crate::stage::{Stage, StageContext, Verdict};
-use crate::stages::classifier::{LoadedModel, load_model};
+use crate::stage::{HeldMemory, Stage, StageContext, Verdict};
+use crate::stages::classifier::{LoadedModel, load_model, model_memory};
 
 /// The `lid.176.ftz` model bytes (CC-BY-SA-3.0, see `NOTICE`).
 const LID_176_FTZ: &[u8] = include_bytes!("../../assets/lid.176.ftz");
@@ -380,6 +380,14 @@ impl Stage for LanguageFilter {
                 }
             )),
         )
+    }
+
+    fn held_memory(&self) -> Option<HeldMemory> {
+        // The built-in lid.176 (under 1 MB, part of the binary) is not counted.
+        match &self.model {
+            LidModel::BuiltIn(_) => None,
+            LidModel::File(m) => Some(model_memory(m)),
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use crate::dedup::runfile::{FixedRecord, RunReader, write_sorted};
 use crate::dedup::{done_payload, mark_done, open_work_dir, scan_once, scanned_counts};
 use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
-use crate::stage::{CorpusInput, CorpusStage, PrepareContext, StageContext, Verdict};
+use crate::stage::{CorpusInput, CorpusStage, HeldMemory, PrepareContext, StageContext, Verdict};
 
 /// Work-file layout version (part of the work directory's fingerprint).
 const LAYOUT_VERSION: u32 = 1;
@@ -225,6 +225,10 @@ impl TopFraction {
 impl CorpusStage for TopFraction {
     fn kind(&self) -> &'static str {
         "classifier"
+    }
+
+    fn held_memory(&self) -> Option<HeldMemory> {
+        Some(self.scorer.held_memory())
     }
 
     fn open(&self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
