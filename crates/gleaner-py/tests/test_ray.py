@@ -120,8 +120,81 @@ def test_input_and_output_as_file_uris(tmp_path, cli, ray_cluster):
         (tmp_path / "ray").as_uri(),
     )
     assert_same_output(tmp_path / "cli", tmp_path / "ray")
-    with pytest.raises(gleaner.ConfigError, match="every node can reach"):
-        gray.run(gleaner.Pipeline.from_toml(example), [str(NEWS)], "s3://bucket/out")
+    # A URI no file system answers to fails before any work, naming it.
+    with pytest.raises(gleaner.ConfigError, match="nosuch://bucket/out"):
+        gray.run(gleaner.Pipeline.from_toml(example), [str(NEWS)], "nosuch://bucket/out")
+
+
+@pytest.fixture
+def s3_bucket():
+    """A local S3 server (moto) with bucket ``gleaner``: yields the pyarrow file system and the
+    URI options (credentials, endpoint) that reach it from any process."""
+    import socket
+
+    pafs = pytest.importorskip("pyarrow.fs")
+    moto_server = pytest.importorskip("moto.server")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        fs = pafs.S3FileSystem(
+            access_key="testing", secret_key="testing", region="us-east-1", scheme="http",
+            endpoint_override=f"127.0.0.1:{port}",
+        )
+        fs.create_dir("gleaner")
+        yield fs, lambda path: (
+            f"s3://testing:testing@{path}?region=us-east-1&scheme=http"
+            f"&endpoint_override=127.0.0.1:{port}"
+        )
+    finally:
+        server.stop()
+
+
+def test_input_and_output_in_an_s3_bucket(tmp_path, cli, ray_cluster, s3_bucket):
+    import pyarrow.fs as pafs
+
+    fs, uri = s3_bucket
+    # Three passes (line dedup, MinHash with verification): carried shards, scans and stage
+    # state all travel through the bucket.
+    example = SYNDICATION
+    inputs = [NEWS, SYNDICATED]
+    for p in inputs:
+        pafs.copy_files(str(p), f"gleaner/in/{p.name}", destination_filesystem=fs)
+    code, err = run_cli(cli, example, inputs, tmp_path / "cli")
+    assert code == 0, err
+    pipeline = gleaner.Pipeline.from_toml(example)
+
+    # A run whose first task's worker is killed, then whose driver stops after pass 1: what it
+    # left does not look finished.
+    with pytest.raises(RuntimeError, match="test hook"):
+        gray.run(pipeline, uri("gleaner/in"), uri("gleaner/out"),
+                 _kill_once=str(tmp_path / "killed-pid"), _stop_after_pass=0)
+    assert (tmp_path / "killed-pid").exists()
+    assert fs.get_file_info("gleaner/out/run.json").type == pafs.FileType.NotFound
+    assert fs.get_file_info("gleaner/out/kept").type == pafs.FileType.NotFound
+
+    # The same command resumes it: the first pass is not run again.
+    result = gray.run(pipeline, uri("gleaner/in"), uri("gleaner/out"))
+    assert result.out_dir == uri("gleaner/out")
+    pafs.copy_files("gleaner/out", str(tmp_path / "ray"), source_filesystem=fs)
+    assert_same_output(tmp_path / "cli", tmp_path / "ray")
+    assert result.stats == json.loads((tmp_path / "cli" / "stats.json").read_text())
+    assert json.loads((tmp_path / "ray" / "run.json").read_text())["resumed_files"] == 2
+    assert (tmp_path / "ray" / "syndication.jsonl").stat().st_size > 0
+    # No work files or lock left in the bucket (output_files would have listed .work/).
+    assert not (tmp_path / "ray" / ".gleaner.lock").exists()
+
+    # A finished run is not replaced by another pipeline's unasked (and the refused run leaves
+    # the bucket as it was); a bucket that does not exist fails up front.
+    with pytest.raises(gleaner.OutputError, match="already holds a finished run"):
+        gray.run(gleaner.Pipeline.from_toml(REPO / "examples" / "dedup" / "minhash.toml"),
+                 uri("gleaner/in"), uri("gleaner/out"))
+    assert fs.get_file_info("gleaner/out/.gleaner.lock").type == pafs.FileType.NotFound
+    assert fs.get_file_info("gleaner/out/run.json").type == pafs.FileType.File
+    with pytest.raises(gleaner.OutputError, match="s3://testing:\\*\\*\\*@no-such-bucket/out"):
+        gray.run(pipeline, uri("gleaner/in"), uri("no-such-bucket/out"))
 
 
 def test_dedup_against_an_index_saved_by_an_earlier_run_on_ray(tmp_path, cli, ray_cluster):

@@ -252,6 +252,13 @@ impl RunPlan {
         WorkLayout::new(&self.out_dir).stage_dir(idx, &pipeline.stages[idx].name)
     }
 
+    /// The work directory of the corpus stage pass `pass` starts with, if it starts with one:
+    /// what the previous pass's scans write and the stage's finish reads.
+    pub fn corpus_stage_dir(&self, pipeline: &Pipeline, pass: usize) -> Option<PathBuf> {
+        self.corpus_stage_of(pipeline, pass)
+            .map(|idx| self.stage_dir(pipeline, idx))
+    }
+
     fn prepare_context<'a>(&self, work_dir: &'a Path, threads: usize) -> PrepareContext<'a> {
         PrepareContext {
             work_dir,
