@@ -243,10 +243,10 @@ _Source = Tuple[str, str]
 def _list_inputs(
     paths: Sequence[str],
 ) -> Tuple[Optional[List[str]], Optional[List[_Listed]], Dict[str, _Source]]:
-    """Local paths (``file://`` stripped) for the engine to expand, or, when any input is a
-    remote URI, every input file listed as ``(path or URI, size)`` in input order, with the
-    source of each remote one. A remote file is named ``scheme://path`` (no credentials or
-    options, which stay in the URI it was listed under)."""
+    """The input as given (``file://`` stripped; the pipeline records it), and, when any input
+    is a remote URI, every input file listed as ``(path or URI, size)`` in input order for the
+    engine to use instead of expanding the input, with the source of each remote one. A remote
+    URI is named ``scheme://path``, without the credentials or options it may carry."""
     local = [p[len("file://"):] if p.startswith("file://") else p for p in paths]
     if not any(is_remote(p) for p in local):
         return local, None, {}
@@ -254,9 +254,11 @@ def _list_inputs(
 
     listed: List[_Listed] = []
     sources: Dict[str, _Source] = {}
+    given: List[str] = []
     for p in local:
         if not is_remote(p):
             listed += [(f, os.path.getsize(f)) for f in expand_inputs([p])]
+            given.append(p)
             continue
         try:
             fs, root = pafs.FileSystem.from_uri(p)
@@ -264,6 +266,7 @@ def _list_inputs(
         except Exception as e:
             raise InputError(f"input: {redact(p)}: cannot be read ({e})") from None
         scheme = p.split("://", 1)[0]
+        given.append(f"{scheme}://{root}")
         if info.type == pafs.FileType.File:
             infos = [info]
         elif info.type == pafs.FileType.Directory:
@@ -278,7 +281,7 @@ def _list_inputs(
             listed.append((name, i.size))
             sources.setdefault(name, (p, i.path))
     # Input order is the sorted list of distinct files, as the engine orders local input.
-    return None, sorted(set(listed)), sources
+    return given, sorted(set(listed)), sources
 
 
 def _node_cpus() -> int:
