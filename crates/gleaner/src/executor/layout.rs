@@ -184,6 +184,9 @@ mod tests {
         assert!(a < b);
         assert_eq!(removed_prefix(3, 1, 2), "part-00003-p1");
         assert_eq!(removed_prefix(3, 0, 1), "part-00003");
+        let work = WorkLayout::new(Path::new("out"));
+        assert_ne!(work.receipt_path(1, Some(0)), work.receipt_path(1, None));
+        assert!(work.receipt_path(1, None).starts_with(&work.dir));
     }
 
     #[test]

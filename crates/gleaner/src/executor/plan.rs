@@ -468,5 +468,18 @@ mod tests {
         let back = RunPlan::from_json(&plan.to_json()).unwrap();
         assert_eq!(back.to_json(), plan.to_json());
         assert_eq!(back.config.to_toml(), cfg.to_toml());
+        // The same run into another directory is the same run (a run into object storage plans
+        // into a fresh local copy of its output each time it is started).
+        RunOverrides {
+            output: Some(dir.path().join("elsewhere")),
+            ..Default::default()
+        }
+        .apply(&mut cfg);
+        let (moved, _lock2) = RunPlan::create(&cfg, &RunOptions::default()).unwrap();
+        assert_eq!(moved.fingerprint, plan.fingerprint);
+        assert!(
+            plan.corpus_stage_dir(&plan.pipeline().unwrap(), 1)
+                .is_some_and(|d| d.starts_with(&plan.out_dir))
+        );
     }
 }
