@@ -197,7 +197,8 @@ def test_input_and_output_in_an_s3_bucket(tmp_path, cli, ray_cluster, s3_bucket)
 
     # A finished run is not replaced by another pipeline's unasked (and the refused run leaves
     # the bucket as it was); a bucket that does not exist fails up front.
-    with pytest.raises(gleaner.OutputError, match="already holds a finished run"):
+    with pytest.raises(gleaner.OutputError,
+                       match=r"s3://testing:\*\*\*@gleaner/out\?.* already holds a finished run"):
         gray.run(gleaner.Pipeline.from_toml(SYNDICATION), uri("gleaner/in"), uri("gleaner/out"))
     assert fs.get_file_info("gleaner/out/.gleaner.lock").type == pafs.FileType.NotFound
     assert fs.get_file_info("gleaner/out/run.json").type == pafs.FileType.File

@@ -44,7 +44,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import ray
 
-from . import ConfigError, InputError, Pipeline, _object_store, expand_inputs
+from . import ConfigError, GleanerError, InputError, Pipeline, _object_store, expand_inputs
 from ._gleaner import Steps
 from ._object_store import CARRIED, SCAN, is_remote, redact
 
@@ -354,10 +354,11 @@ def run(
             )
         finally:
             plan.release()
-    except InputError as e:
+    except GleanerError as e:
         if dest is None:
             raise
-        raise InputError(str(e).replace(out_dir, redact(out))) from None
+        # The engine names the driver's local copy; the user knows the URI.
+        raise type(e)(str(e).replace(out_dir, redact(out))) from None
     finally:
         if dest is not None:
             shutil.rmtree(out_dir, ignore_errors=True)
