@@ -469,6 +469,7 @@ fn _gleaner(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_file, m)?)?;
     m.add_function(wrap_pyfunction!(expand_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(stage_types, m)?)?;
+    m.add_function(wrap_pyfunction!(steps::output_layout, m)?)?;
     m.add("GleanerError", py.get_type::<GleanerError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("InputError", py.get_type::<InputError>())?;

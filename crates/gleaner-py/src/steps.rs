@@ -4,14 +4,16 @@
 //! conversion: every step is [`gleaner::executor::RunPlan`]'s.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use gleaner::executor::layout::{self, WorkLayout};
 use gleaner::executor::lock::OutputLock;
 use gleaner::executor::{PlannedFile, Progress, RunPlan, RunSummary, RunTiming};
 use gleaner::{Error, Pipeline};
 use pyo3::exceptions::PyUserWarning;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::python::{GleanerError, InputError, from_json, to_py};
 
@@ -25,6 +27,17 @@ pub struct PyRunPlan {
     pass_stages: Vec<Vec<String>>,
     /// Whether each pass starts with a corpus stage to finish first.
     corpus_passes: Vec<bool>,
+    /// The work directory of the corpus stage each pass starts with, relative to the output
+    /// directory.
+    corpus_dirs: Vec<Option<String>>,
+}
+
+/// `path` relative to `base` (where the plan put it), as text.
+fn relative(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
 }
 
 impl PyRunPlan {
@@ -43,11 +56,18 @@ impl PyRunPlan {
         let corpus_passes = (0..plan.passes.len())
             .map(|p| plan.corpus_stage_of(&pipeline, p).is_some())
             .collect();
+        let corpus_dirs = (0..plan.passes.len())
+            .map(|p| {
+                plan.corpus_stage_dir(&pipeline, p)
+                    .map(|d| relative(&d, &plan.out_dir))
+            })
+            .collect();
         Ok(PyRunPlan {
             plan,
             lock: Mutex::new(Some(lock)),
             pass_stages,
             corpus_passes,
+            corpus_dirs,
         })
     }
 }
@@ -108,6 +128,38 @@ impl PyRunPlan {
         self.plan.out_dir.to_string_lossy().into_owned()
     }
 
+    /// Whether publishing writes the report (`[output] report`), which reads the shards back.
+    #[getter]
+    fn writes_report(&self) -> bool {
+        self.plan.config.output.report
+    }
+
+    /// The work directory of the corpus stage pass `pass_index` starts with (its scans and
+    /// finished state), relative to the output directory; `None` if the pass starts with none.
+    fn corpus_stage_dir(&self, pass_index: usize) -> Option<String> {
+        self.corpus_dirs.get(pass_index).cloned().flatten()
+    }
+
+    /// The shard pass `pass_index` carries to the next pass for input file `file`, relative to
+    /// the output directory.
+    fn carried_path(&self, pass_index: usize, file: usize) -> String {
+        relative(
+            &WorkLayout::new(Path::new("")).carried_path(pass_index, file),
+            Path::new(""),
+        )
+    }
+
+    /// The receipt of a step whose files went to object storage, relative to the output
+    /// directory: input file `file`'s pass `pass_index`, or (`file=None`) the finish of the
+    /// corpus stage the pass starts with.
+    #[pyo3(signature = (pass_index, file = None))]
+    fn receipt_path(&self, pass_index: usize, file: Option<usize>) -> String {
+        relative(
+            &WorkLayout::new(Path::new("")).receipt_path(pass_index, file),
+            Path::new(""),
+        )
+    }
+
     /// Writes the final files once every step is done (totals from the done markers), releases
     /// the lock and returns the stats (`stats.json`). `timing` is the JSON of the run's timings
     /// for `run.json` (`passes`, `resumed_files`, `elapsed_secs`), optional.
@@ -136,9 +188,9 @@ impl PyRunPlan {
     }
 }
 
-/// Pipelines ready for a pass, built in this process, by `(run id, pass)`: a worker process
-/// that runs many files of a pass builds and loads the corpus stage's state once.
-type Ready = Mutex<HashMap<(String, usize), Arc<Pipeline>>>;
+/// Pipelines ready for a pass, built in this process, by `(run id, output directory, pass)`: a
+/// worker process that runs many files of a pass builds and loads the corpus stage's state once.
+type Ready = Mutex<HashMap<(String, PathBuf, usize), Arc<Pipeline>>>;
 
 /// Runs the steps of a plan in this process (a Ray worker, or the driver).
 #[pyclass(frozen, module = "gleaner._gleaner", name = "Steps")]
@@ -158,7 +210,7 @@ fn pool(threads: usize) -> gleaner::Result<rayon::ThreadPool> {
 impl PySteps {
     /// The pipeline ready for pass `pass` (its corpus stage's finished state loaded).
     fn ready(&self, pass: usize, threads: usize) -> gleaner::Result<Arc<Pipeline>> {
-        let key = (self.plan.run_id.clone(), pass);
+        let key = (self.plan.run_id.clone(), self.plan.out_dir.clone(), pass);
         if let Some(p) = READY.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Ok(p.clone());
         }
@@ -167,7 +219,7 @@ impl PySteps {
         let pipeline = Arc::new(pipeline);
         let mut ready = READY.lock().unwrap_or_else(|e| e.into_inner());
         // One run at a time per worker is the rule; drop the pipelines of other runs.
-        ready.retain(|(run, _), _| run == &self.plan.run_id);
+        ready.retain(|(run, dir, _), _| run == &self.plan.run_id && dir == &self.plan.out_dir);
         ready.insert(key, pipeline.clone());
         Ok(pipeline)
     }
@@ -175,12 +227,17 @@ impl PySteps {
 
 #[pymethods]
 impl PySteps {
-    /// The steps of the plan `plan_json` (`RunPlan.to_json()`).
+    /// The steps of the plan `plan_json` (`RunPlan.to_json()`), writing into `out_dir` instead
+    /// of the planned output directory when given (a node-local copy of the output layout, for
+    /// output that goes to object storage).
     #[new]
-    fn new(plan_json: &str) -> PyResult<Self> {
-        Ok(PySteps {
-            plan: RunPlan::from_json(plan_json).map_err(to_py)?,
-        })
+    #[pyo3(signature = (plan_json, out_dir = None))]
+    fn new(plan_json: &str, out_dir: Option<PathBuf>) -> PyResult<Self> {
+        let mut plan = RunPlan::from_json(plan_json).map_err(to_py)?;
+        if let Some(dir) = out_dir {
+            plan.out_dir = dir;
+        }
+        Ok(PySteps { plan })
     }
 
     /// Finishes the corpus stage pass `pass` starts with (clusters from every file's scan) on
@@ -235,4 +292,21 @@ pub fn listed_inputs(files: Vec<(PathBuf, u64)>) -> Vec<PlannedFile> {
         .enumerate()
         .map(|(index, (path, size))| PlannedFile { index, path, size })
         .collect()
+}
+
+/// The names of the output directory's layout (`executor::layout`) that a driver writing the
+/// output elsewhere (object storage) needs: `work_dir`, `state_file`, `run_file`, `lock_file`,
+/// `entries` (everything a run writes) and `shard_dirs`, as paths relative to the output
+/// directory.
+#[pyfunction]
+pub fn output_layout(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("work_dir", layout::WORK_DIR)?;
+    let state = WorkLayout::new(Path::new("")).state_file();
+    d.set_item("state_file", relative(&state, Path::new("")))?;
+    d.set_item("run_file", layout::RUN_FILE)?;
+    d.set_item("lock_file", layout::LOCK_FILE)?;
+    d.set_item("entries", layout::OUTPUT_ENTRIES.to_vec())?;
+    d.set_item("shard_dirs", layout::SHARD_DIRS.to_vec())?;
+    Ok(d)
 }

@@ -106,8 +106,17 @@ class RunPlan:
     @property
     def out_dir(self) -> str:
         """The output directory."""
+    @property
+    def writes_report(self) -> bool:
+        """Whether publishing writes ``report.html`` (which reads the shards back)."""
     def pass_starts_with_corpus_stage(self, pass_index: int) -> bool:
         """Whether the pass's corpus stage must be finished before its files run."""
+    def corpus_stage_dir(self, pass_index: int) -> Optional[str]:
+        """Work directory of the corpus stage the pass starts with, relative to the output."""
+    def carried_path(self, pass_index: int, file: int) -> str:
+        """The shard the pass carries for the file, relative to the output directory."""
+    def receipt_path(self, pass_index: int, file: Optional[int] = None) -> str:
+        """Receipt of an uploaded step (a file's pass, or the pass's corpus stage finish)."""
     def to_json(self) -> str:
         """The plan as JSON, for ``Steps`` in other processes."""
     def publish(self, timing: Optional[str] = None) -> Dict[str, Any]:
@@ -118,10 +127,14 @@ class RunPlan:
 class Steps:
     """The steps of a plan (JSON), run in this process."""
 
-    def __init__(self, plan_json: str) -> None: ...
+    def __init__(self, plan_json: str, out_dir: Optional[_Path] = None) -> None: ...
     def finish_corpus_stage(self, pass_index: int, threads: int = 1) -> None:
         """Finishes (or loads) the corpus stage the pass starts with."""
     def process_file(
         self, pass_index: int, file: int, read_from: Optional[_Path] = None, threads: int = 1
     ) -> Dict[str, Any]:
         """One input file's pass and the next corpus stage's scan; ``{stats, resumed}``."""
+
+def output_layout() -> Dict[str, Any]:
+    """Names of the output layout: ``work_dir``, ``state_file``, ``run_file``, ``lock_file``,
+    ``entries``, ``shard_dirs``."""

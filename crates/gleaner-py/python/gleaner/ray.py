@@ -16,10 +16,12 @@ the CLI's, byte for byte (``run.json``'s timings aside), for every pipeline the 
    the pass then loads them from the work directory.
 4. The driver publishes: totals from the done markers, rejects, stats, syndication map, report.
 
-Storage: every node must see the output directory at the same path (a shared file system, or a
-bucket mounted at the same path on every node). Input may also be a pyarrow file system URI
-(``s3://``, ``gs://``, ``hdfs://``, ...): each task copies its input file to node-local scratch
-first.
+Storage: input and output are local paths (or ``file://`` URIs) that every node sees at the
+same path (a shared file system), or pyarrow file system URIs (``s3://``, ``gs://``,
+``hdfs://``, ...). Each task copies a remote input file to node-local scratch first. With an
+output URI every step runs into a node-local copy of the output layout and uploads what it
+wrote, then a receipt; later steps download what receipts name (see
+:mod:`gleaner._object_store` for how resume and atomicity work there).
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import ray
 
-from . import ConfigError, Pipeline, expand_inputs
+from . import ConfigError, GleanerError, InputError, Pipeline, _object_store, expand_inputs
 from ._gleaner import Steps
+from ._object_store import CARRIED, SCAN, is_remote, redact
 
 __all__ = ["RayRun", "local_cluster", "run"]
 
@@ -56,7 +59,7 @@ class RayRun:
 
     #: The run's statistics (the content of ``stats.json``).
     stats: Dict[str, Any]
-    #: The output directory, laid out as ``gleaner run`` lays it out.
+    #: The output directory (or URI), laid out as ``gleaner run`` lays it out.
     out_dir: str
     #: One entry per task that completed: ``kind`` (``file`` or ``finish``), ``pass``, ``file``,
     #: ``node`` (Ray node id) and ``pid``.
@@ -67,16 +70,17 @@ class RayRun:
 
 # --- running -------------------------------------------------------------------------------------
 
-#: Steps of the plan this worker process last saw, so a worker running many files of a run parses
-#: the plan once (the pipelines ready for each pass are cached in Rust).
-_STEPS: Dict[str, Steps] = {}
+#: Steps of the plan this worker process last saw (and the directory they write into: the output
+#: directory, or this process's mirror of an output URI), so a worker running many files of a run
+#: parses the plan once (the pipelines ready for each pass are cached in Rust).
+_STEPS: Dict[Tuple[str, Optional[str]], Steps] = {}
 
 
-def _steps(plan_json: str) -> Steps:
-    steps = _STEPS.get(plan_json)
+def _steps(plan_json: str, out_dir: Optional[str] = None) -> Steps:
+    steps = _STEPS.get((plan_json, out_dir))
     if steps is None:
         _STEPS.clear()
-        steps = _STEPS[plan_json] = Steps(plan_json)
+        steps = _STEPS[(plan_json, out_dir)] = Steps(plan_json, out_dir)
     return steps
 
 
@@ -84,16 +88,14 @@ def _where() -> Dict[str, Any]:
     return {"node": ray.get_runtime_context().get_node_id(), "pid": os.getpid()}
 
 
-def _is_remote(path: str) -> bool:
-    return "://" in path and not path.startswith("file://")
-
-
-def _stage_input(uri: str, scratch: str) -> str:
-    """Copies a remote input file to node-local scratch, keeping its name (the reader picks its
-    format and compression by the name), byte for byte."""
+def _stage_input(source: Tuple[str, str], scratch: str) -> str:
+    """Copies a remote input file (``source``: the URI it was listed under, which carries the
+    file system's options, and its path there) to node-local scratch, keeping its name (the
+    reader picks its format and compression by the name), byte for byte."""
     import pyarrow.fs as pafs
 
-    fs, path = pafs.FileSystem.from_uri(uri)
+    fs, _ = pafs.FileSystem.from_uri(source[0])
+    path = source[1]
     local = os.path.join(scratch, os.path.basename(path))
     # compression=None: the bytes as stored; gleaner's readers decompress themselves.
     with fs.open_input_stream(path, compression=None) as src, open(local, "wb") as dst:
@@ -115,18 +117,37 @@ def _kill_once(marker: str) -> None:
 
 @ray.remote
 def _file_task(
-    plan_json: str, pass_index: int, file: int, path: str, threads: int, kill_once: Optional[str]
+    plan_json: str,
+    pass_index: int,
+    file: int,
+    source: Optional[Tuple[str, str]],
+    threads: int,
+    kill_once: Optional[str],
+    store: Optional[Dict[str, Any]] = None,
+    plan_files: Optional[Dict[str, bytes]] = None,
+    stage_files: Sequence[str] = (),
 ) -> Dict[str, Any]:
-    """One input file's pass (and the next corpus stage's scan of it)."""
+    """One input file's pass (and the next corpus stage's scan of it). ``source`` locates a
+    remote input file; ``store`` says where an output URI's files go (see ``_store_file_step``)."""
     if kill_once and pass_index == 0 and file == 0:
         _kill_once(kill_once)
     scratch = None
     read_from = None
     try:
-        if pass_index == 0 and _is_remote(path):
-            scratch = tempfile.mkdtemp(prefix="gleaner-input-")
-            read_from = _stage_input(path, scratch)
-        outcome = _steps(plan_json).process_file(pass_index, file, read_from, threads)
+        stored = _object_store.stored_outcome(store) if store is not None else None
+        if stored is not None:  # done by an earlier attempt or run
+            outcome = stored
+        else:
+            if pass_index == 0 and source is not None:
+                scratch = tempfile.mkdtemp(prefix="gleaner-input-")
+                read_from = _stage_input(source, scratch)
+            if store is None:
+                outcome = _steps(plan_json).process_file(pass_index, file, read_from, threads)
+            else:
+                outcome = _store_file_step(
+                    plan_json, store, plan_files or {}, stage_files,
+                    lambda steps: steps.process_file(pass_index, file, read_from, threads),
+                )
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -143,28 +164,109 @@ def _killed_here(marker: str) -> bool:
 
 
 @ray.remote
-def _finish_task(plan_json: str, pass_index: int, threads: int) -> Dict[str, Any]:
+def _finish_task(
+    plan_json: str,
+    pass_index: int,
+    threads: int,
+    store: Optional[Dict[str, Any]] = None,
+    plan_files: Optional[Dict[str, bytes]] = None,
+    scan_files: Sequence[str] = (),
+) -> Dict[str, Any]:
     """A corpus stage's finish: merge the scans, cluster, persist the decisions."""
-    _steps(plan_json).finish_corpus_stage(pass_index, threads)
-    return {"kind": "finish", "pass": pass_index, "file": None, **_where()}
+    stored = _object_store.stored_outcome(store) if store is not None else None
+    if store is None:
+        _steps(plan_json).finish_corpus_stage(pass_index, threads)
+        outcome: Dict[str, Any] = {}
+    elif stored is not None:
+        outcome = stored
+    else:
+        dest = _object_store.destination(store["uri"])
+        local = _object_store.mirror(store["token"], plan_files or {})
+        steps = _steps(plan_json, local)
+        _object_store.fetch(dest, local, scan_files)
+        # The finished state stays in this process's mirror: its tasks of the pass use it.
+        outcome = _object_store.run_step(
+            dest, local, store["receipt"],
+            lambda: steps.finish_corpus_stage(pass_index, threads),
+            lambda rel: _object_store.STATE, keep_written=True,
+        )
+    return {"kind": "finish", "pass": pass_index, "file": None, **outcome, **_where()}
 
 
-def _list_inputs(paths: Sequence[str]) -> Tuple[Optional[List[str]], Optional[List[Tuple[str, int]]]]:
-    """Local paths (``file://`` stripped) for the engine to expand, or, when any input is a
-    remote URI, every input file listed as ``(path or URI, size)`` in input order."""
+def _store_file_step(
+    plan_json: str,
+    store: Dict[str, Any],
+    plan_files: Dict[str, bytes],
+    stage_files: Sequence[str],
+    step,
+) -> Dict[str, Any]:
+    """Runs a file's step into this process's mirror of the output URI: fetches the pass's
+    corpus stage state (kept for the process's later tasks) and the carried shard, runs
+    ``step(steps)``, uploads what it wrote and its receipt."""
+    dest = _object_store.destination(store["uri"])
+    local = _object_store.mirror(store["token"], plan_files)
+    steps = _steps(plan_json, local)
+    _object_store.fetch(dest, local, stage_files)
+    carried = _object_store.fetch(dest, local, store["carried_in"])
+    try:
+        return _object_store.run_step(
+            dest, local, store["receipt"], lambda: step(steps),
+            _object_store.file_roles(store), keep_written=False,
+        )
+    finally:
+        for rel in carried:
+            os.remove(os.path.join(local, rel))
+
+
+@ray.remote(num_cpus=0)
+def _clean_node_task(token: str) -> None:
+    shutil.rmtree(_object_store.mirror_root(token), ignore_errors=True)
+
+
+def _clean_nodes(token: str) -> None:
+    """Removes run ``token``'s mirrors from every node."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    ray.get([
+        _clean_node_task.options(
+            scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)
+        ).remote(token)
+        for n in ray.nodes() if n.get("Alive")
+    ])
+
+
+_Listed = Tuple[str, int]
+#: Where a remote input file is read from: the URI it was listed under and its path there.
+_Source = Tuple[str, str]
+
+
+def _list_inputs(
+    paths: Sequence[str],
+) -> Tuple[Optional[List[str]], Optional[List[_Listed]], Dict[str, _Source]]:
+    """The input as given (``file://`` stripped; the pipeline records it), and, when any input
+    is a remote URI, every input file listed as ``(path or URI, size)`` in input order for the
+    engine to use instead of expanding the input, with the source of each remote one. A remote
+    URI is named ``scheme://path``, without the credentials or options it may carry."""
     local = [p[len("file://"):] if p.startswith("file://") else p for p in paths]
-    if not any(_is_remote(p) for p in local):
-        return local, None
+    if not any(is_remote(p) for p in local):
+        return local, None, {}
     import pyarrow.fs as pafs
 
-    listed: List[Tuple[str, int]] = []
+    listed: List[_Listed] = []
+    sources: Dict[str, _Source] = {}
+    given: List[str] = []
     for p in local:
-        if not _is_remote(p):
+        if not is_remote(p):
             listed += [(f, os.path.getsize(f)) for f in expand_inputs([p])]
+            given.append(p)
             continue
-        fs, root = pafs.FileSystem.from_uri(p)
+        try:
+            fs, root = pafs.FileSystem.from_uri(p)
+            info = fs.get_file_info(root)
+        except Exception as e:
+            raise InputError(f"input: {redact(p)}: cannot be read ({e})") from None
         scheme = p.split("://", 1)[0]
-        info = fs.get_file_info(root)
+        given.append(f"{scheme}://{root}")
         if info.type == pafs.FileType.File:
             infos = [info]
         elif info.type == pafs.FileType.Directory:
@@ -173,23 +275,13 @@ def _list_inputs(paths: Sequence[str]) -> Tuple[Optional[List[str]], Optional[Li
                 if i.type == pafs.FileType.File and not i.base_name.startswith((".", "_"))
             ]
         else:
-            raise ConfigError(f"input: {p}: no such file or directory")
-        listed += sorted((f"{scheme}://{i.path}", i.size) for i in infos)
+            raise ConfigError(f"input: {redact(p)}: no such file or directory")
+        for i in infos:
+            name = f"{scheme}://{i.path}"
+            listed.append((name, i.size))
+            sources.setdefault(name, (p, i.path))
     # Input order is the sorted list of distinct files, as the engine orders local input.
-    return None, sorted(set(listed))
-
-
-def _output_path(output: _PathLike) -> str:
-    out = os.fspath(output)
-    if out.startswith("file://"):
-        return out[len("file://"):]
-    if "://" in out:
-        raise ConfigError(
-            f"output: {out}: the output directory must be a path every node can reach (a shared "
-            "file system, or the bucket mounted at the same path on every node, e.g. with "
-            "mountpoint-s3 or gcsfuse); a bucket URI cannot be written directly"
-        )
-    return out
+    return given, sorted(set(listed)), sources
 
 
 def _node_cpus() -> int:
@@ -209,14 +301,16 @@ def run(
     finish_cpus: Optional[int] = None,
     max_retries: int = 3,
     _kill_once: Optional[str] = None,
+    _stop_after_pass: Optional[int] = None,
 ) -> RayRun:
     """Runs ``pipeline`` over ``input`` into ``output`` on the Ray cluster this process is
     connected to (``ray.init()`` first; without it a local Ray starts), and returns its stats.
 
     ``input`` is files, directories or glob patterns (local paths or ``file://``; ``None`` takes
-    the pipeline's ``[input] paths``), or pyarrow
-    file system URIs (``s3://bucket/prefix``; each task copies its file to local scratch).
-    ``output`` must be a directory every node sees at the same path. The output equals that of
+    the pipeline's ``[input] paths``), or pyarrow file system URIs (``s3://bucket/prefix``;
+    each task copies its file to local scratch). ``output`` is a directory every node sees at
+    the same path, or a pyarrow file system URI (``s3://bucket/prefix``, ``gs://``,
+    ``hdfs://``) that every node can write. The output equals that of
     ``gleaner run pipeline --input ... --output ...``. Each file's task uses ``cpus_per_task``
     CPUs; a corpus stage's finish uses ``finish_cpus`` (default: the largest node's CPUs). A
     task whose worker dies is retried up to ``max_retries`` times. A run stopped half-way
@@ -226,53 +320,134 @@ def run(
     if not ray.is_initialized():
         ray.init()
     if input is None:  # the pipeline file's [input] paths
-        local, listed = None, None
+        local, listed, sources = None, None, {}
     elif isinstance(input, (str, os.PathLike)):
-        local, listed = _list_inputs([os.fspath(input)])
+        local, listed, sources = _list_inputs([os.fspath(input)])
     else:
-        local, listed = _list_inputs([os.fspath(p) for p in input])
-    plan = pipeline.plan(
-        input=local,
-        output=_output_path(output),
-        threads=cpus_per_task,
-        memory=memory,
-        overwrite=overwrite,
-        listed_inputs=listed,
-    )
+        local, listed, sources = _list_inputs([os.fspath(p) for p in input])
+    out = os.fspath(output)
+    out = out[len("file://"):] if out.startswith("file://") else out
+    dest = None
+    if is_remote(out):
+        # Checked (and the run's lock object written) before any work starts.
+        dest = _object_store.Destination(out)
+        dest.check_writable()
+        out_dir = tempfile.mkdtemp(prefix="gleaner-ray-driver-")
+        planned = _object_store.Planned(dest, out_dir)
+    else:
+        out_dir = out
+    token = secrets.token_hex(8)
     try:
-        plan_json = plan.to_json()
-        plan_ref = ray.put(plan_json)
-        files = plan.inputs
-        finish_cpus = finish_cpus or _node_cpus()
-        file_task = _file_task.options(
-            num_cpus=cpus_per_task, max_retries=max_retries, scheduling_strategy="SPREAD"
+        plan = pipeline.plan(
+            input=local,
+            output=out_dir,
+            threads=cpus_per_task,
+            memory=memory,
+            overwrite=overwrite,
+            listed_inputs=listed,
         )
-        finish_task = _finish_task.options(num_cpus=finish_cpus, max_retries=max_retries)
-        tasks: List[Dict[str, Any]] = []
-        timing: Dict[str, Any] = {"passes": [], "resumed_files": 0}
-        for pass_index, stages in enumerate(plan.pass_stages):
-            if pass_index > 0 and plan.pass_starts_with_corpus_stage(pass_index):
-                t = time.monotonic()
-                tasks.append(ray.get(finish_task.remote(plan_ref, pass_index, finish_cpus)))
-                timing["passes"].append(_pass_info(f"prepare {stages[0]}", stages[:1], t))
-            t = time.monotonic()
-            done = ray.get([
-                file_task.remote(plan_ref, pass_index, f, path, cpus_per_task, _kill_once)
-                for f, (path, _) in enumerate(files)
-            ])
-            tasks += done
-            if pass_index == 0:
-                timing["resumed_files"] = sum(1 for d in done if d["resumed"])
-            timing["passes"].append(
-                _pass_info(f"pass {pass_index + 1}/{plan.passes}", stages, t)
+        try:
+            plan_files = planned.apply() if dest else None
+            stats, tasks = _run_planned(
+                plan, dest, token, plan_files, sources, started, cpus_per_task, finish_cpus,
+                max_retries, _kill_once, _stop_after_pass,
             )
-        timing["elapsed_secs"] = time.monotonic() - started
-        stats = plan.publish(json.dumps(timing))
+        finally:
+            plan.release()
+    except GleanerError as e:
+        if dest is None:
+            raise
+        # The engine names the driver's local copy; the user knows the URI.
+        raise type(e)(str(e).replace(out_dir, redact(out))) from None
     finally:
-        plan.release()
+        if dest is not None:
+            shutil.rmtree(out_dir, ignore_errors=True)
+            _clean_nodes(token)
+            dest.delete(_object_store.LAYOUT["lock_file"])  # published or not, the run is over
     for t in tasks:
         t.pop("stats", None)
-    return RayRun(stats, plan.out_dir, tasks, time.monotonic() - started)
+        t.pop("files", None)
+    return RayRun(stats, out if dest else plan.out_dir, tasks, time.monotonic() - started)
+
+
+def _run_planned(
+    plan, dest, token, plan_files, sources, started, cpus_per_task, finish_cpus, max_retries,
+    kill_once, stop_after_pass,
+) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    """Runs every step of ``plan`` as Ray tasks and publishes; with ``dest`` (an output URI)
+    each step writes to its node's mirror and uploads, and the driver publishes from its own."""
+    plan_ref = ray.put(plan.to_json())
+    files = plan.inputs
+    finish_cpus = finish_cpus or _node_cpus()
+    file_task = _file_task.options(
+        num_cpus=cpus_per_task, max_retries=max_retries, scheduling_strategy="SPREAD"
+    )
+    finish_task = _finish_task.options(num_cpus=finish_cpus, max_retries=max_retries)
+    plan_files_ref = ray.put(plan_files) if dest else None
+    tasks: List[Dict[str, Any]] = []
+    #: The files of each step's receipt (output URI only), by (pass, file); finishes by (pass,).
+    receipts: Dict[Tuple[int, ...], List[List[str]]] = {}
+    timing: Dict[str, Any] = {"passes": [], "resumed_files": 0}
+
+    def store(pass_index: int, file: Optional[int]) -> Optional[Dict[str, Any]]:
+        if dest is None:
+            return None
+        s: Dict[str, Any] = {
+            "uri": dest.uri, "token": token, "receipt": plan.receipt_path(pass_index, file),
+        }
+        if file is not None:
+            s["carried_in"] = [
+                rel for rel, role in receipts.get((pass_index - 1, file), []) if role == CARRIED
+            ]
+            s["carried"] = plan.carried_path(pass_index, file)
+            s["next_stage_dir"] = plan.corpus_stage_dir(pass_index + 1)
+        return s
+
+    def scans(pass_index: int) -> List[str]:
+        return [
+            rel for f in range(len(files)) for rel, role in receipts.get((pass_index - 1, f), [])
+            if role == SCAN
+        ]
+
+    for pass_index, stages in enumerate(plan.pass_stages):
+        stage_files: List[str] = []
+        if pass_index > 0 and plan.pass_starts_with_corpus_stage(pass_index):
+            t = time.monotonic()
+            scan_files = scans(pass_index)
+            finished = ray.get(finish_task.remote(
+                plan_ref, pass_index, finish_cpus, store(pass_index, None), plan_files_ref,
+                scan_files,
+            ))
+            tasks.append(finished)
+            if dest is not None:
+                receipts[(pass_index,)] = finished["files"]
+                stage_files = scan_files + [rel for rel, _ in finished["files"]]
+            timing["passes"].append(_pass_info(f"prepare {stages[0]}", stages[:1], t))
+        t = time.monotonic()
+        stage_ref = ray.put(stage_files)
+        done = ray.get([
+            file_task.remote(
+                plan_ref, pass_index, f, sources.get(path), cpus_per_task, kill_once,
+                store(pass_index, f), plan_files_ref, stage_ref,
+            )
+            for f, (path, _) in enumerate(files)
+        ])
+        tasks += done
+        if dest is not None:
+            receipts.update(((pass_index, d["file"]), d["files"]) for d in done)
+        if pass_index == 0:
+            timing["resumed_files"] = sum(1 for d in done if d["resumed"])
+        timing["passes"].append(_pass_info(f"pass {pass_index + 1}/{plan.passes}", stages, t))
+        if stop_after_pass == pass_index:  # test hook: a driver stopped half-way
+            raise RuntimeError(f"stopped after pass {pass_index + 1} (test hook)")
+    timing["elapsed_secs"] = time.monotonic() - started
+
+    def publish() -> Dict[str, Any]:
+        return plan.publish(json.dumps(timing))
+
+    if dest is None:
+        return publish(), tasks
+    return _object_store.publish(dest, plan, receipts.values(), publish), tasks
 
 
 def _pass_info(name: str, stages: List[str], started: float) -> Dict[str, Any]:

@@ -158,6 +158,18 @@ impl WorkLayout {
     pub fn stage_dir(&self, index: usize, name: &str) -> PathBuf {
         self.dir.join(format!("stage-{index}-{name}"))
     }
+
+    /// Receipt of a step of a run whose output is object storage (`gleaner.ray` with an
+    /// `s3://`-like output): the files the step uploaded, written after them, so its presence
+    /// means the step's output is complete there. Input file `file`'s pass `pass`, or with `None`
+    /// the finish of the corpus stage pass `pass` starts with.
+    pub fn receipt_path(&self, pass: usize, file: Option<usize>) -> PathBuf {
+        let name = match file {
+            Some(file) => format!("pass-{pass}-f{file:05}.json"),
+            None => format!("finish-{pass}.json"),
+        };
+        self.dir.join("receipts").join(name)
+    }
 }
 
 #[cfg(test)]
@@ -172,6 +184,9 @@ mod tests {
         assert!(a < b);
         assert_eq!(removed_prefix(3, 1, 2), "part-00003-p1");
         assert_eq!(removed_prefix(3, 0, 1), "part-00003");
+        let work = WorkLayout::new(Path::new("out"));
+        assert_ne!(work.receipt_path(1, Some(0)), work.receipt_path(1, None));
+        assert!(work.receipt_path(1, None).starts_with(&work.dir));
     }
 
     #[test]

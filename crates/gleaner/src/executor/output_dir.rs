@@ -37,6 +37,9 @@ pub(super) fn run_fingerprint(cfg: &PipelineConfig, inputs: &[InputFile]) -> Str
     let mut c = cfg.clone();
     // [run] holds resources (threads, memory, batch size), which never change the output.
     c.run = Default::default();
+    // Where the output goes is not what the run is: the state lives in that directory anyway,
+    // and a run into object storage plans into a fresh local copy of it each time.
+    c.output.dir = None;
     let mut text = c.to_toml();
     for f in inputs {
         text.push_str(&format!("\n{}\t{}", f.path.display(), f.size));

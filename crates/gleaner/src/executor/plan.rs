@@ -280,6 +280,13 @@ impl RunPlan {
         WorkLayout::new(&self.out_dir).stage_dir(idx, &pipeline.stages[idx].name)
     }
 
+    /// The work directory of the corpus stage pass `pass` starts with, if it starts with one:
+    /// what the previous pass's scans write and the stage's finish reads.
+    pub fn corpus_stage_dir(&self, pipeline: &Pipeline, pass: usize) -> Option<PathBuf> {
+        self.corpus_stage_of(pipeline, pass)
+            .map(|idx| self.stage_dir(pipeline, idx))
+    }
+
     /// A corpus stage's resources: its work directory, `threads`, and the run's memory less what
     /// `pipeline`'s stages hold for the whole run (a decontamination index).
     fn prepare_context<'a>(
@@ -496,6 +503,19 @@ mod tests {
         let back = RunPlan::from_json(&plan.to_json()).unwrap();
         assert_eq!(back.to_json(), plan.to_json());
         assert_eq!(back.config.to_toml(), cfg.to_toml());
+        // The same run into another directory is the same run (a run into object storage plans
+        // into a fresh local copy of its output each time it is started).
+        RunOverrides {
+            output: Some(dir.path().join("elsewhere")),
+            ..Default::default()
+        }
+        .apply(&mut cfg);
+        let (moved, _lock2) = RunPlan::create(&cfg, &RunOptions::default()).unwrap();
+        assert_eq!(moved.fingerprint, plan.fingerprint);
+        assert!(
+            plan.corpus_stage_dir(&plan.pipeline().unwrap(), 1)
+                .is_some_and(|d| d.starts_with(&plan.out_dir))
+        );
     }
 
     #[test]
