@@ -99,12 +99,32 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
     if metadata.date.is_none() {
         metadata.date = url.and_then(metadata::date_in_url);
     }
-    let root = dom.find_first(Tag::Body).unwrap_or(0);
     let first = analyse(&dom, prune_options(opts, true, false));
+    let mut root = dom.find_first(Tag::Body).unwrap_or(0);
+    if first.text_len[root as usize] * 2 < first.text_len[0] {
+        // Most of the text sits outside `<body>` (markup after `</body>`, or a second `<html>`
+        // after the first one closed): the whole document is the page.
+        root = 0;
+    }
     let page = page_type::features(&dom, &first, url);
     let (page_type, probabilities) = page_type::classify(&page);
     let mut main = match page_type {
         PageType::Listing | PageType::Collection => listing_text(&dom, &first, root, opts),
+        // Product pages: carousels, customer reviews and cross-selling blocks go too.
+        PageType::Product => {
+            let a = analyse(
+                &dom,
+                PruneOptions {
+                    shop_hints: true,
+                    ..prune_options(opts, true, false)
+                },
+            );
+            MainText {
+                body_chars: first.text_len[root as usize],
+                body_link_density: first.link_density(root),
+                ..main_text(&dom, opts, root, a, false)
+            }
+        }
         // Forum threads: each post with who wrote it.
         PageType::Forum => {
             let a = analyse(&dom, prune_options(opts, true, true));
@@ -234,6 +254,7 @@ fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions) ->
 
 fn prune_options(opts: &ExtractOptions, class_hints: bool, keep_authors: bool) -> PruneOptions {
     PruneOptions {
+        shop_hints: false,
         class_hints,
         keep_authors,
         include_comments: opts.include_comments,

@@ -112,9 +112,19 @@ fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
     s.contains("display:none") || s.contains("visibility:hidden")
 }
 
+/// Whether the element is one panel of a tab set (`role="tabpanel"`): the panels a script hides
+/// until their tab is clicked hold the same kind of content as the one shown (the other
+/// languages of a code sample, a product's specifications beside its description), and readers
+/// mark them all as main content (WCXB dev, tuning part: documentation and service pages).
+fn is_tab_panel(e: &super::dom::Element) -> bool {
+    e.attr("role") == Some("tabpanel")
+}
+
 /// Options of the pruning pass.
 #[derive(Debug, Clone, Copy)]
 pub struct PruneOptions {
+    /// Remove shop widgets (carousels, reviews, recently viewed): product pages.
+    pub shop_hints: bool,
     /// Apply class/id hints (the second attempt turns them off when the first finds too little).
     pub class_hints: bool,
     /// Keep comment sections.
@@ -132,11 +142,12 @@ pub struct PruneOptions {
 /// `has-sidebar` around the article are common, and dropping them loses the whole page.
 pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     let n = dom.nodes.len();
-    // Figures that hold code or a table: documentation sites wrap code blocks in `<figure>`
-    // (Astro/Starlight "expressive code", many static-site themes), and those are content.
+    // Figures that hold code, a table or a quote: documentation sites wrap code blocks in
+    // `<figure>` (Astro/Starlight "expressive code", many static-site themes), site builders
+    // their testimonials and pull quotes (Squarespace quote blocks), and those are content.
     let mut holds_code = vec![false; n];
     for id in (1..n).rev() {
-        if matches!(dom.tag(id as NodeId), Tag::Pre | Tag::Table) {
+        if matches!(dom.tag(id as NodeId), Tag::Pre | Tag::Table | Tag::Blockquote) {
             holds_code[id] = true;
         }
         let parent = dom.nodes[id].parent;
@@ -178,8 +189,9 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let NodeData::Element(e) = &dom.nodes[id].data else {
             continue;
         };
-        let style_hidden =
-            hidden_by_markup(dom, id as NodeId) || hidden_by_style(dom, id as NodeId);
+        let style_hidden = (hidden_by_markup(dom, id as NodeId)
+            || hidden_by_style(dom, id as NodeId))
+            && !is_tab_panel(e);
         if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main) && !style_hidden {
             continue;
         }
@@ -188,12 +200,13 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
                 continue;
             }
             let f = flags[id];
-            if f == 0 || (opts.keep_authors && f & bit::AUTHOR != 0) {
+            let shop = opts.shop_hints && f & bit::SHOP != 0;
+            if !shop && (f == 0 || (opts.keep_authors && f & bit::AUTHOR != 0)) {
                 continue;
             }
             let unlikely =
                 f & bit::UNLIKELY != 0 || (!opts.include_comments && f & bit::COMMENT != 0);
-            if !unlikely || f & bit::MAYBE != 0 {
+            if !shop && (!unlikely || f & bit::MAYBE != 0) {
                 continue;
             }
         }
