@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let a = analyse(&dom, opts);
         if needle == "--roots" {
             let body = dom.find_first(gleaner::extract::tag::Tag::Body).unwrap_or(0);
-            for id in gleaner::extract::score::select(&dom, &a, body) {
+            for id in gleaner::extract::score::select(&dom, &a, body, false) {
                 let e = dom.element(id);
                 println!(
                     "root {id} {:?} class={:?} id={:?} len={} ld={:.2}",

@@ -122,7 +122,7 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
             MainText {
                 body_chars: first.text_len[root as usize],
                 body_link_density: first.link_density(root),
-                ..main_text(&dom, opts, root, a, false)
+                ..main_text(&dom, opts, root, a, false, false)
             }
         }
         // Forum threads: each post with who wrote it.
@@ -131,10 +131,13 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
             MainText {
                 body_chars: first.text_len[root as usize],
                 body_link_density: first.link_density(root),
-                ..main_text(&dom, opts, root, a, true)
+                ..main_text(&dom, opts, root, a, true, false)
             }
         }
-        _ => main_text(&dom, opts, root, first, false),
+        _ => {
+            let to_main = matches!(page_type, PageType::Documentation | PageType::Service);
+            main_text(&dom, opts, root, first, false, to_main)
+        }
     };
     if main.text.chars().count() < opts.min_chars {
         // Pages rendered by script (Discourse forums, for one) carry their text for crawlers
@@ -143,7 +146,7 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
             let inner_dom = Dom::parse(inner);
             let inner_root = inner_dom.find_first(Tag::Body).unwrap_or(0);
             let a = analyse(&inner_dom, prune_options(opts, true, false));
-            let alt = main_text(&inner_dom, opts, inner_root, a, false);
+            let alt = main_text(&inner_dom, opts, inner_root, a, false, false);
             if alt.text.len() > main.text.len() {
                 main = MainText { strategy: 3, ..alt };
             }
@@ -278,13 +281,15 @@ pub struct MainText {
 }
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
-/// caller, keeping author boxes when `authors` is set: forum threads).
+/// caller, keeping author boxes when `authors` is set: forum threads); `to_main` widens the
+/// chosen container to its `<main>` (see [`score::select`]).
 fn main_text(
     dom: &Dom,
     opts: &ExtractOptions,
     root: NodeId,
     first: Analysis,
     authors: bool,
+    to_main: bool,
 ) -> MainText {
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
@@ -307,7 +312,7 @@ fn main_text(
         } else {
             without_hints.insert(analyse(dom, prune_options(opts, false, authors)))
         };
-        let roots = select(dom, a, root);
+        let roots = select(dom, a, root, to_main);
         let text = serialize(dom, a, &roots, ser);
         let enough = text.chars().count() >= opts.min_chars;
         if enough || text.len() > best.text.len() {
