@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let dom = Dom::parse(v["html"].as_str().unwrap_or_default());
         let opts = PruneOptions {
-        shop_hints: false,
+            shop_hints: false,
             class_hints: true,
             include_comments: false,
             include_tables: true,
@@ -26,7 +26,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let a = analyse(&dom, opts);
         if needle == "--roots" {
-            let body = dom.find_first(gleaner::extract::tag::Tag::Body).unwrap_or(0);
+            let body = dom
+                .find_first(gleaner::extract::tag::Tag::Body)
+                .unwrap_or(0);
             for id in gleaner::extract::score::select(&dom, &a, body, false) {
                 let e = dom.element(id);
                 println!(

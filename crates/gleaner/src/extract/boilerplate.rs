@@ -22,19 +22,19 @@ pub const MAX_PHRASE_CHARS: usize = 90;
 /// viewed this item also viewed". As a heading they also take the section they open (see
 /// [`is_recommendation_heading`]).
 const RELATED: &[&str] = &[
-        r"related(?: articles?| posts?| stories| content| coverage| news| topics| links| reading)?",
-        r"(?:you|we think you) (?:might|may|will|could) (?:also )?(?:like|enjoy|be interested in)(?: this| these)?",
-        r"recommended(?: for you| articles| stories| reading)?|more (?:stories|articles|news|to read|like this|on this topic|from \S+(?: \S+){0,3})",
-        r"(?:read|see) (?:also|more|next)|further reading|don'?t miss|latest (?:news|articles|posts|stories)|most (?:read|popular|viewed|shared)|popular (?:posts|articles|stories)|trending(?: now)?",
-        r"mehr (?:zum thema|zu diesem thema|themen|dazu|aus der sendung|zu \S+(?: \S+){0,3}|aus \S+(?: \S+){0,3})|weitere (?:artikel|beiträge|themen|informationen|infos|links|nachrichten|meldungen|news|tourentipps)(?: zum thema| aus \S+(?: \S+){0,3})?",
-        r"(?:das )?(?:könnte|dürfte) (?:dich|sie|euch) auch interessieren|auch interessant|ebenfalls interessant|lesen sie (?:auch|mehr|hier)(?: die folgenden beiträge)?|schon gelesen|zum weiterlesen|lust auf mehr|neueste (?:artikel|beiträge)|ähnliche (?:artikel|beiträge|themen)|verwandte (?:artikel|beiträge|themen|themenbereiche)|empfehlungen(?: der redaktion| aus dem \S+(?: \S+){0,3})?|meist(?:-| )?(?:gelesen|diskutiert)",
-        r"(?:à )?lire aussi|voir aussi|sur le même (?:sujet|thème)|articles? (?:similaires|liés|connexes)|à découvrir aussi",
-        r"(?:lea|lee|mira|ver|vea) (?:también|más)|(?:le|te) puede(?:n)? interesar|(?:noticias|artículos) relacionad[oa]s|más noticias|contexto de la noticia",
-        r"leggi anche|potrebbe interessarti|articoli correlati|leia também|veja também|notícias relacionadas|lees ook|meer (?:nieuws|artikelen)|gerelateerde artikelen",
-        r"zobacz (?:również|też|także)|czytaj (?:też|także|więcej)|polecamy|dowiedz się więcej|przeczytaj (?:też|także)",
-        // shops
-        r"(?:people|customers|shoppers|others) (?:who (?:viewed|bought|purchased) this(?: item| product)? )?(?:also )?(?:viewed|bought|purchased|liked)(?: this)?(?: items?| products?)?(?: also (?:viewed|bought|purchased))?",
-        r"(?:similar|related|sponsored|recommended|featured) (?:items|products|listings)(?: \S+){0,4}|frequently bought together|recently viewed(?: items| products)?|(?:complete|shop) the look|consider these(?: available)? items|more (?:from|by) this (?:seller|brand|shop|store)|(?:you|customers) may also (?:like|need|love)|pairs (?:well|perfectly) with|explore (?:more|related) \S+(?: \S+){0,2}",
+    r"related(?: articles?| posts?| stories| content| coverage| news| topics| links| reading)?",
+    r"(?:you|we think you) (?:might|may|will|could) (?:also )?(?:like|enjoy|be interested in)(?: this| these)?",
+    r"recommended(?: for you| articles| stories| reading)?|more (?:stories|articles|news|to read|like this|on this topic|from \S+(?: \S+){0,3})",
+    r"(?:read|see) (?:also|more|next)|further reading|don'?t miss|latest (?:news|articles|posts|stories)|most (?:read|popular|viewed|shared)|popular (?:posts|articles|stories)|trending(?: now)?",
+    r"mehr (?:zum thema|zu diesem thema|themen|dazu|aus der sendung|zu \S+(?: \S+){0,3}|aus \S+(?: \S+){0,3})|weitere (?:artikel|beiträge|themen|informationen|infos|links|nachrichten|meldungen|news|tourentipps)(?: zum thema| aus \S+(?: \S+){0,3})?",
+    r"(?:das )?(?:könnte|dürfte) (?:dich|sie|euch) auch interessieren|auch interessant|ebenfalls interessant|lesen sie (?:auch|mehr|hier)(?: die folgenden beiträge)?|schon gelesen|zum weiterlesen|lust auf mehr|neueste (?:artikel|beiträge)|ähnliche (?:artikel|beiträge|themen)|verwandte (?:artikel|beiträge|themen|themenbereiche)|empfehlungen(?: der redaktion| aus dem \S+(?: \S+){0,3})?|meist(?:-| )?(?:gelesen|diskutiert)",
+    r"(?:à )?lire aussi|voir aussi|sur le même (?:sujet|thème)|articles? (?:similaires|liés|connexes)|à découvrir aussi",
+    r"(?:lea|lee|mira|ver|vea) (?:también|más)|(?:le|te) puede(?:n)? interesar|(?:noticias|artículos) relacionad[oa]s|más noticias|contexto de la noticia",
+    r"leggi anche|potrebbe interessarti|articoli correlati|leia também|veja também|notícias relacionadas|lees ook|meer (?:nieuws|artikelen)|gerelateerde artikelen",
+    r"zobacz (?:również|też|także)|czytaj (?:też|także|więcej)|polecamy|dowiedz się więcej|przeczytaj (?:też|także)",
+    // shops
+    r"(?:people|customers|shoppers|others) (?:who (?:viewed|bought|purchased) this(?: item| product)? )?(?:also )?(?:viewed|bought|purchased|liked)(?: this)?(?: items?| products?)?(?: also (?:viewed|bought|purchased))?",
+    r"(?:similar|related|sponsored|recommended|featured) (?:items|products|listings)(?: \S+){0,4}|frequently bought together|recently viewed(?: items| products)?|(?:complete|shop) the look|consider these(?: available)? items|more (?:from|by) this (?:seller|brand|shop|store)|(?:you|customers) may also (?:like|need|love)|pairs (?:well|perfectly) with|explore (?:more|related) \S+(?: \S+){0,2}",
 ];
 
 static RECOMMENDATION: LazyLock<Regex> =

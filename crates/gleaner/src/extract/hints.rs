@@ -80,6 +80,9 @@ pub const UNLIKELY: &[&str] = &[
     "-stories",
     "tags",
     "timestamp",
+    // Google's marker for "not page content" (Google Search Appliance and Programmable Search
+    // `class="nocontent"`), which Google's documentation sites put around their page footers.
+    "nocontent",
 ];
 
 /// Comment sections (kept only when comments are asked for).

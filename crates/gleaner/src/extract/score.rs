@@ -154,7 +154,10 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     // their testimonials and pull quotes (Squarespace quote blocks), and those are content.
     let mut holds_code = vec![false; n];
     for id in (1..n).rev() {
-        if matches!(dom.tag(id as NodeId), Tag::Pre | Tag::Table | Tag::Blockquote) {
+        if matches!(
+            dom.tag(id as NodeId),
+            Tag::Pre | Tag::Table | Tag::Blockquote
+        ) {
             holds_code[id] = true;
         }
         let parent = dom.nodes[id].parent;

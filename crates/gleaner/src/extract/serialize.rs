@@ -139,7 +139,15 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
     let mut text_buf = String::new();
     let mut text_stack: Vec<NodeId> = Vec::new();
     for &root in roots {
-        skip_recommendations(dom, a, root, total, &mut text_stack, &mut text_buf, &mut skipped);
+        skip_recommendations(
+            dom,
+            a,
+            root,
+            total,
+            &mut text_stack,
+            &mut text_buf,
+            &mut skipped,
+        );
     }
     for &root in roots.iter().rev() {
         stack.push((root, false));
@@ -257,7 +265,8 @@ fn skip_recommendations(
             if p == NONE || section == root || dom.element(p).is_none() {
                 break;
             }
-            if a.text_len[p as usize] * 3 > total || first_visible_child(dom, a, p) != Some(section) {
+            if a.text_len[p as usize] * 3 > total || first_visible_child(dom, a, p) != Some(section)
+            {
                 break;
             }
             section = p;
