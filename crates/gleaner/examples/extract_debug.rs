@@ -1,5 +1,6 @@
 //! Debugging aid: prints the ancestor chain (tag, class/id, removed flag) of the first text node
-//! containing a needle. `extract_debug PAGES.jsonl URL NEEDLE`.
+//! containing a needle. `extract_debug PAGES.jsonl URL NEEDLE`; with the needle `--roots`, the
+//! subtrees `select` chose instead.
 use std::io::{BufRead, BufReader};
 
 use gleaner::extract::dom::{Dom, NONE, NodeData};
@@ -17,12 +18,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let dom = Dom::parse(v["html"].as_str().unwrap_or_default());
         let opts = PruneOptions {
+            shop_hints: false,
             class_hints: true,
             include_comments: false,
             include_tables: true,
             keep_authors: false,
         };
         let a = analyse(&dom, opts);
+        if needle == "--roots" {
+            let body = dom
+                .find_first(gleaner::extract::tag::Tag::Body)
+                .unwrap_or(0);
+            for id in gleaner::extract::score::select(&dom, &a, body, false) {
+                let e = dom.element(id);
+                println!(
+                    "root {id} {:?} class={:?} id={:?} len={} ld={:.2}",
+                    dom.tag(id),
+                    e.and_then(|e| e.attr("class")),
+                    e.and_then(|e| e.attr("id")),
+                    a.text_len[id as usize],
+                    a.link_density(id)
+                );
+            }
+            return Ok(());
+        }
         for (i, n) in dom.nodes.iter().enumerate() {
             if let NodeData::Text(t) = &n.data
                 && t.contains(needle.as_str())

@@ -27,6 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut out = BufWriter::new(std::io::stdout().lock());
     let opts = PruneOptions {
+        shop_hints: false,
         class_hints: true,
         include_comments: false,
         include_tables: true,

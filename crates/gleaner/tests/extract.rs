@@ -159,3 +159,42 @@ fn hostile_inputs_finish_without_panic() {
         Verdict::Drop(Removal { ref rule, .. }) if rule == "html_too_large"
     ));
 }
+
+/// The structures readers keep or drop that no class name gives away: a script-hidden tab panel
+/// (the other language of a code sample) and a pull quote in a `<figure>` are content, a heading
+/// that is a permalink to itself is kept, and the section a "Related articles" heading opens is
+/// not content.
+#[test]
+fn tab_panels_quotes_permalinks_kept_and_recommendation_sections_dropped() {
+    let prose = "The river rose steadily through the night, and by morning the lower town was \
+                 under water, with boats carrying families from their roofs to the school on \
+                 the hill, where volunteers had set up beds, kitchens and a small clinic.";
+    let html = format!(
+        r##"<html><body><nav><a href="/">Home</a> <a href="/news">News</a></nav>
+        <main><article>
+        <h1>Flood in the lower town</h1>
+        <p>{prose}</p>
+        <h2><a href="#install">Installing the pump</a></h2>
+        <p>{prose}</p>
+        <div role="tablist"><button>Python</button><button>Go</button></div>
+        <div role="tabpanel"><pre>pump.start(rate=40)</pre></div>
+        <div role="tabpanel" hidden><pre>pump.Start(40) // the Go client</pre></div>
+        <figure><blockquote>We lost everything but each other, said one resident.</blockquote></figure>
+        <p>{prose}</p>
+        <section><h2>Related articles</h2>
+          <div><h3>Storm season starts early this year</h3><p>{prose} Teaser.</p></div>
+        </section>
+        </article></main></body></html>"##
+    );
+    let text = extract(&html, &ExtractOptions::default()).text;
+    for kept in [
+        "Installing the pump",
+        "pump.Start(40) // the Go client",
+        "We lost everything but each other",
+    ] {
+        assert!(text.contains(kept), "missing {kept:?} in\n{text}");
+    }
+    for dropped in ["Related articles", "Storm season starts early", "Teaser."] {
+        assert!(!text.contains(dropped), "kept {dropped:?} in\n{text}");
+    }
+}

@@ -18,20 +18,32 @@ use regex::Regex;
 /// Longest block (in characters) tested against the phrases; longer text is prose.
 pub const MAX_PHRASE_CHARS: usize = 90;
 
+/// Phrases that announce other pages: related articles, recommendations, shops' "people who
+/// viewed this item also viewed". As a heading they also take the section they open (see
+/// [`is_recommendation_heading`]).
+const RELATED: &[&str] = &[
+    r"related(?: articles?| posts?| stories| content| coverage| news| topics| links| reading)?",
+    r"(?:you|we think you) (?:might|may|will|could) (?:also )?(?:like|enjoy|be interested in)(?: this| these)?",
+    r"recommended(?: for you| articles| stories| reading)?|more (?:stories|articles|news|to read|like this|on this topic|from \S+(?: \S+){0,3})",
+    r"(?:read|see) (?:also|more|next)|further reading|don'?t miss|latest (?:news|articles|posts|stories)|most (?:read|popular|viewed|shared)|popular (?:posts|articles|stories)|trending(?: now)?",
+    r"mehr (?:zum thema|zu diesem thema|themen|dazu|aus der sendung|zu \S+(?: \S+){0,3}|aus \S+(?: \S+){0,3})|weitere (?:artikel|beiträge|themen|informationen|infos|links|nachrichten|meldungen|news|tourentipps)(?: zum thema| aus \S+(?: \S+){0,3})?",
+    r"(?:das )?(?:könnte|dürfte) (?:dich|sie|euch) auch interessieren|auch interessant|ebenfalls interessant|lesen sie (?:auch|mehr|hier)(?: die folgenden beiträge)?|schon gelesen|zum weiterlesen|lust auf mehr|neueste (?:artikel|beiträge)|ähnliche (?:artikel|beiträge|themen)|verwandte (?:artikel|beiträge|themen|themenbereiche)|empfehlungen(?: der redaktion| aus dem \S+(?: \S+){0,3})?|meist(?:-| )?(?:gelesen|diskutiert)",
+    r"(?:à )?lire aussi|voir aussi|sur le même (?:sujet|thème)|articles? (?:similaires|liés|connexes)|à découvrir aussi",
+    r"(?:lea|lee|mira|ver|vea) (?:también|más)|(?:le|te) puede(?:n)? interesar|(?:noticias|artículos) relacionad[oa]s|más noticias|contexto de la noticia",
+    r"leggi anche|potrebbe interessarti|articoli correlati|leia também|veja também|notícias relacionadas|lees ook|meer (?:nieuws|artikelen)|gerelateerde artikelen",
+    r"zobacz (?:również|też|także)|czytaj (?:też|także|więcej)|polecamy|dowiedz się więcej|przeczytaj (?:też|także)",
+    // shops
+    r"(?:people|customers|shoppers|others) (?:who (?:viewed|bought|purchased) this(?: item| product)? )?(?:also )?(?:viewed|bought|purchased|liked)(?: this)?(?: items?| products?)?(?: also (?:viewed|bought|purchased))?",
+    r"(?:similar|related|sponsored|recommended|featured) (?:items|products|listings)(?: \S+){0,4}|frequently bought together|recently viewed(?: items| products)?|(?:complete|shop) the look|consider these(?: available)? items|more (?:from|by) this (?:seller|brand|shop|store)|(?:you|customers) may also (?:like|need|love)|pairs (?:well|perfectly) with|explore (?:more|related) \S+(?: \S+){0,2}",
+];
+
+static RECOMMENDATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^(?:{})$", RELATED.join("|"))).expect("static regex"));
+
 /// Whole-line phrases. Alternatives are grouped by what they announce.
 static WHOLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    let phrases = [
-        // related / more content
-        r"related(?: articles?| posts?| stories| content| coverage| news| topics| links| reading)?",
-        r"(?:you|we think you) (?:might|may|will|could) (?:also )?(?:like|enjoy|be interested in)(?: this| these)?",
-        r"recommended(?: for you| articles| stories| reading)?|more (?:stories|articles|news|to read|like this|on this topic|from \S+(?: \S+){0,3})",
-        r"(?:read|see) (?:also|more|next)|further reading|don'?t miss|latest (?:news|articles|posts|stories)|most (?:read|popular|viewed|shared)|popular (?:posts|articles|stories)|trending(?: now)?",
-        r"mehr (?:zum thema|zu diesem thema|themen|dazu|aus der sendung|zu \S+(?: \S+){0,3}|aus \S+(?: \S+){0,3})|weitere (?:artikel|beiträge|themen|informationen|infos|links|nachrichten|meldungen|news|tourentipps)(?: zum thema| aus \S+(?: \S+){0,3})?",
-        r"(?:das )?(?:könnte|dürfte) (?:dich|sie|euch) auch interessieren|auch interessant|ebenfalls interessant|lesen sie (?:auch|mehr|hier)(?: die folgenden beiträge)?|schon gelesen|zum weiterlesen|lust auf mehr|neueste (?:artikel|beiträge)|ähnliche (?:artikel|beiträge|themen)|verwandte (?:artikel|beiträge|themen|themenbereiche)|empfehlungen(?: der redaktion| aus dem \S+(?: \S+){0,3})?|meist(?:-| )?(?:gelesen|diskutiert)",
-        r"(?:à )?lire aussi|voir aussi|sur le même (?:sujet|thème)|articles? (?:similaires|liés|connexes)|à découvrir aussi",
-        r"(?:lea|lee|mira|ver|vea) (?:también|más)|(?:le|te) puede(?:n)? interesar|(?:noticias|artículos) relacionad[oa]s|más noticias|contexto de la noticia",
-        r"leggi anche|potrebbe interessarti|articoli correlati|leia também|veja também|notícias relacionadas|lees ook|meer (?:nieuws|artikelen)|gerelateerde artikelen",
-        r"zobacz (?:również|też|także)|czytaj (?:też|także|więcej)|polecamy|dowiedz się więcej|przeczytaj (?:też|także)",
+    let mut phrases = RELATED.to_vec();
+    phrases.extend([
         // comments
         r"(?:\d+ )?(?:comments?|kommentare?|commentaires?|comentarios?|commenti|komentarze|reacties)",
         r"(?:leave|post|add|write|view|show|no) (?:a )?(?:comments?|reply|replies)(?: yet)?|comments are closed|join the discussion",
@@ -43,11 +55,13 @@ static WHOLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
         // author, source and labels alone on a line
         r"about the author|über den autor|über die autorin|à propos de l'auteur|sobre el autor",
         r"(?:source|quelle|fuente|fonte|bron|źródło|credits?|photo|foto|bild|image|von|by|autor(?:in|en)?|authors?|tags?|themen|schlagworte|kategorie|category|categories|filed under|published|veröffentlicht|aktualisiert|updated|publikacja|release date|last modified|kontakt|contact|telefon|phone)",
+        // "Last updated 2025-12-18 UTC.", "Last Updated : 9 Mar, 2026": documentation footers
+        r"last (?:updated|modified|edited|reviewed)(?: on)?\s*:?\s*\S+(?: \S+){0,4}",
         r"advertisement|anzeige|werbung|publicité|publicidad|pubblicità|reklama|sponsored(?: content)?",
         r"zurück(?: zur \S+(?: \S+){0,3})?|back(?: to \S+(?: \S+){0,3})?|nach oben|back to top",
         // shop controls (WCXB product pages: the gold text never keeps them)
         r"quantity|qty|menge|add to (?:cart|bag|basket|wishlist)|in den warenkorb|buy (?:it )?now|write a review|size guide|select (?:a )?size|(?:image |video )?loading",
-    ];
+    ]);
     Regex::new(&format!("^(?:{})$", phrases.join("|"))).expect("static regex")
 });
 
@@ -97,6 +111,29 @@ static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// Whether a heading whose whole text is `text` announces recommendations (related articles,
+/// "people who viewed this item also viewed"): the section it opens is not the page's content.
+pub fn is_recommendation_heading(text: &str) -> bool {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > MAX_PHRASE_CHARS {
+        return false;
+    }
+    RECOMMENDATION.is_match(core_of(&t.to_lowercase()))
+}
+
+/// The line without the arrows, bullets and trailing punctuation around a label.
+fn core_of(lower: &str) -> &str {
+    let core = lower.trim_end_matches(|c: char| {
+        matches!(c, ':' | '?' | '!' | '.' | '…' | '»' | '>' | '›' | '→') || c.is_whitespace()
+    });
+    core.trim_start_matches(|c: char| {
+        matches!(
+            c,
+            '«' | '<' | '‹' | '←' | '»' | '>' | '›' | '|' | '-' | '–' | '•'
+        ) || c.is_whitespace()
+    })
+}
+
 /// Whether a block whose whole (whitespace-collapsed) text is `text` is a boilerplate line.
 pub fn is_boilerplate_line(text: &str) -> bool {
     let t = text.trim();
@@ -104,15 +141,7 @@ pub fn is_boilerplate_line(text: &str) -> bool {
         return false;
     }
     let lower = t.to_lowercase();
-    let core = lower.trim_end_matches(|c: char| {
-        matches!(c, ':' | '?' | '!' | '.' | '…' | '»' | '>' | '›' | '→') || c.is_whitespace()
-    });
-    let core = core.trim_start_matches(|c: char| {
-        matches!(
-            c,
-            '«' | '<' | '‹' | '←' | '»' | '>' | '›' | '|' | '-' | '–' | '•'
-        ) || c.is_whitespace()
-    });
+    let core = core_of(&lower);
     WHOLE_LINE.is_match(core)
         || LEAD_IN.is_match(&lower)
         || DATE_ONLY.is_match(core)
@@ -121,7 +150,24 @@ pub fn is_boilerplate_line(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_boilerplate_line;
+    use super::{is_boilerplate_line, is_recommendation_heading};
+
+    #[test]
+    fn recommendation_headings_open_sections_to_skip() {
+        for line in [
+            "People who viewed this item also viewed",
+            "Customers who bought this item also bought",
+            "Related products",
+            "You may also like",
+            "Frequently bought together",
+            "Mehr zum Thema",
+        ] {
+            assert!(is_recommendation_heading(line), "{line}");
+        }
+        for line in ["Comments", "Specifications", "Product details", "Contact"] {
+            assert!(!is_recommendation_heading(line), "{line}");
+        }
+    }
 
     #[test]
     fn related_headings_in_several_languages() {
@@ -148,6 +194,9 @@ mod tests {
             "Quelle: Landesregierung",
             "Quantity",
             "Add to cart",
+            "People who viewed this item also viewed",
+            "Last updated 2025-12-18 UTC.",
+            "Last Updated : 9 Mar, 2026",
         ] {
             assert!(is_boilerplate_line(line), "{line}");
         }

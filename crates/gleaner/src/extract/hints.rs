@@ -80,6 +80,9 @@ pub const UNLIKELY: &[&str] = &[
     "-stories",
     "tags",
     "timestamp",
+    // Google's marker for "not page content" (Google Search Appliance and Programmable Search
+    // `class="nocontent"`), which Google's documentation sites put around their page footers.
+    "nocontent",
 ];
 
 /// Comment sections (kept only when comments are asked for).
@@ -147,6 +150,18 @@ pub const NEGATIVE: &[&str] = &[
     "widget",
 ];
 
+/// Shop widgets that are never a product's description: image and product carousels, customer
+/// reviews, cross-selling and recently viewed items (removed on product pages only: an article
+/// may be a review).
+pub const SHOP: &[&str] = &[
+    "carousel",
+    "review",
+    "upsell",
+    "cross-sell",
+    "crosssell",
+    "recently",
+];
+
 /// Whether hint `pat` starts a word of `names` (word = run of ASCII letters and digits), so that
 /// `pager` matches `pager` and `pager-top` but not `APageRoot`, and `social` matches `socials`.
 pub fn hint_match(names: &str, pat: &str) -> bool {
@@ -172,6 +187,8 @@ pub mod bit {
     pub const NEGATIVE: u8 = 32;
     /// A class token of [`super::SCREEN_READER_ONLY`] (exact token, any case).
     pub const SCREEN_READER_ONLY: u8 = 64;
+    /// [`super::SHOP`].
+    pub const SHOP: u8 = 128;
 }
 
 /// Every hint list compiled into one Aho-Corasick automaton whose patterns carry the bits of
@@ -186,13 +203,14 @@ pub struct ClassHints {
 
 impl ClassHints {
     fn new() -> Self {
-        let lists: [(&[&str], u8); 6] = [
+        let lists: [(&[&str], u8); 7] = [
             (UNLIKELY, bit::UNLIKELY),
             (COMMENTS, bit::COMMENT),
             (AUTHORS, bit::AUTHOR),
             (MAYBE, bit::MAYBE),
             (POSITIVE, bit::POSITIVE),
             (NEGATIVE, bit::NEGATIVE),
+            (SHOP, bit::SHOP),
         ];
         let mut names: Vec<&str> = Vec::new();
         let mut pats: Vec<(u8, bool)> = Vec::new();

@@ -99,22 +99,45 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
     if metadata.date.is_none() {
         metadata.date = url.and_then(metadata::date_in_url);
     }
-    let root = dom.find_first(Tag::Body).unwrap_or(0);
     let first = analyse(&dom, prune_options(opts, true, false));
+    let mut root = dom.find_first(Tag::Body).unwrap_or(0);
+    if first.text_len[root as usize] * 2 < first.text_len[0] {
+        // Most of the text sits outside `<body>` (markup after `</body>`, or a second `<html>`
+        // after the first one closed): the whole document is the page.
+        root = 0;
+    }
     let page = page_type::features(&dom, &first, url);
     let (page_type, probabilities) = page_type::classify(&page);
     let mut main = match page_type {
         PageType::Listing | PageType::Collection => listing_text(&dom, &first, root, opts),
+        // Product pages: carousels, customer reviews and cross-selling blocks go too.
+        PageType::Product => {
+            let a = analyse(
+                &dom,
+                PruneOptions {
+                    shop_hints: true,
+                    ..prune_options(opts, true, false)
+                },
+            );
+            MainText {
+                body_chars: first.text_len[root as usize],
+                body_link_density: first.link_density(root),
+                ..main_text(&dom, opts, root, a, false, false)
+            }
+        }
         // Forum threads: each post with who wrote it.
         PageType::Forum => {
             let a = analyse(&dom, prune_options(opts, true, true));
             MainText {
                 body_chars: first.text_len[root as usize],
                 body_link_density: first.link_density(root),
-                ..main_text(&dom, opts, root, a, true)
+                ..main_text(&dom, opts, root, a, true, false)
             }
         }
-        _ => main_text(&dom, opts, root, first, false),
+        _ => {
+            let to_main = matches!(page_type, PageType::Documentation | PageType::Service);
+            main_text(&dom, opts, root, first, false, to_main)
+        }
     };
     if main.text.chars().count() < opts.min_chars {
         // Pages rendered by script (Discourse forums, for one) carry their text for crawlers
@@ -123,7 +146,7 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
             let inner_dom = Dom::parse(inner);
             let inner_root = inner_dom.find_first(Tag::Body).unwrap_or(0);
             let a = analyse(&inner_dom, prune_options(opts, true, false));
-            let alt = main_text(&inner_dom, opts, inner_root, a, false);
+            let alt = main_text(&inner_dom, opts, inner_root, a, false, false);
             if alt.text.len() > main.text.len() {
                 main = MainText { strategy: 3, ..alt };
             }
@@ -234,6 +257,7 @@ fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions) ->
 
 fn prune_options(opts: &ExtractOptions, class_hints: bool, keep_authors: bool) -> PruneOptions {
     PruneOptions {
+        shop_hints: false,
         class_hints,
         keep_authors,
         include_comments: opts.include_comments,
@@ -257,13 +281,15 @@ pub struct MainText {
 }
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
-/// caller, keeping author boxes when `authors` is set: forum threads).
+/// caller, keeping author boxes when `authors` is set: forum threads); `to_main` widens the
+/// chosen container to its `<main>` (see [`score::select`]).
 fn main_text(
     dom: &Dom,
     opts: &ExtractOptions,
     root: NodeId,
     first: Analysis,
     authors: bool,
+    to_main: bool,
 ) -> MainText {
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
@@ -286,7 +312,7 @@ fn main_text(
         } else {
             without_hints.insert(analyse(dom, prune_options(opts, false, authors)))
         };
-        let roots = select(dom, a, root);
+        let roots = select(dom, a, root, to_main);
         let text = serialize(dom, a, &roots, ser);
         let enough = text.chars().count() >= opts.min_chars;
         if enough || text.len() > best.text.len() {

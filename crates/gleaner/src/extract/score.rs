@@ -22,6 +22,13 @@ use super::tag::Tag;
 const WIDEN_MAX_LINK_DENSITY: f32 = 0.15;
 const WIDEN_MIN_GROWTH: f32 = 1.5;
 
+/// Widening to the enclosing `<main>` needs its link density at most this (tuning part of WCXB
+/// dev: MDN reference pages sit at 0.26; a `<main>` holding the whole layout with its menus is
+/// far above). Only on documentation and service pages: on articles `<main>` also holds the
+/// teasers and comments around the story (tuning part: documentation 0.9271 -> 0.9333, service
+/// 0.8293 -> 0.8344, article 0.9518 -> 0.9475 when applied to all pages).
+const MAIN_MAX_LINK_DENSITY: f32 = 0.3;
+
 /// Per-node measurements the scorer and serialiser share.
 pub struct Analysis {
     /// Node (and so its subtree) is excluded from output.
@@ -112,9 +119,19 @@ fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
     s.contains("display:none") || s.contains("visibility:hidden")
 }
 
+/// Whether the element is one panel of a tab set (`role="tabpanel"`): the panels a script hides
+/// until their tab is clicked hold the same kind of content as the one shown (the other
+/// languages of a code sample, a product's specifications beside its description), and readers
+/// mark them all as main content (WCXB dev, tuning part: documentation and service pages).
+fn is_tab_panel(e: &super::dom::Element) -> bool {
+    e.attr("role") == Some("tabpanel")
+}
+
 /// Options of the pruning pass.
 #[derive(Debug, Clone, Copy)]
 pub struct PruneOptions {
+    /// Remove shop widgets (carousels, reviews, recently viewed): product pages.
+    pub shop_hints: bool,
     /// Apply class/id hints (the second attempt turns them off when the first finds too little).
     pub class_hints: bool,
     /// Keep comment sections.
@@ -132,11 +149,15 @@ pub struct PruneOptions {
 /// `has-sidebar` around the article are common, and dropping them loses the whole page.
 pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     let n = dom.nodes.len();
-    // Figures that hold code or a table: documentation sites wrap code blocks in `<figure>`
-    // (Astro/Starlight "expressive code", many static-site themes), and those are content.
+    // Figures that hold code, a table or a quote: documentation sites wrap code blocks in
+    // `<figure>` (Astro/Starlight "expressive code", many static-site themes), site builders
+    // their testimonials and pull quotes (Squarespace quote blocks), and those are content.
     let mut holds_code = vec![false; n];
     for id in (1..n).rev() {
-        if matches!(dom.tag(id as NodeId), Tag::Pre | Tag::Table) {
+        if matches!(
+            dom.tag(id as NodeId),
+            Tag::Pre | Tag::Table | Tag::Blockquote
+        ) {
             holds_code[id] = true;
         }
         let parent = dom.nodes[id].parent;
@@ -178,8 +199,9 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let NodeData::Element(e) = &dom.nodes[id].data else {
             continue;
         };
-        let style_hidden =
-            hidden_by_markup(dom, id as NodeId) || hidden_by_style(dom, id as NodeId);
+        let style_hidden = (hidden_by_markup(dom, id as NodeId)
+            || hidden_by_style(dom, id as NodeId))
+            && !is_tab_panel(e);
         if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main) && !style_hidden {
             continue;
         }
@@ -188,12 +210,13 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
                 continue;
             }
             let f = flags[id];
-            if f == 0 || (opts.keep_authors && f & bit::AUTHOR != 0) {
+            let shop = opts.shop_hints && f & bit::SHOP != 0;
+            if !shop && (f == 0 || (opts.keep_authors && f & bit::AUTHOR != 0)) {
                 continue;
             }
             let unlikely =
                 f & bit::UNLIKELY != 0 || (!opts.include_comments && f & bit::COMMENT != 0);
-            if !unlikely || f & bit::MAYBE != 0 {
+            if !shop && (!unlikely || f & bit::MAYBE != 0) {
                 continue;
             }
         }
@@ -304,7 +327,9 @@ fn own_text_len(dom: &Dom, a: &Analysis, id: NodeId) -> u32 {
 }
 
 /// The chosen article: the top container and the siblings that join it, in document order.
-pub fn select(dom: &Dom, a: &Analysis, root: NodeId) -> Vec<NodeId> {
+/// With `widen_to_main`, the enclosing `<main>` replaces the container when it is not link-heavy
+/// (documentation and service pages: see [`MAIN_MAX_LINK_DENSITY`]).
+pub fn select(dom: &Dom, a: &Analysis, root: NodeId, widen_to_main: bool) -> Vec<NodeId> {
     let n = dom.nodes.len();
     let mut score = vec![f32::NAN; n];
     let mut prose = vec![0u32; n];
@@ -386,6 +411,22 @@ pub fn select(dom: &Dom, a: &Analysis, root: NodeId) -> Vec<NodeId> {
         }
         if prose[p as usize] as f32 >= prose[best as usize] as f32 * WIDEN_MIN_GROWTH {
             best = p;
+        }
+    }
+    // A `<main>` (or `role="main"`) around the candidate is where the page itself says its
+    // content is: reference pages whose every entry is a link (MDN's lists of properties) are
+    // too link-dense to widen to by the rule above, yet all of it is content.
+    let mut p = best;
+    while widen_to_main && p != root {
+        p = dom.nodes[p as usize].parent;
+        let Some(e) = dom.element(p) else {
+            break;
+        };
+        if e.tag == Tag::Main || e.attr("role") == Some("main") {
+            if a.link_density(p) <= MAIN_MAX_LINK_DENSITY {
+                best = p;
+            }
+            break;
         }
     }
     let parent = dom.nodes[best as usize].parent;

@@ -94,7 +94,7 @@ fn is_link_list(dom: &Dom, a: &Analysis, id: NodeId, max_ld: f32, total: u32) ->
     let tag = dom.tag(id);
     let i = id as usize;
     if a.links[i] > 0 && short_link_block(dom, a, id) {
-        return true;
+        return !(tag.is_heading() && only_anchor_links(dom, id));
     }
     if !is_link_list_candidate(tag)
         || a.links[i] == 0
@@ -110,6 +110,16 @@ fn is_link_list(dom: &Dom, a: &Analysis, id: NodeId, max_ld: f32, total: u32) ->
         return a.links[i] >= 2 && ld > 0.8;
     }
     ld > max_ld
+}
+
+/// Whether every link in `id`'s (short) subtree points into the page itself (`href="#…"`):
+/// documentation headings are permalinks to themselves.
+fn only_anchor_links(dom: &Dom, id: NodeId) -> bool {
+    let end = subtree_end(dom, id);
+    (id..end).all(|n| {
+        dom.element(n)
+            .is_none_or(|e| e.tag != Tag::A || e.attr("href").is_some_and(|h| h.starts_with('#')))
+    })
 }
 
 /// Appends the text of `roots` (in order) to a new string, one block per line.
@@ -128,6 +138,17 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
     let mut skipped: Vec<NodeId> = Vec::new();
     let mut text_buf = String::new();
     let mut text_stack: Vec<NodeId> = Vec::new();
+    for &root in roots {
+        skip_recommendations(
+            dom,
+            a,
+            root,
+            total,
+            &mut text_stack,
+            &mut text_buf,
+            &mut skipped,
+        );
+    }
     for &root in roots.iter().rev() {
         stack.push((root, false));
     }
@@ -211,6 +232,69 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
         out.text.pop();
     }
     out.text
+}
+
+/// Sections opened by a heading that announces recommendations ("People who viewed this item
+/// also viewed", "Related articles"): the heading and the largest container it starts, as long
+/// as that container holds less than a third of the text, go into `skipped`.
+fn skip_recommendations(
+    dom: &Dom,
+    a: &Analysis,
+    root: NodeId,
+    total: u32,
+    text_stack: &mut Vec<NodeId>,
+    text_buf: &mut String,
+    skipped: &mut Vec<NodeId>,
+) {
+    let end = subtree_end(dom, root);
+    for id in root..end {
+        let i = id as usize;
+        if a.removed[i]
+            || !dom.tag(id).is_heading()
+            || a.text_len[i] == 0
+            || a.text_len[i] as usize > boilerplate::MAX_PHRASE_CHARS
+        {
+            continue;
+        }
+        if !boilerplate::is_recommendation_heading(block_text(dom, a, id, text_stack, text_buf)) {
+            continue;
+        }
+        let mut section = id;
+        loop {
+            let p = dom.nodes[section as usize].parent;
+            if p == NONE || section == root || dom.element(p).is_none() {
+                break;
+            }
+            if a.text_len[p as usize] * 3 > total || first_visible_child(dom, a, p) != Some(section)
+            {
+                break;
+            }
+            section = p;
+        }
+        skipped.push(section);
+    }
+}
+
+/// The first child of `id` with visible text.
+fn first_visible_child(dom: &Dom, a: &Analysis, id: NodeId) -> Option<NodeId> {
+    dom.children(id)
+        .find(|&c| !a.removed[c as usize] && a.text_len[c as usize] > 0)
+}
+
+/// One past the last node of `id`'s subtree (nodes are numbered in document order).
+fn subtree_end(dom: &Dom, id: NodeId) -> NodeId {
+    let mut n = id;
+    loop {
+        let next = dom.nodes[n as usize].next_sibling;
+        if next != NONE {
+            return next;
+        }
+        let p = dom.nodes[n as usize].parent;
+        if p == NONE {
+            return dom.nodes.len() as NodeId;
+        }
+        n = p;
+    }
 }
 
 /// A short block that is mostly link text: a "read more" line, a teaser title, a back link.
