@@ -6,7 +6,7 @@
 //! | file | what |
 //! |---|---|
 //! | `manifest.json` | [`Manifest`]: format version, stage, the parameters that shape the keys, gleaner version, documents, entries, a fingerprint of every input that went in |
-//! | `keys-pNNN.bin` | exact and MinHash: sorted [`Keyed`] records, one per distinct key (text hash, or band key of partition NNN), naming the entry that represents its duplicate cluster |
+//! | `keys-pNNN.bin` | exact and MinHash: sorted [`Keyed`] records packed in blocks ([`super::index_keys`]), one per distinct key (text hash, or band key of partition NNN), naming the entry that represents its duplicate cluster |
 //! | `counts-pNNN.bin` | line dedup: sorted `(line hash, document count)` records |
 //! | `entries.bin`, `entries.idx` | the representatives (the first document of each cluster in input order): id and URL, and where each starts |
 //!
@@ -29,8 +29,9 @@ use crate::error::{Error, Result};
 
 /// `format` of every manifest.
 pub const INDEX_FORMAT: &str = "gleaner-dedup-index";
-/// Version of the on-disk layout; an index of another version is refused.
-pub const INDEX_VERSION: u32 = 1;
+/// Version of the on-disk layout; an index of another version is refused. Version 2 packs the
+/// key files ([`super::index_keys`]); version 1 stored 12- or 20-byte records.
+pub const INDEX_VERSION: u32 = 2;
 /// The manifest's file name (written last).
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Representatives' ids and URLs.
@@ -124,6 +125,10 @@ pub trait IndexKey: Copy + Ord + Send + Sync + std::fmt::Debug + 'static {
     fn put(&self, out: &mut [u8]);
     /// Back from `BYTES` bytes.
     fn get(b: &[u8]) -> Self;
+    /// As a u128 (for the gaps of key files, [`super::index_keys`]).
+    fn widen(self) -> u128;
+    /// Back from a u128 that [`widen`](Self::widen) gave (higher bits dropped).
+    fn narrow(v: u128) -> Self;
 }
 
 impl IndexKey for u64 {
@@ -134,6 +139,12 @@ impl IndexKey for u64 {
     fn get(b: &[u8]) -> Self {
         u64::from_le_bytes(b[..8].try_into().unwrap_or_default())
     }
+    fn widen(self) -> u128 {
+        self as u128
+    }
+    fn narrow(v: u128) -> Self {
+        v as u64
+    }
 }
 
 impl IndexKey for u128 {
@@ -143,6 +154,12 @@ impl IndexKey for u128 {
     }
     fn get(b: &[u8]) -> Self {
         u128::from_le_bytes(b[..16].try_into().unwrap_or_default())
+    }
+    fn widen(self) -> u128 {
+        self
+    }
+    fn narrow(v: u128) -> Self {
+        v
     }
 }
 
@@ -248,7 +265,8 @@ impl IndexDir {
             return Err(index_err(
                 dir,
                 format!(
-                    "format {} v{}; this gleaner reads {INDEX_FORMAT} v{INDEX_VERSION}",
+                    "format {} v{}; this gleaner reads {INDEX_FORMAT} v{INDEX_VERSION} (save \
+                     the index again with this gleaner: a run with save_index over its corpus)",
                     manifest.format, manifest.version
                 ),
             ));

@@ -37,6 +37,7 @@ mod decisions;
 pub mod doctable;
 pub mod exact;
 pub mod index;
+pub mod index_keys;
 pub mod index_lines;
 pub mod index_merge;
 mod index_reps;
