@@ -19,7 +19,7 @@ use super::index_merge::{
 };
 use super::runfile::{PartitionedSpiller, WideKeyDoc, merge_partition};
 use super::{
-    done_payload, mark_done, open_work_dir, scan_once, scanned_counts, simplify_text, spill_bytes,
+    done_payload, mark_done, open_work_dir, prefetch_against, scan_once, scanned_counts, simplify_text, spill_bytes,
 };
 use crate::document::Document;
 use crate::error::{Error, Result};
@@ -198,7 +198,9 @@ impl CorpusStage for ExactDedup {
     }
 
     fn open(&self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
-        open_work_dir(cx.work_dir, "exact_dedup", 2, files, &self.cfg)
+        open_work_dir(cx.work_dir, "exact_dedup", 2, files, &self.cfg)?;
+        prefetch_against(cx.work_dir, "cluster", &self.cfg.against);
+        Ok(())
     }
 
     fn scan(&self, cx: &PrepareContext<'_>, input: &dyn CorpusInput, file: usize) -> Result<()> {
