@@ -15,7 +15,7 @@ use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
 use super::index::{IndexSet, Keyed};
 use super::index_merge::{
-    KeyedSource, KeysStep, RunIndexing, RunKeys, cluster_run, joined, publish_saved, union_groups,
+    KeyedSource, KeysStep, RunIndexing, RunKeys, cluster_run, publish_saved, union_against,
 };
 use super::runfile::{PartitionedSpiller, WideKeyDoc, merge_partition};
 use super::{
@@ -248,7 +248,7 @@ impl CorpusStage for ExactDedup {
                 dir,
                 layout,
                 KeysStep::Distinct(&run_keys),
-                &|part, uf| union_groups(&mut joined(&against, part, run_keys(part)?)?, uf),
+                &|part, uf| union_against(&against, part, run_keys(part)?, uf),
             )?;
             let state =
                 ClusterState::persist(dir, uf, layout, &self.labels, "exact_dedup", budget)?;

@@ -2,8 +2,8 @@
 //! numbered in input order, read only for the documents a later run removes as their copies.
 //!
 //! `entries.bin` holds zstd frames of [`ENTRY_BLOCK`] entries each (`u32 id length, id, u32 URL
-//! length, URL` per entry); `entries.idx` the start of every frame and then the end (u64 little
-//! endian). Ids and URLs of a crawl share long prefixes, so the frames are a fraction of the raw
+//! length, URL` per entry), each after its decompressed length (u32 little endian); `entries.idx`
+//! the start of every frame and then the end (u64 little endian). Ids and URLs of a crawl share long prefixes, so the frames are a fraction of the raw
 //! records, and a run against the index, whose copies name entries all over it, reads that
 //! fraction: it looks the entries up in entry order ([`super::against`]), each frame read and
 //! decompressed once.
@@ -65,15 +65,29 @@ fn decode_entry(rec: &[u8]) -> (String, String) {
 /// A decompressed frame: its number, bytes and entries' ranges.
 type Frame = (u64, Vec<u8>, Vec<(usize, usize)>);
 
+/// The last frame read, and the decompression context reused for the next.
+struct Cache {
+    frame: Option<Frame>,
+    decompressor: zstd::bulk::Decompressor<'static>,
+}
+
 /// Reads the entries of one index by number, keeping the last frame decompressed.
-#[derive(Debug)]
 pub struct EntryReader {
     data_path: PathBuf,
     data: File,
     /// Frame starts, then the end.
     starts: Vec<u64>,
     entries: u64,
-    last: Mutex<Option<Frame>>,
+    cache: Mutex<Cache>,
+}
+
+impl std::fmt::Debug for EntryReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntryReader")
+            .field("data_path", &self.data_path)
+            .field("entries", &self.entries)
+            .finish()
+    }
 }
 
 impl EntryReader {
@@ -94,23 +108,34 @@ impl EntryReader {
         }
         let data_path = dir.join(ENTRIES_FILE);
         let data = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
+        let decompressor =
+            zstd::bulk::Decompressor::new().map_err(|e| Error::io(&data_path, e))?;
         Ok(EntryReader {
             data_path,
             data,
             starts,
             entries,
-            last: Mutex::new(None),
+            cache: Mutex::new(Cache {
+                frame: None,
+                decompressor,
+            }),
         })
     }
 
-    fn frame(&self, f: u64) -> Result<Frame> {
+    fn frame(&self, f: u64, decompressor: &mut zstd::bulk::Decompressor<'_>) -> Result<Frame> {
         let (start, end) = (self.starts[f as usize], self.starts[f as usize + 1]);
         let mut packed = vec![0u8; (end - start) as usize];
-        if read_at(&self.data, &self.data_path, &mut packed, start)? < packed.len() {
+        if packed.len() < 4
+            || read_at(&self.data, &self.data_path, &mut packed, start)? < packed.len()
+        {
             return Err(damaged(&self.data_path, format!("frame {f} is truncated")));
         }
-        let raw = zstd::decode_all(&packed[..])
-            .map_err(|e| damaged(&self.data_path, format!("frame {f} is damaged: {e}")))?;
+        let raw_len = u32::from_le_bytes(packed[..4].try_into().unwrap_or_default()) as usize;
+        let raw = decompressor
+            .decompress(&packed[4..], raw_len)
+            .ok()
+            .filter(|raw| raw.len() == raw_len)
+            .ok_or_else(|| damaged(&self.data_path, format!("frame {f} is damaged")))?;
         let want = ENTRY_BLOCK.min(self.entries - f * ENTRY_BLOCK) as usize;
         match split_entries(&raw) {
             Some(ranges) if ranges.len() == want => Ok((f, raw, ranges)),
@@ -127,19 +152,24 @@ impl EntryReader {
             return Err(damaged(&self.data_path, format!("no entry {n}")));
         }
         let f = n / ENTRY_BLOCK;
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        if last.as_ref().is_none_or(|l| l.0 != f) {
-            *last = Some(self.frame(f)?);
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let cache = &mut *cache;
+        if cache.frame.as_ref().is_none_or(|l| l.0 != f) {
+            cache.frame = Some(self.frame(f, &mut cache.decompressor)?);
         }
-        let (_, raw, ranges) = last.as_ref().expect("frame just read");
+        let Some((_, raw, ranges)) = cache.frame.as_ref() else {
+            return Err(damaged(&self.data_path, format!("no entry {n}")));
+        };
         let (a, b) = ranges[(n % ENTRY_BLOCK) as usize];
         Ok(decode_entry(&raw[a..b]))
     }
 
     /// Calls `f(n, record)` for every entry in order (records as [`EntryWriter::push_raw`] takes).
     pub fn for_each(&self, mut f: impl FnMut(u64, &[u8]) -> Result<()>) -> Result<()> {
+        let mut decompressor =
+            zstd::bulk::Decompressor::new().map_err(|e| Error::io(&self.data_path, e))?;
         for frame in 0..self.entries.div_ceil(ENTRY_BLOCK) {
-            let (_, raw, ranges) = self.frame(frame)?;
+            let (_, raw, ranges) = self.frame(frame, &mut decompressor)?;
             for (i, (a, b)) in ranges.into_iter().enumerate() {
                 f(frame * ENTRY_BLOCK + i as u64, &raw[a..b])?;
             }
@@ -221,8 +251,12 @@ impl EntryWriter {
         self.idx
             .write_all(&self.offset.to_le_bytes())
             .map_err(|e| self.err(e))?;
-        self.data.write_all(&frame).map_err(|e| self.err(e))?;
-        self.offset += frame.len() as u64;
+        let raw_len = (self.block.len() as u32).to_le_bytes();
+        self.data
+            .write_all(&raw_len)
+            .and_then(|_| self.data.write_all(&frame))
+            .map_err(|e| self.err(e))?;
+        self.offset += 4 + frame.len() as u64;
         self.block.clear();
         Ok(())
     }

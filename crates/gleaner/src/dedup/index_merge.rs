@@ -58,6 +58,7 @@ impl<K: IndexKey> IndexKeys<K> {
 }
 
 impl<K: IndexKey> KeyedSource<K> for IndexKeys<K> {
+    #[inline]
     fn next_keyed(&mut self) -> Result<Option<Keyed<K>>> {
         let Some(f) = self.file.as_mut() else {
             return Ok(None);
@@ -244,6 +245,48 @@ impl RunIndexing<'_> {
 pub fn union_groups<K: IndexKey>(stream: &mut MergeKeyed<'_, K>, uf: &UnionFind) -> Result<()> {
     let mut group: Option<Keyed<K>> = None;
     while let Some(r) = stream.next_keyed()? {
+        match group {
+            Some(g) if g.key == r.key => uf.union(g.node, r.node),
+            _ => group = Some(r),
+        }
+    }
+    Ok(())
+}
+
+/// [`union_groups`] over [`joined`]: unions the groups of equal keys of partition `part` of the
+/// `against` indexes and the run. Against one index, whose keys are distinct (each written once,
+/// see [`write_distinct`]), an index record whose key the run lacks is alone in its group, so
+/// those are stepped over in a tight loop instead of going through the merge one by one: that is
+/// most of the index in a run against a large one, and the merge was most of what such a run
+/// spent on it beyond reading.
+pub fn union_against<'a, K: IndexKey>(
+    set: &IndexSet,
+    part: usize,
+    mut run: Box<dyn KeyedSource<K> + 'a>,
+    uf: &UnionFind,
+) -> Result<()> {
+    let [dir] = &set.dirs[..] else {
+        return union_groups(&mut joined(set, part, run)?, uf);
+    };
+    let path = keys_path(&dir.path, part);
+    let mut index = IndexKeys::<K>::open(&path, set.bases[0], dir.manifest.entries)?;
+    let mut ih = index.next_keyed()?;
+    let mut group: Option<Keyed<K>> = None;
+    while let Some(r) = run.next_keyed()? {
+        if group.is_none_or(|g| g.key != r.key) {
+            while ih.is_some_and(|i| i.key < r.key) {
+                ih = index.next_keyed()?;
+            }
+            // Index nodes come before the run's, so the index's record heads the group.
+            group = None;
+            while let Some(i) = ih.filter(|i| i.key == r.key) {
+                match group {
+                    Some(g) => uf.union(g.node, i.node),
+                    None => group = Some(i),
+                }
+                ih = index.next_keyed()?;
+            }
+        }
         match group {
             Some(g) if g.key == r.key => uf.union(g.node, r.node),
             _ => group = Some(r),

@@ -31,8 +31,8 @@ use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
 use super::index::{IndexSet, Keyed};
 use super::index_merge::{
-    KeyedSource, KeysStep, RunIndexing, RunKeys, Saved, cluster_run, joined, publish_saved,
-    union_groups,
+    KeyedSource, KeysStep, RunIndexing, RunKeys, Saved, cluster_run, publish_saved,
+    union_against,
 };
 use super::index_reps::RepClustering;
 use super::runfile::{KeyDoc, PartitionedSpiller, merge_partition};
@@ -642,7 +642,7 @@ impl CorpusStage for MinHashDedup {
                         dir,
                         layout,
                         KeysStep::Distinct(&run_keys),
-                        &|band, uf| union_groups(&mut joined(&against, band, run_keys(band)?)?, uf),
+                        &|band, uf| union_against(&against, band, run_keys(band)?, uf),
                     )?
                 }
                 Some(t) => {
