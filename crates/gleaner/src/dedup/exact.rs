@@ -19,7 +19,8 @@ use super::index_merge::{
 };
 use super::runfile::{PartitionedSpiller, WideKeyDoc, merge_partition};
 use super::{
-    done_payload, mark_done, open_work_dir, prefetch_against, scan_once, scanned_counts, simplify_text, spill_bytes,
+    done_payload, mark_done, open_work_dir, prefetch_against, scan_once, scanned_counts,
+    simplify_text, spill_bytes,
 };
 use crate::document::Document;
 use crate::error::{Error, Result};

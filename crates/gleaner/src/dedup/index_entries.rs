@@ -108,8 +108,7 @@ impl EntryReader {
         }
         let data_path = dir.join(ENTRIES_FILE);
         let data = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
-        let decompressor =
-            zstd::bulk::Decompressor::new().map_err(|e| Error::io(&data_path, e))?;
+        let decompressor = zstd::bulk::Decompressor::new().map_err(|e| Error::io(&data_path, e))?;
         Ok(EntryReader {
             data_path,
             data,
@@ -247,7 +246,10 @@ impl EntryWriter {
         if self.block.is_empty() {
             return Ok(());
         }
-        let frame = self.compressor.compress(&self.block).map_err(|e| self.err(e))?;
+        let frame = self
+            .compressor
+            .compress(&self.block)
+            .map_err(|e| self.err(e))?;
         self.idx
             .write_all(&self.offset.to_le_bytes())
             .map_err(|e| self.err(e))?;
@@ -262,7 +264,11 @@ impl EntryWriter {
     }
 
     /// Appends the entries `n` of `index` for which `keep(n)`, streaming its frames in order.
-    pub fn copy_from(&mut self, index: &super::index::IndexDir, keep: impl Fn(u32) -> bool) -> Result<()> {
+    pub fn copy_from(
+        &mut self,
+        index: &super::index::IndexDir,
+        keep: impl Fn(u32) -> bool,
+    ) -> Result<()> {
         let Some(reader) = index.entries() else {
             return Ok(());
         };
@@ -300,21 +306,32 @@ mod tests {
         let n = ENTRY_BLOCK * 2 + 3;
         let mut w = EntryWriter::create(tmp.path()).unwrap();
         for i in 0..n {
-            let url = if i % 7 == 0 { String::new() } else { format!("https://a.test/{i}") };
+            let url = if i % 7 == 0 {
+                String::new()
+            } else {
+                format!("https://a.test/{i}")
+            };
             w.push(&format!("doc-{i}"), &url).unwrap();
         }
         assert_eq!(w.finish().unwrap(), n);
         let r = EntryReader::open(tmp.path(), n).unwrap();
         // Out of order, so frames are read again.
         for i in [n - 1, 0, ENTRY_BLOCK, ENTRY_BLOCK - 1, 8, n - 2] {
-            let url = if i % 7 == 0 { String::new() } else { format!("https://a.test/{i}") };
+            let url = if i % 7 == 0 {
+                String::new()
+            } else {
+                format!("https://a.test/{i}")
+            };
             assert_eq!(r.entry(i).unwrap(), (format!("doc-{i}"), url));
         }
         assert!(r.entry(n).is_err());
         let data = tmp.path().join(ENTRIES_FILE);
         let whole = std::fs::read(&data).unwrap();
         std::fs::write(&data, &whole[..whole.len() - 5]).unwrap();
-        let err = EntryReader::open(tmp.path(), n).unwrap().entry(n - 1).unwrap_err();
+        let err = EntryReader::open(tmp.path(), n)
+            .unwrap()
+            .entry(n - 1)
+            .unwrap_err();
         assert!(err.to_string().contains(ENTRIES_FILE), "{err}");
         let mut bad = whole.clone();
         let mid = bad.len() / 2;

@@ -166,7 +166,11 @@ impl<K: IndexKey> KeyFileWriter<K> {
             return Ok(());
         };
         let keys: Vec<u128> = self.block.iter().map(|r| r.key.widen()).collect();
-        let gap_bits = keys.windows(2).map(|w| width(w[1] - w[0])).max().unwrap_or(0);
+        let gap_bits = keys
+            .windows(2)
+            .map(|w| width(w[1] - w[0]))
+            .max()
+            .unwrap_or(0);
         let node_bits = self
             .block
             .iter()
@@ -294,7 +298,12 @@ impl<K: IndexKey> KeyFileReader<K> {
                 ));
             }
             let mut extra = [0u8; 1];
-            if self.reader.read(&mut extra).map_err(|e| Error::io(&path, e))? > 0 {
+            if self
+                .reader
+                .read(&mut extra)
+                .map_err(|e| Error::io(&path, e))?
+                > 0
+            {
                 return Err(damaged(&path, "bytes after its end"));
             }
             self.ended = true;
@@ -322,7 +331,10 @@ impl<K: IndexKey> KeyFileReader<K> {
         if self.keys.last().is_some_and(|&last| last.widen() > key) {
             return Err(damaged(
                 &path,
-                format!("damaged block after {} records (keys out of order)", self.records),
+                format!(
+                    "damaged block after {} records (keys out of order)",
+                    self.records
+                ),
             ));
         }
         let max = K::get(&[0xff; 16]).widen();
@@ -342,7 +354,10 @@ impl<K: IndexKey> KeyFileReader<K> {
                 _ => {
                     return Err(damaged(
                         &path,
-                        format!("damaged block after {} records (key overflow)", self.records),
+                        format!(
+                            "damaged block after {} records (key overflow)",
+                            self.records
+                        ),
                     ));
                 }
             };
@@ -372,7 +387,10 @@ impl<K: IndexKey> KeyFileReader<K> {
 fn read_full(reader: &mut impl Read, path: &Path, buf: &mut [u8]) -> Result<()> {
     reader.read_exact(buf).map_err(|e| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            damaged(path, "truncated (the file ends inside a block or before its end mark)")
+            damaged(
+                path,
+                "truncated (the file ends inside a block or before its end mark)",
+            )
         } else {
             Error::io(path, e)
         }
@@ -416,7 +434,10 @@ mod tests {
         let extremes = vec![k64(0, 1), k64(u64::MAX, 2)];
         assert_eq!(round_trip(&extremes).0, extremes);
         let wide = vec![
-            Keyed { key: 0u128, node: 9 },
+            Keyed {
+                key: 0u128,
+                node: 9,
+            },
             Keyed {
                 key: 1u128 << 64,
                 node: 0,
@@ -435,7 +456,12 @@ mod tests {
     #[test]
     fn uniform_keys_round_trip_in_well_under_twelve_bytes_each() {
         let mut recs: Vec<Keyed<u64>> = (0..100_000u64)
-            .map(|i| k64(xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()), (i % 90_000) as u32))
+            .map(|i| {
+                k64(
+                    xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()),
+                    (i % 90_000) as u32,
+                )
+            })
             .collect();
         recs.sort();
         let (got, size) = round_trip(&recs);
@@ -467,7 +493,9 @@ mod tests {
     fn a_truncated_or_damaged_key_file_is_an_error_naming_it() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("keys-p003.bin");
-        let recs: Vec<_> = (0..1000u64).map(|i| k64(i * 977, (i % 50) as u32)).collect();
+        let recs: Vec<_> = (0..1000u64)
+            .map(|i| k64(i * 977, (i % 50) as u32))
+            .collect();
         write(&path, &recs);
         let whole = std::fs::read(&path).unwrap();
         // Cut at every length: inside the header, a block, at a block's end, inside the end mark.

@@ -297,7 +297,11 @@ fn check_split(kind: Kind) {
         );
         // Both named instead of merged: the k-way merge over several indexes (one index takes
         // a shortcut past the keys the run lacks) gives the same answer.
-        let got_c = run(&mut *stage(kind, None, &[ia.clone(), ib]), &c, &work("ab-c"));
+        let got_c = run(
+            &mut *stage(kind, None, &[ia.clone(), ib]),
+            &c,
+            &work("ab-c"),
+        );
         assert_eq!(
             answer(&got_c, &c),
             answer(&whole, &c),

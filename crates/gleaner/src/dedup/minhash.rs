@@ -31,13 +31,13 @@ use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
 use super::index::{IndexSet, Keyed};
 use super::index_merge::{
-    KeyedSource, KeysStep, RunIndexing, RunKeys, Saved, cluster_run, publish_saved,
-    union_against,
+    KeyedSource, KeysStep, RunIndexing, RunKeys, Saved, cluster_run, publish_saved, union_against,
 };
 use super::index_reps::RepClustering;
 use super::runfile::{KeyDoc, PartitionedSpiller, merge_partition};
 use super::{
-    done_payload, mark_done, open_work_dir, prefetch_against, scan_once, scanned_counts, simplify_text, spill_bytes,
+    done_payload, mark_done, open_work_dir, prefetch_against, scan_once, scanned_counts,
+    simplify_text, spill_bytes,
 };
 use crate::document::Document;
 use crate::error::{Error, Result};
