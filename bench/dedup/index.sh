@@ -5,7 +5,8 @@
 # pipeline without `against`. Prints peak RSS (/usr/bin/time -v) and docs/s of each run, and the
 # ratio of the two NEW-document runs. Documents are small (8-16 words): the bench is about the
 # index. Data and work go to WORK (default /tmp/gleaner-index-bench), which is removed at the end
-# (KEEP=1 keeps it; REUSE_INDEX=1 then skips building the index again). COLD=1 drops the input and
+# (KEEP=1 keeps it; REUSE_INDEX=1 then skips building the index again; ROUNDS, default 2, sets how
+# many times the two NEW-document runs are repeated). COLD=1 drops the input and
 # the index files from the page cache before each measured run (posix_fadvise DONTNEED on these
 # files only), so that a run against the index reads it from disk rather than from memory. On a shared machine the build and the data generation run at the lowest
 # priority, and each measured run holds the bench lock (LOCK, default /tmp/gleaner-bench.lock) for
@@ -65,10 +66,12 @@ print(f"{sys.argv[2]:8} {docs:>9} docs  wall {secs:7.1f} s  CPU {user + system:7
       f"{docs / secs:9.0f} docs/s wall  {docs / (user + system):9.0f} docs/CPU-s  "
       f"peak RSS {kb / 1024:7.1f} MiB (budget 2048 MiB)  disk read {read_mb:6.0f} MB  "
       f"kept {stats['output']['kept_docs']}")
+run = json.load(open(sys.argv[4].replace("stats.json", "run.json")))
+print("         " + ", ".join(f"{p['name']} {p['elapsed_secs']:.1f} s" for p in run["passes"]))
 open(sys.argv[1] + ".rate", "w").write(f"{docs / secs} {docs / (user + system)}")
 PY
   # Only the counts are needed afterwards: the output (millions of documents) goes at once.
-  find "$WORK/out-$1" -mindepth 1 -maxdepth 1 ! -name stats.json -exec rm -rf {} +
+  find "$WORK/out-$1" -mindepth 1 -maxdepth 1 ! -name stats.json ! -name run.json -exec rm -rf {} +
 }
 if [ -n "${REUSE_INDEX:-}" ] && [ -f "$WORK/index/minhash/manifest.json" ]; then
   echo "save: reusing the index a kept WORK already holds (REUSE_INDEX)"
@@ -77,7 +80,7 @@ else
 fi
 "$BIN" index info "$WORK/index/minhash" | head -6
 du -sh "$WORK/index/exact" "$WORK/index/minhash"
-for round in 1 2; do
+for round in $(seq "${ROUNDS:-2}"); do
   timed plain "$WORK/plain.toml" "$WORK/b" "$NEW"
   timed against "$WORK/against.toml" "$WORK/b" "$NEW"
   python3 - "$WORK/plain.time.rate" "$WORK/against.time.rate" <<'PY'

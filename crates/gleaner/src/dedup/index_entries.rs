@@ -26,6 +26,11 @@ pub const ENTRY_BLOCK: u64 = 512;
 /// zstd level of the frames (the zstd default: the entries are written once per saved index).
 const LEVEL: i32 = 3;
 
+/// The frame holding entry `n`.
+pub fn frame_of(n: u64) -> u64 {
+    n / ENTRY_BLOCK
+}
+
 fn damaged(path: &Path, what: impl std::fmt::Display) -> Error {
     Error::Config(format!("dedup index {}: {what}", path.display()))
 }
@@ -161,6 +166,36 @@ impl EntryReader {
         };
         let (a, b) = ranges[(n % ENTRY_BLOCK) as usize];
         Ok(decode_entry(&raw[a..b]))
+    }
+
+    /// The ids and URLs of the entries `ns` (ascending, all in one frame, as [`frame_of`] tells),
+    /// decompressing that frame with `decompressor`: lets a caller look up many frames at once,
+    /// one decompression context per thread.
+    pub fn entries_in_frame(
+        &self,
+        ns: &[u64],
+        decompressor: &mut zstd::bulk::Decompressor<'_>,
+    ) -> Result<Vec<(String, String)>> {
+        let Some(&first) = ns.first() else {
+            return Ok(Vec::new());
+        };
+        if ns
+            .iter()
+            .any(|&n| n >= self.entries || frame_of(n) != frame_of(first))
+        {
+            return Err(damaged(
+                &self.data_path,
+                format!("no entries {ns:?} in one frame"),
+            ));
+        }
+        let (_, raw, ranges) = self.frame(frame_of(first), decompressor)?;
+        Ok(ns
+            .iter()
+            .map(|&n| {
+                let (a, b) = ranges[(n % ENTRY_BLOCK) as usize];
+                decode_entry(&raw[a..b])
+            })
+            .collect())
     }
 
     /// Calls `f(n, record)` for every entry in order (records as [`EntryWriter::push_raw`] takes).

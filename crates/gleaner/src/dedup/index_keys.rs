@@ -80,11 +80,9 @@ impl BitWriter<'_> {
 
 /// Reads values of a fixed width from bytes padded with at least 16 zero bytes.
 fn get_bits(buf: &[u8], pos: usize, w: u32) -> u128 {
-    if w > 64 {
+    // One 16-byte load holds any 121 bits after a bit offset of at most 7.
+    if w > 121 {
         return get_bits(buf, pos, 64) | (get_bits(buf, pos + 64, w - 64) << 64);
-    }
-    if w == 0 {
-        return 0;
     }
     let byte = pos / 8;
     let mut word = [0u8; 16];
