@@ -530,6 +530,20 @@ mod tests {
     }
 
     #[test]
+    fn an_index_of_format_v1_is_refused_saying_to_save_it_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut m = new_manifest("exact_dedup", Map::new(), 16);
+        m.version = 1;
+        write_manifest(tmp.path(), &m).unwrap();
+        let err = IndexDir::open(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("v1; this gleaner reads gleaner-dedup-index v2"),
+            "{err}"
+        );
+        assert!(err.contains("save the index again"), "{err}");
+    }
+
+    #[test]
     fn a_swap_killed_between_its_renames_leaves_a_complete_index() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("idx");
