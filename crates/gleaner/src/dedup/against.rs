@@ -10,10 +10,13 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::cluster::{Labels, Layout};
 use super::decisions::{DECISIONS_FILE, Decision, Decisions, Payload, PayloadWriter};
 use super::doctable::read_table;
 use super::index::IndexSet;
+use super::index_entries::frame_of;
 use super::runfile::write_sorted;
 use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
@@ -42,15 +45,43 @@ pub fn write_hits(dir: &Path, set: &IndexSet, layout: &Layout, hits: &[(u32, u32
     wanted.sort_unstable();
     wanted.dedup();
     let mut payload_of: HashMap<u32, u64> = HashMap::with_capacity(wanted.len());
-    for entry in wanted {
+    // The entries of one zstd frame together; frames decompressed on all threads (the step's
+    // main cost when copies name entries all over a large index), a bounded batch at a time so
+    // memory holds only that batch's ids and URLs. Payloads are still written in entry order.
+    let frame = |entry: u32| {
         let (index, n) = set.locate(entry);
-        let (kept_id, kept_url) = index.entry(n)?;
-        let payload = payloads.write(&Payload::Against {
-            index: index.path.display().to_string(),
-            kept_id,
-            kept_url,
-        })?;
-        payload_of.insert(entry, payload);
+        (index.path.as_path(), frame_of(n as u64))
+    };
+    let groups: Vec<&[u32]> = wanted.chunk_by(|&a, &b| frame(a) == frame(b)).collect();
+    for batch in groups.chunks(256) {
+        let found: Vec<Result<Vec<(String, String)>>> = batch
+            .par_iter()
+            .map_init(zstd::bulk::Decompressor::new, |decompressor, group| {
+                let (index, _) = set.locate(group[0]);
+                let Some(reader) = index.entries() else {
+                    return Err(Error::Config(format!(
+                        "dedup index {}: no entries",
+                        index.path.display()
+                    )));
+                };
+                let decompressor = decompressor
+                    .as_mut()
+                    .map_err(|e| Error::Config(format!("zstd: {e}")))?;
+                let ns: Vec<u64> = group.iter().map(|&e| set.locate(e).1 as u64).collect();
+                reader.entries_in_frame(&ns, decompressor)
+            })
+            .collect();
+        for (group, found) in batch.iter().zip(found) {
+            for (&entry, (kept_id, kept_url)) in group.iter().zip(found?) {
+                let (index, _) = set.locate(entry);
+                let payload = payloads.write(&Payload::Against {
+                    index: index.path.display().to_string(),
+                    kept_id,
+                    kept_url,
+                })?;
+                payload_of.insert(entry, payload);
+            }
+        }
     }
     let mut decisions = Vec::with_capacity(hits.len());
     let mut next = 0usize;

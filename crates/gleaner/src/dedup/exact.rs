@@ -15,11 +15,12 @@ use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
 use super::index::{IndexSet, Keyed};
 use super::index_merge::{
-    KeyedSource, KeysStep, RunIndexing, RunKeys, cluster_run, joined, publish_saved, union_groups,
+    KeyedSource, KeysStep, RunIndexing, RunKeys, cluster_run, publish_saved, union_against,
 };
 use super::runfile::{PartitionedSpiller, WideKeyDoc, merge_partition};
 use super::{
-    done_payload, mark_done, open_work_dir, scan_once, scanned_counts, simplify_text, spill_bytes,
+    done_payload, mark_done, open_work_dir, prefetch_against, scan_once, scanned_counts,
+    simplify_text, spill_bytes,
 };
 use crate::document::Document;
 use crate::error::{Error, Result};
@@ -198,7 +199,9 @@ impl CorpusStage for ExactDedup {
     }
 
     fn open(&self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
-        open_work_dir(cx.work_dir, "exact_dedup", 2, files, &self.cfg)
+        open_work_dir(cx.work_dir, "exact_dedup", 2, files, &self.cfg)?;
+        prefetch_against(cx.work_dir, "cluster", &self.cfg.against);
+        Ok(())
     }
 
     fn scan(&self, cx: &PrepareContext<'_>, input: &dyn CorpusInput, file: usize) -> Result<()> {
@@ -246,7 +249,7 @@ impl CorpusStage for ExactDedup {
                 dir,
                 layout,
                 KeysStep::Distinct(&run_keys),
-                &|part, uf| union_groups(&mut joined(&against, part, run_keys(part)?)?, uf),
+                &|part, uf| union_against(&against, part, run_keys(part)?, uf),
             )?;
             let state =
                 ClusterState::persist(dir, uf, layout, &self.labels, "exact_dedup", budget)?;

@@ -6,9 +6,9 @@
 //! | file | what |
 //! |---|---|
 //! | `manifest.json` | [`Manifest`]: format version, stage, the parameters that shape the keys, gleaner version, documents, entries, a fingerprint of every input that went in |
-//! | `keys-pNNN.bin` | exact and MinHash: sorted [`Keyed`] records, one per distinct key (text hash, or band key of partition NNN), naming the entry that represents its duplicate cluster |
+//! | `keys-pNNN.bin` | exact and MinHash: sorted [`Keyed`] records packed in blocks ([`super::index_keys`]), one per distinct key (text hash, or band key of partition NNN), naming the entry that represents its duplicate cluster |
 //! | `counts-pNNN.bin` | line dedup: sorted `(line hash, document count)` records |
-//! | `entries.bin`, `entries.idx` | the representatives (the first document of each cluster in input order): id and URL, and where each starts |
+//! | `entries.bin`, `entries.idx` | the representatives (the first document of each cluster in input order): ids and URLs in zstd frames, and where each frame starts ([`super::index_entries`]) |
 //!
 //! Entries are numbered in input order, earlier corpora first, so "the smallest entry" is "the
 //! first copy in input order", the same rule the stages use within a run. The manifest is written
@@ -16,27 +16,24 @@
 //! (`DIR.gleaner-new`) and swapped in by two renames ([`publish`]); opening an index whose swap was
 //! interrupted finishes or undoes it, so a killed run never leaves a half-written index in place.
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::decisions::read_at;
+pub use super::index_entries::{ENTRIES_FILE, ENTRIES_INDEX_FILE, EntryReader, EntryWriter};
 use super::runfile::FixedRecord;
 use crate::error::{Error, Result};
 
 /// `format` of every manifest.
 pub const INDEX_FORMAT: &str = "gleaner-dedup-index";
-/// Version of the on-disk layout; an index of another version is refused.
-pub const INDEX_VERSION: u32 = 1;
+/// Version of the on-disk layout; an index of another version is refused. Version 2 packs the
+/// key files ([`super::index_keys`]) and compresses the entries ([`super::index_entries`]);
+/// version 1 stored 12- or 20-byte key records and raw entries.
+pub const INDEX_VERSION: u32 = 2;
 /// The manifest's file name (written last).
 pub const MANIFEST_FILE: &str = "manifest.json";
-/// Representatives' ids and URLs.
-pub const ENTRIES_FILE: &str = "entries.bin";
-/// Start offset of every entry in [`ENTRIES_FILE`], then its end (u64 little endian).
-pub const ENTRIES_INDEX_FILE: &str = "entries.idx";
 /// Suffix of the directory a new version of an index is built in, beside it.
 const NEW_SUFFIX: &str = "gleaner-new";
 /// Suffix the old version is renamed to while the new one is swapped in.
@@ -124,6 +121,10 @@ pub trait IndexKey: Copy + Ord + Send + Sync + std::fmt::Debug + 'static {
     fn put(&self, out: &mut [u8]);
     /// Back from `BYTES` bytes.
     fn get(b: &[u8]) -> Self;
+    /// As a u128 (for the gaps of key files, [`super::index_keys`]).
+    fn widen(self) -> u128;
+    /// Back from a u128 that [`widen`](Self::widen) gave (higher bits dropped).
+    fn narrow(v: u128) -> Self;
 }
 
 impl IndexKey for u64 {
@@ -134,6 +135,12 @@ impl IndexKey for u64 {
     fn get(b: &[u8]) -> Self {
         u64::from_le_bytes(b[..8].try_into().unwrap_or_default())
     }
+    fn widen(self) -> u128 {
+        self as u128
+    }
+    fn narrow(v: u128) -> Self {
+        v as u64
+    }
 }
 
 impl IndexKey for u128 {
@@ -143,6 +150,12 @@ impl IndexKey for u128 {
     }
     fn get(b: &[u8]) -> Self {
         u128::from_le_bytes(b[..16].try_into().unwrap_or_default())
+    }
+    fn widen(self) -> u128 {
+        self
+    }
+    fn narrow(v: u128) -> Self {
+        v
     }
 }
 
@@ -178,7 +191,7 @@ pub struct IndexDir {
     pub path: PathBuf,
     /// Its manifest.
     pub manifest: Manifest,
-    entries: Option<(File, File)>,
+    entries: Option<EntryReader>,
 }
 
 fn sibling(dir: &Path, suffix: &str) -> PathBuf {
@@ -248,17 +261,14 @@ impl IndexDir {
             return Err(index_err(
                 dir,
                 format!(
-                    "format {} v{}; this gleaner reads {INDEX_FORMAT} v{INDEX_VERSION}",
+                    "format {} v{}; this gleaner reads {INDEX_FORMAT} v{INDEX_VERSION} (save \
+                     the index again with this gleaner: a run with save_index over its corpus)",
                     manifest.format, manifest.version
                 ),
             ));
         }
         let entries = if manifest.entries > 0 {
-            let open = |name: &str| {
-                let p = dir.join(name);
-                File::open(&p).map_err(|e| Error::io(&p, e))
-            };
-            Some((open(ENTRIES_FILE)?, open(ENTRIES_INDEX_FILE)?))
+            Some(EntryReader::open(dir, manifest.entries)?)
         } else {
             None
         };
@@ -310,145 +320,15 @@ impl IndexDir {
 
     /// The id and URL (empty when absent) of entry `n`.
     pub fn entry(&self, n: u32) -> Result<(String, String)> {
-        let Some((data, idx)) = &self.entries else {
-            return Err(index_err(&self.path, format!("no entry {n}")));
-        };
-        let idx_path = self.path.join(ENTRIES_INDEX_FILE);
-        let mut bounds = [0u8; 16];
-        if read_at(idx, &idx_path, &mut bounds, n as u64 * 8)? < 16 {
-            return Err(index_err(&self.path, format!("no entry {n}")));
+        match &self.entries {
+            Some(e) => e.entry(n as u64),
+            None => Err(index_err(&self.path, format!("no entry {n}"))),
         }
-        let start = u64::from_le_bytes(bounds[..8].try_into().unwrap_or_default());
-        let end = u64::from_le_bytes(bounds[8..].try_into().unwrap_or_default());
-        let data_path = self.path.join(ENTRIES_FILE);
-        let mut rec = vec![0u8; end.saturating_sub(start) as usize];
-        if read_at(data, &data_path, &mut rec, start)? < rec.len() {
-            return Err(index_err(&self.path, format!("entry {n} is truncated")));
-        }
-        decode_entry(&rec).ok_or_else(|| index_err(&self.path, format!("entry {n} is corrupt")))
-    }
-}
-
-/// `u32 id length, id, u32 url length, url`.
-fn encode_entry(id: &str, url: &str, out: &mut Vec<u8>) {
-    out.extend_from_slice(&(id.len() as u32).to_le_bytes());
-    out.extend_from_slice(id.as_bytes());
-    out.extend_from_slice(&(url.len() as u32).to_le_bytes());
-    out.extend_from_slice(url.as_bytes());
-}
-
-fn decode_entry(rec: &[u8]) -> Option<(String, String)> {
-    let mut at = 0usize;
-    let mut string = || -> Option<String> {
-        let len = u32::from_le_bytes(rec.get(at..at + 4)?.try_into().ok()?) as usize;
-        let s = rec.get(at + 4..at + 4 + len)?;
-        at += 4 + len;
-        Some(String::from_utf8_lossy(s).into_owned())
-    };
-    let id = string()?;
-    let url = string()?;
-    Some((id, url))
-}
-
-/// Writes `entries.bin` and `entries.idx` of a new index: the entries of earlier indexes copied
-/// in order, then new ones appended.
-pub struct EntryWriter {
-    dir: PathBuf,
-    data: BufWriter<File>,
-    idx: BufWriter<File>,
-    offset: u64,
-    count: u64,
-    buf: Vec<u8>,
-}
-
-impl EntryWriter {
-    /// Starts the entry files in `dir`.
-    pub fn create(dir: &Path) -> Result<Self> {
-        let create = |name: &str| {
-            let p = dir.join(name);
-            File::create(&p)
-                .map(|f| BufWriter::with_capacity(1 << 20, f))
-                .map_err(|e| Error::io(&p, e))
-        };
-        Ok(EntryWriter {
-            dir: dir.to_path_buf(),
-            data: create(ENTRIES_FILE)?,
-            idx: create(ENTRIES_INDEX_FILE)?,
-            offset: 0,
-            count: 0,
-            buf: Vec::new(),
-        })
     }
 
-    fn err(&self, e: std::io::Error) -> Error {
-        Error::io(self.dir.join(ENTRIES_FILE), e)
-    }
-
-    /// Appends one entry.
-    pub fn push(&mut self, id: &str, url: &str) -> Result<()> {
-        self.buf.clear();
-        encode_entry(id, url, &mut self.buf);
-        self.data.write_all(&self.buf).map_err(|e| self.err(e))?;
-        self.idx
-            .write_all(&self.offset.to_le_bytes())
-            .map_err(|e| self.err(e))?;
-        self.offset += self.buf.len() as u64;
-        self.count += 1;
-        Ok(())
-    }
-
-    /// Appends the entries `n` of `index` for which `keep(n)`, streaming its files in order.
-    pub fn copy_from(&mut self, index: &IndexDir, keep: impl Fn(u32) -> bool) -> Result<()> {
-        use std::io::Read;
-        if index.manifest.entries == 0 {
-            return Ok(());
-        }
-        let data_path = index.path.join(ENTRIES_FILE);
-        let idx_path = index.path.join(ENTRIES_INDEX_FILE);
-        let open = |p: &Path| {
-            File::open(p)
-                .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
-                .map_err(|e| Error::io(p, e))
-        };
-        let (mut idx, mut data) = (open(&idx_path)?, open(&data_path)?);
-        let mut word = [0u8; 8];
-        idx.read_exact(&mut word)
-            .map_err(|e| Error::io(&idx_path, e))?;
-        let mut start = u64::from_le_bytes(word);
-        let mut rec = Vec::new();
-        for n in 0..index.manifest.entries {
-            idx.read_exact(&mut word)
-                .map_err(|e| Error::io(&idx_path, e))?;
-            let end = u64::from_le_bytes(word);
-            rec.resize(end.saturating_sub(start) as usize, 0);
-            data.read_exact(&mut rec)
-                .map_err(|e| Error::io(&data_path, e))?;
-            start = end;
-            if !keep(n as u32) {
-                continue;
-            }
-            self.data.write_all(&rec).map_err(|e| self.err(e))?;
-            self.idx
-                .write_all(&self.offset.to_le_bytes())
-                .map_err(|e| self.err(e))?;
-            self.offset += rec.len() as u64;
-            self.count += 1;
-        }
-        Ok(())
-    }
-
-    /// Entries written so far.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    /// Writes the final end offset and flushes; returns the number of entries.
-    pub fn finish(mut self) -> Result<u64> {
-        let end = self.offset.to_le_bytes();
-        self.idx.write_all(&end).map_err(|e| self.err(e))?;
-        self.idx.flush().map_err(|e| self.err(e))?;
-        self.data.flush().map_err(|e| self.err(e))?;
-        Ok(self.count)
+    /// The index's entries (none for line dedup).
+    pub fn entries(&self) -> Option<&EntryReader> {
+        self.entries.as_ref()
     }
 }
 
@@ -647,6 +527,20 @@ mod tests {
             .to_string();
         assert!(err.contains("written by minhash_dedup"), "{err}");
         assert!(IndexDir::open_for(tmp.path(), "minhash_dedup", &params).is_ok());
+    }
+
+    #[test]
+    fn an_index_of_format_v1_is_refused_saying_to_save_it_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut m = new_manifest("exact_dedup", Map::new(), 16);
+        m.version = 1;
+        write_manifest(tmp.path(), &m).unwrap();
+        let err = IndexDir::open(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("v1; this gleaner reads gleaner-dedup-index v2"),
+            "{err}"
+        );
+        assert!(err.contains("save the index again"), "{err}");
     }
 
     #[test]

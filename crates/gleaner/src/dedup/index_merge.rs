@@ -26,7 +26,8 @@ use super::index::{
     EntryWriter, IndexDir, IndexKey, IndexSet, Keyed, Manifest, Source, fingerprint_hex, keys_path,
     new_manifest, new_version_path, publish, start_new_version, write_manifest,
 };
-use super::runfile::{FixedRecord, MergedRuns, write_sorted};
+use super::index_keys::{KeyFileReader, KeyFileWriter};
+use super::runfile::{FixedRecord, MergedRuns};
 use super::unionfind::UnionFind;
 use crate::error::{Error, Result};
 
@@ -39,77 +40,33 @@ pub trait KeyedSource<K>: Send {
 /// Opens a run's keys of one partition as a keyed stream.
 pub type RunKeysFn<'a, K> = dyn Fn(usize) -> Result<Box<dyn KeyedSource<K> + 'a>> + Sync + 'a;
 
-/// An index's key file, its entries shifted to global entry numbers. Read a megabyte at a time
-/// and decoded from the buffer: a run against a large index streams all of its keys, so the
-/// per-record cost of a buffered `read` call would dominate a small run.
+/// An index's key file ([`super::index_keys`]), its nodes shifted to global numbers.
 struct IndexKeys<K> {
-    file: Option<(std::fs::File, PathBuf)>,
-    buf: Vec<u8>,
-    at: usize,
+    file: Option<KeyFileReader<K>>,
     base: u32,
-    _key: std::marker::PhantomData<K>,
 }
 
 impl<K: IndexKey> IndexKeys<K> {
-    fn open(path: &Path, base: u32) -> Result<Self> {
+    fn open(path: &Path, base: u32, node_limit: u64) -> Result<Self> {
         let file = if path.exists() {
-            Some((
-                std::fs::File::open(path).map_err(|e| Error::io(path, e))?,
-                path.to_path_buf(),
-            ))
+            Some(KeyFileReader::open(path, node_limit)?)
         } else {
             None
         };
-        Ok(IndexKeys {
-            file,
-            buf: Vec::new(),
-            at: 0,
-            base,
-            _key: std::marker::PhantomData,
-        })
-    }
-
-    /// Refills the buffer with whole records; false at the end of the file.
-    fn refill(&mut self) -> Result<bool> {
-        use std::io::Read;
-        let Some((f, path)) = self.file.as_mut() else {
-            return Ok(false);
-        };
-        let size = Keyed::<K>::SIZE;
-        self.buf.drain(..self.at);
-        self.at = 0;
-        let want = (1 << 20) / size * size;
-        let mut filled = self.buf.len();
-        self.buf.resize(want, 0);
-        while filled < want {
-            match f.read(&mut self.buf[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::io(&*path, e)),
-            }
-        }
-        self.buf.truncate(filled);
-        if !filled.is_multiple_of(size) && filled < want {
-            return Err(Error::Config(format!(
-                "dedup index {}: truncated key file",
-                path.display()
-            )));
-        }
-        Ok(filled >= size)
+        Ok(IndexKeys { file, base })
     }
 }
 
 impl<K: IndexKey> KeyedSource<K> for IndexKeys<K> {
+    #[inline]
     fn next_keyed(&mut self) -> Result<Option<Keyed<K>>> {
-        let size = Keyed::<K>::SIZE;
-        if self.at + size > self.buf.len() && !self.refill()? {
+        let Some(f) = self.file.as_mut() else {
             return Ok(None);
-        }
-        let mut k = Keyed::<K>::read_from(&self.buf[self.at..self.at + size]);
-        self.at += size;
-        k.node += self.base;
-        Ok(Some(k))
+        };
+        Ok(f.next_record()?.map(|mut k| {
+            k.node += self.base;
+            k
+        }))
     }
 }
 
@@ -188,21 +145,28 @@ pub fn joined<'a, K: IndexKey>(
     part: usize,
     run: Box<dyn KeyedSource<K> + 'a>,
 ) -> Result<MergeKeyed<'a, K>> {
-    joined_with(set, part, &set.bases, run)
+    joined_with(set, part, false, run)
 }
 
-/// [`joined`] with the nodes of index `i` shifted by `bases[i]` (entry or representative bases).
+/// [`joined`] over the nodes the key files name: entries, or with `reps` representatives (MinHash
+/// with `jaccard_threshold`), those of index `i` shifted by its entry or representative base.
 pub fn joined_with<'a, K: IndexKey>(
     set: &IndexSet,
     part: usize,
-    bases: &[u32],
+    reps: bool,
     run: Box<dyn KeyedSource<K> + 'a>,
 ) -> Result<MergeKeyed<'a, K>> {
     let mut sources: Vec<Box<dyn KeyedSource<K> + 'a>> = Vec::new();
-    for (dir, &base) in set.dirs.iter().zip(bases) {
+    for (i, dir) in set.dirs.iter().enumerate() {
+        let (base, limit) = if reps {
+            (set.rep_bases[i], dir.manifest.representatives)
+        } else {
+            (set.bases[i], dir.manifest.entries)
+        };
         sources.push(Box::new(IndexKeys::open(
             &keys_path(&dir.path, part),
             base,
+            limit,
         )?));
     }
     sources.push(run);
@@ -281,6 +245,48 @@ impl RunIndexing<'_> {
 pub fn union_groups<K: IndexKey>(stream: &mut MergeKeyed<'_, K>, uf: &UnionFind) -> Result<()> {
     let mut group: Option<Keyed<K>> = None;
     while let Some(r) = stream.next_keyed()? {
+        match group {
+            Some(g) if g.key == r.key => uf.union(g.node, r.node),
+            _ => group = Some(r),
+        }
+    }
+    Ok(())
+}
+
+/// [`union_groups`] over [`joined`]: unions the groups of equal keys of partition `part` of the
+/// `against` indexes and the run. Against one index, whose keys are distinct (each written once,
+/// see [`write_distinct`]), an index record whose key the run lacks is alone in its group, so
+/// those are stepped over in a tight loop instead of going through the merge one by one: that is
+/// most of the index in a run against a large one, and the merge was most of what such a run
+/// spent on it beyond reading.
+pub fn union_against<'a, K: IndexKey>(
+    set: &IndexSet,
+    part: usize,
+    mut run: Box<dyn KeyedSource<K> + 'a>,
+    uf: &UnionFind,
+) -> Result<()> {
+    let [dir] = &set.dirs[..] else {
+        return union_groups(&mut joined(set, part, run)?, uf);
+    };
+    let path = keys_path(&dir.path, part);
+    let mut index = IndexKeys::<K>::open(&path, set.bases[0], dir.manifest.entries)?;
+    let mut ih = index.next_keyed()?;
+    let mut group: Option<Keyed<K>> = None;
+    while let Some(r) = run.next_keyed()? {
+        if group.is_none_or(|g| g.key != r.key) {
+            while ih.is_some_and(|i| i.key < r.key) {
+                ih = index.next_keyed()?;
+            }
+            // Index nodes come before the run's, so the index's record heads the group.
+            group = None;
+            while let Some(i) = ih.filter(|i| i.key == r.key) {
+                match group {
+                    Some(g) => uf.union(g.node, i.node),
+                    None => group = Some(i),
+                }
+                ih = index.next_keyed()?;
+            }
+        }
         match group {
             Some(g) if g.key == r.key => uf.union(g.node, r.node),
             _ => group = Some(r),
@@ -453,32 +459,19 @@ fn write_distinct<K: IndexKey>(
     let keys = std::sync::atomic::AtomicU64::new(0);
     for_each_partition(idx.partitions, &|part| {
         let mut stream = joined(idx.against, part, run_keys(part)?)?;
+        let mut out = KeyFileWriter::<K>::create(&keys_path(new, part))?;
         let mut last: Option<K> = None;
-        let mut err = None;
-        let mut written = 0u64;
-        let iter = std::iter::from_fn(|| {
-            loop {
-                match stream.next_keyed() {
-                    Ok(Some(r)) if last == Some(r.key) => continue,
-                    Ok(Some(r)) => {
-                        last = Some(r.key);
-                        written += 1;
-                        return Some(Keyed {
-                            key: r.key,
-                            node: saved.entry_of(r.node),
-                        });
-                    }
-                    Ok(None) => return None,
-                    Err(e) => {
-                        err = Some(e);
-                        return None;
-                    }
-                }
+        while let Some(r) = stream.next_keyed()? {
+            if last != Some(r.key) {
+                last = Some(r.key);
+                out.push(Keyed {
+                    key: r.key,
+                    node: saved.entry_of(r.node),
+                })?;
             }
-        });
-        write_sorted(&keys_path(new, part), iter)?;
-        keys.fetch_add(written, std::sync::atomic::Ordering::Relaxed);
-        err.map_or(Ok(()), Err)
+        }
+        keys.fetch_add(out.finish()?, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     })?;
     Ok(keys.into_inner())
 }

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::cluster::Layout;
 use super::index::{IndexSet, Keyed, keys_path};
+use super::index_keys::KeyFileWriter;
 use super::index_merge::{Empty, Saved, for_each_partition, joined_with};
 use super::minhash::{MAX_JACCARD_PROBES, contained, jaccard};
 use super::runfile::{FixedRecord, KeyDoc, RunReader, merge_partition};
@@ -173,7 +174,7 @@ impl<'a> RepClustering<'a> {
     pub fn cluster_band(&self, band: usize, uf: &UnionFind, containment: bool) -> Result<()> {
         let similarity = if containment { contained } else { jaccard };
         let (set, virt) = (self.set, self.set.total);
-        let mut index = joined_with::<u64>(set, band, &set.rep_bases, Box::new(Empty))?;
+        let mut index = joined_with::<u64>(set, band, true, Box::new(Empty))?;
         let mut run = merge_partition::<KeyDoc>(self.dir, band)?;
         let mut chosen_out = match &self.chosen {
             Some(_) => Some(ChosenWriter::create(&chosen_path(self.dir, band))?),
@@ -276,17 +277,15 @@ impl<'a> RepClustering<'a> {
         for_each_partition(partitions, &|band| {
             let path = chosen_path(self.dir, band);
             let mut reader = RunReader::<Keyed<u64>>::open(&path)?;
-            let mut out = ChosenWriter::create(&keys_path(new, band))?;
-            let mut n = 0u64;
+            let mut out = KeyFileWriter::<u64>::create(&keys_path(new, band))?;
             while let Some(mut k) = reader.next_record()? {
                 if k.node >= set.rep_total {
                     k.node = number[(k.node - set.rep_total) as usize];
                 }
                 out.push(k)?;
-                n += 1;
             }
-            keys.fetch_add(n, Ordering::Relaxed);
-            out.finish()
+            keys.fetch_add(out.finish()?, Ordering::Relaxed);
+            Ok(())
         })?;
         Ok((keys.into_inner(), reps))
     }

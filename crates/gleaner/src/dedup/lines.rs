@@ -19,7 +19,8 @@ use super::index_lines::{finish_line_index, line_totals, start_line_index};
 use super::index_merge::{RunIndexing, combine_fingerprints, ids_hasher, publish_saved};
 use super::runfile::{KeyCount, PartitionedSpiller, RunReader, merge_partition, write_sorted};
 use super::{
-    done_payload, mark_done, open_work_dir, scan_once, scanned_counts, simplify_text, spill_bytes,
+    done_payload, mark_done, open_work_dir, prefetch_against, scan_once, scanned_counts,
+    simplify_text, spill_bytes,
 };
 use crate::document::{Document, Removal};
 use crate::error::{Error, Result};
@@ -247,7 +248,9 @@ impl CorpusStage for LineDedup {
     }
 
     fn open(&self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
-        open_work_dir(cx.work_dir, "line_dedup", 1, files, &self.cfg)
+        open_work_dir(cx.work_dir, "line_dedup", 1, files, &self.cfg)?;
+        prefetch_against(cx.work_dir, "count", &self.cfg.against);
+        Ok(())
     }
 
     fn scan(&self, cx: &PrepareContext<'_>, input: &dyn CorpusInput, file: usize) -> Result<()> {

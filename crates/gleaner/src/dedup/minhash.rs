@@ -31,13 +31,13 @@ use super::cluster::{ClusterState, Labels, Layout};
 use super::doctable::DocTableWriter;
 use super::index::{IndexSet, Keyed};
 use super::index_merge::{
-    KeyedSource, KeysStep, RunIndexing, RunKeys, Saved, cluster_run, joined, publish_saved,
-    union_groups,
+    KeyedSource, KeysStep, RunIndexing, RunKeys, Saved, cluster_run, publish_saved, union_against,
 };
 use super::index_reps::RepClustering;
 use super::runfile::{KeyDoc, PartitionedSpiller, merge_partition};
 use super::{
-    done_payload, mark_done, open_work_dir, scan_once, scanned_counts, simplify_text, spill_bytes,
+    done_payload, mark_done, open_work_dir, prefetch_against, scan_once, scanned_counts,
+    simplify_text, spill_bytes,
 };
 use crate::document::Document;
 use crate::error::{Error, Result};
@@ -579,7 +579,9 @@ impl CorpusStage for MinHashDedup {
 
     fn open(&self, cx: &PrepareContext<'_>, files: usize) -> Result<()> {
         // Version 2: lead bands come in two sets (work files of version 1 do not resume).
-        open_work_dir(cx.work_dir, "minhash_dedup", 3, files, &self.cfg)
+        open_work_dir(cx.work_dir, "minhash_dedup", 3, files, &self.cfg)?;
+        prefetch_against(cx.work_dir, "cluster", &self.cfg.against);
+        Ok(())
     }
 
     fn scan(&self, cx: &PrepareContext<'_>, input: &dyn CorpusInput, file: usize) -> Result<()> {
@@ -640,7 +642,7 @@ impl CorpusStage for MinHashDedup {
                         dir,
                         layout,
                         KeysStep::Distinct(&run_keys),
-                        &|band, uf| union_groups(&mut joined(&against, band, run_keys(band)?)?, uf),
+                        &|band, uf| union_against(&against, band, run_keys(band)?, uf),
                     )?
                 }
                 Some(t) => {

@@ -37,8 +37,11 @@ mod decisions;
 pub mod doctable;
 pub mod exact;
 pub mod index;
+pub mod index_entries;
+pub mod index_keys;
 pub mod index_lines;
 pub mod index_merge;
+mod index_prefetch;
 mod index_reps;
 pub mod lines;
 pub mod minhash;
@@ -188,6 +191,14 @@ pub(crate) fn open_work_dir(
     }
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     crate::io::write_atomic(&marker, fingerprint.as_bytes())
+}
+
+/// Starts reading the `against` indexes into the page cache ([`index_prefetch`]) unless the
+/// stage's finish already used them (its marker `finished` is written).
+pub(crate) fn prefetch_against(dir: &Path, finished: &str, against: &[PathBuf]) {
+    if !against.is_empty() && done_payload(dir, finished).is_none() {
+        index_prefetch::prefetch(against);
+    }
 }
 
 /// Path of a phase-completion marker.
