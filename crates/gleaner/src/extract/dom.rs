@@ -16,7 +16,7 @@ use std::borrow::Cow;
 
 use memchr::memchr;
 
-use super::tag::Tag;
+use super::tag::{Attr, TAG_COUNT, Tag};
 
 /// Deepest open-element stack kept; browsers use similar caps (Blink: 512).
 pub const MAX_DEPTH: usize = 512;
@@ -61,23 +61,73 @@ impl std::ops::Deref for TextRun<'_> {
     }
 }
 
-/// An element: its name and the few attributes that carry extraction signals.
+/// An element: its name and the few attributes that carry extraction signals ([`Attr`]).
 #[derive(Debug)]
 pub struct Element<'a> {
     /// Element name.
     pub tag: Tag,
-    /// `(name, value)` pairs for the attributes listed in [`kept_attribute`], lower-case names;
-    /// values borrow from the page unless they held character references.
-    pub attrs: Vec<(&'static str, Cow<'a, str>)>,
+    /// [`Attr::bit`]s of the attributes present: most lookups are for an attribute the element
+    /// does not have, and end here.
+    present: u16,
+    attrs: Attrs<'a>,
 }
 
-impl Element<'_> {
-    /// The value of attribute `name`, if present.
+/// The kept attributes of an element, first occurrence of each name. Nine in ten elements with
+/// any have one or two, with values as written in the page: those sit inline, so that the
+/// parse allocates (and the drop frees) nothing for them.
+#[derive(Debug)]
+enum Attrs<'a> {
+    Inline {
+        len: u8,
+        items: [(Attr, &'a str); INLINE_ATTRS],
+    },
+    /// More attributes, or values with character references (decoded).
+    Heap(Vec<(Attr, Cow<'a, str>)>),
+}
+
+const INLINE_ATTRS: usize = 2;
+
+impl<'a> Element<'a> {
+    /// An element named `tag` with the attributes `attrs` (distinct names).
+    fn new(tag: Tag, attrs: &mut Vec<(Attr, Cow<'a, str>)>) -> Self {
+        let present = attrs.iter().fold(0, |m, (a, _)| m | a.bit());
+        let attrs = if attrs.len() <= INLINE_ATTRS
+            && attrs.iter().all(|(_, v)| matches!(v, Cow::Borrowed(_)))
+        {
+            let mut items = [(Attr::Class, ""); INLINE_ATTRS];
+            for (slot, (a, v)) in items.iter_mut().zip(attrs.drain(..)) {
+                if let Cow::Borrowed(v) = v {
+                    *slot = (a, v);
+                }
+            }
+            Attrs::Inline {
+                len: present.count_ones() as u8,
+                items,
+            }
+        } else {
+            Attrs::Heap(attrs.drain(..).collect())
+        };
+        Element {
+            tag,
+            present,
+            attrs,
+        }
+    }
+
+    /// The value of attribute `name` (lower-case), if present.
+    #[inline]
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| &**v)
+        let a = Attr::from_lower(name.as_bytes())?;
+        if self.present & a.bit() == 0 {
+            return None;
+        }
+        match &self.attrs {
+            Attrs::Inline { len, items } => items[..*len as usize]
+                .iter()
+                .find(|(n, _)| *n == a)
+                .map(|(_, v)| *v),
+            Attrs::Heap(items) => items.iter().find(|(n, _)| *n == a).map(|(_, v)| &**v),
+        }
     }
 }
 
@@ -103,28 +153,6 @@ pub struct Dom<'a> {
     pub nodes: Vec<Node<'a>>,
     /// Class/id hint bits per node ([`super::hints::node_flags`]), computed on first use.
     hint_flags: std::cell::OnceCell<Vec<u8>>,
-}
-
-/// Attributes worth keeping, interned as static names.
-fn kept_attribute(name: &[u8]) -> Option<&'static str> {
-    Some(match name {
-        b"class" => "class",
-        b"id" => "id",
-        b"role" => "role",
-        b"itemprop" => "itemprop",
-        b"name" => "name",
-        b"property" => "property",
-        b"content" => "content",
-        b"datetime" => "datetime",
-        b"type" => "type",
-        b"rel" => "rel",
-        b"hidden" => "hidden",
-        b"style" => "style",
-        b"aria-hidden" => "aria-hidden",
-        b"href" => "href",
-        b"itemtype" => "itemtype",
-        _ => return None,
-    })
 }
 
 impl<'a> Dom<'a> {
@@ -193,7 +221,12 @@ struct Builder<'a> {
     /// The page: text runs are slices of it where possible.
     html: &'a str,
     nodes: Vec<Node<'a>>,
-    stack: Vec<NodeId>,
+    /// Open elements with their tags (scope searches read tags here, not in the node arena);
+    /// `stack[0]` is the root.
+    stack: Vec<(NodeId, Tag)>,
+    /// How many of each tag are open (root excluded): most scope searches are for an element
+    /// that is not open at all, and end here instead of walking the stack.
+    open: [u16; TAG_COUNT],
     has_body: bool,
     has_html: bool,
 }
@@ -211,20 +244,43 @@ impl<'a> Builder<'a> {
         Builder {
             html,
             nodes,
-            stack: vec![0],
+            stack: vec![(0, Tag::Other)],
+            open: [0; TAG_COUNT],
             has_body: false,
             has_html: false,
         }
     }
 
     fn current(&self) -> NodeId {
-        *self.stack.last().unwrap_or(&0)
+        self.stack.last().map_or(0, |&(id, _)| id)
     }
 
-    fn tag_at(&self, id: NodeId) -> Tag {
-        match &self.nodes[id as usize].data {
-            NodeData::Element(e) => e.tag,
-            _ => Tag::Other,
+    /// Tag of the current node ([`Tag::Other`] for the root).
+    fn current_tag(&self) -> Tag {
+        self.stack.last().map_or(Tag::Other, |&(_, t)| t)
+    }
+
+    fn is_open(&self, tag: Tag) -> bool {
+        self.open[tag as usize] > 0
+    }
+
+    fn push(&mut self, id: NodeId, tag: Tag) {
+        self.stack.push((id, tag));
+        self.open[tag as usize] += 1;
+    }
+
+    /// Closes the elements from stack index `i` (≥ 1) up.
+    fn truncate(&mut self, i: usize) {
+        for &(_, t) in &self.stack[i..] {
+            self.open[t as usize] -= 1;
+        }
+        self.stack.truncate(i);
+    }
+
+    /// Closes the current element (never the root).
+    fn pop(&mut self) {
+        if self.stack.len() > 1 {
+            self.truncate(self.stack.len() - 1);
         }
     }
 
@@ -290,8 +346,11 @@ impl<'a> Builder<'a> {
 
     /// Index in the stack of the innermost `tag`, searching down to a scope boundary.
     fn in_scope(&self, tag: Tag, boundary: impl Fn(Tag) -> bool) -> Option<usize> {
+        if !self.is_open(tag) {
+            return None;
+        }
         for i in (1..self.stack.len()).rev() {
-            let t = self.tag_at(self.stack[i]);
+            let t = self.stack[i].1;
             if t == tag {
                 return Some(i);
             }
@@ -303,10 +362,13 @@ impl<'a> Builder<'a> {
     }
 
     fn close_if_open(&mut self, tags: &[Tag], stop: impl Fn(Tag) -> bool) {
+        if !tags.iter().any(|&t| self.is_open(t)) {
+            return;
+        }
         for i in (1..self.stack.len()).rev() {
-            let t = self.tag_at(self.stack[i]);
+            let t = self.stack[i].1;
             if tags.contains(&t) {
-                self.stack.truncate(i);
+                self.truncate(i);
                 return;
             }
             if stop(t) {
@@ -315,7 +377,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn start_tag(&mut self, tag: Tag, attrs: Vec<(&'static str, Cow<'a, str>)>) {
+    /// Opens `tag` with the attributes in `attrs` (drained).
+    fn start_tag(&mut self, tag: Tag, attrs: &mut Vec<(Attr, Cow<'a, str>)>) {
         use Tag::*;
         match tag {
             Html if self.has_html => return,
@@ -329,25 +392,25 @@ impl<'a> Builder<'a> {
         }
         if !tag.is_head_content() && tag != Html && tag != Head {
             // Content outside head-content ends an unclosed <head>.
-            if self.tag_at(self.current()) == Head {
-                self.stack.pop();
+            if self.current_tag() == Head {
+                self.pop();
             }
         }
         if tag.closes_p()
             && let Some(i) = self.in_scope(P, Tag::is_button_scope_boundary)
         {
-            self.stack.truncate(i);
+            self.truncate(i);
         }
         match tag {
             Li => self.close_if_open(&[Li], |t| t.is_special() && !matches!(t, Address | Div | P)),
             Dd | Dt => self.close_if_open(&[Dd, Dt], |t| {
                 t.is_special() && !matches!(t, Address | Div | P)
             }),
-            H1 | H2 | H3 | H4 | H5 | H6 if self.tag_at(self.current()).is_heading() => {
-                self.stack.pop();
+            H1 | H2 | H3 | H4 | H5 | H6 if self.current_tag().is_heading() => {
+                self.pop();
             }
-            Option if self.tag_at(self.current()) == Option => {
-                self.stack.pop();
+            Option if self.current_tag() == Option => {
+                self.pop();
             }
             Td | Th => self.close_if_open(&[Td, Th], |t| matches!(t, Table | Tr)),
             Tr => self.close_if_open(&[Tr], |t| t == Table),
@@ -356,15 +419,15 @@ impl<'a> Builder<'a> {
             // WHATWG "in body", start tag "button": a button in scope is closed first.
             Button => {
                 if let Some(i) = self.in_scope(Button, Tag::is_scope_boundary) {
-                    self.stack.truncate(i);
+                    self.truncate(i);
                 }
             }
             _ => {}
         }
         let parent = self.current();
-        let id = self.append(parent, NodeData::Element(Element { tag, attrs }));
+        let id = self.append(parent, NodeData::Element(Element::new(tag, attrs)));
         if !tag.is_void() && self.stack.len() < MAX_DEPTH {
-            self.stack.push(id);
+            self.push(id, tag);
         }
     }
 
@@ -372,20 +435,20 @@ impl<'a> Builder<'a> {
         use Tag::*;
         match tag {
             Body | Html => {}
-            Br => self.start_tag(Br, Vec::new()),
+            Br => self.start_tag(Br, &mut Vec::new()),
             P => {
                 if let Some(i) = self.in_scope(P, Tag::is_button_scope_boundary) {
-                    self.stack.truncate(i)
+                    self.truncate(i)
                 }
             }
             Table => {
                 if let Some(i) = self.in_scope(Table, |t| matches!(t, Html | Template)) {
-                    self.stack.truncate(i);
+                    self.truncate(i);
                 }
             }
             Td | Th | Tr | Tbody | Thead | Tfoot | Caption => {
                 if let Some(i) = self.in_scope(tag, |t| matches!(t, Html | Table | Template)) {
-                    self.stack.truncate(i);
+                    self.truncate(i);
                 }
             }
             Other => {
@@ -393,21 +456,24 @@ impl<'a> Builder<'a> {
                 // element is in the way. Names are not stored, so match by position only if the
                 // current node is an unknown element too.
                 let _ = name;
-                if self.tag_at(self.current()) == Other && self.stack.len() > 1 {
-                    self.stack.pop();
+                if self.current_tag() == Other && self.stack.len() > 1 {
+                    self.pop();
                 }
             }
             t if t.is_special() => {
                 if let Some(i) = self.in_scope(t, Tag::is_scope_boundary) {
-                    self.stack.truncate(i);
+                    self.truncate(i);
                 }
             }
             t => {
                 // WHATWG "any other end tag": stop at the first special element.
+                if !self.is_open(t) {
+                    return;
+                }
                 for i in (1..self.stack.len()).rev() {
-                    let s = self.tag_at(self.stack[i]);
+                    let s = self.stack[i].1;
                     if s == t {
-                        self.stack.truncate(i);
+                        self.truncate(i);
                         return;
                     }
                     if s.is_special() {
@@ -427,7 +493,7 @@ fn offset_in(html: &str, slice: &str) -> usize {
 /// Appends `html[start..end]` with character references decoded.
 fn decode_into(b: &mut Builder<'_>, start: usize, end: usize) {
     let raw = &b.html[start..end];
-    if raw.as_bytes().contains(&b'&') {
+    if memchr(b'&', raw.as_bytes()).is_some() {
         b.text_owned(html_escape::decode_html_entities(raw));
     } else {
         b.text_span(start, end);
@@ -483,6 +549,8 @@ fn tokenize<'a>(html: &'a str, b: &mut Builder<'a>) {
     let n = bytes.len();
     let mut i = 0;
     let mut name_buf: Vec<u8> = Vec::with_capacity(16);
+    // One element's kept attributes, reused from tag to tag.
+    let mut attrs: Vec<(Attr, Cow<'a, str>)> = Vec::with_capacity(8);
     while i < n {
         let lt = match memchr(b'<', &bytes[i..]) {
             Some(p) => i + p,
@@ -552,7 +620,7 @@ fn tokenize<'a>(html: &'a str, b: &mut Builder<'a>) {
             continue;
         }
         // Attributes.
-        let mut attrs: Vec<(&'static str, Cow<'a, str>)> = Vec::new();
+        let mut present = 0u16;
         loop {
             while j < n && (is_ws(bytes[j]) || bytes[j] == b'/') {
                 j += 1;
@@ -598,15 +666,16 @@ fn tokenize<'a>(html: &'a str, b: &mut Builder<'a>) {
                     let l = &mut lname[..raw_name.len()];
                     l.copy_from_slice(raw_name);
                     l.make_ascii_lowercase();
-                    kept_attribute(l)
+                    Attr::from_lower(l)
                 })
                 .flatten();
             if let Some(k) = kept
-                && attrs.iter().all(|(n, _)| *n != k)
+                && present & k.bit() == 0
             {
+                present |= k.bit();
                 let v = truncate_str(value, MAX_ATTR_VALUE);
-                let v = if v.contains('&') {
-                    Cow::Owned(html_escape::decode_html_entities(v).into_owned())
+                let v = if memchr(b'&', v.as_bytes()).is_some() {
+                    html_escape::decode_html_entities(v)
                 } else {
                     Cow::Borrowed(v)
                 };
@@ -614,16 +683,14 @@ fn tokenize<'a>(html: &'a str, b: &mut Builder<'a>) {
             }
         }
         i = j.min(n);
-        b.start_tag(tag, attrs);
+        b.start_tag(tag, &mut attrs);
         if tag == Tag::Plaintext {
             b.text_span(i, n);
             break;
         }
         // Inside <svg>/<math> (foreign content) <title> and <style> are ordinary elements.
         let foreign = matches!(tag, Tag::Title | Tag::Style | Tag::Textarea)
-            && b.stack
-                .iter()
-                .any(|&id| matches!(b.tag_at(id), Tag::Svg | Tag::Math));
+            && (b.is_open(Tag::Svg) || b.is_open(Tag::Math));
         if let Some(decode) = tag.raw_text().filter(|_| !foreign) {
             let end = find_end_tag(bytes, i, &name_buf).unwrap_or(n);
             if decode {
@@ -706,6 +773,22 @@ mod tests {
         assert_eq!(e.attr("class"), Some("a b"));
         assert_eq!(e.attr("id"), Some("main"));
         assert_eq!(e.attr("style").map(str::len), Some(MAX_ATTR_VALUE));
+        assert_eq!(e.attr("data-x"), None);
+        // First occurrence wins; names any case; references decoded; one, two (inline) and more
+        // (heap) attributes, or a decoded value, all read back alike.
+        let dom = Dom::parse(
+            "<a HREF='/x?a=1&amp;b=2' class=c Class=d><b id=i></b><i id=j class=k rel=l></i></a>",
+        );
+        let a = dom.element(1).unwrap();
+        assert_eq!(a.attr("href"), Some("/x?a=1&b=2"));
+        assert_eq!(a.attr("class"), Some("c"));
+        assert_eq!(a.attr("id"), None);
+        assert_eq!(dom.element(2).unwrap().attr("id"), Some("i"));
+        let i = dom.element(3).unwrap();
+        assert_eq!(
+            ["id", "class", "rel", "role"].map(|k| i.attr(k)),
+            [Some("j"), Some("k"), Some("l"), None]
+        );
     }
 
     #[test]
