@@ -132,7 +132,7 @@ impl<'a> Element<'a> {
                 items,
             }
         } else {
-            Attrs::Heap(attrs.drain(..).collect())
+            Attrs::Heap(std::mem::take(attrs))
         };
         Element {
             tag,
