@@ -12,9 +12,11 @@
 //! This builder is linear: the open-element stack is capped at [`MAX_DEPTH`] (deeper elements are
 //! attached flat to the deepest open one), so every scope search is bounded, and nothing recurses.
 
+use std::borrow::Cow;
+
 use memchr::memchr;
 
-use super::tag::Tag;
+use super::tag::{Attr, TAG_COUNT, Tag};
 
 /// Deepest open-element stack kept; browsers use similar caps (Blink: 512).
 pub const MAX_DEPTH: usize = 512;
@@ -29,37 +31,136 @@ pub const NONE: NodeId = u32::MAX;
 
 /// What a node is.
 #[derive(Debug)]
-pub enum NodeData {
+pub enum NodeData<'a> {
     /// The document root.
     Document,
     /// An element with the attributes the extractor reads.
-    Element(Element),
+    Element(Element<'a>),
     /// A run of character data (references decoded).
-    Text(String),
+    Text(TextRun<'a>),
 }
 
-/// An element: its name and the few attributes that carry extraction signals.
+/// A run of character data: a slice of the page when it needed no decoding (most text, and all
+/// script and style content), an owned string otherwise. Borrowing instead of copying every
+/// text node into its own `String` saves an allocation, a copy and a free per node: allocating
+/// and freeing the tree's strings was ~20% of extraction time (perf, WCXB dev).
 #[derive(Debug)]
-pub struct Element {
+pub struct TextRun<'a>(Cow<'a, str>);
+
+impl TextRun<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Non-whitespace characters ([`char::is_whitespace`]) and commas (Latin, CJK and Arabic)
+    /// of the run: what the scorer sums per subtree. ASCII runs (most) are counted bytewise.
+    pub fn visible_chars_and_commas(&self) -> (u32, u32) {
+        let t: &str = &self.0;
+        if t.is_ascii() {
+            let b = t.as_bytes();
+            // The ASCII characters of `char::is_whitespace`: tab, LF, VT, FF, CR and space.
+            let blanks = b
+                .iter()
+                .filter(|&&c| matches!(c, b' ' | b'\t'..=b'\r'))
+                .count();
+            let commas = b.iter().filter(|&&c| c == b',').count();
+            return ((b.len() - blanks) as u32, commas as u32);
+        }
+        let mut len = 0u32;
+        let mut commas = 0u32;
+        for ch in t.chars() {
+            if !ch.is_whitespace() {
+                len += 1;
+                if matches!(ch, ',' | '，' | '、' | '،') {
+                    commas += 1;
+                }
+            }
+        }
+        (len, commas)
+    }
+}
+
+impl std::ops::Deref for TextRun<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An element: its name and the few attributes that carry extraction signals ([`Attr`]).
+#[derive(Debug)]
+pub struct Element<'a> {
     /// Element name.
     pub tag: Tag,
-    /// `(name, value)` pairs for the attributes listed in [`kept_attribute`], lower-case names.
-    pub attrs: Vec<(&'static str, String)>,
+    /// [`Attr::bit`]s of the attributes present: most lookups are for an attribute the element
+    /// does not have, and end here.
+    present: u16,
+    attrs: Attrs<'a>,
 }
 
-impl Element {
-    /// The value of attribute `name`, if present.
+/// The kept attributes of an element, first occurrence of each name. Nine in ten elements with
+/// any have one or two, with values as written in the page: those sit inline, so that the
+/// parse allocates (and the drop frees) nothing for them.
+#[derive(Debug)]
+enum Attrs<'a> {
+    Inline {
+        len: u8,
+        items: [(Attr, &'a str); INLINE_ATTRS],
+    },
+    /// More attributes, or values with character references (decoded).
+    Heap(Vec<(Attr, Cow<'a, str>)>),
+}
+
+const INLINE_ATTRS: usize = 2;
+
+impl<'a> Element<'a> {
+    /// An element named `tag` with the attributes `attrs` (distinct names).
+    fn new(tag: Tag, attrs: &mut Vec<(Attr, Cow<'a, str>)>) -> Self {
+        let present = attrs.iter().fold(0, |m, (a, _)| m | a.bit());
+        let attrs = if attrs.len() <= INLINE_ATTRS
+            && attrs.iter().all(|(_, v)| matches!(v, Cow::Borrowed(_)))
+        {
+            let mut items = [(Attr::Class, ""); INLINE_ATTRS];
+            for (slot, (a, v)) in items.iter_mut().zip(attrs.drain(..)) {
+                if let Cow::Borrowed(v) = v {
+                    *slot = (a, v);
+                }
+            }
+            Attrs::Inline {
+                len: present.count_ones() as u8,
+                items,
+            }
+        } else {
+            Attrs::Heap(std::mem::take(attrs))
+        };
+        Element {
+            tag,
+            present,
+            attrs,
+        }
+    }
+
+    /// The value of attribute `name` (lower-case), if present.
+    #[inline]
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        let a = Attr::from_lower(name.as_bytes())?;
+        if self.present & a.bit() == 0 {
+            return None;
+        }
+        match &self.attrs {
+            Attrs::Inline { len, items } => items[..*len as usize]
+                .iter()
+                .find(|(n, _)| *n == a)
+                .map(|(_, v)| *v),
+            Attrs::Heap(items) => items.iter().find(|(n, _)| *n == a).map(|(_, v)| &**v),
+        }
     }
 }
 
 /// One node with its links in the tree.
 #[derive(Debug)]
-pub struct Node {
+pub struct Node<'a> {
     /// Parent node, [`NONE`] for the root.
     pub parent: NodeId,
     /// First child or [`NONE`].
@@ -69,43 +170,21 @@ pub struct Node {
     /// Next sibling or [`NONE`].
     pub next_sibling: NodeId,
     /// Payload.
-    pub data: NodeData,
+    pub data: NodeData<'a>,
 }
 
-/// A parsed document: node 0 is the root.
+/// A parsed document: node 0 is the root. Text and attribute values borrow from the page.
 #[derive(Debug)]
-pub struct Dom {
+pub struct Dom<'a> {
     /// All nodes; ids index this vector.
-    pub nodes: Vec<Node>,
+    pub nodes: Vec<Node<'a>>,
     /// Class/id hint bits per node ([`super::hints::node_flags`]), computed on first use.
     hint_flags: std::cell::OnceCell<Vec<u8>>,
 }
 
-/// Attributes worth keeping, interned as static names.
-fn kept_attribute(name: &[u8]) -> Option<&'static str> {
-    Some(match name {
-        b"class" => "class",
-        b"id" => "id",
-        b"role" => "role",
-        b"itemprop" => "itemprop",
-        b"name" => "name",
-        b"property" => "property",
-        b"content" => "content",
-        b"datetime" => "datetime",
-        b"type" => "type",
-        b"rel" => "rel",
-        b"hidden" => "hidden",
-        b"style" => "style",
-        b"aria-hidden" => "aria-hidden",
-        b"href" => "href",
-        b"itemtype" => "itemtype",
-        _ => return None,
-    })
-}
-
-impl Dom {
+impl<'a> Dom<'a> {
     /// Element payload of `id`, if it is an element.
-    pub fn element(&self, id: NodeId) -> Option<&Element> {
+    pub fn element(&self, id: NodeId) -> Option<&Element<'a>> {
         match &self.nodes.get(id as usize)?.data {
             NodeData::Element(e) => Some(e),
             _ => None,
@@ -124,7 +203,7 @@ impl Dom {
     }
 
     /// Children of `id`, in order.
-    pub fn children(&self, id: NodeId) -> Children<'_> {
+    pub fn children(&self, id: NodeId) -> Children<'_, 'a> {
         Children {
             dom: self,
             next: self.nodes[id as usize].first_child,
@@ -137,8 +216,8 @@ impl Dom {
     }
 
     /// Parses `html`. Never fails: any byte sequence gives a tree.
-    pub fn parse(html: &str) -> Dom {
-        let mut b = Builder::new(html.len());
+    pub fn parse(html: &'a str) -> Dom<'a> {
+        let mut b = Builder::new(html);
         tokenize(html, &mut b);
         Dom {
             nodes: b.nodes,
@@ -148,12 +227,12 @@ impl Dom {
 }
 
 /// Iterator over a node's children.
-pub struct Children<'a> {
-    dom: &'a Dom,
+pub struct Children<'d, 'a> {
+    dom: &'d Dom<'a>,
     next: NodeId,
 }
 
-impl Iterator for Children<'_> {
+impl Iterator for Children<'_, '_> {
     type Item = NodeId;
     fn next(&mut self) -> Option<NodeId> {
         if self.next == NONE {
@@ -165,16 +244,23 @@ impl Iterator for Children<'_> {
     }
 }
 
-struct Builder {
-    nodes: Vec<Node>,
-    stack: Vec<NodeId>,
+struct Builder<'a> {
+    /// The page: text runs are slices of it where possible.
+    html: &'a str,
+    nodes: Vec<Node<'a>>,
+    /// Open elements with their tags (scope searches read tags here, not in the node arena);
+    /// `stack[0]` is the root.
+    stack: Vec<(NodeId, Tag)>,
+    /// How many of each tag are open (root excluded): most scope searches are for an element
+    /// that is not open at all, and end here instead of walking the stack.
+    open: [u16; TAG_COUNT],
     has_body: bool,
     has_html: bool,
 }
 
-impl Builder {
-    fn new(len: usize) -> Self {
-        let mut nodes = Vec::with_capacity(len / 64 + 4);
+impl<'a> Builder<'a> {
+    fn new(html: &'a str) -> Self {
+        let mut nodes = Vec::with_capacity(html.len() / 64 + 4);
         nodes.push(Node {
             parent: NONE,
             first_child: NONE,
@@ -183,25 +269,49 @@ impl Builder {
             data: NodeData::Document,
         });
         Builder {
+            html,
             nodes,
-            stack: vec![0],
+            stack: vec![(0, Tag::Other)],
+            open: [0; TAG_COUNT],
             has_body: false,
             has_html: false,
         }
     }
 
     fn current(&self) -> NodeId {
-        *self.stack.last().unwrap_or(&0)
+        self.stack.last().map_or(0, |&(id, _)| id)
     }
 
-    fn tag_at(&self, id: NodeId) -> Tag {
-        match &self.nodes[id as usize].data {
-            NodeData::Element(e) => e.tag,
-            _ => Tag::Other,
+    /// Tag of the current node ([`Tag::Other`] for the root).
+    fn current_tag(&self) -> Tag {
+        self.stack.last().map_or(Tag::Other, |&(_, t)| t)
+    }
+
+    fn is_open(&self, tag: Tag) -> bool {
+        self.open[tag as usize] > 0
+    }
+
+    fn push(&mut self, id: NodeId, tag: Tag) {
+        self.stack.push((id, tag));
+        self.open[tag as usize] += 1;
+    }
+
+    /// Closes the elements from stack index `i` (≥ 1) up.
+    fn truncate(&mut self, i: usize) {
+        for &(_, t) in &self.stack[i..] {
+            self.open[t as usize] -= 1;
+        }
+        self.stack.truncate(i);
+    }
+
+    /// Closes the current element (never the root).
+    fn pop(&mut self) {
+        if self.stack.len() > 1 {
+            self.truncate(self.stack.len() - 1);
         }
     }
 
-    fn append(&mut self, parent: NodeId, data: NodeData) -> NodeId {
+    fn append(&mut self, parent: NodeId, data: NodeData<'a>) -> NodeId {
         let id = self.nodes.len() as NodeId;
         let last = self.nodes[parent as usize].last_child;
         self.nodes.push(Node {
@@ -220,25 +330,54 @@ impl Builder {
         id
     }
 
-    fn text(&mut self, s: &str) {
+    /// Appends `html[start..end]`, verbatim, to the current node's text.
+    fn text_span(&mut self, start: usize, end: usize) {
+        if start >= end {
+            return;
+        }
+        let html = self.html;
+        let parent = self.current();
+        let last = self.nodes[parent as usize].last_child;
+        if last != NONE
+            && let NodeData::Text(TextRun(t)) = &mut self.nodes[last as usize].data
+        {
+            match t {
+                // Runs split only by a stray `<` stay one slice.
+                Cow::Borrowed(prev) if offset_in(html, prev) + prev.len() == start => {
+                    *prev = &html[offset_in(html, prev)..end];
+                }
+                _ => t.to_mut().push_str(&html[start..end]),
+            }
+            return;
+        }
+        let run = TextRun(Cow::Borrowed(&html[start..end]));
+        self.append(parent, NodeData::Text(run));
+    }
+
+    /// Appends decoded text to the current node's text.
+    fn text_owned(&mut self, s: Cow<'_, str>) {
         if s.is_empty() {
             return;
         }
         let parent = self.current();
         let last = self.nodes[parent as usize].last_child;
         if last != NONE
-            && let NodeData::Text(t) = &mut self.nodes[last as usize].data
+            && let NodeData::Text(TextRun(t)) = &mut self.nodes[last as usize].data
         {
-            t.push_str(s);
+            t.to_mut().push_str(&s);
             return;
         }
-        self.append(parent, NodeData::Text(s.to_string()));
+        let run = TextRun(Cow::Owned(s.into_owned()));
+        self.append(parent, NodeData::Text(run));
     }
 
     /// Index in the stack of the innermost `tag`, searching down to a scope boundary.
     fn in_scope(&self, tag: Tag, boundary: impl Fn(Tag) -> bool) -> Option<usize> {
+        if !self.is_open(tag) {
+            return None;
+        }
         for i in (1..self.stack.len()).rev() {
-            let t = self.tag_at(self.stack[i]);
+            let t = self.stack[i].1;
             if t == tag {
                 return Some(i);
             }
@@ -250,10 +389,13 @@ impl Builder {
     }
 
     fn close_if_open(&mut self, tags: &[Tag], stop: impl Fn(Tag) -> bool) {
+        if !tags.iter().any(|&t| self.is_open(t)) {
+            return;
+        }
         for i in (1..self.stack.len()).rev() {
-            let t = self.tag_at(self.stack[i]);
+            let t = self.stack[i].1;
             if tags.contains(&t) {
-                self.stack.truncate(i);
+                self.truncate(i);
                 return;
             }
             if stop(t) {
@@ -262,7 +404,8 @@ impl Builder {
         }
     }
 
-    fn start_tag(&mut self, tag: Tag, attrs: Vec<(&'static str, String)>) {
+    /// Opens `tag` with the attributes in `attrs` (drained).
+    fn start_tag(&mut self, tag: Tag, attrs: &mut Vec<(Attr, Cow<'a, str>)>) {
         use Tag::*;
         match tag {
             Html if self.has_html => return,
@@ -276,25 +419,25 @@ impl Builder {
         }
         if !tag.is_head_content() && tag != Html && tag != Head {
             // Content outside head-content ends an unclosed <head>.
-            if self.tag_at(self.current()) == Head {
-                self.stack.pop();
+            if self.current_tag() == Head {
+                self.pop();
             }
         }
         if tag.closes_p()
             && let Some(i) = self.in_scope(P, Tag::is_button_scope_boundary)
         {
-            self.stack.truncate(i);
+            self.truncate(i);
         }
         match tag {
             Li => self.close_if_open(&[Li], |t| t.is_special() && !matches!(t, Address | Div | P)),
             Dd | Dt => self.close_if_open(&[Dd, Dt], |t| {
                 t.is_special() && !matches!(t, Address | Div | P)
             }),
-            H1 | H2 | H3 | H4 | H5 | H6 if self.tag_at(self.current()).is_heading() => {
-                self.stack.pop();
+            H1 | H2 | H3 | H4 | H5 | H6 if self.current_tag().is_heading() => {
+                self.pop();
             }
-            Option if self.tag_at(self.current()) == Option => {
-                self.stack.pop();
+            Option if self.current_tag() == Option => {
+                self.pop();
             }
             Td | Th => self.close_if_open(&[Td, Th], |t| matches!(t, Table | Tr)),
             Tr => self.close_if_open(&[Tr], |t| t == Table),
@@ -303,15 +446,15 @@ impl Builder {
             // WHATWG "in body", start tag "button": a button in scope is closed first.
             Button => {
                 if let Some(i) = self.in_scope(Button, Tag::is_scope_boundary) {
-                    self.stack.truncate(i);
+                    self.truncate(i);
                 }
             }
             _ => {}
         }
         let parent = self.current();
-        let id = self.append(parent, NodeData::Element(Element { tag, attrs }));
+        let id = self.append(parent, NodeData::Element(Element::new(tag, attrs)));
         if !tag.is_void() && self.stack.len() < MAX_DEPTH {
-            self.stack.push(id);
+            self.push(id, tag);
         }
     }
 
@@ -319,20 +462,20 @@ impl Builder {
         use Tag::*;
         match tag {
             Body | Html => {}
-            Br => self.start_tag(Br, Vec::new()),
+            Br => self.start_tag(Br, &mut Vec::new()),
             P => {
                 if let Some(i) = self.in_scope(P, Tag::is_button_scope_boundary) {
-                    self.stack.truncate(i)
+                    self.truncate(i)
                 }
             }
             Table => {
                 if let Some(i) = self.in_scope(Table, |t| matches!(t, Html | Template)) {
-                    self.stack.truncate(i);
+                    self.truncate(i);
                 }
             }
             Td | Th | Tr | Tbody | Thead | Tfoot | Caption => {
                 if let Some(i) = self.in_scope(tag, |t| matches!(t, Html | Table | Template)) {
-                    self.stack.truncate(i);
+                    self.truncate(i);
                 }
             }
             Other => {
@@ -340,21 +483,24 @@ impl Builder {
                 // element is in the way. Names are not stored, so match by position only if the
                 // current node is an unknown element too.
                 let _ = name;
-                if self.tag_at(self.current()) == Other && self.stack.len() > 1 {
-                    self.stack.pop();
+                if self.current_tag() == Other && self.stack.len() > 1 {
+                    self.pop();
                 }
             }
             t if t.is_special() => {
                 if let Some(i) = self.in_scope(t, Tag::is_scope_boundary) {
-                    self.stack.truncate(i);
+                    self.truncate(i);
                 }
             }
             t => {
                 // WHATWG "any other end tag": stop at the first special element.
+                if !self.is_open(t) {
+                    return;
+                }
                 for i in (1..self.stack.len()).rev() {
-                    let s = self.tag_at(self.stack[i]);
+                    let s = self.stack[i].1;
                     if s == t {
-                        self.stack.truncate(i);
+                        self.truncate(i);
                         return;
                     }
                     if s.is_special() {
@@ -366,12 +512,18 @@ impl Builder {
     }
 }
 
-fn decode_into(b: &mut Builder, raw: &str) {
-    if raw.as_bytes().contains(&b'&') {
-        let d = html_escape::decode_html_entities(raw);
-        b.text(&d);
+/// Byte offset of `slice`, a slice of `html`, in `html`.
+fn offset_in(html: &str, slice: &str) -> usize {
+    slice.as_ptr() as usize - html.as_ptr() as usize
+}
+
+/// Appends `html[start..end]` with character references decoded.
+fn decode_into(b: &mut Builder<'_>, start: usize, end: usize) {
+    let raw = &b.html[start..end];
+    if memchr(b'&', raw.as_bytes()).is_some() {
+        b.text_owned(html_escape::decode_html_entities(raw));
     } else {
-        b.text(raw);
+        b.text_span(start, end);
     }
 }
 
@@ -419,18 +571,20 @@ fn find_end_tag(bytes: &[u8], from: usize, name: &[u8]) -> Option<usize> {
     None
 }
 
-fn tokenize(html: &str, b: &mut Builder) {
+fn tokenize<'a>(html: &'a str, b: &mut Builder<'a>) {
     let bytes = html.as_bytes();
     let n = bytes.len();
     let mut i = 0;
     let mut name_buf: Vec<u8> = Vec::with_capacity(16);
+    // One element's kept attributes, reused from tag to tag.
+    let mut attrs: Vec<(Attr, Cow<'a, str>)> = Vec::with_capacity(8);
     while i < n {
         let lt = match memchr(b'<', &bytes[i..]) {
             Some(p) => i + p,
             None => n,
         };
         if lt > i {
-            decode_into(b, &html[i..lt]);
+            decode_into(b, i, lt);
         }
         if lt >= n {
             break;
@@ -475,7 +629,7 @@ fn tokenize(html: &str, b: &mut Builder) {
             } else if is_end {
                 i = skip_past_gt(bytes, name_start); // bogus comment
             } else {
-                b.text("<");
+                b.text_span(i, i + 1);
                 i += 1;
             }
             continue;
@@ -493,7 +647,7 @@ fn tokenize(html: &str, b: &mut Builder) {
             continue;
         }
         // Attributes.
-        let mut attrs: Vec<(&'static str, String)> = Vec::new();
+        let mut present = 0u16;
         loop {
             while j < n && (is_ws(bytes[j]) || bytes[j] == b'/') {
                 j += 1;
@@ -511,7 +665,7 @@ fn tokenize(html: &str, b: &mut Builder) {
             while j < n && is_ws(bytes[j]) {
                 j += 1;
             }
-            let mut value: &str = "";
+            let mut value: &'a str = "";
             if j < n && bytes[j] == b'=' {
                 j += 1;
                 while j < n && is_ws(bytes[j]) {
@@ -539,39 +693,37 @@ fn tokenize(html: &str, b: &mut Builder) {
                     let l = &mut lname[..raw_name.len()];
                     l.copy_from_slice(raw_name);
                     l.make_ascii_lowercase();
-                    kept_attribute(l)
+                    Attr::from_lower(l)
                 })
                 .flatten();
             if let Some(k) = kept
-                && attrs.iter().all(|(n, _)| *n != k)
+                && present & k.bit() == 0
             {
+                present |= k.bit();
                 let v = truncate_str(value, MAX_ATTR_VALUE);
-                let v = if v.contains('&') {
-                    html_escape::decode_html_entities(v).into_owned()
+                let v = if memchr(b'&', v.as_bytes()).is_some() {
+                    html_escape::decode_html_entities(v)
                 } else {
-                    v.to_string()
+                    Cow::Borrowed(v)
                 };
                 attrs.push((k, v));
             }
         }
         i = j.min(n);
-        b.start_tag(tag, attrs);
+        b.start_tag(tag, &mut attrs);
         if tag == Tag::Plaintext {
-            b.text(&html[i..]);
+            b.text_span(i, n);
             break;
         }
         // Inside <svg>/<math> (foreign content) <title> and <style> are ordinary elements.
         let foreign = matches!(tag, Tag::Title | Tag::Style | Tag::Textarea)
-            && b.stack
-                .iter()
-                .any(|&id| matches!(b.tag_at(id), Tag::Svg | Tag::Math));
+            && (b.is_open(Tag::Svg) || b.is_open(Tag::Math));
         if let Some(decode) = tag.raw_text().filter(|_| !foreign) {
             let end = find_end_tag(bytes, i, &name_buf).unwrap_or(n);
-            let content = &html[i..end];
             if decode {
-                decode_into(b, content);
+                decode_into(b, i, end);
             } else {
-                b.text(content);
+                b.text_span(i, end);
             }
             i = end;
             if end < n {
@@ -588,7 +740,7 @@ mod tests {
 
     fn shape(dom: &Dom, id: NodeId, out: &mut String) {
         match &dom.nodes[id as usize].data {
-            NodeData::Text(t) => out.push_str(t),
+            NodeData::Text(t) => out.push_str(t.as_str()),
             NodeData::Element(e) => {
                 out.push_str(&format!("<{:?}>", e.tag).to_lowercase());
                 for c in dom.children(id) {
@@ -633,23 +785,43 @@ mod tests {
         );
         assert_eq!(s("<title>a &lt; b</title>"), "<title>a < b</title>");
         assert_eq!(s("x < y"), "x < y");
+        // Runs split by comments, stray `<`s and references are one text node.
+        let dom = Dom::parse("<p>a<!-- c -->b < c&amp;d</p>");
+        assert_eq!(dom.nodes.len(), 3);
+        assert!(matches!(&dom.nodes[2].data, NodeData::Text(t) if t.as_str() == "ab < c&d"));
     }
 
     #[test]
     fn attributes_are_kept_and_truncated() {
         let big = "x".repeat(100_000);
-        let dom = Dom::parse(&format!(
-            "<div class='a b' id=main data-x=\"{big}\" style=\"{big}\">t</div>"
-        ));
+        let html = format!("<div class='a b' id=main data-x=\"{big}\" style=\"{big}\">t</div>");
+        let dom = Dom::parse(&html);
         let e = dom.element(1).unwrap();
         assert_eq!(e.attr("class"), Some("a b"));
         assert_eq!(e.attr("id"), Some("main"));
         assert_eq!(e.attr("style").map(str::len), Some(MAX_ATTR_VALUE));
+        assert_eq!(e.attr("data-x"), None);
+        // First occurrence wins; names any case; references decoded; one, two (inline) and more
+        // (heap) attributes, or a decoded value, all read back alike.
+        let dom = Dom::parse(
+            "<a HREF='/x?a=1&amp;b=2' class=c Class=d><b id=i></b><i id=j class=k rel=l></i></a>",
+        );
+        let a = dom.element(1).unwrap();
+        assert_eq!(a.attr("href"), Some("/x?a=1&b=2"));
+        assert_eq!(a.attr("class"), Some("c"));
+        assert_eq!(a.attr("id"), None);
+        assert_eq!(dom.element(2).unwrap().attr("id"), Some("i"));
+        let i = dom.element(3).unwrap();
+        assert_eq!(
+            ["id", "class", "rel", "role"].map(|k| i.attr(k)),
+            [Some("j"), Some("k"), Some("l"), None]
+        );
     }
 
     #[test]
     fn nesting_is_capped() {
-        let dom = Dom::parse(&"<div>".repeat(20_000));
+        let html = "<div>".repeat(20_000);
+        let dom = Dom::parse(&html);
         let mut depth = 0;
         let mut id = dom.nodes.len() - 1;
         loop {

@@ -251,8 +251,12 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
         if byline.is_none()
             && (e.attr("rel") == Some("author")
                 || e.attr("class").is_some_and(|c| {
-                    let c = c.to_ascii_lowercase();
-                    c.contains("byline") || c.split_whitespace().any(|w| w == "author")
+                    // ASCII case ignored without a lower-cased copy per element.
+                    c.as_bytes()
+                        .windows(6)
+                        .any(|w| w.eq_ignore_ascii_case(b"byline"))
+                        || c.split_whitespace()
+                            .any(|w| w.eq_ignore_ascii_case("author"))
                 }))
         {
             byline = author_ok(&node_text(dom, id, 200));

@@ -215,7 +215,7 @@ const MIN_BEFORE_DESCRIPTION: usize = 50;
 const MIN_NOSCRIPT_BYTES: usize = 1000;
 
 /// The raw HTML of the largest `<noscript>` block, when it is big enough to hold a page.
-fn largest_noscript(dom: &Dom) -> Option<&str> {
+fn largest_noscript<'d>(dom: &'d Dom) -> Option<&'d str> {
     let mut best: Option<&str> = None;
     for (id, node) in dom.nodes.iter().enumerate() {
         if let NodeData::Text(t) = &node.data

@@ -250,16 +250,7 @@ fn measure(dom: &Dom, removed: Vec<bool>) -> Analysis {
         }
         match &dom.nodes[id].data {
             NodeData::Text(t) => {
-                let mut len = 0u32;
-                let mut c = 0u32;
-                for ch in t.chars() {
-                    if !ch.is_whitespace() {
-                        len += 1;
-                        if matches!(ch, ',' | '，' | '、' | '،') {
-                            c += 1;
-                        }
-                    }
-                }
+                let (len, c) = t.visible_chars_and_commas();
                 text_len[id] = len;
                 commas[id] = c;
             }

@@ -1,10 +1,12 @@
 //! Element names the extractor distinguishes, and the HTML5 categories (void, special, raw text)
 //! the tree builder needs. Names outside this list (custom elements, SVG internals) become
-//! [`Tag::Other`]: the extractor treats them as neutral inline containers.
+//! [`Tag::Other`]: the extractor treats them as neutral inline containers. Also the attribute
+//! names the parser keeps ([`Attr`]).
 
 /// An element name, lower-cased.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Tag {
     A,
     Abbr,
@@ -98,6 +100,9 @@ pub enum Tag {
     Plaintext,
     Other,
 }
+
+/// Number of [`Tag`] values (for tables indexed by tag).
+pub const TAG_COUNT: usize = Tag::Other as usize + 1;
 
 impl Tag {
     /// Looks a lower-cased element name up.
@@ -358,5 +363,60 @@ impl Tag {
             self,
             Meta | Link | Title | Script | Style | Base | Noscript | Template
         )
+    }
+}
+
+/// The attributes the parser keeps (those that carry extraction signals); others are skipped
+/// unread.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Attr {
+    Class,
+    Id,
+    Role,
+    Itemprop,
+    Name,
+    Property,
+    Content,
+    Datetime,
+    Type,
+    Rel,
+    Hidden,
+    Style,
+    AriaHidden,
+    Href,
+    Itemtype,
+}
+
+impl Attr {
+    /// Looks a lower-cased attribute name up; `None` for names not kept.
+    #[inline]
+    pub fn from_lower(name: &[u8]) -> Option<Attr> {
+        use Attr::*;
+        Some(match name {
+            b"class" => Class,
+            b"id" => Id,
+            b"role" => Role,
+            b"itemprop" => Itemprop,
+            b"name" => Name,
+            b"property" => Property,
+            b"content" => Content,
+            b"datetime" => Datetime,
+            b"type" => Type,
+            b"rel" => Rel,
+            b"hidden" => Hidden,
+            b"style" => Style,
+            b"aria-hidden" => AriaHidden,
+            b"href" => Href,
+            b"itemtype" => Itemtype,
+            _ => return None,
+        })
+    }
+
+    /// This attribute's bit in an element's set of present attributes.
+    #[inline]
+    pub fn bit(self) -> u16 {
+        1 << self as u16
     }
 }
