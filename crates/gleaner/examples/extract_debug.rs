@@ -25,20 +25,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             keep_authors: false,
         };
         let a = analyse(&dom, opts);
+        // One line per element: where it is, what it is, and what scoring made of it.
+        let describe = |id: u32| {
+            let e = dom.element(id);
+            format!(
+                "{id} {:?} class={:?} id={:?} removed={} len={} ld={:.2}",
+                dom.tag(id),
+                e.and_then(|e| e.attr("class")),
+                e.and_then(|e| e.attr("id")),
+                a.removed[id as usize],
+                a.text_len[id as usize],
+                a.link_density(id)
+            )
+        };
         if needle == "--roots" {
             let body = dom
                 .find_first(gleaner::extract::tag::Tag::Body)
                 .unwrap_or(0);
             for id in gleaner::extract::score::select(&dom, &a, body, false) {
-                let e = dom.element(id);
-                println!(
-                    "root {id} {:?} class={:?} id={:?} len={} ld={:.2}",
-                    dom.tag(id),
-                    e.and_then(|e| e.attr("class")),
-                    e.and_then(|e| e.attr("id")),
-                    a.text_len[id as usize],
-                    a.link_density(id)
-                );
+                println!("root {}", describe(id));
             }
             return Ok(());
         }
@@ -48,16 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             {
                 let mut id = i as u32;
                 while id != NONE {
-                    let e = dom.element(id);
-                    println!(
-                        "{id} {:?} class={:?} id={:?} removed={} len={} ld={:.2}",
-                        dom.tag(id),
-                        e.and_then(|e| e.attr("class")),
-                        e.and_then(|e| e.attr("id")),
-                        a.removed[id as usize],
-                        a.text_len[id as usize],
-                        a.link_density(id)
-                    );
+                    println!("{}", describe(id));
                     id = dom.nodes[id as usize].parent;
                 }
                 return Ok(());

@@ -288,7 +288,7 @@ impl RunPlan {
     }
 
     /// A corpus stage's resources: its work directory, `threads`, and the run's memory less what
-    /// `pipeline`'s stages hold for the whole run (a decontamination index).
+    /// `pipeline`'s stages hold for the whole run (decontamination indexes, model files).
     fn prepare_context<'a>(
         &self,
         pipeline: &Pipeline,
