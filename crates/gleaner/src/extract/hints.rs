@@ -162,15 +162,6 @@ pub const SHOP: &[&str] = &[
     "recently",
 ];
 
-/// Whether hint `pat` starts a word of `names` (word = run of ASCII letters and digits), so that
-/// `pager` matches `pager` and `pager-top` but not `APageRoot`, and `social` matches `socials`.
-pub fn hint_match(names: &str, pat: &str) -> bool {
-    let b = names.as_bytes();
-    names
-        .match_indices(pat)
-        .any(|(i, _)| i == 0 || !b[i - 1].is_ascii_alphanumeric() || pat.starts_with('-'))
-}
-
 /// Bits of [`ClassHints::flags`]: which hint lists an element's class and id names match.
 pub mod bit {
     /// [`super::UNLIKELY`].
@@ -236,7 +227,9 @@ impl ClassHints {
     }
 
     /// The bits of the lists with a pattern that starts a word of `names` (a class or id value,
-    /// ASCII case ignored; see [`hint_match`]). Overlapping matches are all considered, so an
+    /// ASCII case ignored; word = run of ASCII letters and digits), so that `pager` matches
+    /// `pager` and `pager-top` but not `APageRoot`, and `social` matches `socials`; a pattern
+    /// with a leading `-` matches anywhere. Overlapping matches are all considered, so an
     /// occurrence hidden inside an earlier one still counts.
     pub fn flags(&self, names: &str) -> u8 {
         let b = names.as_bytes();
