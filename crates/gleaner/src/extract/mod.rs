@@ -13,6 +13,7 @@
 
 pub mod boilerplate;
 pub mod confidence;
+pub mod date;
 pub mod dom;
 pub mod hints;
 pub mod metadata;
@@ -96,8 +97,11 @@ pub fn extract(html: &str, opts: &ExtractOptions) -> Extraction {
 pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Extraction {
     let dom = Dom::parse(html);
     let mut metadata = metadata::extract_metadata(&dom);
-    if metadata.date.is_none() {
-        metadata.date = url.and_then(metadata::date_in_url);
+    // A full date in the address comes first, as htmldate ranks it: blogs and news sites put
+    // the publication day there, while the page's own stamps are often a later update or a
+    // UTC time a day off the local date.
+    if let Some(d) = url.and_then(date::date_in_url) {
+        metadata.date = Some(d);
     }
     let first = analyse(&dom, prune_options(opts, true, false));
     let mut root = dom.find_first(Tag::Body).unwrap_or(0);
@@ -144,6 +148,10 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
         // inside `<noscript>`, which is otherwise never main text.
         if let Some(inner) = largest_noscript(&dom) {
             let inner_dom = Dom::parse(inner);
+            // The crawler copy also carries the bylines (a forum's posters) the shell lacks.
+            let inner_md = metadata::extract_metadata(&inner_dom);
+            metadata.author = metadata.author.take().or(inner_md.author);
+            metadata.date = metadata.date.take().or(inner_md.date);
             let inner_root = inner_dom.find_first(Tag::Body).unwrap_or(0);
             let a = analyse(&inner_dom, prune_options(opts, true, false));
             let alt = main_text(&inner_dom, opts, inner_root, a, false, false);
