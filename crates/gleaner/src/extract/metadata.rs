@@ -123,7 +123,8 @@ fn author_ok(s: &str) -> Option<String> {
     let mut words: Vec<&str> = Vec::new();
     let mut cut_at_number = false;
     for w in s.split(' ') {
-        if w.starts_with(|c: char| c.is_ascii_digit()) || w.starts_with('@') {
+        if !words.is_empty() && (w.starts_with(|c: char| c.is_ascii_digit()) || w.starts_with('@'))
+        {
             cut_at_number = true;
             break;
         }
@@ -160,10 +161,28 @@ fn handle_like(s: &str) -> bool {
     s.starts_with('@') || (!s.contains(' ') && s.contains(['.', '_', '@']))
 }
 
+/// An author as a meta tag or JSON-LD declares it: already a name, so only a leading label
+/// goes ("By Ann Lee"); what follows a separator stays ("Ann Lee | The Texas Newsroom" is how
+/// such pages credit a writer).
+fn declared_author(s: &str) -> Option<String> {
+    let s = clean(s)?;
+    let lower = s.to_lowercase();
+    let rest = ["by ", "von ", "par ", "por "]
+        .iter()
+        .find(|l| lower.starts_with(**l))
+        .map_or(s.as_str(), |l| &s[l.len()..]);
+    let rest = rest.trim();
+    (!rest.is_empty() && rest.chars().count() <= MAX_AUTHOR_CHARS && !rest.starts_with("http"))
+        .then(|| rest.to_string())
+}
+
 fn json_author(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) => author_ok(s),
-        Value::Object(o) => o.get("name").and_then(Value::as_str).and_then(author_ok),
+        Value::String(s) => declared_author(s),
+        Value::Object(o) => o
+            .get("name")
+            .and_then(Value::as_str)
+            .and_then(declared_author),
         Value::Array(a) => {
             let names: Vec<String> = a.iter().filter_map(json_author).collect();
             (!names.is_empty()).then(|| names.join("; "))
@@ -384,6 +403,9 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
     let mut title_tag = None;
     let mut h1 = None;
     let mut meta_title = None;
+    // Whether JSON-LD declared a headline before any meta tag declared a title: the first
+    // declared one is used (a JSON-LD block in `<head>` before `og:title` is the page's own).
+    let mut headline_first = false;
     let mut meta_author = None;
     let mut meta_published = None;
     let mut meta_modified = None;
@@ -434,7 +456,7 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                     | "sailthru.author"
                         if meta_author.is_none() =>
                     {
-                        meta_author = author_ok(content).filter(|a| !handle_like(a))
+                        meta_author = declared_author(content)
                     }
                     "article:published_time"
                     | "og:article:published_time"
@@ -481,6 +503,7 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                             && let Ok(v) = serde_json::from_str::<Value>(t.trim())
                         {
                             scan_json_ld(&v, &mut ld);
+                            headline_first |= meta_title.is_none() && ld.headline.is_some();
                         }
                     }
                 }
@@ -526,7 +549,11 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
             author_elements.push(id);
         }
     }
-    let headline = meta_title.or(ld.headline);
+    let headline = if headline_first {
+        ld.headline.take().or(meta_title)
+    } else {
+        meta_title.or(ld.headline.take())
+    };
     md.title = match headline {
         Some(declared) => choose_title(declared, h1),
         None => h1.or_else(|| title_tag.map(|t| choose_title(t, None).unwrap_or_default())),
@@ -538,23 +565,41 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
             .filter(|&&id| !in_comments(dom, id))
             .find_map(|&id| author_ok(&node_text(dom, id, 200)))
     };
-    md.author = meta_author.or_else(|| {
-        if ld.author_is_organisation {
-            itemprop_author.clone().or_else(byline).or(ld.author.take())
-        } else {
-            ld.author.take()
+    // Handles ("andrew.keaveney") and organisations declared as author give way to a person
+    // named in the page's byline, and are kept when there is none.
+    let (meta_author, meta_handle) = match meta_author {
+        Some(a) if handle_like(&a) => (None, Some(a)),
+        a => (a, None),
+    };
+    let ld_author = ld.author.take();
+    md.author = meta_author
+        .or_else(|| ld_author.clone().filter(|_| !ld.author_is_organisation))
+        .or(itemprop_author)
+        .or_else(byline)
+        .or(ld_author)
+        .or(meta_handle);
+    // An `article:published_time`-like meta tag is the most explicit statement of the date.
+    // Without one, pages that declare both a publication date (JSON-LD, microdata) and a later
+    // update (a modified-time meta tag, JSON-LD) show readers one of them, and which one varies:
+    // WCXB's gold follows what the page shows, so the shown date decides between the two.
+    let published = ld.published.or(itemprop_date);
+    let modified = meta_modified.or(ld.modified);
+    md.date = match (meta_published, published, modified) {
+        (Some(p), _, _) => Some(p),
+        (None, Some(p), Some(m)) if p != m => {
+            let shown = time_date
+                .clone()
+                .or_else(|| dated_element(dom, &date_elements))
+                .or_else(|| labelled_date(dom, &dateline_texts));
+            Some(if shown.as_ref() == Some(&m) { m } else { p })
         }
-    });
-    md.author = md.author.or(itemprop_author).or_else(byline);
-    md.date = meta_published
-        .or(meta_modified)
-        .or(ld.published)
-        .or(itemprop_date)
-        .or(time_date)
-        .or_else(|| dated_element(dom, &date_elements))
-        .or(ld.modified)
-        .or(other_meta_date)
-        .or_else(|| labelled_date(dom, &dateline_texts));
+        (None, p, m) => p
+            .or(time_date)
+            .or_else(|| dated_element(dom, &date_elements))
+            .or(m)
+            .or(other_meta_date)
+            .or_else(|| labelled_date(dom, &dateline_texts)),
+    };
     md
 }
 
