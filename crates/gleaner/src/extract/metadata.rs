@@ -526,6 +526,14 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
             Some("author") if itemprop_author.is_none() => {
                 itemprop_author = itemprop_name(dom, id);
             }
+            // RDFa: `<span property="schema:dateCreated" content="2022-01-28T12:45">`.
+            None if itemprop_date.is_none()
+                && e.attr("property").is_some_and(|p| {
+                    contains_ci(p, "datepublished") || contains_ci(p, "datecreated")
+                }) =>
+            {
+                itemprop_date = e.attr("content").and_then(parse_date);
+            }
             _ => {}
         }
         let class = e.attr("class").unwrap_or("");
@@ -549,6 +557,8 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
             author_elements.push(id);
         }
     }
+    // A date in the title ("Report | DW | 23.05.2011"), one of the last places to look.
+    let title_date = title_tag.clone().filter(|t| has_year(t));
     let headline = if headline_first {
         ld.headline.take().or(meta_title)
     } else {
@@ -598,7 +608,9 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
             .or_else(|| dated_element(dom, &date_elements))
             .or(m)
             .or(other_meta_date)
-            .or_else(|| labelled_date(dom, &dateline_texts)),
+            .or_else(|| labelled_date(dom, &dateline_texts))
+            .or_else(|| title_date.as_deref().and_then(parse_date))
+            .or_else(|| short_dateline(dom, &dateline_texts)),
     };
     md
 }
@@ -610,6 +622,25 @@ fn dated_element(dom: &Dom, ids: &[NodeId]) -> Option<String> {
         (text.chars().count() <= MAX_DATELINE_CHARS && has_year(&text) && !in_comments(dom, id))
             .then(|| parse_date(&text))
             .flatten()
+    })
+}
+
+/// Text this short holding a date is a dateline ("21.01.2022" above a headline, "January 22,
+/// 2014" below it), not a sentence that mentions one.
+const MAX_SHORT_DATELINE_CHARS: usize = 60;
+
+/// Last resort, as htmldate's text search: the first short text with a date, outside comment
+/// sections.
+fn short_dateline(dom: &Dom, texts: &[NodeId]) -> Option<String> {
+    texts.iter().find_map(|&id| {
+        let NodeData::Text(t) = &dom.nodes[id as usize].data else {
+            return None;
+        };
+        let t = t.trim();
+        if t.chars().count() > MAX_SHORT_DATELINE_CHARS {
+            return None;
+        }
+        parse_date(t).filter(|_| !in_comments(dom, id))
     })
 }
 
