@@ -66,6 +66,12 @@ fn clean(s: &str) -> Option<String> {
 /// lower case, longest first so "posted by" wins over "posted".
 const BYLINE_LABELS: &[&str] = &[
     "veröffentlicht von",
+    "veröffentlicht am",
+    "veröffentlicht",
+    "published on",
+    "published by",
+    "published",
+    "posted on",
     "geschrieben von",
     "erstellt von",
     "written by",
@@ -153,6 +159,8 @@ fn author_ok(s: &str) -> Option<String> {
 /// Weekday names and abbreviations that end a byline's name when a date follows it.
 const WEEKDAYS: &[&str] = &[
     "mon", "tue", "wed", "thu", "fri", "sat", "sun", "mo", "di", "mi", "do", "fr", "sa", "so",
+    // "on" before a date: "lupa am 26/10/13", "Ann Lee on 3 May".
+    "am", "on", "le", "el", "il", "em",
 ];
 
 /// A declared author that is an account handle or address rather than a name
@@ -353,10 +361,11 @@ fn has_date_label(s: &str) -> bool {
 }
 
 /// Whether `id` or one of its ancestors is a comment section (dates and names there are the
-/// commenters', not the page's).
+/// commenters', not the page's). `<body>` is not a section: Reddit's says "comments-page".
 fn in_comments(dom: &Dom, mut id: NodeId) -> bool {
     for _ in 0..12 {
         if let Some(e) = dom.element(id)
+            && !matches!(e.tag, Tag::Body | Tag::Html)
             && [e.attr("class"), e.attr("id")]
                 .into_iter()
                 .flatten()
@@ -371,6 +380,25 @@ fn in_comments(dom: &Dom, mut id: NodeId) -> bool {
         id = parent;
     }
     false
+}
+
+/// Adds byline candidate `id`, replacing the previous one when that one contains it: in
+/// "author-name-wrap" > "author-name" + "author-title" the inner element holds the name alone.
+fn push_innermost(dom: &Dom, ids: &mut Vec<NodeId>, id: NodeId) {
+    if let Some(&last) = ids.last() {
+        let mut up = dom.nodes[id as usize].parent;
+        for _ in 0..4 {
+            if up == last {
+                ids.pop();
+                break;
+            }
+            if up == super::dom::NONE {
+                break;
+            }
+            up = dom.nodes[up as usize].parent;
+        }
+    }
+    ids.push(id);
 }
 
 /// The name in a microdata `itemprop=author` element: its `itemprop=name` (text or `content`),
@@ -552,9 +580,9 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                 || class.eq_ignore_ascii_case("author")
                 || bits & class_bit::AUTHOR_NAME != 0)
         {
-            author_names.push(id);
+            push_innermost(dom, &mut author_names, id);
         } else if author_elements.len() < MAX_CANDIDATES && bits & class_bit::AUTHOR != 0 {
-            author_elements.push(id);
+            push_innermost(dom, &mut author_elements, id);
         }
     }
     // A date in the title ("Report | DW | 23.05.2011"), one of the last places to look.
