@@ -163,10 +163,9 @@ pub fn numeric_date(s: &str) -> Option<String> {
                     if let Some(d) = ymd(num(i..e1)?, num(e1 + 1..e2)?, num(e2 + 1..e3)?) {
                         return Some(d);
                     }
-                } else if sep == b'.' && (1..=2).contains(&l1) && (1..=2).contains(&l2) && l3 == 4
-                {
-                    found_dmy = found_dmy
-                        .or_else(|| ymd(num(e2 + 1..e3)?, num(e1 + 1..e2)?, num(i..e1)?));
+                } else if sep == b'.' && (1..=2).contains(&l1) && (1..=2).contains(&l2) && l3 == 4 {
+                    found_dmy =
+                        found_dmy.or_else(|| ymd(num(e2 + 1..e3)?, num(e1 + 1..e2)?, num(i..e1)?));
                 }
                 i = e3;
                 continue;
@@ -196,6 +195,8 @@ pub fn written_date(s: &str) -> Option<String> {
     let mut chars = s.char_indices().peekable();
     while let Some((start, c)) = chars.next() {
         if c.is_ascii_digit() {
+            // Minutes after a colon ("11:15") are not a day.
+            let after_colon = start > 0 && s.as_bytes()[start - 1] == b':';
             let mut end = start + 1;
             while let Some(&(j, d)) = chars.peek() {
                 if !d.is_ascii_digit() {
@@ -218,7 +219,7 @@ pub fn written_date(s: &str) -> Option<String> {
                 }
             }
             pieces.push(match digits.parse() {
-                Ok(n) if digits.len() <= 4 => Piece::Number(n, digits.len()),
+                Ok(n) if digits.len() <= 4 && !after_colon => Piece::Number(n, digits.len()),
                 _ => Piece::Other,
             });
         } else if c.is_alphabetic() {
@@ -327,9 +328,15 @@ mod tests {
     #[test]
     fn numeric_dates() {
         let d = |s| parse_date(s);
-        assert_eq!(d("2017-03-05T10:00:00+01:00").as_deref(), Some("2017-03-05"));
+        assert_eq!(
+            d("2017-03-05T10:00:00+01:00").as_deref(),
+            Some("2017-03-05")
+        );
         assert_eq!(d("am 2012/05/31").as_deref(), Some("2012-05-31"));
-        assert_eq!(d("veröffentlicht 28.01.2022 06:00").as_deref(), Some("2022-01-28"));
+        assert_eq!(
+            d("veröffentlicht 28.01.2022 06:00").as_deref(),
+            Some("2022-01-28")
+        );
         assert_eq!(d("Fr, 3.5.2019").as_deref(), Some("2019-05-03"));
         assert_eq!(d("2017-13-05"), None);
         assert_eq!(d("2017-02-30"), None);
@@ -343,12 +350,27 @@ mod tests {
         let d = |s| parse_date(s);
         // From WCXB dev tuning pages (JSON-LD, bylines, `<time>` text).
         assert_eq!(d("Oct 31, 2025").as_deref(), Some("2025-10-31"));
-        assert_eq!(d("Oct 01, 2025T10:00:00+03:00").as_deref(), Some("2025-10-01"));
-        assert_eq!(d("Published on July 18, 2025").as_deref(), Some("2025-07-18"));
+        assert_eq!(
+            d("Oct 01, 2025T10:00:00+03:00").as_deref(),
+            Some("2025-10-01")
+        );
+        assert_eq!(
+            d("Published on July 18, 2025").as_deref(),
+            Some("2025-07-18")
+        );
         assert_eq!(d("September 1st, 2023").as_deref(), Some("2023-09-01"));
-        assert_eq!(d("Last updated on 17 December 2025").as_deref(), Some("2025-12-17"));
-        assert_eq!(d("Friday, December 19, 2025").as_deref(), Some("2025-12-19"));
-        assert_eq!(d("8. Januar 2020 · by Aureliana").as_deref(), Some("2020-01-08"));
+        assert_eq!(
+            d("Last updated on 17 December 2025").as_deref(),
+            Some("2025-12-17")
+        );
+        assert_eq!(
+            d("Friday, December 19, 2025").as_deref(),
+            Some("2025-12-19")
+        );
+        assert_eq!(
+            d("8. Januar 2020 · by Aureliana").as_deref(),
+            Some("2020-01-08")
+        );
         assert_eq!(d("le 3 février 2021").as_deref(), Some("2021-02-03"));
         assert_eq!(d("3 de mayo de 2022").as_deref(), Some("2022-05-03"));
         // A clock time is not a day; a month with only a year is not a date.

@@ -96,7 +96,9 @@ const BYLINE_LABELS: &[&str] = &[
 ];
 
 /// What separates a name from what follows it in a byline ("Ann Lee · 3 May", "Ann Lee | News").
-const BYLINE_ENDS: &[&str] = &[" · ", " | ", " - ", " – ", " — ", "»", " @", " •", "\u{a0}|"];
+const BYLINE_ENDS: &[&str] = &[
+    " · ", " | ", " - ", " – ", " — ", "»", " @", " •", "\u{a0}|",
+];
 
 /// Most words a name (or a list of names) has; longer bylines are prose.
 const MAX_AUTHOR_WORDS: usize = 12;
@@ -105,7 +107,31 @@ const MAX_AUTHOR_WORDS: usize = 12;
 /// name (a separator, a date, a number such as a forum user's reputation), trailing punctuation
 /// gone. `None` when nothing name-like is left ("By" alone, "Posted by:", a date).
 fn author_ok(s: &str) -> Option<String> {
-    let mut s = clean(s)?;
+    let s = clean(s)?;
+    // "8. Januar 2020 · by Aureliana · in Gefühle": the first part that is a name.
+    let mut rest = s.as_str();
+    loop {
+        let cut = BYLINE_ENDS
+            .iter()
+            .filter_map(|e| rest.find(e).map(|i| (i, e.len())))
+            .min();
+        let (part, next) = match cut {
+            Some((i, len)) => (&rest[..i], Some(&rest[i + len..])),
+            None => (rest, None),
+        };
+        if let Some(name) = byline_part(part) {
+            return Some(name);
+        }
+        rest = next?;
+    }
+}
+
+/// [`author_ok`] on one part of a byline, between separators.
+fn byline_part(s: &str) -> Option<String> {
+    let mut s = s.trim().to_string();
+    if s.starts_with(|c: char| c.is_ascii_digit()) && parse_date(&s).is_some() {
+        return None;
+    }
     loop {
         let lower = s.to_lowercase();
         let Some(label) = BYLINE_LABELS.iter().find(|l| {
@@ -121,9 +147,6 @@ fn author_ok(s: &str) -> Option<String> {
             break;
         }
         s = s[label.len()..].trim_start_matches([' ', ':']).to_string();
-    }
-    if let Some(cut) = BYLINE_ENDS.iter().filter_map(|e| s.find(e)).min() {
-        s.truncate(cut);
     }
     // Names hold no numbers: a number starts the date, reputation or count after the name.
     let mut words: Vec<&str> = Vec::new();
@@ -147,7 +170,7 @@ fn author_ok(s: &str) -> Option<String> {
     let s = words.join(" ");
     let s = s.trim_matches(|c: char| c.is_whitespace() || ",;:|·•-–—".contains(c));
     let word_count = s.split(' ').count();
-    (!s.is_empty()
+    (s.chars().any(char::is_alphabetic)
         && s.chars().count() <= MAX_AUTHOR_CHARS
         && word_count <= MAX_AUTHOR_WORDS
         && !s.starts_with("http")
@@ -507,8 +530,11 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                     {
                         meta_published = parse_date(content)
                     }
-                    "article:modified_time" | "og:updated_time" | "datemodified"
-                    | "last-modified" | "dcterms.modified"
+                    "article:modified_time"
+                    | "og:updated_time"
+                    | "datemodified"
+                    | "last-modified"
+                    | "dcterms.modified"
                         if meta_modified.is_none() =>
                     {
                         meta_modified = parse_date(content)
@@ -539,9 +565,7 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
             }
             Tag::Title if title_tag.is_none() => title_tag = clean(&node_text(dom, id, 300)),
             Tag::H1 if h1.is_none() => h1 = clean(&node_text(dom, id, 300)),
-            Tag::Time if time_date.is_none() => {
-                time_date = e.attr("datetime").and_then(parse_date)
-            }
+            Tag::Time if time_date.is_none() => time_date = e.attr("datetime").and_then(parse_date),
             _ => {}
         }
         match e.attr("itemprop") {
@@ -760,5 +784,149 @@ mod tests {
         assert_eq!(md.date.as_deref(), Some("2020-02-01"));
         assert_eq!(md.author.as_deref(), Some("Ann Lee; Bo Ma"));
         assert_eq!(md.title.as_deref(), Some("The headline"));
+    }
+
+    fn md(html: &str) -> PageMetadata {
+        extract_metadata(&Dom::parse(html))
+    }
+
+    #[test]
+    fn byline_names_lose_labels_and_what_follows() {
+        let a = |s: &str| author_ok(s);
+        // Shapes from WCXB dev and extraction-dev tuning pages.
+        assert_eq!(a("Written By: Tom May").as_deref(), Some("Tom May"));
+        assert_eq!(a("Veröffentlicht von HansG").as_deref(), Some("HansG"));
+        assert_eq!(
+            a("8. Januar 2020 · by Aureliana · in Gefühle").as_deref(),
+            Some("Aureliana")
+        );
+        assert_eq!(
+            a("Limespacer · 22. Oktober 2019").as_deref(),
+            Some("Limespacer")
+        );
+        assert_eq!(
+            a("Tomas Spahn Fr, 18. Oktober 2019").as_deref(),
+            Some("Tomas Spahn")
+        );
+        assert_eq!(a("lupa am 26/10/13, 03:48 pm").as_deref(), Some("lupa"));
+        assert_eq!(
+            a("jldugger 14.6k 20 20 gold badges 83 83 silver badges").as_deref(),
+            Some("jldugger")
+        );
+        assert_eq!(
+            a("Post by galitsyn » 11. Sep 2024, 18:36").as_deref(),
+            Some("galitsyn")
+        );
+        // Labels alone, and dates, are no names; a name may start with a number or a month.
+        assert_eq!(a("Posted by:"), None);
+        assert_eq!(a("By"), None);
+        assert_eq!(a("Veröffentlicht am"), None);
+        assert_eq!(a("Sat, 20 Dec, 2025 - 06:36"), None);
+        assert_eq!(a("98 Buck Social").as_deref(), Some("98 Buck Social"));
+        assert_eq!(a("Jan Müller").as_deref(), Some("Jan Müller"));
+        assert_eq!(a("Byron Katie").as_deref(), Some("Byron Katie"));
+    }
+
+    #[test]
+    fn declared_authors_keep_their_text() {
+        let m = md(
+            r#"<head><meta name="author" content="Sergio Martínez | The Texas Newsroom">
+            </head><body><span class="byline">By Someone Else</span></body>"#,
+        );
+        assert_eq!(
+            m.author.as_deref(),
+            Some("Sergio Martínez | The Texas Newsroom")
+        );
+        // A handle gives way to the byline's person.
+        let m = md(
+            r#"<head><meta name="author" content="andrew.keaveney"></head>
+            <body><div class="author-name">Denise Everheart</div></body>"#,
+        );
+        assert_eq!(m.author.as_deref(), Some("Denise Everheart"));
+        // An organisation in JSON-LD gives way too, and stays when there is no byline.
+        let org = r#"<script type="application/ld+json">{"@type":"Article",
+            "author":{"@type":"Organization","name":"GlossGenius"}}</script>"#;
+        let m = md(&format!(
+            r#"{org}<div class="staff"><div class="text__author">Shauna Mitchell</div></div>"#
+        ));
+        assert_eq!(m.author.as_deref(), Some("Shauna Mitchell"));
+        assert_eq!(md(org).author.as_deref(), Some("GlossGenius"));
+    }
+
+    #[test]
+    fn byline_candidates_innermost_and_outside_comments() {
+        let m = md(
+            r#"<div class="editor-author-name-wrap"><div class="author-name">Stephen J</div>
+            <div class="author-name weight">AI Writer, Embarque</div></div>"#,
+        );
+        assert_eq!(m.author.as_deref(), Some("Stephen J"));
+        let m = md(
+            r#"<body class="comments-page"><div id="comments"><span class="author">Troll
+            </span></div><p>by <a class="author may-blank">InsaneSnow45</a></p></body>"#,
+        );
+        assert_eq!(m.author.as_deref(), Some("InsaneSnow45"));
+        // Forum user cards: the microdata name, not the badges beside it.
+        let m = md(r#"<div class="user-details" itemprop="author" itemscope>
+            <a href="/u/1">KumikoGoingCrAzY</a><meta itemprop="name" content="KumikoGoingCrAzY">
+            <span>159</span> 1 silver badge</div>"#);
+        assert_eq!(m.author.as_deref(), Some("KumikoGoingCrAzY"));
+    }
+
+    #[test]
+    fn json_ld_nested_main_entity_and_written_dates() {
+        let m = md(
+            r#"<script type="application/ld+json">{"@type":"QAPage","mainEntity":
+            {"@type":"Question","author":{"@type":"Person","name":"DaleJack"},
+            "dateCreated":"2024-09-05T23:15:57Z"}}</script>"#,
+        );
+        assert_eq!(m.author.as_deref(), Some("DaleJack"));
+        assert_eq!(m.date.as_deref(), Some("2024-09-05"));
+        let m = md(
+            r#"<script type="application/ld+json">{"@type":"BlogPosting",
+            "datePublished": "Oct 31, 2025", "dateModified": "Nov 02, 2025"}</script>"#,
+        );
+        assert_eq!(m.date.as_deref(), Some("2025-10-31"));
+    }
+
+    #[test]
+    fn published_meta_first_else_the_shown_date_decides() {
+        let head = r#"<meta property="article:modified_time" content="2025-12-12T17:55:18Z">
+            <script type="application/ld+json">{"datePublished":"2023-12-13T14:59:06Z",
+            "dateModified":"2025-12-12T17:55:18Z"}</script>"#;
+        // The page shows the update: that is its date.
+        let shown_update = format!(r#"{head}<p class="post-date">Updated: December 12, 2025</p>"#);
+        assert_eq!(md(&shown_update).date.as_deref(), Some("2025-12-12"));
+        // Shown nothing (or the publication): the publication date.
+        assert_eq!(md(head).date.as_deref(), Some("2023-12-13"));
+        // An explicit published meta tag wins whatever the page shows.
+        let explicit = format!(
+            r#"<meta property="article:published_time" content="2022-01-03T16:52:00Z">{shown_update}"#
+        );
+        assert_eq!(md(&explicit).date.as_deref(), Some("2022-01-03"));
+    }
+
+    #[test]
+    fn datelines_in_the_page_text() {
+        // A date-classed element with the date in words.
+        let m = md(r#"<div class="text__date">August 25, 2024</div>"#);
+        assert_eq!(m.date.as_deref(), Some("2024-08-25"));
+        // A label in a sibling: the grandparent's text has it.
+        let m = md(r#"<div><div>Published on</div><div>Oct 31, 2025</div></div>"#);
+        assert_eq!(m.date.as_deref(), Some("2025-10-31"));
+        // A bare short dateline above the headline (German press releases).
+        let m = md(
+            r#"<body><h3>21.01.2022</h3><h1>Jahresbericht</h1><p>Im Jahr 2021 war es
+            warm, wärmer als 1990 bis 2020 im Mittel.</p></body>"#,
+        );
+        assert_eq!(m.date.as_deref(), Some("2022-01-21"));
+        // Dates in comment sections are the commenters'.
+        let m = md(
+            r#"<body><p>Text.</p><div class="comments"><small>8. Dezember 2010 um 10:56
+            </small></div></body>"#,
+        );
+        assert_eq!(m.date, None);
+        // Numbers inside scripts are no datelines.
+        let m = md(r#"<body><script>var d = "2020-01-02";</script><p>Text.</p></body>"#);
+        assert_eq!(m.date, None);
     }
 }
