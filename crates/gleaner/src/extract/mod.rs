@@ -12,6 +12,7 @@
 //! The [`ExtractStage`] wraps it for pipelines (`type = "extract"`).
 
 pub mod boilerplate;
+mod byline;
 pub mod confidence;
 pub mod date;
 pub mod dom;
