@@ -11,7 +11,7 @@ with GLEANER_FEATURES=1.
   full-batch gradient descent; target the gold `page_type.primary`.
 - confidence: logistic regression over the confidence features, the page-type probabilities
   among them recomputed with the page-type model just fitted; target the page's real token F1
-  (cross-entropy with a soft label), L2 0.01.
+  (cross-entropy with a soft label), L2 0.01, on standardised features.
 Prints the tuning-part accuracy / Spearman (the held-out numbers come from compare.py).
 Needs numpy (pinned in PINNED below, installed in the same venv as trafilatura).
 """
@@ -51,15 +51,26 @@ def fit_softmax(x, y, k, steps=4000, lr=0.5):
 
 
 def fit_logistic(x, y, steps=6000, lr=0.5):
+    """Logistic regression on standardised features, returned in the raw features' scale.
+
+    Standardising matters: on raw features (scales 0.01–1.5) the same number of gradient steps
+    left the model shrunk towards the mean, so almost no page fell below confidence 0.5 (4 of
+    1,033 tuning pages, while 86 have a real token F1 below 0.5). Standardised, 5-fold
+    cross-validation on the tuning part put 44 pages below 0.5 (their mean real F1 0.46, the
+    rest 0.885) at the same Spearman (0.667)."""
     n, d = x.shape
+    mu = x.mean(axis=0)
+    sd = x.std(axis=0)
+    sd[sd < 1e-6] = 1.0
+    z = (x - mu) / sd
     w = np.zeros(d)
     b = 0.0
     for _ in range(steps):
-        p = 1 / (1 + np.exp(-(x @ w + b)))
+        p = 1 / (1 + np.exp(-(z @ w + b)))
         g = p - y
-        w -= lr * (x.T @ g / n + L2 * w)
+        w -= lr * (z.T @ g / n + L2 * w)
         b -= lr * g.mean()
-    return w, b
+    return w / sd, b - float((w * mu / sd).sum())
 
 
 def rust_array(v):
