@@ -101,7 +101,21 @@ fn has_boilerplate_role(dom: &Dom, id: NodeId) -> bool {
 /// until their script runs.
 fn hidden_by_markup(dom: &Dom, id: NodeId) -> bool {
     dom.hint_flags()[id as usize] & bit::SCREEN_READER_ONLY != 0
-        || dom.element(id).is_some_and(|e| e.attr("hidden").is_some())
+        || dom
+            .element(id)
+            .is_some_and(|e| e.attr("hidden").is_some() && !is_streamed_segment(e))
+}
+
+/// Whether the element is a segment of a page React streams from the server
+/// (`<div hidden id="S:1f">`): the server sends the parts of the page that were slow to render
+/// after the rest, hidden, and a script moves each into its place (`$RC("B:1f", "S:1f")`) as soon
+/// as it arrives, so readers see them; on such pages they hold the article itself (WCXB dev,
+/// tuning part: article 0.9522 -> 0.9538, service 0.8332 -> 0.8415, others unchanged).
+fn is_streamed_segment(e: &super::dom::Element) -> bool {
+    e.attr("id").is_some_and(|v| {
+        v.strip_prefix("S:")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_hexdigit()))
+    })
 }
 
 /// Whether an inline style hides the element. Treated as a hint, not a verdict: script-rendered
