@@ -14,10 +14,12 @@
 pub mod boilerplate;
 pub mod confidence;
 pub mod dom;
+mod forum;
 pub mod hints;
 pub mod metadata;
 mod models;
 pub mod page_type;
+mod product;
 pub mod score;
 pub mod serialize;
 mod stage;
@@ -119,24 +121,24 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
                     ..prune_options(opts, true, false)
                 },
             );
-            MainText {
+            let mut m = MainText {
                 body_chars: first.text_len[root as usize],
                 body_link_density: first.link_density(root),
-                ..main_text(&dom, opts, root, a, false, false)
-            }
+                ..main_text(&dom, opts, root, a, false, false, false)
+            };
+            product::strip_uuids(&mut m.text);
+            m
         }
-        // Forum threads: each post with who wrote it.
-        PageType::Forum => {
-            let a = analyse(&dom, prune_options(opts, true, true));
-            MainText {
-                body_chars: first.text_len[root as usize],
-                body_link_density: first.link_density(root),
-                ..main_text(&dom, opts, root, a, true, false)
-            }
-        }
+        // Forum threads: each post with who wrote it, the opening post and the replies together
+        // (see [`forum`]).
+        PageType::Forum => MainText {
+            body_chars: first.text_len[root as usize],
+            body_link_density: first.link_density(root),
+            ..forum::thread_text(&dom, opts, root)
+        },
         _ => {
             let to_main = matches!(page_type, PageType::Documentation | PageType::Service);
-            main_text(&dom, opts, root, first, false, to_main)
+            main_text(&dom, opts, root, first, false, to_main, false)
         }
     };
     if main.text.chars().count() < opts.min_chars {
@@ -146,7 +148,7 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
             let inner_dom = Dom::parse(inner);
             let inner_root = inner_dom.find_first(Tag::Body).unwrap_or(0);
             let a = analyse(&inner_dom, prune_options(opts, true, false));
-            let alt = main_text(&inner_dom, opts, inner_root, a, false, false);
+            let alt = main_text(&inner_dom, opts, inner_root, a, false, false, false);
             if alt.text.len() > main.text.len() {
                 main = MainText { strategy: 3, ..alt };
             }
@@ -282,7 +284,8 @@ pub struct MainText {
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
 /// caller, keeping author boxes when `authors` is set: forum threads); `to_main` widens the
-/// chosen container to its `<main>` (see [`score::select`]).
+/// chosen container to its `<main>` (see [`score::select`]); `thread` widens it to the whole
+/// thread (forum pages, see [`forum::widen_to_thread`]).
 fn main_text(
     dom: &Dom,
     opts: &ExtractOptions,
@@ -290,6 +293,7 @@ fn main_text(
     first: Analysis,
     authors: bool,
     to_main: bool,
+    thread: bool,
 ) -> MainText {
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
@@ -312,7 +316,10 @@ fn main_text(
         } else {
             without_hints.insert(analyse(dom, prune_options(opts, false, authors)))
         };
-        let roots = select(dom, a, root, to_main);
+        let mut roots = select(dom, a, root, to_main);
+        if thread {
+            roots = forum::widen_to_thread(dom, a, root, roots);
+        }
         let text = serialize(dom, a, &roots, ser);
         let enough = text.chars().count() >= opts.min_chars;
         if enough || text.len() > best.text.len() {
