@@ -182,6 +182,33 @@ mod tests {
     }
 
     #[test]
+    fn who_wrote_each_post_and_when_stays() {
+        let post = |i: u32| {
+            format!(
+                "<article class='message'><section class='message-user'><h4 class='message-name'>\
+                 <a href='/members/{i}' class='username'>rider{i}</a></h4></section>\
+                 <div class='message-main'><ul class='message-attribution-main'><li>\
+                 <a href='/posts/{i}'><time datetime='2024-06-0{i}'>Jun {i}, 2024</time></a></li></ul>\
+                 <div class='message-body'><p>Post {i}: a hardtail with a good air fork is the \
+                 best first bike, and a used one from a shop keeps the cost down.</p></div></div>\
+                 </article>"
+            )
+        };
+        let posts: String = (1..4).map(post).collect();
+        let html = format!(
+            "<html><body><ul class='menu'><li><a href='/'>Home</a></li><li><a href='/f'>Forums</a></li></ul>\
+             <div class='thread'>{posts}</div></body></html>"
+        );
+        let dom = Dom::parse(&html);
+        let body = dom.find_first(super::super::tag::Tag::Body).unwrap_or(0);
+        let text = thread_text(&dom, &ExtractOptions::default(), body).text;
+        assert!(text.contains("rider2\n"), "{text}");
+        assert!(text.contains("Jun 2, 2024"), "{text}");
+        assert!(text.contains("Post 2: a hardtail"), "{text}");
+        assert!(!text.contains("Forums"), "{text}");
+    }
+
+    #[test]
     fn link_lists_stop_the_widening() {
         // The thread's parent holds a long list of other threads: not part of this one.
         let links: String = (0..40)

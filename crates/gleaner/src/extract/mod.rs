@@ -247,6 +247,7 @@ fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions) ->
         include_lists: opts.include_lists,
         max_link_density: MAX_LINK_DENSITY,
         keep_link_lists: true,
+        keep_attribution: false,
     };
     MainText {
         text: serialize(dom, a, &[main], ser),
@@ -299,6 +300,7 @@ fn main_text(
         include_lists: opts.include_lists,
         max_link_density: MAX_LINK_DENSITY,
         keep_link_lists: false,
+        keep_attribution: authors,
     };
     let body_chars = first.text_len[root as usize];
     let body_link_density = first.link_density(root);
