@@ -14,10 +14,12 @@
 pub mod boilerplate;
 pub mod confidence;
 pub mod dom;
+mod forum;
 pub mod hints;
 pub mod metadata;
 mod models;
 pub mod page_type;
+mod product;
 pub mod score;
 pub mod serialize;
 mod stage;
@@ -119,21 +121,21 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
                     ..prune_options(opts, true, false)
                 },
             );
-            MainText {
+            let mut m = MainText {
                 body_chars: first.text_len[root as usize],
                 body_link_density: first.link_density(root),
-                ..main_text(&dom, opts, root, a, false, false)
-            }
+                ..main_text(&dom, opts, root, a, Choice::default())
+            };
+            product::strip_uuids(&mut m.text);
+            m
         }
-        // Forum threads: each post with who wrote it.
-        PageType::Forum => {
-            let a = analyse(&dom, prune_options(opts, true, true));
-            MainText {
-                body_chars: first.text_len[root as usize],
-                body_link_density: first.link_density(root),
-                ..main_text(&dom, opts, root, a, true, false)
-            }
-        }
+        // Forum threads: each post with who wrote it, the opening post and the replies together
+        // (see [`forum`]).
+        PageType::Forum => MainText {
+            body_chars: first.text_len[root as usize],
+            body_link_density: first.link_density(root),
+            ..forum::thread_text(&dom, opts, root)
+        },
         _ => {
             let to_main = matches!(page_type, PageType::Documentation | PageType::Service);
             // Documentation keeps its link lists: an overview's list of the pages it
@@ -142,7 +144,12 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
             // 0.9431, extraction-dev snippet F1 unchanged). Menus and sidebars are still
             // pruned by their tags and names before this.
             let keep_link_lists = page_type == PageType::Documentation;
-            scored_text(&dom, opts, root, first, false, to_main, keep_link_lists)
+            let how = Choice {
+                to_main,
+                keep_link_lists,
+                ..Choice::default()
+            };
+            main_text(&dom, opts, root, first, how)
         }
     };
     if main.text.chars().count() < opts.min_chars {
@@ -152,7 +159,7 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
             let inner_dom = Dom::parse(inner);
             let inner_root = inner_dom.find_first(Tag::Body).unwrap_or(0);
             let a = analyse(&inner_dom, prune_options(opts, true, false));
-            let alt = main_text(&inner_dom, opts, inner_root, a, false, false);
+            let alt = main_text(&inner_dom, opts, inner_root, a, Choice::default());
             if alt.text.len() > main.text.len() {
                 main = MainText { strategy: 3, ..alt };
             }
@@ -251,6 +258,7 @@ fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions) ->
         include_lists: opts.include_lists,
         max_link_density: MAX_LINK_DENSITY,
         keep_link_lists: true,
+        keep_attribution: false,
     };
     MainText {
         text: serialize(dom, a, &[main], ser),
@@ -286,35 +294,40 @@ pub struct MainText {
     pub body_link_density: f32,
 }
 
+/// How [`main_text`] chooses and writes the main text; all off is the article rule.
+#[derive(Debug, Clone, Copy, Default)]
+struct Choice {
+    /// The pruning passes keep author boxes, and short blocks saying who wrote a post and when
+    /// stay in the text (forum threads).
+    authors: bool,
+    /// Widen the chosen container to its `<main>` (see [`score::select`]).
+    to_main: bool,
+    /// Widen it to the whole thread (forum pages, see [`forum::widen_to_thread`]).
+    thread: bool,
+    /// Keep the link lists inside the chosen container (documentation).
+    keep_link_lists: bool,
+}
+
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
-/// caller, keeping author boxes when `authors` is set: forum threads); `to_main` widens the
-/// chosen container to its `<main>` (see [`score::select`]).
+/// caller, keeping author boxes when `how.authors` is set).
 fn main_text(
     dom: &Dom,
     opts: &ExtractOptions,
     root: NodeId,
     first: Analysis,
-    authors: bool,
-    to_main: bool,
+    how: Choice,
 ) -> MainText {
-    scored_text(dom, opts, root, first, authors, to_main, false)
-}
-
-/// [`main_text`], keeping the link lists inside the chosen container when `keep_link_lists` is
-/// set (documentation).
-fn scored_text(
-    dom: &Dom,
-    opts: &ExtractOptions,
-    root: NodeId,
-    first: Analysis,
-    authors: bool,
-    to_main: bool,
-    keep_link_lists: bool,
-) -> MainText {
+    let Choice {
+        authors,
+        to_main,
+        thread,
+        keep_link_lists,
+    } = how;
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
         max_link_density: MAX_LINK_DENSITY,
         keep_link_lists,
+        keep_attribution: authors,
     };
     let body_chars = first.text_len[root as usize];
     let body_link_density = first.link_density(root);
@@ -332,7 +345,10 @@ fn scored_text(
         } else {
             without_hints.insert(analyse(dom, prune_options(opts, false, authors)))
         };
-        let roots = select(dom, a, root, to_main);
+        let mut roots = select(dom, a, root, to_main);
+        if thread {
+            roots = forum::widen_to_thread(dom, a, root, roots);
+        }
         let text = serialize(dom, a, &roots, ser);
         let enough = text.chars().count() >= opts.min_chars;
         if enough || text.len() > best.text.len() {

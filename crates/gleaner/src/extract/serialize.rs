@@ -18,6 +18,9 @@ pub struct SerializeOptions {
     /// documentation's lists of the pages an overview introduces are part of its text.
     /// Links that are the only text of their parent then go one per line, as list items would.
     pub keep_link_lists: bool,
+    /// Keep short link blocks that say who wrote a post and when (forum threads): see
+    /// [`holds_attribution`].
+    pub keep_attribution: bool,
 }
 
 /// Fewest links in a parent, holding nothing but them, before each goes on its own line.
@@ -91,11 +94,14 @@ fn is_link_list_candidate(tag: Tag) -> bool {
 /// Whether an element is a block of links (a menu, a teaser list, a tag cloud) to skip.
 /// A block holding at least half of the article's text is the article (a link roll, a list of
 /// references), never a menu to skip.
-fn is_link_list(dom: &Dom, a: &Analysis, id: NodeId, max_ld: f32, total: u32) -> bool {
+fn is_link_list(dom: &Dom, a: &Analysis, id: NodeId, opts: &SerializeOptions, total: u32) -> bool {
     let tag = dom.tag(id);
     let i = id as usize;
     if a.links[i] > 0 && short_link_block(dom, a, id) {
         if tag.is_heading() && total < MAX_CARD_PAGE_CHARS && followed_by_prose(dom, a, id) {
+            return false;
+        }
+        if opts.keep_attribution && holds_attribution(dom, id) {
             return false;
         }
         return !(tag.is_heading() && only_anchor_links(dom, id));
@@ -116,7 +122,18 @@ fn is_link_list(dom: &Dom, a: &Analysis, id: NodeId, max_ld: f32, total: u32) ->
         // is a list of links.
         return a.links[i] >= 2 && ld > 0.8;
     }
-    ld > max_ld
+    ld > opts.max_link_density
+}
+
+/// Whether `id`'s (short) subtree holds a `<time>` element or an element named as an author
+/// ([`super::hints::AUTHORS`]): on forums the poster's name links to their profile and the date
+/// to the post itself, so the line saying who wrote a post and when is a short link block, yet
+/// readers count it as part of the thread (WCXB dev, tuning part: the gold text of most forum
+/// threads has a name and a date above every post).
+fn holds_attribution(dom: &Dom, id: NodeId) -> bool {
+    let flags = dom.hint_flags();
+    (id..subtree_end(dom, id))
+        .any(|n| dom.tag(n) == Tag::Time || flags[n as usize] & super::hints::bit::AUTHOR != 0)
 }
 
 /// Selected text (all roots) below which a page is an index of cards: a heading that is a
@@ -235,7 +252,7 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
                 if !opts.include_lists && matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl) {
                     continue;
                 }
-                if !opts.keep_link_lists && is_link_list(dom, a, id, opts.max_link_density, total) {
+                if !opts.keep_link_lists && is_link_list(dom, a, id, &opts, total) {
                     continue;
                 }
                 if skipped.contains(&id) {
@@ -252,6 +269,7 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
                         &mut text_stack,
                         &mut text_buf,
                     ))
+                    && !(opts.keep_attribution && holds_attribution(dom, id))
                 {
                     if tag.is_heading() {
                         skip_introduced_links(dom, a, id, &mut skipped);
