@@ -89,7 +89,7 @@ static CLASS_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 });
 
 /// Number of page-type features.
-pub const N_FEATURES: usize = 40;
+pub const N_FEATURES: usize = 42;
 
 /// Names of the features, in order (printed by the bench driver, read by the fitting script).
 pub const FEATURE_NAMES: [&str; N_FEATURES] = [
@@ -133,6 +133,8 @@ pub const FEATURE_NAMES: [&str; N_FEATURES] = [
     "reply_words",
     "docs_words",
     "service_words",
+    "linked_headings",
+    "repeated_cards",
 ];
 
 // Indices into [`FEATURE_NAMES`] of the features read from the page's elements and text.
@@ -156,10 +158,12 @@ const USER_CLASSES: usize = 36;
 const REPLY_WORDS: usize = 37;
 const DOCS_WORDS: usize = 38;
 const SERVICE_WORDS: usize = 39;
+const LINKED_HEADINGS: usize = 40;
+const REPEATED_CARDS: usize = 41;
 
 /// The features that are counts, scaled by [`log_count`]: all from [`PRE`] on but the two
 /// measures of the body.
-const COUNTED: [usize; 18] = [
+const COUNTED: [usize; 20] = [
     PRE,
     CODE,
     TABLES,
@@ -178,7 +182,57 @@ const COUNTED: [usize; 18] = [
     REPLY_WORDS,
     DOCS_WORDS,
     SERVICE_WORDS,
+    LINKED_HEADINGS,
+    REPEATED_CARDS,
 ];
+
+/// Fewest visible characters of a card counted by [`REPEATED_CARDS`]: a teaser's title, not an
+/// icon link.
+const MIN_CARD_CHARS: u32 = 20;
+
+/// Whether `id` is a heading that is a link or holds one (a teaser's title: listings and
+/// archives link every item's heading; an article's headings are plain), looking at most two
+/// levels up and down.
+fn is_linked_heading(dom: &Dom, id: u32) -> bool {
+    let up = |n: u32| dom.nodes[n as usize].parent;
+    let p = up(id);
+    if p != super::dom::NONE
+        && (dom.tag(p) == Tag::A || up(p) != super::dom::NONE && dom.tag(up(p)) == Tag::A)
+    {
+        return true;
+    }
+    dom.children(id)
+        .any(|c| dom.tag(c) == Tag::A || dom.children(c).any(|g| dom.tag(g) == Tag::A))
+}
+
+/// Whether element `id` and its next element sibling have the same tag and the same non-empty
+/// class, and both hold a link and a teaser's worth of text: one card of a grid of items
+/// (product tiles, story teasers, search results), the shape of listing and collection pages.
+fn is_repeated_card(dom: &Dom, a: &Analysis, id: u32) -> bool {
+    let Some(e) = dom.element(id) else {
+        return false;
+    };
+    let Some(class) = e.attr("class").filter(|c| !c.is_empty()) else {
+        return false;
+    };
+    let card = |n: u32| {
+        !a.removed[n as usize]
+            && a.links[n as usize] > 0
+            && a.text_len[n as usize] >= MIN_CARD_CHARS
+    };
+    if !card(id) {
+        return false;
+    }
+    let mut next = dom.nodes[id as usize].next_sibling;
+    while next != super::dom::NONE && dom.element(next).is_none() {
+        next = dom.nodes[next as usize].next_sibling;
+    }
+    next != super::dom::NONE
+        && dom
+            .element(next)
+            .is_some_and(|n| n.tag == e.tag && n.attr("class") == Some(class))
+        && card(next)
+}
 
 /// The features of one page, each scaled to roughly 0–1.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -395,7 +449,10 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                     Tag::Input | Tag::Button | Tag::Select => counts[INPUTS] += 1,
                     Tag::Article => counts[ARTICLES] += 1,
                     Tag::Time => counts[TIMES] += 1,
-                    Tag::H2 | Tag::H3 => counts[HEADINGS] += 1,
+                    Tag::H2 | Tag::H3 => {
+                        counts[HEADINGS] += 1;
+                        counts[LINKED_HEADINGS] += u32::from(is_linked_heading(dom, id as u32));
+                    }
                     Tag::Li => counts[LIST_ITEMS] += 1,
                     Tag::Img => counts[IMAGES] += 1,
                     Tag::P if a.text_len[id] > 150 => counts[LONG_PARAGRAPHS] += 1,
@@ -415,6 +472,7 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                     }
                     _ => {}
                 }
+                counts[REPEATED_CARDS] += u32::from(is_repeated_card(dom, a, id as u32));
                 if let Some(t) = e.attr("itemtype") {
                     types.push_str(&t.to_ascii_lowercase());
                     types.push(' ');
