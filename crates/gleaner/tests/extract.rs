@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use gleaner::document::{Document, Removal};
-use gleaner::extract::{ExtractConfig, ExtractOptions, ExtractStage, extract};
+use gleaner::extract::{ExtractConfig, ExtractOptions, ExtractStage, extract, extract_page};
 use gleaner::stage::{Stage, StageContext, Verdict};
 use serde_json::Value;
 
@@ -75,7 +75,11 @@ fn boilerplate_classes_are_removed_on_real_pages() {
     for case in &cases {
         let url = case["url"].as_str().unwrap();
         let class = case["class"].as_str().unwrap();
-        let text = norm(&extract(&page(case["file"].as_str().unwrap()), &opts).text);
+        // With its address, as the benchmark gives it: the page type reads the URL, and without
+        // it the wrapper page (bund-naturschutz.de) is a near tie between an article (0.36) and
+        // a list (listing + collection 0.35), which sends it down the listing path.
+        let html = page(case["file"].as_str().unwrap());
+        let text = norm(&extract_page(&html, Some(url), &opts).text);
         for w in case["with"].as_array().unwrap() {
             let w = norm(w.as_str().unwrap());
             assert!(text.contains(&w), "{class} {url}: missing {w:?} in\n{text}");

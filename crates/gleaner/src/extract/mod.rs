@@ -16,6 +16,7 @@ pub mod confidence;
 pub mod dom;
 mod forum;
 pub mod hints;
+mod listing;
 pub mod metadata;
 mod models;
 pub mod page_type;
@@ -86,7 +87,7 @@ pub struct Features {
 
 /// Link density above which a container is a link list (trafilatura `htmlprocessing.py`
 /// `link_density_test` uses 0.5 for most elements).
-const MAX_LINK_DENSITY: f32 = 0.5;
+pub(crate) const MAX_LINK_DENSITY: f32 = 0.5;
 
 /// Extracts the main text and metadata of `html` (address unknown). Never panics; bounded time
 /// and memory (linear in the input, nesting capped at [`dom::MAX_DEPTH`]).
@@ -96,6 +97,18 @@ pub fn extract(html: &str, opts: &ExtractOptions) -> Extraction {
 
 /// [`extract`] for a page whose address is known: the URL is one of the page-type signals.
 pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Extraction {
+    extract_page_as(html, url, opts, None)
+}
+
+/// [`extract_page`] with the page type given instead of predicted when `forced` is set: the
+/// bench driver routes every page down one type's path to measure what a right or wrong type
+/// costs (`GLEANER_PAGE_TYPE` in `examples/extract_pages.rs`).
+pub fn extract_page_as(
+    html: &str,
+    url: Option<&str>,
+    opts: &ExtractOptions,
+    forced: Option<PageType>,
+) -> Extraction {
     let dom = Dom::parse(html);
     let mut metadata = metadata::extract_metadata(&dom);
     if metadata.date.is_none() {
@@ -109,9 +122,17 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
         root = 0;
     }
     let page = page_type::features(&dom, &first, url);
-    let (page_type, probabilities) = page_type::classify(&page);
-    let mut main = match page_type {
-        PageType::Listing | PageType::Collection => listing_text(&dom, &first, root, opts),
+    let (predicted, probabilities) = page_type::classify(&page);
+    let page_type = forced.unwrap_or(predicted);
+    // The path the page goes down: its type's, or the listing path when a list is likely enough
+    // (see `listing::reads_as_list`).
+    let path = if forced.is_none() && listing::reads_as_list(&probabilities) {
+        PageType::Listing
+    } else {
+        page_type
+    };
+    let mut main = match path {
+        PageType::Listing | PageType::Collection => listing::listing_text(&dom, &first, root, opts),
         // Product pages: carousels, customer reviews and cross-selling blocks go too.
         PageType::Product => {
             let a = analyse(
@@ -137,13 +158,13 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
             ..forum::thread_text(&dom, opts, root)
         },
         _ => {
-            let to_main = matches!(page_type, PageType::Documentation | PageType::Service);
+            let to_main = matches!(path, PageType::Documentation | PageType::Service);
             // Documentation keeps its link lists: an overview's list of the pages it
             // introduces, a "See also" list, a table of contents of the chapter are what
             // readers mark as its content (WCXB dev, tuning part: documentation 0.9391 ->
             // 0.9431, extraction-dev snippet F1 unchanged). Menus and sidebars are still
             // pruned by their tags and names before this.
-            let keep_link_lists = page_type == PageType::Documentation;
+            let keep_link_lists = path == PageType::Documentation;
             let how = Choice {
                 to_main,
                 keep_link_lists,
@@ -174,7 +195,7 @@ pub fn extract_page(html: &str, url: Option<&str>, opts: &ExtractOptions) -> Ext
         main.text = d.clone();
         main.strategy = 4;
     }
-    if page_type != PageType::Documentation {
+    if path != PageType::Documentation {
         // Documentation repeats lines on purpose (the same call in several code examples).
         drop_repeated_lines(&mut main.text);
     }
@@ -243,33 +264,11 @@ fn largest_noscript<'d>(dom: &'d Dom) -> Option<&'d str> {
     best
 }
 
-/// Listing and collection pages: their content is the list of items, links included. The main
-/// region (`<main>`, `role=main`, else the body) after pruning, with link lists kept.
-fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions) -> MainText {
-    let main = (0..dom.nodes.len() as NodeId)
-        .find(|&id| {
-            dom.element(id)
-                .is_some_and(|e| e.tag == Tag::Main || e.attr("role") == Some("main"))
-                && !a.removed[id as usize]
-                && a.text_len[id as usize] > 0
-        })
-        .unwrap_or(body);
-    let ser = SerializeOptions {
-        include_lists: opts.include_lists,
-        max_link_density: MAX_LINK_DENSITY,
-        keep_link_lists: true,
-        keep_attribution: false,
-    };
-    MainText {
-        text: serialize(dom, a, &[main], ser),
-        strategy: 5,
-        roots: 1,
-        body_chars: a.text_len[body as usize],
-        body_link_density: a.link_density(body),
-    }
-}
-
-fn prune_options(opts: &ExtractOptions, class_hints: bool, keep_authors: bool) -> PruneOptions {
+pub(crate) fn prune_options(
+    opts: &ExtractOptions,
+    class_hints: bool,
+    keep_authors: bool,
+) -> PruneOptions {
     PruneOptions {
         shop_hints: false,
         class_hints,
