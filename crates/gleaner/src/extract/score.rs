@@ -11,7 +11,7 @@
 //!   Readability); the best-scoring container, discounted by its link density, is the article,
 //!   joined by siblings that score at least a fifth of it or read like prose.
 
-use super::dom::{Dom, NONE, NodeData, NodeId};
+use super::dom::{Dom, NONE, NodeData, NodeId, UNCOUNTED};
 use super::hints::bit;
 use super::tag::Tag;
 
@@ -244,13 +244,18 @@ fn measure(dom: &Dom, removed: Vec<bool>) -> Analysis {
     let mut link_len = vec![0u32; n];
     let mut links = vec![0u32; n];
     let mut commas = vec![0u32; n];
+    let mut stats = dom.text_stats();
     for id in (1..n).rev() {
         if removed[id] {
             continue;
         }
         match &dom.nodes[id].data {
             NodeData::Text(t) => {
-                let (len, c) = t.visible_chars_and_commas();
+                let counted = &mut stats[id];
+                if *counted == UNCOUNTED {
+                    *counted = t.visible_chars_and_commas();
+                }
+                let (len, c) = *counted;
                 text_len[id] = len;
                 commas[id] = c;
             }
