@@ -56,28 +56,8 @@ impl TextRun<'_> {
     /// Non-whitespace characters ([`char::is_whitespace`]) and commas (Latin, CJK and Arabic)
     /// of the run: what the scorer sums per subtree. ASCII runs (most) are counted bytewise.
     pub fn visible_chars_and_commas(&self) -> (u32, u32) {
-        let t: &str = &self.0;
-        if t.is_ascii() {
-            let b = t.as_bytes();
-            // The ASCII characters of `char::is_whitespace`: tab, LF, VT, FF, CR and space.
-            let blanks = b
-                .iter()
-                .filter(|&&c| matches!(c, b' ' | b'\t'..=b'\r'))
-                .count();
-            let commas = b.iter().filter(|&&c| c == b',').count();
-            return ((b.len() - blanks) as u32, commas as u32);
-        }
-        let mut len = 0u32;
-        let mut commas = 0u32;
-        for ch in t.chars() {
-            if !ch.is_whitespace() {
-                len += 1;
-                if matches!(ch, ',' | '，' | '、' | '،') {
-                    commas += 1;
-                }
-            }
-        }
-        (len, commas)
+        let (len, commas) = super::text::visible_chars_and_commas(&self.0);
+        (len as u32, commas as u32)
     }
 }
 

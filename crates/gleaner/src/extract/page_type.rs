@@ -9,6 +9,7 @@ use super::hints::word;
 use super::models::{PAGE_TYPE_BIAS, PAGE_TYPE_WEIGHTS};
 use super::score::Analysis;
 use super::tag::Tag;
+use super::text::trim;
 
 /// The seven page types of WCXB (Web Content eXtraction Benchmark), in its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -459,20 +460,6 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
     f[BODY_LINK_DENSITY] = a.link_density(body);
     f[TEXT_LEN] = ((1.0 + a.text_len[body as usize] as f32).ln() / 12.0).min(1.5);
     PageFeatures(f)
-}
-
-/// `s.trim()`, ASCII blanks stripped bytewise first: most text runs between tags are ASCII
-/// blanks, and trimming them char by char was ~3% of extraction time (perf, WCXB dev).
-fn trim(s: &str) -> &str {
-    let t = s.trim_ascii();
-    // A non-ASCII character or a vertical tab (not ASCII whitespace to `trim_ascii`) at either
-    // end may still be whitespace to `str::trim`.
-    let maybe_more = |b: Option<&u8>| b.is_some_and(|&b| b >= 0x80 || b == 0x0b);
-    if maybe_more(t.as_bytes().first()) || maybe_more(t.as_bytes().last()) {
-        t.trim()
-    } else {
-        t
-    }
 }
 
 /// Appends the lower-cased `"@type"` values of a JSON-LD block to `out`, without parsing the

@@ -111,6 +111,16 @@ fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
     let Some(style) = dom.element(id).and_then(|e| e.attr("style")) else {
         return false;
     };
+    if style.is_ascii() {
+        // The same test bytewise: lower-casing char by char was ~2% of extraction time (perf).
+        let s: Vec<u8> = style
+            .bytes()
+            .filter(|&c| !matches!(c, b' ' | b'\t'..=b'\r'))
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let has = |word: &[u8]| s.windows(word.len()).any(|w| w == word);
+        return has(b"display:none") || has(b"visibility:hidden");
+    }
     let s: String = style
         .chars()
         .filter(|c| !c.is_whitespace())
