@@ -5,6 +5,7 @@
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
+use rustc_hash::FxHashMap;
 
 use super::dom::{Dom, NodeData};
 
@@ -222,19 +223,17 @@ impl ClassHints {
         ];
         let mut names: Vec<&str> = Vec::new();
         let mut pats: Vec<(u8, bool, u8)> = Vec::new();
-        let mut add = |p: &'static str, flag: u8, words: u8| match names
-            .iter()
-            .position(|&n| n == p)
-        {
-            Some(i) => {
-                pats[i].0 |= flag;
-                pats[i].2 |= words;
-            }
-            None => {
-                names.push(p);
-                pats.push((flag, p.starts_with('-'), words));
-            }
-        };
+        let mut add =
+            |p: &'static str, flag: u8, words: u8| match names.iter().position(|&n| n == p) {
+                Some(i) => {
+                    pats[i].0 |= flag;
+                    pats[i].2 |= words;
+                }
+                None => {
+                    names.push(p);
+                    pats.push((flag, p.starts_with('-'), words));
+                }
+            };
         for (list, flag) in lists {
             for &p in list {
                 add(p, flag, 0);
@@ -301,10 +300,8 @@ pub fn node_flags(dom: &Dom) -> HintTables {
     let mut flags = vec![0u8; dom.nodes.len()];
     let mut words = vec![0u8; dom.nodes.len()];
     // Class -> (flags, word bits).
-    let mut seen: rustc_hash::FxHashMap<&str, (u8, u8)> = rustc_hash::FxHashMap::with_capacity_and_hasher(
-        dom.nodes.len() / 16,
-        Default::default(),
-    );
+    let mut seen: FxHashMap<&str, (u8, u8)> =
+        FxHashMap::with_capacity_and_hasher(dom.nodes.len() / 16, Default::default());
     let mut lookup = |v| {
         *seen.entry(v).or_insert_with(|| {
             let (f, w) = CLASS_HINTS.flags_and_words(v);
