@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::dom::{Dom, NodeData, NodeId};
+use super::hints::word;
 use super::tag::Tag;
 
 /// Metadata found on a page; fields are `None` when the page does not carry them.
@@ -36,7 +37,7 @@ pub fn node_text(dom: &Dom, id: NodeId, max: usize) -> String {
         }
         match &dom.nodes[n as usize].data {
             NodeData::Text(t) => {
-                for w in t.split_whitespace() {
+                for w in super::text::words(t) {
                     if !out.is_empty() {
                         out.push(' ');
                     }
@@ -167,6 +168,7 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
     let mut itemprop_author = None;
     let mut modified = None;
     let mut other_meta_date = None;
+    let words = dom.class_words();
     for id in 0..dom.nodes.len() as NodeId {
         let Some(e) = dom.element(id) else { continue };
         match e.tag {
@@ -250,14 +252,14 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
         }
         if byline.is_none()
             && (e.attr("rel") == Some("author")
-                || e.attr("class").is_some_and(|c| {
-                    // ASCII case ignored without a lower-cased copy per element.
-                    c.as_bytes()
-                        .windows(6)
-                        .any(|w| w.eq_ignore_ascii_case(b"byline"))
-                        || c.split_whitespace()
+                // `byline` anywhere in the class or a class token `author` (ASCII case
+                // ignored): the class-hint search already found where either word occurs.
+                || words[id as usize] & word::BYLINE != 0
+                || (words[id as usize] & word::AUTHOR != 0
+                    && e.attr("class").is_some_and(|c| {
+                        c.split_whitespace()
                             .any(|w| w.eq_ignore_ascii_case("author"))
-                }))
+                    })))
         {
             byline = author_ok(&node_text(dom, id, 200));
         }

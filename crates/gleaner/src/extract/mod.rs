@@ -25,6 +25,7 @@ pub mod score;
 pub mod serialize;
 mod stage;
 pub mod tag;
+pub mod text;
 
 pub use metadata::PageMetadata;
 pub use page_type::PageType;

@@ -4,14 +4,12 @@
 //! its coefficients were fitted by `bench/extraction/fit_models.py` on the tuning part of WCXB
 //! dev only (see that script and `bench/extraction/compare.py` for the split rule).
 
-use std::sync::LazyLock;
-
-use aho_corasick::AhoCorasick;
-
 use super::dom::{Dom, NodeData};
+use super::hints::word;
 use super::models::{PAGE_TYPE_BIAS, PAGE_TYPE_WEIGHTS};
 use super::score::Analysis;
 use super::tag::Tag;
+use super::text::trim;
 
 /// The seven page types of WCXB (Web Content eXtraction Benchmark), in its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,31 +60,26 @@ impl PageType {
 /// Longest text node (trimmed, in bytes) read for prices and button phrases.
 const MAX_SIGNAL_BYTES: usize = 40;
 
-/// Class-name words counted as features 34–36, in that order: 0–4 repeated items (product
-/// grids, cards), 5–9 posts (forum threads, comments), 10–14 user boxes. One case-insensitive
-/// automaton, so no class attribute is copied to lower-case it.
-static CLASS_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build([
-            "product",
-            "card",
-            "item",
-            "tile",
-            "grid",
-            "post",
-            "reply",
-            "message",
-            "comment",
-            "thread",
-            "username",
-            "user-name",
-            "avatar",
-            "user-info",
-            "userinfo",
-        ])
-        .expect("plain strings")
-});
+/// Class-name words counted as features 34–36: repeated items (product grids, cards), posts
+/// (forum threads, comments), user boxes. Matched anywhere in a class, ASCII case ignored, by
+/// the class-hint automaton ([`super::hints::ClassHints`]), which searches each class once.
+pub const CLASS_WORDS: &[(&str, u8)] = &[
+    ("product", word::ITEM),
+    ("card", word::ITEM),
+    ("item", word::ITEM),
+    ("tile", word::ITEM),
+    ("grid", word::ITEM),
+    ("post", word::POST),
+    ("reply", word::POST),
+    ("message", word::POST),
+    ("comment", word::POST),
+    ("thread", word::POST),
+    ("username", word::USER),
+    ("user-name", word::USER),
+    ("avatar", word::USER),
+    ("user-info", word::USER),
+    ("userinfo", word::USER),
+];
 
 /// Number of page-type features.
 pub const N_FEATURES: usize = 41;
@@ -406,6 +399,7 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
     // Counts of the counted features, indexed like `f` (see [`COUNTED`]).
     let mut counts = [0u32; N_FEATURES];
     let mut linked_headings = 0u32;
+    let words = dom.class_words();
     for (id, node) in dom.nodes.iter().enumerate() {
         match &node.data {
             NodeData::Element(e) => {
@@ -443,27 +437,18 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                     types.push_str(&t.to_ascii_lowercase());
                     types.push(' ');
                 }
-                if let Some(c) = e.attr("class") {
-                    let (mut item, mut post, mut user) = (false, false, false);
-                    for m in CLASS_WORDS.find_overlapping_iter(c) {
-                        match m.pattern().as_usize() {
-                            0..=4 => item = true,
-                            5..=9 => post = true,
-                            _ => user = true,
-                        }
-                    }
-                    counts[ITEM_CLASSES] += u32::from(item);
-                    counts[POST_CLASSES] += u32::from(post);
-                    counts[USER_CLASSES] += u32::from(user);
-                }
+                let w = words[id];
+                counts[ITEM_CLASSES] += u32::from(w & word::ITEM != 0);
+                counts[POST_CLASSES] += u32::from(w & word::POST != 0);
+                counts[USER_CLASSES] += u32::from(w & word::USER != 0);
             }
             // Button labels count too ("Add to cart" is a `<button>`, pruned from the text).
             // Every phrase and price tested below is short; longer text is skipped unread.
             NodeData::Text(t)
-                if t.trim().len() <= MAX_SIGNAL_BYTES
+                if trim(t).len() <= MAX_SIGNAL_BYTES
                     && !matches!(dom.tag(node.parent), Tag::Script | Tag::Style | Tag::Title) =>
             {
-                let l = t.trim().to_ascii_lowercase();
+                let l = trim(t).to_ascii_lowercase();
                 if has_price(&l) {
                     counts[PRICES] += 1;
                 }

@@ -11,7 +11,7 @@
 //!   Readability); the best-scoring container, discounted by its link density, is the article,
 //!   joined by siblings that score at least a fifth of it or read like prose.
 
-use super::dom::{Dom, NONE, NodeData, NodeId};
+use super::dom::{Dom, NONE, NodeData, NodeId, UNCOUNTED};
 use super::hints::bit;
 use super::tag::Tag;
 
@@ -125,6 +125,16 @@ fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
     let Some(style) = dom.element(id).and_then(|e| e.attr("style")) else {
         return false;
     };
+    if style.is_ascii() {
+        // The same test bytewise: lower-casing char by char was ~2% of extraction time (perf).
+        let s: Vec<u8> = style
+            .bytes()
+            .filter(|&c| !matches!(c, b' ' | b'\t'..=b'\r'))
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let has = |word: &[u8]| s.windows(word.len()).any(|w| w == word);
+        return has(b"display:none") || has(b"visibility:hidden");
+    }
     let s: String = style
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -258,13 +268,18 @@ fn measure(dom: &Dom, removed: Vec<bool>) -> Analysis {
     let mut link_len = vec![0u32; n];
     let mut links = vec![0u32; n];
     let mut commas = vec![0u32; n];
+    let mut stats = dom.text_stats();
     for id in (1..n).rev() {
         if removed[id] {
             continue;
         }
         match &dom.nodes[id].data {
             NodeData::Text(t) => {
-                let (len, c) = t.visible_chars_and_commas();
+                let counted = &mut stats[id];
+                if *counted == UNCOUNTED {
+                    *counted = t.visible_chars_and_commas();
+                }
+                let (len, c) = *counted;
                 text_len[id] = len;
                 commas[id] = c;
             }

@@ -6,6 +6,7 @@ use super::boilerplate;
 use super::dom::{Dom, NONE, NodeData, NodeId};
 use super::score::Analysis;
 use super::tag::Tag;
+use super::text::words;
 
 /// What the serialiser keeps.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +56,7 @@ impl Out {
             }
             return;
         }
-        let mut words = t.split_whitespace().peekable();
+        let mut words = words(t).peekable();
         if words.peek().is_none() {
             self.space = self.space || !t.is_empty();
             return;
@@ -432,7 +433,7 @@ fn block_text<'b>(
             continue;
         }
         if let NodeData::Text(t) = &dom.nodes[n as usize].data {
-            for w in t.split_whitespace() {
+            for w in words(t) {
                 if !buf.is_empty() {
                     buf.push(' ');
                 }
