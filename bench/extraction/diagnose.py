@@ -30,7 +30,7 @@ CACHE = os.path.join(HERE, ".cache")
 def load_pages():
     import gzip
     import hashlib
-    data = os.path.join(ev.REPO, "..", "shared", "data", "extraction-dev")
+    data = os.path.join(os.environ.get("GLEANER_SHARED_DATA") or os.path.join(ev.REPO, "..", "shared", "data"), "extraction-dev")
     with open(os.path.join(data, "evaldata.json"), encoding="utf-8") as f:
         evaldata = json.load(f)
     os.makedirs(CACHE, exist_ok=True)

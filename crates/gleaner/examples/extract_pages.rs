@@ -5,12 +5,13 @@
 //! second argument, and prints the extraction time (parsing of the input file excluded, as on the
 //! Python side) to stdout: wall seconds and, on Linux, the thread's CPU seconds (from
 //! `/proc/thread-self/schedstat`; the wall time otherwise), which stay meaningful on a shared
-//! machine.
+//! machine. `GLEANER_PAGE_TYPE=<type>` sends every page down that type's path (the page type
+//! printed stays the one given).
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::time::Instant;
 
-use gleaner::extract::{ExtractOptions, extract_page};
+use gleaner::extract::{ExtractOptions, PageType, extract_page_as};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -27,11 +28,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pages.push((id, url, html));
     }
     let opts = ExtractOptions::default();
+    // Every page down one type's path (`GLEANER_PAGE_TYPE=listing`): what a type costs.
+    let forced = std::env::var("GLEANER_PAGE_TYPE")
+        .ok()
+        .and_then(|t| PageType::ALL.into_iter().find(|p| p.as_str() == t));
     let cpu_start = thread_cpu_seconds();
     let start = Instant::now();
     let results: Vec<_> = pages
         .iter()
-        .map(|(_, url, html)| extract_page(html, url.as_deref(), &opts))
+        .map(|(_, url, html)| extract_page_as(html, url.as_deref(), &opts, forced))
         .collect();
     let secs = start.elapsed().as_secs_f64();
     let cpu = match (cpu_start, thread_cpu_seconds()) {

@@ -49,7 +49,7 @@ pub fn features(main: &MainText, page_type_probabilities: &[f32; 7]) -> Confiden
     let mut lines = 0usize;
     let mut short = 0usize;
     for line in main.text.lines() {
-        let n = line.chars().filter(|c| !c.is_whitespace()).count();
+        let n = super::text::visible_chars_and_commas(line).0;
         chars += n;
         lines += 1;
         if n < 30 {

@@ -56,28 +56,8 @@ impl TextRun<'_> {
     /// Non-whitespace characters ([`char::is_whitespace`]) and commas (Latin, CJK and Arabic)
     /// of the run: what the scorer sums per subtree. ASCII runs (most) are counted bytewise.
     pub fn visible_chars_and_commas(&self) -> (u32, u32) {
-        let t: &str = &self.0;
-        if t.is_ascii() {
-            let b = t.as_bytes();
-            // The ASCII characters of `char::is_whitespace`: tab, LF, VT, FF, CR and space.
-            let blanks = b
-                .iter()
-                .filter(|&&c| matches!(c, b' ' | b'\t'..=b'\r'))
-                .count();
-            let commas = b.iter().filter(|&&c| c == b',').count();
-            return ((b.len() - blanks) as u32, commas as u32);
-        }
-        let mut len = 0u32;
-        let mut commas = 0u32;
-        for ch in t.chars() {
-            if !ch.is_whitespace() {
-                len += 1;
-                if matches!(ch, ',' | '，' | '、' | '،') {
-                    commas += 1;
-                }
-            }
-        }
-        (len, commas)
+        let (len, commas) = super::text::visible_chars_and_commas(&self.0);
+        (len as u32, commas as u32)
     }
 }
 
@@ -178,9 +158,15 @@ pub struct Node<'a> {
 pub struct Dom<'a> {
     /// All nodes; ids index this vector.
     pub nodes: Vec<Node<'a>>,
-    /// Class/id hint bits per node ([`super::hints::node_flags`]), computed on first use.
-    hint_flags: std::cell::OnceCell<Vec<u8>>,
+    /// Class/id hint bits and class words per node ([`super::hints::node_flags`]), computed on
+    /// first use.
+    hint_flags: std::cell::OnceCell<super::hints::HintTables>,
+    /// [`TextRun::visible_chars_and_commas`] per node, counted on first use ([`Dom::text_stats`]).
+    text_stats: std::cell::RefCell<Vec<(u32, u32)>>,
 }
+
+/// A [`Dom::text_stats`] entry not counted yet.
+pub const UNCOUNTED: (u32, u32) = (u32::MAX, u32::MAX);
 
 impl<'a> Dom<'a> {
     /// Element payload of `id`, if it is an element.
@@ -193,8 +179,29 @@ impl<'a> Dom<'a> {
 
     /// The class/id hint bits of every node ([`super::hints::bit`]), computed once per page.
     pub fn hint_flags(&self) -> &[u8] {
+        &self.hint_tables().flags
+    }
+
+    /// The class-word bits of every node ([`super::hints::word`]), computed with the hint bits.
+    pub fn class_words(&self) -> &[u8] {
+        &self.hint_tables().words
+    }
+
+    fn hint_tables(&self) -> &super::hints::HintTables {
         self.hint_flags
             .get_or_init(|| super::hints::node_flags(self))
+    }
+
+    /// Per node, the visible characters and commas of its text run, or [`UNCOUNTED`]: callers
+    /// count a run on first use and store it here, so that the several pruning passes of a page
+    /// (two to six `measure` calls) count each run once; recounting was ~6% of extraction time
+    /// (perf, WCXB dev). Only runs some pass keeps are ever counted (not script or style text).
+    pub fn text_stats(&self) -> std::cell::RefMut<'_, Vec<(u32, u32)>> {
+        let mut stats = self.text_stats.borrow_mut();
+        if stats.is_empty() {
+            stats.resize(self.nodes.len(), UNCOUNTED);
+        }
+        stats
     }
 
     /// Tag of `id` ([`Tag::Other`] for non-elements).
@@ -222,6 +229,7 @@ impl<'a> Dom<'a> {
         Dom {
             nodes: b.nodes,
             hint_flags: std::cell::OnceCell::new(),
+            text_stats: std::cell::RefCell::new(Vec::new()),
         }
     }
 }
@@ -552,13 +560,15 @@ fn skip_past_gt(bytes: &[u8], from: usize) -> usize {
 }
 
 /// Finds `</name` (ASCII case-insensitive) followed by whitespace, `/` or `>` at or after `from`.
+/// Searches for `</` as a pair: scripts are full of lone `<` (comparisons, markup in strings), and
+/// stopping at each was ~2% of extraction time (perf, WCXB dev).
 fn find_end_tag(bytes: &[u8], from: usize, name: &[u8]) -> Option<usize> {
     let mut i = from;
+    let finder = memchr::memmem::Finder::new(b"</");
     while i < bytes.len() {
-        let p = i + memchr(b'<', &bytes[i..])?;
+        let p = i + finder.find(&bytes[i..])?;
         let after = p + 2 + name.len();
-        if bytes.get(p + 1) == Some(&b'/')
-            && after <= bytes.len()
+        if after <= bytes.len()
             && bytes[p + 2..after].eq_ignore_ascii_case(name)
             && bytes
                 .get(after)

@@ -44,7 +44,7 @@ pub fn node_text(dom: &Dom, id: NodeId, max: usize) -> String {
         }
         match &dom.nodes[n as usize].data {
             NodeData::Text(t) => {
-                for w in t.split_whitespace() {
+                for w in super::text::words(t) {
                     if !out.is_empty() {
                         out.push(' ');
                     }
