@@ -183,8 +183,8 @@ pub mod bit {
     pub const SHOP: u8 = 128;
 }
 
-/// Bits of [`HintTables::words`]: words found anywhere in an element's class attribute (not its
-/// id, and with no word-start rule), for the page-type features and the byline search.
+/// Bits of [`HintTables::words`]: words found anywhere in an element's class attribute (with no
+/// word-start rule), for the page-type features; the metadata bits also from its id.
 pub mod word {
     /// Repeated items (product grids, cards): see `page_type::CLASS_WORDS`.
     pub const ITEM: u8 = 1;
@@ -192,17 +192,22 @@ pub mod word {
     pub const POST: u8 = 2;
     /// User boxes.
     pub const USER: u8 = 4;
-    /// `byline` (metadata: the byline element).
-    pub const BYLINE: u8 = 8;
-    /// `author` somewhere in the class (metadata then looks for the exact class token).
-    pub const AUTHOR: u8 = 16;
+    /// Where a page's date sits (`metadata::DATE_CLASS_WORDS`).
+    pub const DATE: u8 = 8;
+    /// A byline's name, most specific (`metadata::AUTHOR_NAME_CLASSES`).
+    pub const AUTHOR_NAME: u8 = 16;
+    /// A byline (`metadata::AUTHOR_CLASSES`).
+    pub const AUTHOR: u8 = 32;
+    /// The bits metadata reads, which an element's id sets too.
+    pub const METADATA: u8 = DATE | AUTHOR_NAME | AUTHOR;
 }
 
 /// Every hint list compiled into one Aho-Corasick automaton whose patterns carry the bits of
 /// the lists they belong to: each element's names are searched once per page, not once per
 /// list and pruning pass (searching list by list, per pass, was the largest single cost of
-/// extraction in perf on WCXB dev). The class words of the page-type features and the byline
-/// search ride in the same automaton, so a class attribute is searched once in all.
+/// extraction in perf on WCXB dev). The class words of the page-type features and metadata's date
+/// and byline words ride in the same automaton, so a class attribute is searched once in all
+/// (metadata's own automaton over every class and id had cost 16% of extraction time).
 pub struct ClassHints {
     automaton: AhoCorasick,
     /// Per pattern: the lists' bits, whether it matches anywhere (leading `-`), and its
@@ -242,8 +247,16 @@ impl ClassHints {
         for &(p, words) in super::page_type::CLASS_WORDS {
             add(p, 0, words);
         }
-        add("byline", 0, word::BYLINE);
-        add("author", 0, word::AUTHOR);
+        let metadata_lists: [(&[&'static str], u8); 3] = [
+            (&super::metadata::DATE_CLASS_WORDS, word::DATE),
+            (&super::metadata::AUTHOR_NAME_CLASSES, word::AUTHOR_NAME),
+            (&super::metadata::AUTHOR_CLASSES, word::AUTHOR),
+        ];
+        for (list, words) in metadata_lists {
+            for &p in list {
+                add(p, 0, words);
+            }
+        }
         // A DFA, matching ASCII case-insensitively so that names need no lower-cased copy: this
         // search over every class and id was the largest cost of extraction (perf, WCXB dev).
         let automaton = AhoCorasick::builder()
@@ -318,10 +331,13 @@ pub fn node_flags(dom: &Dom) -> HintTables {
         }
         if let Some(v) = e.attr("id") {
             // Not through the cache: ids are unique on a page (hashing them only cost time).
-            let f = CLASS_HINTS.flags(v);
+            let (f, w) = CLASS_HINTS.flags_and_words(v);
             if f != 0 && !is_heading_slug(dom, id as NodeId, v) {
                 flags[id] |= f;
             }
+            // Metadata looks for date and byline words in ids as in classes; the page-type
+            // features count classes only.
+            words[id] |= w & word::METADATA;
         }
     }
     HintTables { flags, words }

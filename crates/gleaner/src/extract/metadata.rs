@@ -3,9 +3,6 @@
 //! (`schema.org` `headline`, `author`, `datePublished`, also inside `@graph`), microdata
 //! (`itemprop`), `<time datetime>`, bylines (`rel=author`, `class=author`) and `<title>`/`<h1>`.
 
-use std::sync::LazyLock;
-
-use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
 use super::byline::{
@@ -14,6 +11,7 @@ use super::byline::{
 };
 use super::date::parse_date;
 use super::dom::{Dom, NodeData, NodeId};
+use super::hints::word;
 use super::tag::Tag;
 
 /// Metadata found on a page; fields are `None` when the page does not carry them.
@@ -127,11 +125,12 @@ fn contains_ci(hay: &str, needle: &str) -> bool {
 
 /// Class/id words of elements that hold a page's date ("post-date", "entry-meta",
 /// "published", "byline", "timestamp"); htmldate searches the same places.
-const DATE_CLASS_WORDS: [&str; 5] = ["date", "publish", "posted", "byline", "time"];
+pub(super) const DATE_CLASS_WORDS: [&str; 5] = ["date", "publish", "posted", "byline", "time"];
 /// Class/id words of a byline's name, most specific first: trafilatura's author XPaths rank
 /// "author-name"-like classes above any class containing "author".
-const AUTHOR_NAME_CLASSES: [&str; 3] = ["authorname", "author-name", "author_name"];
-const AUTHOR_CLASSES: [&str; 6] = [
+pub(super) const AUTHOR_NAME_CLASSES: [&str; 3] = ["authorname", "author-name", "author_name"];
+/// Class/id words of a byline.
+pub(super) const AUTHOR_CLASSES: [&str; 6] = [
     "author",
     "byline",
     "username",
@@ -139,49 +138,6 @@ const AUTHOR_CLASSES: [&str; 6] = [
     "submitted-by",
     "writer",
 ];
-
-/// Which of the class-word lists a class or id value hits (any position, ASCII case ignored).
-mod class_bit {
-    pub const DATE: u8 = 1;
-    pub const AUTHOR_NAME: u8 = 2;
-    pub const AUTHOR: u8 = 4;
-}
-
-/// The three class-word lists in one case-insensitive automaton: a search per list and per
-/// element cost a third of extraction time on WCXB dev (one pass per value is negligible).
-static CLASS_WORDS: LazyLock<(AhoCorasick, Vec<u8>)> = LazyLock::new(|| {
-    let mut names: Vec<&str> = Vec::new();
-    let mut bits: Vec<u8> = Vec::new();
-    let lists: [(&[&str], u8); 3] = [
-        (&DATE_CLASS_WORDS, class_bit::DATE),
-        (&AUTHOR_NAME_CLASSES, class_bit::AUTHOR_NAME),
-        (&AUTHOR_CLASSES, class_bit::AUTHOR),
-    ];
-    for (list, bit) in lists {
-        for &w in list {
-            match names.iter().position(|&n| n == w) {
-                Some(i) => bits[i] |= bit,
-                None => {
-                    names.push(w);
-                    bits.push(bit);
-                }
-            }
-        }
-    }
-    let automaton = AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .ascii_case_insensitive(true)
-        .build(&names)
-        .expect("class words are plain strings");
-    (automaton, bits)
-});
-
-fn class_bits(value: &str) -> u8 {
-    let (automaton, bits) = &*CLASS_WORDS;
-    automaton
-        .find_overlapping_iter(value)
-        .fold(0, |acc, m| acc | bits[m.pattern().as_usize()])
-}
 
 /// Labels before a date in running text ("Published on", "Last updated", "Veröffentlicht").
 const DATE_LABELS: [&str; 9] = [
@@ -257,6 +213,7 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
     let mut author_names: Vec<NodeId> = Vec::new();
     let mut author_elements: Vec<NodeId> = Vec::new();
     let mut dateline_texts: Vec<NodeId> = Vec::new();
+    let words = dom.class_words();
     for id in 0..dom.nodes.len() as NodeId {
         let e = match &dom.nodes[id as usize].data {
             NodeData::Element(e) => e,
@@ -382,19 +339,18 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
         if class.is_empty() && el_id.is_empty() && e.attr("rel").is_none() {
             continue;
         }
-        let bits = class_bits(class) | class_bits(el_id);
-        if date_elements.len() < MAX_CANDIDATES
-            && (e.tag == Tag::Time || bits & class_bit::DATE != 0)
-        {
+        // Searched with the class hints, once per page ([`super::hints::ClassHints`]).
+        let bits = words[id as usize];
+        if date_elements.len() < MAX_CANDIDATES && (e.tag == Tag::Time || bits & word::DATE != 0) {
             date_elements.push(id);
         }
         if author_names.len() < MAX_CANDIDATES
             && (e.attr("rel") == Some("author")
                 || class.eq_ignore_ascii_case("author")
-                || bits & class_bit::AUTHOR_NAME != 0)
+                || bits & word::AUTHOR_NAME != 0)
         {
             push_innermost(dom, &mut author_names, id);
-        } else if author_elements.len() < MAX_CANDIDATES && bits & class_bit::AUTHOR != 0 {
+        } else if author_elements.len() < MAX_CANDIDATES && bits & word::AUTHOR != 0 {
             push_innermost(dom, &mut author_elements, id);
         }
     }
