@@ -9,7 +9,7 @@ use super::byline::{
     author_ok, declared_author, handle_like, itemprop_name, json_author,
     json_author_is_organisation, push_innermost,
 };
-use super::date::parse_date;
+use super::date::{parse_date, script_json_date};
 use super::dom::{Dom, NodeData, NodeId};
 use super::hints::word;
 use super::tag::Tag;
@@ -213,6 +213,7 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
     let mut author_names: Vec<NodeId> = Vec::new();
     let mut author_elements: Vec<NodeId> = Vec::new();
     let mut dateline_texts: Vec<NodeId> = Vec::new();
+    let mut scripts: Vec<NodeId> = Vec::new();
     let words = dom.class_words();
     for id in 0..dom.nodes.len() as NodeId {
         let e = match &dom.nodes[id as usize].data {
@@ -306,6 +307,8 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                             headline_first |= meta_title.is_none() && ld.headline.is_some();
                         }
                     }
+                } else if scripts.len() < MAX_CANDIDATES {
+                    scripts.push(id);
                 }
                 continue;
             }
@@ -407,9 +410,22 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
             .or(other_meta_date)
             .or_else(|| labelled_date(dom, &dateline_texts))
             .or_else(|| title_date.as_deref().and_then(parse_date))
-            .or_else(|| short_dateline(dom, &dateline_texts)),
+            .or_else(|| short_dateline(dom, &dateline_texts))
+            .or_else(|| script_date(dom, &scripts)),
     };
     md
+}
+
+/// Last resort: a publication date in page-state JSON of an ordinary script (shops and review
+/// sites declare it there and nowhere else), see [`script_json_date`].
+fn script_date(dom: &Dom, scripts: &[NodeId]) -> Option<String> {
+    scripts
+        .iter()
+        .flat_map(|&id| dom.children(id))
+        .find_map(|c| match &dom.nodes[c as usize].data {
+            NodeData::Text(t) => script_json_date(t),
+            _ => None,
+        })
 }
 
 /// The first date in the text of a date-classed element or a `<time>` (without `datetime`).
@@ -673,5 +689,15 @@ mod tests {
         // Numbers inside scripts are no datelines.
         let m = md(r#"<body><script>var d = "2020-01-02";</script><p>Text.</p></body>"#);
         assert_eq!(m.date, None);
+    }
+
+    #[test]
+    fn page_state_json_dates_are_a_last_resort() {
+        let shop = r#"<body><script>var meta = {"product":{"title":"Sidamo",
+            "published_at":"2019-03-02T06:22:28+01:00"}};</script><p>Kaffee.</p></body>"#;
+        assert_eq!(md(shop).date.as_deref(), Some("2019-03-02"));
+        // Any date the page states itself comes first.
+        let dated = format!("{shop}<p class=\"post-date\">5 March 2020</p>");
+        assert_eq!(md(&dated).date.as_deref(), Some("2020-03-05"));
     }
 }
