@@ -170,6 +170,21 @@ fn has_date_label(s: &str) -> bool {
     DATE_LABELS.iter().any(|l| lower.contains(l))
 }
 
+/// Labels of the time the page was served, which forum software prints in its header
+/// (phpBB: "It is currently Wed Oct 14, 2020", "Aktuelle Zeit: 14.10.2020"): never the
+/// publication date.
+const CURRENT_TIME_LABELS: [&str; 5] = [
+    "it is currently",
+    "current time",
+    "aktuelle zeit",
+    "es ist gerade",
+    "nous sommes le",
+];
+
+fn shows_current_time(s: &str) -> bool {
+    CURRENT_TIME_LABELS.iter().any(|l| contains_ci(s, l))
+}
+
 /// Whether `id` or one of its ancestors is a comment section (dates and names there are the
 /// commenters', not the page's). `<body>` is not a section: Reddit's says "comments-page".
 fn in_comments(dom: &Dom, mut id: NodeId) -> bool {
@@ -432,9 +447,12 @@ fn script_date(dom: &Dom, scripts: &[NodeId]) -> Option<String> {
 fn dated_element(dom: &Dom, ids: &[NodeId]) -> Option<String> {
     ids.iter().find_map(|&id| {
         let text = node_text(dom, id, MAX_DATELINE_CHARS + 1);
-        (text.chars().count() <= MAX_DATELINE_CHARS && has_year(&text) && !in_comments(dom, id))
-            .then(|| parse_date(&text))
-            .flatten()
+        (text.chars().count() <= MAX_DATELINE_CHARS
+            && has_year(&text)
+            && !shows_current_time(&text)
+            && !in_comments(dom, id))
+        .then(|| parse_date(&text))
+        .flatten()
     })
 }
 
@@ -449,8 +467,15 @@ fn short_dateline(dom: &Dom, texts: &[NodeId]) -> Option<String> {
         let NodeData::Text(t) = &dom.nodes[id as usize].data else {
             return None;
         };
+        // Counted with whitespace runs as one character: table-laid pages pad a dateline
+        // ("(        2012-06-04 09:20:26        )") with dozens of spaces.
         let t = t.trim();
-        if t.chars().count() > MAX_SHORT_DATELINE_CHARS {
+        if t.split_whitespace()
+            .map(|w| w.chars().count() + 1)
+            .sum::<usize>()
+            > MAX_SHORT_DATELINE_CHARS + 1
+            || shows_current_time(t)
+        {
             return None;
         }
         parse_date(t).filter(|_| !in_comments(dom, id))
@@ -466,6 +491,9 @@ fn labelled_date(dom: &Dom, texts: &[NodeId]) -> Option<String> {
             return None;
         };
         let date = parse_date(t)?;
+        if shows_current_time(t) {
+            return None;
+        }
         if has_date_label(t) {
             return Some(date);
         }
@@ -699,5 +727,24 @@ mod tests {
         // Any date the page states itself comes first.
         let dated = format!("{shop}<p class=\"post-date\">5 March 2020</p>");
         assert_eq!(md(&dated).date.as_deref(), Some("2020-03-05"));
+    }
+
+    #[test]
+    fn served_times_and_padded_datelines() {
+        // phpBB's header prints the serving time in a time-classed element; the post's date
+        // comes after it.
+        let m = md(
+            r#"<body><p class="responsive-center time">Aktuelle Zeit: 14.10.2020, 12:18</p>
+            <p class="author"><strong>r23</strong> &raquo; 21.01.2009, 05:42</p></body>"#,
+        );
+        assert_eq!(m.date.as_deref(), Some("2009-01-21"));
+        let m = md(r#"<body><p>It is currently Wed Oct 14, 2020 12:18 pm</p></body>"#);
+        assert_eq!(m.date, None);
+        // A dateline padded with whitespace is still short.
+        let pad = " ".repeat(60);
+        let m = md(&format!(
+            "<body><td><font>新华网河北频道 ({pad}2012-06-04 09:20:26{pad})</font></td></body>"
+        ));
+        assert_eq!(m.date.as_deref(), Some("2012-06-04"));
     }
 }
