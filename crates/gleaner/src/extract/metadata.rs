@@ -239,7 +239,10 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                         dom.tag(dom.nodes[id as usize].parent),
                         Tag::Script | Tag::Style
                     )
-                    && t.len() <= MAX_DATELINE_CHARS * 2
+                    // Longer texts only when they open with a number: a dateline leading
+                    // its paragraph (see `short_dateline`).
+                    && (t.len() <= MAX_DATELINE_CHARS * 2
+                        || t.trim_start().starts_with(|c: char| c.is_ascii_digit()))
                     && has_year(t)
                 {
                     dateline_texts.push(id);
@@ -470,15 +473,22 @@ fn short_dateline(dom: &Dom, texts: &[NodeId]) -> Option<String> {
         // Counted with whitespace runs as one character: table-laid pages pad a dateline
         // ("(        2012-06-04 09:20:26        )") with dozens of spaces.
         let t = t.trim();
-        if t.split_whitespace()
-            .map(|w| w.chars().count() + 1)
-            .sum::<usize>()
-            > MAX_SHORT_DATELINE_CHARS + 1
-            || shows_current_time(t)
-        {
+        if shows_current_time(t) {
             return None;
         }
-        parse_date(t).filter(|_| !in_comments(dom, id))
+        let short = t
+            .split_whitespace()
+            .map(|w| w.chars().count() + 1)
+            .sum::<usize>()
+            <= MAX_SHORT_DATELINE_CHARS + 1;
+        // A paragraph opening with its date ("27.1.2022 - Bei der Erinnerung …", press
+        // releases' "01.02.2022 „Der Arbeitsmarkt …"): the date is the dateline.
+        let date = if short {
+            parse_date(t)
+        } else {
+            t.split_whitespace().next().and_then(parse_date)
+        };
+        date.filter(|_| !in_comments(dom, id))
     })
 }
 
@@ -746,5 +756,15 @@ mod tests {
             "<body><td><font>新华网河北频道 ({pad}2012-06-04 09:20:26{pad})</font></td></body>"
         ));
         assert_eq!(m.date.as_deref(), Some("2012-06-04"));
+        // A long paragraph opening with its date; a date inside prose is no dateline.
+        let prose = "Bei der Erinnerung an die Verfolgten wird oft übersehen, dass auch";
+        let m = md(&format!(
+            "<body><p>27.1.2022 - {prose} viele Frauen litten.</p></body>"
+        ));
+        assert_eq!(m.date.as_deref(), Some("2022-01-27"));
+        let m = md(&format!(
+            "<body><p>{prose} am 27.1.2022 viele Frauen.</p></body>"
+        ));
+        assert_eq!(m.date, None);
     }
 }
