@@ -343,6 +343,10 @@ pub fn script_json_date(text: &str) -> Option<String> {
         end -= 1;
     }
     let text = &text[..end];
+    // Every key holds "ublish": one pass rules out the scripts (nearly all) without any.
+    if !text.contains("ublish") {
+        return None;
+    }
     SCRIPT_DATE_KEYS
         .iter()
         .filter_map(|key| {
