@@ -321,9 +321,69 @@ pub fn date_in_url(url: &str) -> Option<String> {
     None
 }
 
+/// Keys under which page-state JSON in ordinary scripts (shop, review and CMS front-ends) holds
+/// the publication time: `"published_at":"2019-03-02T06:22:28+01:00"`.
+const SCRIPT_DATE_KEYS: [&str; 5] = [
+    "\"datePublished\"",
+    "\"published_at\"",
+    "\"publishedDate\"",
+    "\"publishDate\"",
+    "\"publish_date\"",
+];
+
+/// Script text searched for [`SCRIPT_DATE_KEYS`]: page-state blobs can run to megabytes, and
+/// the page's own item comes early in them.
+const MAX_SCRIPT_SEARCH: usize = 256 * 1024;
+
+/// The first publication date declared under [`SCRIPT_DATE_KEYS`] in a script's text (the
+/// value a string right after the key's colon).
+pub fn script_json_date(text: &str) -> Option<String> {
+    let mut end = text.len().min(MAX_SCRIPT_SEARCH);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
+    // Every key holds "ublish": one pass rules out the scripts (nearly all) without any.
+    if !text.contains("ublish") {
+        return None;
+    }
+    SCRIPT_DATE_KEYS
+        .iter()
+        .filter_map(|key| {
+            text.match_indices(key).find_map(|(at, _)| {
+                let rest = text[at + key.len()..].trim_start().strip_prefix(':')?;
+                let value = rest.trim_start().strip_prefix('"')?;
+                let value = &value[..value.find('"')?];
+                (value.len() <= 40)
+                    .then(|| numeric_date(value))
+                    .flatten()
+                    .map(|d| (at, d))
+            })
+        })
+        .min_by_key(|&(at, _)| at)
+        .map(|(_, d)| d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_in_script_json() {
+        let shop = r#"var meta = {"product":{"id":1,"title":"Sidamo","published_at":"2019-03-02T06:22:28+01:00","created_at":"2019-03-01T06:27:24+01:00"}};"#;
+        assert_eq!(script_json_date(shop).as_deref(), Some("2019-03-02"));
+        let review =
+            r#" {"publishedDate":"2016-11-04T20:37:27Z","updatedDate":"2016-11-05T20:39:47Z"} "#;
+        assert_eq!(script_json_date(review).as_deref(), Some("2016-11-04"));
+        // The first declared key wins, wherever in the list it is.
+        let two = r#"{"publish_date": "2020-01-02", "x": {"datePublished": "2021-05-06"}}"#;
+        assert_eq!(script_json_date(two).as_deref(), Some("2020-01-02"));
+        assert_eq!(
+            script_json_date(r#"{"published_at":null,"id":"2019-03-02"}"#),
+            None
+        );
+        assert_eq!(script_json_date("var x = 1;"), None);
+    }
 
     #[test]
     fn numeric_dates() {

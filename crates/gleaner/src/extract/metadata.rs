@@ -9,7 +9,7 @@ use super::byline::{
     author_ok, declared_author, handle_like, itemprop_name, json_author,
     json_author_is_organisation, push_innermost,
 };
-use super::date::parse_date;
+use super::date::{parse_date, script_json_date};
 use super::dom::{Dom, NodeData, NodeId};
 use super::hints::word;
 use super::tag::Tag;
@@ -170,6 +170,21 @@ fn has_date_label(s: &str) -> bool {
     DATE_LABELS.iter().any(|l| lower.contains(l))
 }
 
+/// Labels of the time the page was served, which forum software prints in its header
+/// (phpBB: "It is currently Wed Oct 14, 2020", "Aktuelle Zeit: 14.10.2020"): never the
+/// publication date.
+const CURRENT_TIME_LABELS: [&str; 5] = [
+    "it is currently",
+    "current time",
+    "aktuelle zeit",
+    "es ist gerade",
+    "nous sommes le",
+];
+
+fn shows_current_time(s: &str) -> bool {
+    CURRENT_TIME_LABELS.iter().any(|l| contains_ci(s, l))
+}
+
 /// Whether `id` or one of its ancestors is a comment section (dates and names there are the
 /// commenters', not the page's). `<body>` is not a section: Reddit's says "comments-page".
 fn in_comments(dom: &Dom, mut id: NodeId) -> bool {
@@ -213,6 +228,7 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
     let mut author_names: Vec<NodeId> = Vec::new();
     let mut author_elements: Vec<NodeId> = Vec::new();
     let mut dateline_texts: Vec<NodeId> = Vec::new();
+    let mut scripts: Vec<NodeId> = Vec::new();
     let words = dom.class_words();
     for id in 0..dom.nodes.len() as NodeId {
         let e = match &dom.nodes[id as usize].data {
@@ -223,7 +239,10 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                         dom.tag(dom.nodes[id as usize].parent),
                         Tag::Script | Tag::Style
                     )
-                    && t.len() <= MAX_DATELINE_CHARS * 2
+                    // Longer texts only when they open with a number: a dateline leading
+                    // its paragraph (see `short_dateline`).
+                    && (t.len() <= MAX_DATELINE_CHARS * 2
+                        || t.trim_start().starts_with(|c: char| c.is_ascii_digit()))
                     && has_year(t)
                 {
                     dateline_texts.push(id);
@@ -306,6 +325,8 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
                             headline_first |= meta_title.is_none() && ld.headline.is_some();
                         }
                     }
+                } else if scripts.len() < MAX_CANDIDATES {
+                    scripts.push(id);
                 }
                 continue;
             }
@@ -407,18 +428,34 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
             .or(other_meta_date)
             .or_else(|| labelled_date(dom, &dateline_texts))
             .or_else(|| title_date.as_deref().and_then(parse_date))
-            .or_else(|| short_dateline(dom, &dateline_texts)),
+            .or_else(|| short_dateline(dom, &dateline_texts))
+            .or_else(|| script_date(dom, &scripts)),
     };
     md
+}
+
+/// Last resort: a publication date in page-state JSON of an ordinary script (shops and review
+/// sites declare it there and nowhere else), see [`script_json_date`].
+fn script_date(dom: &Dom, scripts: &[NodeId]) -> Option<String> {
+    scripts
+        .iter()
+        .flat_map(|&id| dom.children(id))
+        .find_map(|c| match &dom.nodes[c as usize].data {
+            NodeData::Text(t) => script_json_date(t),
+            _ => None,
+        })
 }
 
 /// The first date in the text of a date-classed element or a `<time>` (without `datetime`).
 fn dated_element(dom: &Dom, ids: &[NodeId]) -> Option<String> {
     ids.iter().find_map(|&id| {
         let text = node_text(dom, id, MAX_DATELINE_CHARS + 1);
-        (text.chars().count() <= MAX_DATELINE_CHARS && has_year(&text) && !in_comments(dom, id))
-            .then(|| parse_date(&text))
-            .flatten()
+        (text.chars().count() <= MAX_DATELINE_CHARS
+            && has_year(&text)
+            && !shows_current_time(&text)
+            && !in_comments(dom, id))
+        .then(|| parse_date(&text))
+        .flatten()
     })
 }
 
@@ -433,11 +470,25 @@ fn short_dateline(dom: &Dom, texts: &[NodeId]) -> Option<String> {
         let NodeData::Text(t) = &dom.nodes[id as usize].data else {
             return None;
         };
+        // Counted with whitespace runs as one character: table-laid pages pad a dateline
+        // ("(        2012-06-04 09:20:26        )") with dozens of spaces.
         let t = t.trim();
-        if t.chars().count() > MAX_SHORT_DATELINE_CHARS {
+        if shows_current_time(t) {
             return None;
         }
-        parse_date(t).filter(|_| !in_comments(dom, id))
+        let short = t
+            .split_whitespace()
+            .map(|w| w.chars().count() + 1)
+            .sum::<usize>()
+            <= MAX_SHORT_DATELINE_CHARS + 1;
+        // A paragraph opening with its date ("27.1.2022 - Bei der Erinnerung …", press
+        // releases' "01.02.2022 „Der Arbeitsmarkt …"): the date is the dateline.
+        let date = if short {
+            parse_date(t)
+        } else {
+            t.split_whitespace().next().and_then(parse_date)
+        };
+        date.filter(|_| !in_comments(dom, id))
     })
 }
 
@@ -450,6 +501,9 @@ fn labelled_date(dom: &Dom, texts: &[NodeId]) -> Option<String> {
             return None;
         };
         let date = parse_date(t)?;
+        if shows_current_time(t) {
+            return None;
+        }
         if has_date_label(t) {
             return Some(date);
         }
@@ -672,6 +726,45 @@ mod tests {
         assert_eq!(m.date, None);
         // Numbers inside scripts are no datelines.
         let m = md(r#"<body><script>var d = "2020-01-02";</script><p>Text.</p></body>"#);
+        assert_eq!(m.date, None);
+    }
+
+    #[test]
+    fn page_state_json_dates_are_a_last_resort() {
+        let shop = r#"<body><script>var meta = {"product":{"title":"Sidamo",
+            "published_at":"2019-03-02T06:22:28+01:00"}};</script><p>Kaffee.</p></body>"#;
+        assert_eq!(md(shop).date.as_deref(), Some("2019-03-02"));
+        // Any date the page states itself comes first.
+        let dated = format!("{shop}<p class=\"post-date\">5 March 2020</p>");
+        assert_eq!(md(&dated).date.as_deref(), Some("2020-03-05"));
+    }
+
+    #[test]
+    fn served_times_and_padded_datelines() {
+        // phpBB's header prints the serving time in a time-classed element; the post's date
+        // comes after it.
+        let m = md(
+            r#"<body><p class="responsive-center time">Aktuelle Zeit: 14.10.2020, 12:18</p>
+            <p class="author"><strong>r23</strong> &raquo; 21.01.2009, 05:42</p></body>"#,
+        );
+        assert_eq!(m.date.as_deref(), Some("2009-01-21"));
+        let m = md(r#"<body><p>It is currently Wed Oct 14, 2020 12:18 pm</p></body>"#);
+        assert_eq!(m.date, None);
+        // A dateline padded with whitespace is still short.
+        let pad = " ".repeat(60);
+        let m = md(&format!(
+            "<body><td><font>新华网河北频道 ({pad}2012-06-04 09:20:26{pad})</font></td></body>"
+        ));
+        assert_eq!(m.date.as_deref(), Some("2012-06-04"));
+        // A long paragraph opening with its date; a date inside prose is no dateline.
+        let prose = "Bei der Erinnerung an die Verfolgten wird oft übersehen, dass auch";
+        let m = md(&format!(
+            "<body><p>27.1.2022 - {prose} viele Frauen litten.</p></body>"
+        ));
+        assert_eq!(m.date.as_deref(), Some("2022-01-27"));
+        let m = md(&format!(
+            "<body><p>{prose} am 27.1.2022 viele Frauen.</p></body>"
+        ));
         assert_eq!(m.date, None);
     }
 }
