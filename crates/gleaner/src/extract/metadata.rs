@@ -9,7 +9,7 @@ use super::byline::{
     author_ok, declared_author, handle_like, itemprop_name, json_author,
     json_author_is_organisation, push_innermost,
 };
-use super::date::{parse_date, script_json_date};
+use super::date::{date_in_url, parse_date, script_json_date};
 use super::dom::{Dom, NodeData, NodeId};
 use super::hints::word;
 use super::tag::Tag;
@@ -207,8 +207,8 @@ fn in_comments(dom: &Dom, mut id: NodeId) -> bool {
     false
 }
 
-/// Reads title, author and date from a parsed page.
-pub fn extract_metadata(dom: &Dom) -> PageMetadata {
+/// Reads title, author and date from a parsed page whose address is `url` (when known).
+pub fn extract_metadata(dom: &Dom, url: Option<&str>) -> PageMetadata {
     let mut md = PageMetadata::default();
     let mut ld = JsonLd::default();
     let mut title_tag = None;
@@ -406,6 +406,14 @@ pub fn extract_metadata(dom: &Dom) -> PageMetadata {
         .or_else(byline)
         .or(ld_author)
         .or(meta_handle);
+    // A full date in the address comes first, as htmldate ranks it: blogs and news sites put
+    // the publication day there, while the page's own stamps are often a later update or a
+    // UTC time a day off the local date. Decided here, before the page's own dates are
+    // searched, so that a dated address spares that search (scripts included).
+    if let Some(d) = url.and_then(date_in_url) {
+        md.date = Some(d);
+        return md;
+    }
     // An `article:published_time`-like meta tag is the most explicit statement of the date.
     // Without one, pages that declare both a publication date (JSON-LD, microdata) and a later
     // update (a modified-time meta tag, JSON-LD) show readers one of them, and which one varies:
@@ -579,14 +587,14 @@ mod tests {
             <script type="application/ld+json">{"@graph":[{"@type":"NewsArticle",
             "datePublished":"2020-02-01T08:00:00Z","author":[{"name":"Ann Lee"},{"name":"Bo Ma"}]}]}
             </script></head><body><h1>The headline</h1><p class="byline">By Someone</p></body>"#;
-        let md = extract_metadata(&Dom::parse(html));
+        let md = extract_metadata(&Dom::parse(html), None);
         assert_eq!(md.date.as_deref(), Some("2020-02-01"));
         assert_eq!(md.author.as_deref(), Some("Ann Lee; Bo Ma"));
         assert_eq!(md.title.as_deref(), Some("The headline"));
     }
 
     fn md(html: &str) -> PageMetadata {
-        extract_metadata(&Dom::parse(html))
+        extract_metadata(&Dom::parse(html), None)
     }
 
     #[test]

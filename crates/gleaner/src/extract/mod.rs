@@ -113,13 +113,7 @@ pub fn extract_page_as(
     forced: Option<PageType>,
 ) -> Extraction {
     let dom = Dom::parse(html);
-    let mut metadata = metadata::extract_metadata(&dom);
-    // A full date in the address comes first, as htmldate ranks it: blogs and news sites put
-    // the publication day there, while the page's own stamps are often a later update or a
-    // UTC time a day off the local date.
-    if let Some(d) = url.and_then(date::date_in_url) {
-        metadata.date = Some(d);
-    }
+    let mut metadata = metadata::extract_metadata(&dom, url);
     let first = analyse(&dom, prune_options(opts, true, false));
     let mut root = dom.find_first(Tag::Body).unwrap_or(0);
     if first.text_len[root as usize] * 2 < first.text_len[0] {
@@ -185,7 +179,7 @@ pub fn extract_page_as(
         if let Some(inner) = largest_noscript(&dom) {
             let inner_dom = Dom::parse(inner);
             // The crawler copy also carries the bylines (a forum's posters) the shell lacks.
-            let inner_md = metadata::extract_metadata(&inner_dom);
+            let inner_md = metadata::extract_metadata(&inner_dom, url);
             metadata.author = metadata.author.take().or(inner_md.author);
             metadata.date = metadata.date.take().or(inner_md.date);
             let inner_root = inner_dom.find_first(Tag::Body).unwrap_or(0);
