@@ -3,15 +3,15 @@
 //! (`schema.org` `headline`, `author`, `datePublished`, also inside `@graph`), microdata
 //! (`itemprop`), `<time datetime>`, bylines (`rel=author`, `class=author`) and `<title>`/`<h1>`.
 
-use serde_json::Value;
-
-use super::byline::{
-    author_ok, declared_author, handle_like, itemprop_name, json_author,
-    json_author_is_organisation, push_innermost,
+use super::byline::{author_ok, declared_author, handle_like, itemprop_name, push_innermost};
+use super::date::{date_in_url, parse_date};
+use super::dateline::{
+    MAX_CANDIDATES, MAX_DATELINE_CHARS, contains_ci, dated_element, has_year, in_comments,
+    labelled_date, script_date, short_dateline,
 };
-use super::date::{date_in_url, parse_date, script_json_date};
 use super::dom::{Dom, NodeData, NodeId};
 use super::hints::word;
+use super::json_ld::JsonLd;
 use super::tag::Tag;
 
 /// Metadata found on a page; fields are `None` when the page does not carry them.
@@ -27,8 +27,6 @@ pub struct PageMetadata {
     pub description: Option<String>,
 }
 
-/// JSON-LD blocks above this size are skipped: real ones are a few kilobytes.
-const MAX_JSON_LD: usize = 1 << 20;
 /// Bylines longer than this are prose, not a name.
 pub(super) const MAX_AUTHOR_CHARS: usize = 80;
 
@@ -64,65 +62,6 @@ pub(super) fn clean(s: &str) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-/// What JSON-LD blocks declare, kept apart so the caller can rank it against meta tags.
-#[derive(Default)]
-struct JsonLd {
-    published: Option<String>,
-    modified: Option<String>,
-    author: Option<String>,
-    author_is_organisation: bool,
-    headline: Option<String>,
-}
-
-/// Object keys whose values hold the page's own item ("mainEntity" of a forum's QAPage).
-const JSON_LD_NESTS: [&str; 3] = ["@graph", "mainEntity", "mainEntityOfPage"];
-
-fn scan_json_ld(v: &Value, ld: &mut JsonLd) {
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Array(a) => stack.extend(a.iter().rev()),
-            Value::Object(o) => {
-                if ld.published.is_none() {
-                    ld.published = ["datePublished", "dateCreated", "uploadDate"]
-                        .iter()
-                        .find_map(|k| o.get(*k).and_then(Value::as_str).and_then(parse_date));
-                }
-                if ld.modified.is_none() {
-                    ld.modified = o
-                        .get("dateModified")
-                        .and_then(Value::as_str)
-                        .and_then(parse_date);
-                }
-                if ld.author.is_none()
-                    && let Some(a) = o.get("author")
-                {
-                    ld.author = json_author(a);
-                    ld.author_is_organisation = json_author_is_organisation(a);
-                }
-                if ld.headline.is_none() {
-                    ld.headline = o.get("headline").and_then(Value::as_str).and_then(clean);
-                }
-                for k in JSON_LD_NESTS {
-                    if let Some(g) = o.get(k).filter(|g| g.is_object() || g.is_array()) {
-                        stack.push(g);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// ASCII-case-insensitive substring test without a lower-cased copy.
-fn contains_ci(hay: &str, needle: &str) -> bool {
-    hay.len() >= needle.len()
-        && hay
-            .as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
 /// Class/id words of elements that hold a page's date ("post-date", "entry-meta",
 /// "published", "byline", "timestamp"); htmldate searches the same places.
 pub(super) const DATE_CLASS_WORDS: [&str; 5] = ["date", "publish", "posted", "byline", "time"];
@@ -138,74 +77,6 @@ pub(super) const AUTHOR_CLASSES: [&str; 6] = [
     "submitted-by",
     "writer",
 ];
-
-/// Labels before a date in running text ("Published on", "Last updated", "Veröffentlicht").
-const DATE_LABELS: [&str; 9] = [
-    "publish",
-    "posted",
-    "updated",
-    "veröffentlicht",
-    "aktualisiert",
-    "publié",
-    "publicado",
-    "pubblicato",
-    "written",
-];
-/// Elements whose text is looked at for a date or a byline, at most this many of each kind.
-const MAX_CANDIDATES: usize = 40;
-/// Text longer than this is prose, not a dateline.
-const MAX_DATELINE_CHARS: usize = 120;
-
-/// Whether `s` holds a four-digit year 1990-2099: cheap test before parsing it as a date.
-fn has_year(s: &str) -> bool {
-    s.as_bytes().windows(4).any(|w| {
-        ((w[0] == b'1' && w[1] == b'9') || (w[0] == b'2' && w[1] == b'0'))
-            && w[2].is_ascii_digit()
-            && w[3].is_ascii_digit()
-    })
-}
-
-fn has_date_label(s: &str) -> bool {
-    let lower = s.to_lowercase();
-    DATE_LABELS.iter().any(|l| lower.contains(l))
-}
-
-/// Labels of the time the page was served, which forum software prints in its header
-/// (phpBB: "It is currently Wed Oct 14, 2020", "Aktuelle Zeit: 14.10.2020"): never the
-/// publication date.
-const CURRENT_TIME_LABELS: [&str; 5] = [
-    "it is currently",
-    "current time",
-    "aktuelle zeit",
-    "es ist gerade",
-    "nous sommes le",
-];
-
-fn shows_current_time(s: &str) -> bool {
-    CURRENT_TIME_LABELS.iter().any(|l| contains_ci(s, l))
-}
-
-/// Whether `id` or one of its ancestors is a comment section (dates and names there are the
-/// commenters', not the page's). `<body>` is not a section: Reddit's says "comments-page".
-fn in_comments(dom: &Dom, mut id: NodeId) -> bool {
-    for _ in 0..12 {
-        if let Some(e) = dom.element(id)
-            && !matches!(e.tag, Tag::Body | Tag::Html)
-            && [e.attr("class"), e.attr("id")]
-                .into_iter()
-                .flatten()
-                .any(|v| contains_ci(v, "comment"))
-        {
-            return true;
-        }
-        let parent = dom.nodes[id as usize].parent;
-        if parent == super::dom::NONE {
-            return false;
-        }
-        id = parent;
-    }
-    false
-}
 
 /// Reads title, author and date from a parsed page whose address is `url` (when known).
 pub fn extract_metadata(dom: &Dom, url: Option<&str>) -> PageMetadata {
@@ -317,11 +188,8 @@ pub fn extract_metadata(dom: &Dom, url: Option<&str>) -> PageMetadata {
             Tag::Script => {
                 if e.attr("type").is_some_and(|t| t.contains("ld+json")) {
                     for c in dom.children(id) {
-                        if let NodeData::Text(t) = &dom.nodes[c as usize].data
-                            && t.len() <= MAX_JSON_LD
-                            && let Ok(v) = serde_json::from_str::<Value>(t.trim())
-                        {
-                            scan_json_ld(&v, &mut ld);
+                        if let NodeData::Text(t) = &dom.nodes[c as usize].data {
+                            ld.read(t);
                             headline_first |= meta_title.is_none() && ld.headline.is_some();
                         }
                     }
@@ -440,91 +308,6 @@ pub fn extract_metadata(dom: &Dom, url: Option<&str>) -> PageMetadata {
             .or_else(|| script_date(dom, &scripts)),
     };
     md
-}
-
-/// Last resort: a publication date in page-state JSON of an ordinary script (shops and review
-/// sites declare it there and nowhere else), see [`script_json_date`].
-fn script_date(dom: &Dom, scripts: &[NodeId]) -> Option<String> {
-    scripts
-        .iter()
-        .flat_map(|&id| dom.children(id))
-        .find_map(|c| match &dom.nodes[c as usize].data {
-            NodeData::Text(t) => script_json_date(t),
-            _ => None,
-        })
-}
-
-/// The first date in the text of a date-classed element or a `<time>` (without `datetime`).
-fn dated_element(dom: &Dom, ids: &[NodeId]) -> Option<String> {
-    ids.iter().find_map(|&id| {
-        let text = node_text(dom, id, MAX_DATELINE_CHARS + 1);
-        (text.chars().count() <= MAX_DATELINE_CHARS
-            && has_year(&text)
-            && !shows_current_time(&text)
-            && !in_comments(dom, id))
-        .then(|| parse_date(&text))
-        .flatten()
-    })
-}
-
-/// Text this short holding a date is a dateline ("21.01.2022" above a headline, "January 22,
-/// 2014" below it), not a sentence that mentions one.
-const MAX_SHORT_DATELINE_CHARS: usize = 60;
-
-/// Last resort, as htmldate's text search: the first short text with a date, outside comment
-/// sections.
-fn short_dateline(dom: &Dom, texts: &[NodeId]) -> Option<String> {
-    texts.iter().find_map(|&id| {
-        let NodeData::Text(t) = &dom.nodes[id as usize].data else {
-            return None;
-        };
-        // Counted with whitespace runs as one character: table-laid pages pad a dateline
-        // ("(        2012-06-04 09:20:26        )") with dozens of spaces.
-        let t = t.trim();
-        if shows_current_time(t) {
-            return None;
-        }
-        let short = t
-            .split_whitespace()
-            .map(|w| w.chars().count() + 1)
-            .sum::<usize>()
-            <= MAX_SHORT_DATELINE_CHARS + 1;
-        // A paragraph opening with its date ("27.1.2022 - Bei der Erinnerung …", press
-        // releases' "01.02.2022 „Der Arbeitsmarkt …"): the date is the dateline.
-        let date = if short {
-            parse_date(t)
-        } else {
-            t.split_whitespace().next().and_then(parse_date)
-        };
-        date.filter(|_| !in_comments(dom, id))
-    })
-}
-
-/// A date in running text next to a publication label: "Last updated: November 13, 2025",
-/// `<div>Published on</div><div>Oct 31, 2025</div>` (the label in the parent's or
-/// grandparent's text).
-fn labelled_date(dom: &Dom, texts: &[NodeId]) -> Option<String> {
-    texts.iter().find_map(|&id| {
-        let NodeData::Text(t) = &dom.nodes[id as usize].data else {
-            return None;
-        };
-        let date = parse_date(t)?;
-        if shows_current_time(t) {
-            return None;
-        }
-        if has_date_label(t) {
-            return Some(date);
-        }
-        let parent = dom.nodes[id as usize].parent;
-        let up = [parent, dom.nodes.get(parent as usize)?.parent];
-        up.into_iter()
-            .filter(|&p| p != super::dom::NONE)
-            .any(|p| {
-                let text = node_text(dom, p, MAX_DATELINE_CHARS + 1);
-                text.chars().count() <= MAX_DATELINE_CHARS && has_date_label(&text)
-            })
-            .then_some(date)
-    })
 }
 
 /// Separators between a page's title and its site's name ("Title | Site", "Title – Site").
