@@ -473,8 +473,8 @@ fn skip_introduced_links(
         let i = n as usize;
         if dom.element(n).is_some() && !a.removed[i] && a.text_len[i] > 0 {
             let tag = dom.tag(n);
-            let listy = (!thread && matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl))
-                || a.link_density(n) > 0.5;
+            let listy =
+                (!thread && matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl)) || a.link_density(n) > 0.5;
             if !listy {
                 break;
             }
