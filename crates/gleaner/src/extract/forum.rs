@@ -93,6 +93,53 @@ pub fn widen_to_thread(dom: &Dom, a: &Analysis, root: NodeId, roots: Vec<NodeId>
     vec![best]
 }
 
+/// Fewest visible characters for an element to count as a post when its class is compared
+/// (a post body or a post's card; a username link or a date is shorter).
+const MIN_POST_CHARS: u32 = 100;
+
+/// Per node, whether its subtree holds a post: an element whose class attribute is the same as
+/// that of at least two elements of [`MIN_POST_CHARS`] or more outside any class-hinted region
+/// (`hinted`: what the pruning pass's class hints would remove, ancestors included). Forum
+/// themes wrap nested replies in containers whose names the hints drop (VerticalScope's
+/// `hide-last-message-connector` wrapper around each reply to a reply), while the replies inside
+/// are the same cards as the top-level posts; a comment section, a sidebar or a menu holds no
+/// such card. `text_len` is the pass's first measurement, before hints.
+pub(super) fn holds_a_post(dom: &Dom, hinted: &[bool], text_len: &[u32]) -> Vec<bool> {
+    let n = dom.nodes.len();
+    let mut outside: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    for id in 0..n {
+        if hinted[id] || text_len[id] < MIN_POST_CHARS {
+            continue;
+        }
+        if let Some(class) = dom.element(id as NodeId).and_then(|e| e.attr("class"))
+            && !class.trim().is_empty()
+        {
+            *outside.entry(class).or_insert(0) += 1;
+        }
+    }
+    let mut holds = vec![false; n];
+    if outside.values().all(|&c| c < 2) {
+        return holds;
+    }
+    for id in (1..n).rev() {
+        if !holds[id]
+            && hinted[id]
+            && text_len[id] >= MIN_POST_CHARS
+            && dom
+                .element(id as NodeId)
+                .and_then(|e| e.attr("class"))
+                .is_some_and(|c| outside.get(c).is_some_and(|&k| k >= 2))
+        {
+            holds[id] = true;
+        }
+        let p = dom.nodes[id].parent;
+        if holds[id] && p != NONE {
+            holds[p as usize] = true;
+        }
+    }
+    holds
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::score;
@@ -203,6 +250,37 @@ mod tests {
         assert!(text.contains("Jun 2, 2024"), "{text}");
         assert!(text.contains("Post 2: a hardtail"), "{text}");
         assert!(!text.contains("Forums"), "{text}");
+    }
+
+    #[test]
+    fn nested_replies_in_hint_named_wrappers_stay() {
+        let card = |i: u32| {
+            format!(
+                "<div class='message-card'><a href='/u/{i}' class='username'>rider{i}</a>\
+                 <div class='message-body'><p>Post {i}: a hardtail with a good air fork is the \
+                 best first bike, and a used one from a shop keeps the cost down, so look there \
+                 first.</p></div></div>"
+            )
+        };
+        let html = format!(
+            "<html><body><div class='thread'>{}{}<div class='children hide-last-connector'>{}</div>\
+             </div><div class='sidebar'><div class='widget'><p>Sign up for our newsletter to get \
+             the best deals on bikes and parts every week, straight to your inbox.</p></div></div>\
+             </body></html>",
+            card(1),
+            card(2),
+            card(3)
+        );
+        let dom = Dom::parse(&html);
+        let a = forum_analysis(&dom);
+        let kept = |needle: &str| {
+            (0..dom.nodes.len()).any(|i| {
+                matches!(&dom.nodes[i].data, super::super::dom::NodeData::Text(t) if t.contains(needle))
+                    && !a.removed[i]
+            })
+        };
+        assert!(kept("Post 3: a hardtail"));
+        assert!(!kept("newsletter"));
     }
 
     #[test]

@@ -210,6 +210,25 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     let flags = dom.hint_flags();
     let total = a.text_len[0].max(1) as f32;
     let mut removed = std::mem::take(&mut a.removed);
+    // Threads: subtrees holding a post like the thread's others stay (see
+    // [`super::forum::holds_a_post`]).
+    let posts = if opts.keep_authors && opts.class_hints {
+        let mut hinted = vec![false; n];
+        for id in 1..n {
+            let p = dom.nodes[id].parent;
+            let f = flags[id];
+            let unlikely =
+                f & bit::UNLIKELY != 0 || (!opts.include_comments && f & bit::COMMENT != 0);
+            hinted[id] = (p != NONE && hinted[p as usize])
+                || dom.element(id as NodeId).is_some_and(|e| {
+                    !matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main)
+                        && (tag_is_hint(e.tag) || (unlikely && f & (bit::MAYBE | bit::AUTHOR) == 0))
+                });
+        }
+        super::forum::holds_a_post(dom, &hinted, &a.text_len)
+    } else {
+        Vec::new()
+    };
     let mut changed = false;
     for id in 1..n {
         let parent = dom.nodes[id].parent;
@@ -241,6 +260,9 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             let unlikely =
                 f & bit::UNLIKELY != 0 || (!opts.include_comments && f & bit::COMMENT != 0);
             if !shop && (!unlikely || f & bit::MAYBE != 0) {
+                continue;
+            }
+            if posts.get(id).copied().unwrap_or(false) {
                 continue;
             }
         }

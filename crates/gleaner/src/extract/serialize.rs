@@ -273,7 +273,7 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
                     && !(opts.keep_attribution && holds_attribution(dom, id))
                 {
                     if tag.is_heading() {
-                        skip_introduced_links(dom, a, id, &mut skipped);
+                        skip_introduced_links(dom, a, id, opts.keep_attribution, &mut skipped);
                     }
                     continue;
                 }
@@ -458,14 +458,23 @@ fn same_text_as_parent(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
 }
 
 /// After a boilerplate heading, the following siblings that are lists or link blocks belong to
-/// it (the "Related articles" list); stops at the first block of prose.
-fn skip_introduced_links(dom: &Dom, a: &Analysis, heading: NodeId, skipped: &mut Vec<NodeId>) {
+/// it (the "Related articles" list); stops at the first block of prose. On a thread
+/// (`thread`: attribution kept) a list counts only when it is mostly links: forums put their
+/// replies in a `<ul>` under a "Comments" heading (Vanilla), and that list is the thread.
+fn skip_introduced_links(
+    dom: &Dom,
+    a: &Analysis,
+    heading: NodeId,
+    thread: bool,
+    skipped: &mut Vec<NodeId>,
+) {
     let mut n = dom.nodes[heading as usize].next_sibling;
     while n != NONE {
         let i = n as usize;
         if dom.element(n).is_some() && !a.removed[i] && a.text_len[i] > 0 {
             let tag = dom.tag(n);
-            let listy = matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl) || a.link_density(n) > 0.5;
+            let listy =
+                (!thread && matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl)) || a.link_density(n) > 0.5;
             if !listy {
                 break;
             }
