@@ -114,3 +114,50 @@ fn may_be_content(dom: &Dom, id: NodeId) -> bool {
     };
     !e.attr("class").is_some_and(unseen) && !e.attr("id").is_some_and(unseen)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::dom::Dom;
+    use super::super::score::{PruneOptions, analyse};
+    use super::super::tag::Tag;
+
+    const OPTS: PruneOptions = PruneOptions {
+        shop_hints: false,
+        class_hints: true,
+        include_comments: false,
+        include_tables: true,
+        keep_authors: false,
+    };
+
+    fn kept_chars(html: &str) -> u32 {
+        let dom = Dom::parse(html);
+        let a = analyse(&dom, OPTS);
+        a.text_len[dom.find_first(Tag::Body).unwrap_or(0) as usize]
+    }
+
+    fn entry(class: &str, word: &str) -> String {
+        format!(
+            "<div class=\"{class}\"><p>{}</p></div>",
+            format!("{word} ").repeat(40)
+        )
+    }
+
+    #[test]
+    fn a_guide_keeps_entries_named_widget() {
+        let intro = "An introduction to the guide that says what was tested and why. ".repeat(3);
+        let entries: String = (0..3).map(|_| entry("product-widget", "entry")).collect();
+        let html = format!("<body><div class=\"guide\"><p>{intro}</p>{entries}</div></body>");
+        // All three entries (240 chars each) are kept beside the introduction.
+        assert!(kept_chars(&html) > 700, "{}", kept_chars(&html));
+    }
+
+    #[test]
+    fn comments_and_dialogs_stay_removed() {
+        let story = "The story itself, long enough to be the article on this page. ".repeat(4);
+        let comments: String = (0..3).map(|_| entry("comment", "reply")).collect();
+        let dialogs: String = (0..3).map(|_| entry("login-modal", "sign")).collect();
+        let html =
+            format!("<body><div class=\"story\"><p>{story}</p>{comments}{dialogs}</div></body>");
+        assert!(kept_chars(&html) < 300, "{}", kept_chars(&html));
+    }
+}
