@@ -25,6 +25,7 @@ pub mod metadata;
 mod models;
 pub mod page_type;
 mod product;
+mod rescue;
 pub mod score;
 pub mod serialize;
 mod stage;

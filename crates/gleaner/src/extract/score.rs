@@ -13,6 +13,7 @@
 
 use super::dom::{Dom, NONE, NodeData, NodeId, UNCOUNTED};
 use super::hints::bit;
+use super::rescue;
 use super::tag::Tag;
 
 /// Widening to an ancestor needs its link density at most this and its prose at least this
@@ -21,6 +22,10 @@ use super::tag::Tag;
 /// gave the best F1 once wrappers without prose are walked through (0.3/1.3 before).
 const WIDEN_MAX_LINK_DENSITY: f32 = 0.15;
 const WIDEN_MIN_GROWTH: f32 = 1.5;
+/// Widening walks through wrappers up to this link density (see [`select`]).
+const WIDEN_WALK_MAX_LINK_DENSITY: f32 = 0.3;
+/// Prose growth an ancestor past a wrapper denser than [`WIDEN_MAX_LINK_DENSITY`] must bring.
+const WIDEN_PAST_DENSE_MIN_GROWTH: f32 = 3.0;
 
 /// Widening to the enclosing `<main>` needs its link density at most this (tuning part of WCXB
 /// dev: MDN reference pages sit at 0.26; a `<main>` holding the whole layout with its menus is
@@ -99,7 +104,7 @@ fn has_boilerplate_role(dom: &Dom, id: NodeId) -> bool {
 /// [`hidden_by_style`]): React streams its server-rendered page into `<div hidden id="S:0">`
 /// and moves it into place by script, and some sites wrap the whole page in `class="hide"`
 /// until their script runs.
-fn hidden_by_markup(dom: &Dom, id: NodeId) -> bool {
+pub(crate) fn hidden_by_markup(dom: &Dom, id: NodeId) -> bool {
     dom.hint_flags()[id as usize] & bit::SCREEN_READER_ONLY != 0
         || dom
             .element(id)
@@ -121,7 +126,7 @@ fn is_streamed_segment(e: &super::dom::Element) -> bool {
 /// Whether an inline style hides the element. Treated as a hint, not a verdict: script-rendered
 /// sites hide the whole page until their script runs (`<div style="visibility:hidden">` around
 /// everything, Next.js), so a hidden subtree holding most of the page's text stays.
-fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
+pub(crate) fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
     let Some(style) = dom.element(id).and_then(|e| e.attr("style")) else {
         return false;
     };
@@ -171,6 +176,8 @@ pub struct PruneOptions {
 /// Class/id hints are applied after a first measurement so that a hint never removes a subtree
 /// that holds most of the page's prose: layout wrappers named `sidebar-wrapper` or
 /// `has-sidebar` around the article are common, and dropping them loses the whole page.
+/// Prose blocks repeated inside one container that hints took in numbers (a buying guide's
+/// `product-widget` entries) are then put back: see [`rescue::restore_prose_blocks`].
 pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     let n = dom.nodes.len();
     // Figures that hold code, a table or a quote: documentation sites wrap code blocks in
@@ -206,10 +213,10 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             removed[id] = true;
         }
     }
-    let mut a = measure(dom, removed);
+    let a = measure(dom, removed);
     let flags = dom.hint_flags();
     let total = a.text_len[0].max(1) as f32;
-    let mut removed = std::mem::take(&mut a.removed);
+    let mut removed = a.removed.clone();
     // Threads: subtrees holding a post like the thread's others stay (see
     // [`super::forum::holds_a_post`]).
     let posts = if opts.keep_authors && opts.class_hints {
@@ -276,15 +283,15 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         }
     }
     if changed {
-        measure(dom, removed)
+        let kept = measure(dom, removed);
+        rescue::restore_prose_blocks(dom, &a, kept)
     } else {
-        a.removed = removed;
         a
     }
 }
 
 /// Sums visible text, link text, links and commas bottom-up, skipping removed nodes.
-fn measure(dom: &Dom, removed: Vec<bool>) -> Analysis {
+pub(crate) fn measure(dom: &Dom, removed: Vec<bool>) -> Analysis {
     let n = dom.nodes.len();
     let mut text_len = vec![0u32; n];
     let mut link_len = vec![0u32; n];
@@ -445,13 +452,32 @@ pub fn select(dom: &Dom, a: &Analysis, root: NodeId, widen_to_main: bool) -> Vec
     // that add no prose (a `container` div around a lead paragraph) are walked through, so the
     // growth is measured against the whole article, not the wrapper; the walk ends at the first
     // ancestor that is link-heavy (the page layout with its menus).
+    //
+    // A wrapper a little above that link density (a list of buying links around a guide's
+    // section, WCXB dev tuning 4001) is walked through too, but an ancestor past it must multiply
+    // the prose by [`WIDEN_PAST_DENSE_MIN_GROWTH`]: an advertiser's card beside a news story
+    // only adds a little (extraction-dev, tuning split).
     let mut p = best;
+    let mut passed_dense = false;
     while p != root {
         p = dom.nodes[p as usize].parent;
-        if p == NONE || dom.element(p).is_none() || a.link_density(p) > WIDEN_MAX_LINK_DENSITY {
+        if p == NONE || dom.element(p).is_none() {
             break;
         }
-        if prose[p as usize] as f32 >= prose[best as usize] as f32 * WIDEN_MIN_GROWTH {
+        let ld = a.link_density(p);
+        if ld > WIDEN_WALK_MAX_LINK_DENSITY {
+            break;
+        }
+        if ld > WIDEN_MAX_LINK_DENSITY {
+            passed_dense = true;
+            continue;
+        }
+        let growth = if passed_dense {
+            WIDEN_PAST_DENSE_MIN_GROWTH
+        } else {
+            WIDEN_MIN_GROWTH
+        };
+        if prose[p as usize] as f32 >= prose[best as usize] as f32 * growth {
             best = p;
         }
     }

@@ -1,0 +1,163 @@
+//! Undoing class-name hints that took the article itself: the blocks of a buying guide or a
+//! restaurant round-up are often named after what they hold (`c-product-widget`,
+//! `ck-block--embed--place`), and the boilerplate name lists (`widget`, `embed`) then remove
+//! every entry, leaving the introduction alone (WCXB dev, tuning part: such pages scored below
+//! 0.3 token F1 while trafilatura read them whole).
+
+use super::dom::{Dom, NONE, NodeId};
+use super::hints::bit;
+use super::score::{Analysis, hidden_by_markup, hidden_by_style, measure};
+use super::tag::Tag;
+
+/// A removed block counts as prose from this many visible characters.
+const MIN_BLOCK_CHARS: u32 = 100;
+/// and at most this link density (menus and link lists stay removed).
+const MAX_BLOCK_LINK_DENSITY: f32 = 0.2;
+/// The container must keep this much text of its own: a comment list or a sidebar whose every
+/// entry was removed keeps nothing, and stays removed.
+const MIN_KEPT_CHARS: u32 = 150;
+/// The blocks are restored only when there are at least this many in one container (one
+/// comment section or author box beside an article is a single block).
+const MIN_BLOCKS: usize = 2;
+/// Names of blocks that are out of sight until the reader acts (collapsed, hidden, dialogs,
+/// sign-in and consent overlays): they repeat in numbers on a page too, but a reader of the
+/// article never sees them (extraction-dev, tuning split: login dialogs, hidden slides and
+/// privacy overlays came back without this).
+const UNSEEN_NAMES: &[&str] = &[
+    "hid", "modal", "login", "popup", "dialog", "cookie", "consent", "gdpr", "privacy", "overlay",
+];
+
+/// The container must read as prose, not as a page layout full of menus.
+const MAX_CONTAINER_LINK_DENSITY: f32 = 0.3;
+/// How many empty wrappers may sit between a block and the container that keeps text.
+const MAX_WRAPPER_LEVELS: usize = 3;
+
+/// `before` is the measurement before class hints (its `removed` the tag and role pruning),
+/// `kept` the one after. Where a container lost at least [`MIN_BLOCKS`] prose blocks to hints
+/// and those hold at least as much text as the container kept, the blocks come back.
+pub(crate) fn restore_prose_blocks(dom: &Dom, before: &Analysis, kept: Analysis) -> Analysis {
+    let n = dom.nodes.len();
+    let top_hinted = |id: usize| {
+        let parent = dom.nodes[id].parent;
+        kept.removed[id] && !before.removed[id] && parent != NONE && !kept.removed[parent as usize]
+    };
+    // (container, block) for every prose block removed by a hint.
+    let mut owned: Vec<(NodeId, NodeId)> = Vec::new();
+    for id in 1..n {
+        if !top_hinted(id)
+            || before.text_len[id] < MIN_BLOCK_CHARS
+            || before.link_density(id as NodeId) > MAX_BLOCK_LINK_DENSITY
+            || !may_be_content(dom, id as NodeId)
+        {
+            continue;
+        }
+        let mut q = dom.nodes[id].parent;
+        let mut level = 0;
+        while q != NONE && kept.text_len[q as usize] == 0 && level < MAX_WRAPPER_LEVELS {
+            q = dom.nodes[q as usize].parent;
+            level += 1;
+        }
+        if q != NONE
+            && kept.text_len[q as usize] >= MIN_KEPT_CHARS
+            && kept.link_density(q) <= MAX_CONTAINER_LINK_DENSITY
+        {
+            owned.push((q, id as NodeId));
+        }
+    }
+    if owned.len() < MIN_BLOCKS {
+        return kept;
+    }
+    owned.sort_unstable();
+    let mut restore: Vec<NodeId> = Vec::new();
+    for group in owned.chunk_by(|x, y| x.0 == y.0) {
+        let container = group[0].0;
+        let removed_chars: u32 = group
+            .iter()
+            .map(|&(_, b)| before.text_len[b as usize])
+            .sum();
+        if group.len() >= MIN_BLOCKS && removed_chars >= kept.text_len[container as usize] {
+            restore.extend(group.iter().map(|&(_, b)| b));
+        }
+    }
+    if restore.is_empty() {
+        return kept;
+    }
+    restore.sort_unstable();
+    let mut removed = before.removed.clone();
+    for id in 1..n {
+        if removed[id] {
+            continue;
+        }
+        let parent = dom.nodes[id].parent;
+        removed[id] = (parent != NONE && removed[parent as usize])
+            || (top_hinted(id) && restore.binary_search(&(id as NodeId)).is_err());
+    }
+    measure(dom, removed)
+}
+
+/// Whether a block removed by a hint may be shown with the article: not a comment section, not
+/// hidden, not a form, not named as something out of sight ([`UNSEEN_NAMES`]).
+fn may_be_content(dom: &Dom, id: NodeId) -> bool {
+    let Some(e) = dom.element(id) else {
+        return false;
+    };
+    if dom.hint_flags()[id as usize] & bit::COMMENT != 0
+        || matches!(e.tag, Tag::Form)
+        || hidden_by_markup(dom, id)
+        || hidden_by_style(dom, id)
+    {
+        return false;
+    }
+    let unseen = |v: &str| {
+        let v = v.to_ascii_lowercase();
+        UNSEEN_NAMES.iter().any(|w| v.contains(w))
+    };
+    !e.attr("class").is_some_and(unseen) && !e.attr("id").is_some_and(unseen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::dom::Dom;
+    use super::super::score::{PruneOptions, analyse};
+    use super::super::tag::Tag;
+
+    const OPTS: PruneOptions = PruneOptions {
+        shop_hints: false,
+        class_hints: true,
+        include_comments: false,
+        include_tables: true,
+        keep_authors: false,
+    };
+
+    fn kept_chars(html: &str) -> u32 {
+        let dom = Dom::parse(html);
+        let a = analyse(&dom, OPTS);
+        a.text_len[dom.find_first(Tag::Body).unwrap_or(0) as usize]
+    }
+
+    fn entry(class: &str, word: &str) -> String {
+        format!(
+            "<div class=\"{class}\"><p>{}</p></div>",
+            format!("{word} ").repeat(40)
+        )
+    }
+
+    #[test]
+    fn a_guide_keeps_entries_named_widget() {
+        let intro = "An introduction to the guide that says what was tested and why. ".repeat(3);
+        let entries: String = (0..3).map(|_| entry("product-widget", "entry")).collect();
+        let html = format!("<body><div class=\"guide\"><p>{intro}</p>{entries}</div></body>");
+        // All three entries (240 chars each) are kept beside the introduction.
+        assert!(kept_chars(&html) > 700, "{}", kept_chars(&html));
+    }
+
+    #[test]
+    fn comments_and_dialogs_stay_removed() {
+        let story = "The story itself, long enough to be the article on this page. ".repeat(4);
+        let comments: String = (0..3).map(|_| entry("comment", "reply")).collect();
+        let dialogs: String = (0..3).map(|_| entry("login-modal", "sign")).collect();
+        let html =
+            format!("<body><div class=\"story\"><p>{story}</p>{comments}{dialogs}</div></body>");
+        assert!(kept_chars(&html) < 300, "{}", kept_chars(&html));
+    }
+}
