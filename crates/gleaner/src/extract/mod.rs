@@ -199,6 +199,13 @@ pub fn extract_page_as(
         main.text = d.clone();
         main.strategy = 4;
     }
+    if matches!(
+        path,
+        PageType::Product | PageType::Collection | PageType::Listing
+    ) {
+        // Shop pages only: elsewhere a `key_name:` line may be a configuration example.
+        product::strip_field_key_lists(&mut main.text);
+    }
     if path != PageType::Documentation {
         // Documentation repeats lines on purpose (the same call in several code examples).
         drop_repeated_lines(&mut main.text);
