@@ -202,9 +202,23 @@ pub fn extract_page_as(
         main.text = d.clone();
         main.strategy = 4;
     }
-    if path != PageType::Documentation {
+    if matches!(
+        path,
+        PageType::Product | PageType::Collection | PageType::Listing
+    ) {
+        // Shop pages only: elsewhere a `key_name:` line may be a configuration example.
+        product::strip_field_key_lists(&mut main.text);
+    }
+    if path == PageType::Product {
+        // A shop page shows the same short lines again and again (the name in the gallery, the
+        // buy box and the sticky bar; each variant's label; the price twice), and readers mark
+        // each once: dropping every repeated line on the product path, short ones included,
+        // gained 0.52 F1 points over WCXB dev's tuning pages typed product (0.0065 a page),
+        // against 0.48 for lines of at least 8 bytes and 0.17 for 30.
+        drop_repeated_lines(&mut main.text, 1);
+    } else if path != PageType::Documentation {
         // Documentation repeats lines on purpose (the same call in several code examples).
-        drop_repeated_lines(&mut main.text);
+        drop_repeated_lines(&mut main.text, MIN_REPEATED_LINE_BYTES);
     }
     let confidence = confidence::features(&main, &probabilities);
     Extraction {
@@ -222,13 +236,13 @@ pub fn extract_page_as(
 /// ("Yes", "Reply", a table cell) repeat legitimately.
 const MIN_REPEATED_LINE_BYTES: usize = 40;
 
-/// Removes the second and later copies of every line of at least
-/// [`MIN_REPEATED_LINE_BYTES`].
-fn drop_repeated_lines(text: &mut String) {
+/// Removes the second and later copies of every line of at least `min_bytes` bytes
+/// ([`MIN_REPEATED_LINE_BYTES`] but on product pages).
+fn drop_repeated_lines(text: &mut String, min_bytes: usize) {
     let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut repeated = false;
     for line in text.lines() {
-        if line.len() >= MIN_REPEATED_LINE_BYTES && !seen.insert(line) {
+        if line.len() >= min_bytes && !seen.insert(line) {
             repeated = true;
             break;
         }
@@ -239,7 +253,7 @@ fn drop_repeated_lines(text: &mut String) {
     seen.clear();
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
-        if line.len() >= MIN_REPEATED_LINE_BYTES && !seen.insert(line) {
+        if line.len() >= min_bytes && !seen.insert(line) {
             continue;
         }
         if !out.is_empty() {

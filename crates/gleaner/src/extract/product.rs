@@ -49,9 +49,61 @@ pub fn strip_uuids(text: &mut String) {
     *text = out;
 }
 
+/// Whether `line` is a template field's machine name shown as a label ("retail_price_tier1:",
+/// "cat_thumb_Kiwi:"): letters and digits joined by underscores, then a colon. Shop themes that
+/// print a product's custom fields as a `<dt>`/`<dd>` list show these raw keys; no reader-facing
+/// label is written that way.
+fn is_field_key_label(line: &str) -> bool {
+    let Some(key) = line.trim().strip_suffix(':') else {
+        return false;
+    };
+    key.contains('_')
+        && !key.starts_with('_')
+        && !key.ends_with('_')
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Removes shop custom-field lists printed with their machine names: each key line (see
+/// [`is_field_key_label`]) and the value line after it. On WCXB dev's tuning part one shop
+/// printed 1,700 tokens of such fields (price tiers, thumbnail addresses, shipping blurbs)
+/// under a 90-token description, and the gold keeps none of them.
+pub fn strip_field_key_lists(text: &mut String) {
+    if !text.lines().any(is_field_key_label) {
+        return;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut skip_value = false;
+    for line in text.lines() {
+        if is_field_key_label(line) {
+            skip_value = true;
+            continue;
+        }
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    *text = out;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_key_lists_go_with_their_values() {
+        let mut t = String::from(
+            "Staple Tee\nretail_price_tier1:\n$20.00_1-9 items\ncat_thumb_Kiwi:\nhttps://x/y.jpg\nFabric:\nCotton",
+        );
+        strip_field_key_lists(&mut t);
+        assert_eq!(t, "Staple Tee\nFabric:\nCotton");
+        let mut plain = String::from("Size: M\n_private:\nkept");
+        strip_field_key_lists(&mut plain);
+        assert_eq!(plain, "Size: M\n_private:\nkept");
+    }
 
     #[test]
     fn uuids_between_letters_go() {
