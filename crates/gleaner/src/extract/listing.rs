@@ -70,12 +70,42 @@ pub fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions
         }
     }
     MainText {
-        text,
+        text: drop_repeated_lines(&text),
         strategy: 5,
         roots: 1,
         body_chars: a.text_len[body as usize],
         body_link_density: a.link_density(body),
     }
+}
+
+/// How many kept lines back a line is compared with by [`drop_repeated_lines`].
+const REPEAT_WINDOW: usize = 2;
+
+/// `text` without the lines that repeat one of the [`REPEAT_WINDOW`] lines kept before them
+/// (whitespace trimmed). A product card names its item two or three times (image alt text,
+/// title link, quick-view button) and shows its price twice (sale price, then price line), and
+/// the gold text of list pages keeps one copy. Tuning part of WCXB dev, dump re-scored: a
+/// window of 2 lines raised collection 0.6895 -> 0.6937 and listing 0.7230 -> 0.7278 with no
+/// page worse; a window of 3 dropped a shop's per-card "VIP price" line that the gold repeats
+/// (one card after the other) and cost that page 0.03.
+fn drop_repeated_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut recent: [&str; REPEAT_WINDOW] = [""; REPEAT_WINDOW];
+    for line in text.split('\n') {
+        let key = line.trim();
+        if !key.is_empty() {
+            if recent.contains(&key) {
+                continue;
+            }
+            recent.rotate_right(1);
+            recent[0] = key;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// The page's main region: its `<main>` (or `role="main"`) element holding the most text after
@@ -177,6 +207,15 @@ mod tests {
         let text = listing(&html);
         assert!(text.contains("Category 7 (47)"), "{text}");
         assert!(!text.contains("Menu entry"), "{text}");
+    }
+
+    #[test]
+    fn a_card_names_its_item_once() {
+        let text = "Dark Roast\nDark Roast\n$19.99\n$19.99\nSize\n\nBlend\n$19.99\nSize";
+        assert_eq!(
+            drop_repeated_lines(text),
+            "Dark Roast\n$19.99\nSize\n\nBlend\n$19.99\nSize"
+        );
     }
 
     #[test]
