@@ -61,7 +61,9 @@ pub fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions
         keep_link_lists: true,
         keep_attribution: false,
     };
-    let mut text = serialize(dom, a, &[main_region(dom, a, body)], ser);
+    let region = main_region(dom, a, body);
+    let unfaceted = without_facets(dom, a, region);
+    let mut text = serialize(dom, unfaceted.as_ref().unwrap_or(a), &[region], ser);
     if text.chars().count() < opts.min_chars {
         let plain = analyse(dom, prune_options(opts, false, false));
         let alt = serialize(dom, &plain, &[main_region(dom, &plain, body)], ser);
@@ -75,6 +77,70 @@ pub fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions
         roots: 1,
         body_chars: a.text_len[body as usize],
         body_link_density: a.link_density(body),
+    }
+}
+
+/// Word starts of the class and id names of a shop's search facets: the filter panel beside a
+/// product grid (sizes, colours, brands, price ranges with their counts), which the gold text of
+/// list pages leaves out.
+const FACET_NAMES: &[&str] = &["facet", "filter", "refine"];
+
+/// A facet element is removed only when it holds at most this share of the region's text: a
+/// wrapper named after the filters (`id="filter_results"`) may hold the whole grid.
+const FACET_MAX_SHARE: f32 = 0.5;
+
+/// Whether a word of `names` (runs of ASCII letters and digits) starts with a [`FACET_NAMES`]
+/// entry, ASCII case ignored.
+fn names_a_facet(names: &str) -> bool {
+    names.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        FACET_NAMES.iter().any(|f| {
+            w.len() >= f.len() && w.as_bytes()[..f.len()].eq_ignore_ascii_case(f.as_bytes())
+        })
+    })
+}
+
+/// `a` with the search facets inside `region` removed ([`FACET_NAMES`], [`FACET_MAX_SHARE`]),
+/// or `None` when the region has none.
+fn without_facets(dom: &Dom, a: &Analysis, region: NodeId) -> Option<Analysis> {
+    let limit = a.text_len[region as usize] as f32 * FACET_MAX_SHARE;
+    let mut facets = Vec::new();
+    for id in 0..dom.nodes.len() as NodeId {
+        let i = id as usize;
+        if a.removed[i] || a.text_len[i] == 0 || a.text_len[i] as f32 > limit {
+            continue;
+        }
+        let Some(e) = dom.element(id) else { continue };
+        let named = |attr| e.attr(attr).is_some_and(names_a_facet);
+        if (named("class") || named("id")) && is_inside(dom, id, region) {
+            facets.push(i);
+        }
+    }
+    if facets.is_empty() {
+        return None;
+    }
+    let mut removed = a.removed.clone();
+    for i in facets {
+        removed[i] = true;
+    }
+    Some(Analysis {
+        removed,
+        text_len: a.text_len.clone(),
+        link_len: a.link_len.clone(),
+        links: a.links.clone(),
+        commas: a.commas.clone(),
+    })
+}
+
+/// Whether `id` is `root` or one of its descendants.
+fn is_inside(dom: &Dom, mut id: NodeId, root: NodeId) -> bool {
+    loop {
+        if id == root {
+            return true;
+        }
+        match dom.nodes.get(id as usize) {
+            Some(n) if n.parent != id && (n.parent as usize) < dom.nodes.len() => id = n.parent,
+            _ => return false,
+        }
     }
 }
 
@@ -207,6 +273,24 @@ mod tests {
         let text = listing(&html);
         assert!(text.contains("Category 7 (47)"), "{text}");
         assert!(!text.contains("Menu entry"), "{text}");
+    }
+
+    #[test]
+    fn the_filter_panel_is_not_the_list() {
+        let cards: String = (1..=12)
+            .map(|i| {
+                format!("<div class=\"card\"><a href=\"/p/{i}\">Wallet model {i}</a> $4{i}</div>")
+            })
+            .collect();
+        let html = format!(
+            "<body><main><h1>Wallets</h1><div class=\"plp-facets\"><h3>Colour</h3><ul>\
+             <li>Black (12)</li><li>Brown (7)</li></ul></div><div id=\"filter_results\">{cards}\
+             </div></main></body>"
+        );
+        let text = listing(&html);
+        assert!(!text.contains("Brown (7)"), "{text}");
+        // A wrapper named after the filters but holding the grid stays.
+        assert!(text.contains("Wallet model 12"), "{text}");
     }
 
     #[test]
