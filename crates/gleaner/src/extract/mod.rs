@@ -15,6 +15,7 @@ pub mod boilerplate;
 mod byline;
 pub mod confidence;
 pub mod date;
+mod disclosure;
 pub mod dom;
 mod forum;
 pub mod hints;
@@ -170,7 +171,23 @@ pub fn extract_page_as(
                 keep_link_lists,
                 ..Choice::default()
             };
-            main_text(&dom, opts, root, first, how)
+            if path == PageType::Service {
+                // Service pages keep their FAQ accordions and tab panels (see [`disclosure`]).
+                let a = analyse(
+                    &dom,
+                    PruneOptions {
+                        keep_disclosures: true,
+                        ..prune_options(opts, true, false)
+                    },
+                );
+                MainText {
+                    body_chars: first.text_len[root as usize],
+                    body_link_density: first.link_density(root),
+                    ..main_text(&dom, opts, root, a, how)
+                }
+            } else {
+                main_text(&dom, opts, root, first, how)
+            }
         }
     };
     if main.text.chars().count() < opts.min_chars {
@@ -277,6 +294,7 @@ pub(crate) fn prune_options(
         shop_hints: false,
         class_hints,
         keep_authors,
+        keep_disclosures: false,
         include_comments: opts.include_comments,
         include_tables: opts.include_tables,
     }
