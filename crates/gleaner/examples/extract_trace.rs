@@ -32,6 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         include_comments: false,
         include_tables: true,
         keep_authors: false,
+        keep_disclosures: false,
     };
     for line in BufReader::new(std::fs::File::open(pages_file)?).lines() {
         let v: serde_json::Value = serde_json::from_str(&line?)?;

@@ -167,6 +167,7 @@ mod tests {
                 include_comments: false,
                 include_tables: true,
                 keep_authors: true,
+                keep_disclosures: false,
             },
         )
     }

@@ -606,6 +606,7 @@ mod tests {
                 shop_hints: false,
                 class_hints: true,
                 keep_authors: false,
+                keep_disclosures: false,
                 include_comments: false,
                 include_tables: true,
             },

@@ -169,6 +169,9 @@ pub struct PruneOptions {
     pub include_tables: bool,
     /// Keep blocks named `author`/`username` (forum threads: who wrote each post).
     pub keep_authors: bool,
+    /// Keep FAQ accordions and tab panels, hidden or not, and their toggle buttons: service
+    /// pages (see [`super::disclosure`]).
+    pub keep_disclosures: bool,
 }
 
 /// Marks boilerplate and measures text, links and commas for every node.
@@ -207,7 +210,10 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             continue;
         };
         let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
-        if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure)
+        let disclosure_toggle = opts.keep_disclosures
+            && e.tag == Tag::Button
+            && super::disclosure::is_disclosure_toggle(e);
+        if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure && !disclosure_toggle)
             || has_boilerplate_role(dom, id as NodeId)
         {
             removed[id] = true;
@@ -253,6 +259,9 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             || hidden_by_style(dom, id as NodeId))
             && !is_tab_panel(e);
         if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main) && !style_hidden {
+            continue;
+        }
+        if opts.keep_disclosures && super::disclosure::is_disclosure(e) {
             continue;
         }
         if !tag_is_hint(e.tag) && !style_hidden {

@@ -1,0 +1,84 @@
+//! Disclosure widgets of business and landing pages: FAQ accordions and tab sets. Their
+//! questions sit in `<button>` toggles and their answers in panels a script shows on click
+//! (`class="accordion__panel--hidden"`, `class="collapse"`, `class="tab__content"`), so the
+//! pruning pass would drop both as buttons and hidden text; readers of a service page mark them
+//! as its content (WCXB dev, tuning part: about half the service-page lines gleaner missed sat
+//! in such widgets). Only the service path keeps them (see `PruneOptions::keep_disclosures`).
+
+use super::dom::Element;
+
+/// Class or id words of an accordion, FAQ or tab panel (ASCII case ignored, anywhere in the
+/// value).
+const DISCLOSURE_NAMES: &[&str] = &[
+    "accordion",
+    "faq",
+    "collaps",
+    "tab-pane",
+    "tab-content",
+    "tab__content",
+    "tabpanel",
+];
+
+/// Words that make a "collapse" a menu (Bootstrap `navbar-collapse`), never content.
+const MENU_NAMES: &[&str] = &["nav", "menu", "header", "footer", "cookie"];
+
+fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn names_disclosure(value: &str) -> bool {
+    DISCLOSURE_NAMES.iter().any(|n| contains_ascii_ci(value, n))
+        && !MENU_NAMES.iter().any(|n| contains_ascii_ci(value, n))
+}
+
+/// Whether the element's class or id names an accordion, FAQ or tab panel (or a part of one).
+pub(crate) fn is_disclosure(e: &Element) -> bool {
+    e.attr("class").is_some_and(names_disclosure) || e.attr("id").is_some_and(names_disclosure)
+}
+
+/// Whether a `<button>` is the toggle of a disclosure: named like one (`accordion-button`,
+/// `faq-question`). The `aria-expanded`/`aria-controls` pair of the WAI-ARIA pattern would say
+/// more, but the parser keeps no `aria-*` attributes.
+pub(crate) fn is_disclosure_toggle(e: &Element) -> bool {
+    is_disclosure(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::dom::Dom;
+
+    fn first_element(html: &str, f: fn(&Element) -> bool) -> bool {
+        let dom = Dom::parse(html);
+        let id = (0..dom.nodes.len())
+            .find(|&i| {
+                dom.element(i as u32)
+                    .is_some_and(|e| e.attr("id") == Some("t"))
+            })
+            .expect("marked element");
+        f(dom.element(id as u32).expect("element"))
+    }
+
+    #[test]
+    fn accordion_panels_and_toggles() {
+        assert!(first_element(
+            r#"<div id="t" class="cmp-accordion__panel--hidden">A</div>"#,
+            is_disclosure
+        ));
+        assert!(first_element(
+            r#"<button id="t" class="accordion-button">Q?</button>"#,
+            is_disclosure_toggle
+        ));
+        assert!(!first_element(
+            r#"<div id="t" class="navbar-collapse collapse">Menu</div>"#,
+            is_disclosure
+        ));
+        assert!(!first_element(
+            r#"<button id="t" class="btn">Buy</button>"#,
+            is_disclosure_toggle
+        ));
+    }
+}
