@@ -61,6 +61,8 @@ static WHOLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:source|quelle|fuente|fonte|bron|źródło|credits?|photo|foto|bild|image|von|by|autor(?:in|en)?|authors?|tags?|themen|schlagworte|kategorie|category|categories|filed under|published|veröffentlicht|aktualisiert|updated|publikacja|release date|last modified|kontakt|contact|telefon|phone)",
         // "Last updated 2025-12-18 UTC.", "Last Updated : 9 Mar, 2026": documentation footers
         r"last (?:updated|modified|edited|reviewed)(?: on)?\s*:?\s*\S+(?: \S+){0,4}",
+        // list controls, view counters, PDF downloads and "published in" labels
+        r"(?:alle|mehr) anzeigen|(?:show|view|see) all|tout afficher|ver todo|(?:\d+ )?(?:aufrufe|views|hits)|(?:\S+ ){0,3}als pdf herunterladen|(?:download|télécharger)(?: (?:as|en))? pdf|erschienen in|published in|paru dans",
         // reading time, embeds awaiting consent, toggles and empty carts
         r"\d+ min(?:ute)?s? read|lesezeit:? \d+ min(?:uten|\.)?|externer inhalt|quellen (?:ausblenden|anzeigen|einblenden)|(?:ihr|dein) warenkorb ist leer|your (?:cart|basket|bag) is empty",
         r"advertisement|anzeige|werbung|publicité|publicidad|pubblicità|reklama|sponsored(?: content)?",
