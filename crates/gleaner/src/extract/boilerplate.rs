@@ -28,7 +28,10 @@ const RELATED: &[&str] = &[
     r"(?:read|see) (?:also|more|next)|further reading|don'?t miss|latest (?:news|articles|posts|stories)|most (?:read|popular|viewed|shared)|popular (?:posts|articles|stories)|trending(?: now)?",
     r"mehr (?:zum thema|zu diesem thema|themen|dazu|aus der sendung|zu \S+(?: \S+){0,3}|aus \S+(?: \S+){0,3})|weitere (?:artikel|beiträge|themen|informationen|infos|links|nachrichten|meldungen|news|tourentipps)(?: zum thema| aus \S+(?: \S+){0,3})?",
     r"(?:das )?(?:könnte|dürfte) (?:dich|sie|euch) auch interessieren|auch interessant|ebenfalls interessant|lesen sie (?:auch|mehr|hier)(?: die folgenden beiträge)?|schon gelesen|zum weiterlesen|lust auf mehr|neueste (?:artikel|beiträge)|ähnliche (?:artikel|beiträge|themen)|verwandte (?:artikel|beiträge|themen|themenbereiche)|empfehlungen(?: der redaktion| aus dem \S+(?: \S+){0,3})?|meist(?:-| )?(?:gelesen|diskutiert)",
-    r"(?:à )?lire aussi|voir aussi|sur le même (?:sujet|thème)|articles? (?:similaires|liés|connexes)|à découvrir aussi",
+    r"(?:à )?lire aussi|voir aussi|sur le même (?:sujet|thème)|articles? (?:similaires|liés|connexes)|à découvrir aussi|vous aimerez aussi|(?:plus d'|d'autres )?articles? et vidéos sur le sujet",
+    // German lead-ins of teaser blocks and Hungarian "you may also like" (extraction-dev).
+    r"sie könnten auch an folgenden artikeln interessiert sein|entdecke(?:n sie)? (?:jetzt )?(?:weitere|mehr)(?: \S+){0,2}|weiterführende(?:r)? links?|aktuelle (?:news|nachrichten|meldungen|beiträge|artikel)|ezek is érdekelhetnek|ez is érdekelhet",
+    r"scroll to read more(?: \S+){0,4} articles",
     r"(?:lea|lee|mira|ver|vea) (?:también|más)|(?:le|te) puede(?:n)? interesar|(?:noticias|artículos) relacionad[oa]s|más noticias|contexto de la noticia",
     r"leggi anche|potrebbe interessarti|articoli correlati|leia também|veja também|notícias relacionadas|lees ook|meer (?:nieuws|artikelen)|gerelateerde artikelen",
     r"zobacz (?:również|też|także)|czytaj (?:też|także|więcej)|polecamy|dowiedz się więcej|przeczytaj (?:też|także)",
@@ -50,6 +53,7 @@ static WHOLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
         r"kommentar(?:e)? (?:schreiben|verfassen|anzeigen)|kommentieren|keine kommentare|diskutieren sie mit(?: uns)?|laisser un commentaire|deja (?:un|tu) comentario|dejar un comentario",
         // sharing, following, rating
         r"share(?: this)?(?: article| post| page| story)?(?: on \S+(?: \S+){0,3})?|share this:?|teilen(?: sie dies mit)?|(?:diesen |den )?(?:artikel|beitrag) teilen|partager(?: cet article)?|compart(?:e|ir|ilhe)(?: esta noticia)?|condividi|udostępnij|deel dit artikel",
+        r"möchten sie (?:den|diesen) (?:artikel|beitrag) teilen|(?:den |diesen )?(?:artikel|beitrag) mit anderen teilen(?:/diskutieren)?|permalink|permalien",
         r"follow us(?: on \S+(?: \S+){0,3})?|folgen sie uns(?: auf \S+(?: \S+){0,3})?|síguenos(?: en \S+(?: \S+){0,3})?|suivez-nous(?: sur \S+(?: \S+){0,3})?",
         r"(?:wie )?bewerten sie diesen (?:artikel|beitrag)|(?:ist|war) (?:dieser|der) (?:beitrag|artikel) (?:hilfreich|nützlich)|was this (?:article|post|page) helpful|rate this (?:article|post)|valora esta noticia",
         // author, source and labels alone on a line
@@ -57,6 +61,10 @@ static WHOLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:source|quelle|fuente|fonte|bron|źródło|credits?|photo|foto|bild|image|von|by|autor(?:in|en)?|authors?|tags?|themen|schlagworte|kategorie|category|categories|filed under|published|veröffentlicht|aktualisiert|updated|publikacja|release date|last modified|kontakt|contact|telefon|phone)",
         // "Last updated 2025-12-18 UTC.", "Last Updated : 9 Mar, 2026": documentation footers
         r"last (?:updated|modified|edited|reviewed)(?: on)?\s*:?\s*\S+(?: \S+){0,4}",
+        // list controls, view counters, PDF downloads and "published in" labels
+        r"(?:alle|mehr) anzeigen|(?:show|view|see) all|tout afficher|ver todo|(?:\d+ )?(?:aufrufe|views|hits)|(?:\S+ ){0,3}als pdf herunterladen|(?:download|télécharger)(?: (?:as|en))? pdf|erschienen in|published in|paru dans",
+        // reading time, embeds awaiting consent, toggles and empty carts
+        r"\d+ min(?:ute)?s? read|lesezeit:? \d+ min(?:uten|\.)?|externer inhalt|quellen (?:ausblenden|anzeigen|einblenden)|(?:ihr|dein) warenkorb ist leer|your (?:cart|basket|bag) is empty",
         r"advertisement|anzeige|werbung|publicité|publicidad|pubblicità|reklama|sponsored(?: content)?",
         r"zurück(?: zur \S+(?: \S+){0,3})?|back(?: to \S+(?: \S+){0,3})?|nach oben|back to top",
         // shop controls (WCXB product pages: the gold text never keeps them)

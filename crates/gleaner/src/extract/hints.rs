@@ -84,6 +84,22 @@ pub const UNLIKELY: &[&str] = &[
     // Google's marker for "not page content" (Google Search Appliance and Programmable Search
     // `class="nocontent"`), which Google's documentation sites put around their page footers.
     "nocontent",
+    // Blocks that sit beside an article without being it, each seen on extraction-dev (tuning):
+    // advertising disclaimers, WordPress `postmetadata` lines ("Der Beitrag wurde am ...
+    // veröffentlicht"), the "Be Sociable, Share!" plugin, "you might also like" upsell blocks,
+    // `pop-up` boxes, German captions (`bildunterschrift`, `bilduntertitel`) and donation
+    // appeals (`donate`, `donation`, German `spenden`). "disclosure"
+    // and "noprint" were tried and dropped: the first names accordions holding a product's
+    // description (WCXB), the second a holiday-home page's whole description.
+    "disclaimer",
+    "postmeta",
+    "sociable",
+    "upsell",
+    "pop-up",
+    "bildunterschrift",
+    "bilduntertitel",
+    "donat",
+    "spenden",
 ];
 
 /// Comment sections (kept only when comments are asked for).

@@ -200,6 +200,9 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         }
     }
     let mut removed = vec![false; n];
+    // Nodes inside a `<form>`: the labels of its fields ("Your name", "Your comment") are
+    // never content; labels elsewhere are (recipe ingredient checkboxes, product options).
+    let mut in_form = vec![false; n];
     for id in 1..n {
         let parent = dom.nodes[id].parent;
         if parent != NONE && removed[parent as usize] {
@@ -209,11 +212,14 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let NodeData::Element(e) = &dom.nodes[id].data else {
             continue;
         };
+        let parent_in_form = parent != NONE && in_form[parent as usize];
+        in_form[id] = parent_in_form || e.tag == Tag::Form;
         let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
         let disclosure_toggle = opts.keep_disclosures
             && e.tag == Tag::Button
             && super::disclosure::is_disclosure_toggle(e);
         if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure && !disclosure_toggle)
+            || (e.tag == Tag::Label && parent_in_form)
             || has_boilerplate_role(dom, id as NodeId)
         {
             removed[id] = true;
