@@ -127,6 +127,7 @@ mod tests {
         include_comments: false,
         include_tables: true,
         keep_authors: false,
+        keep_disclosures: false,
     };
 
     fn kept_chars(html: &str) -> u32 {
