@@ -9,15 +9,7 @@ use super::date::{parse_date, script_json_date};
 use super::dom::{Dom, NodeData, NodeId};
 use super::metadata::node_text;
 use super::tag::Tag;
-
-/// ASCII-case-insensitive substring test without a lower-cased copy.
-pub(super) fn contains_ci(hay: &str, needle: &str) -> bool {
-    hay.len() >= needle.len()
-        && hay
-            .as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
+use super::text::contains_ignore_ascii_case as contains_ci;
 
 /// Labels before a date in running text ("Published on", "Last updated", "Veröffentlicht").
 const DATE_LABELS: [&str; 9] = [

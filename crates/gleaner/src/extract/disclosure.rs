@@ -6,6 +6,7 @@
 //! in such widgets). Only the service path keeps them (see `PruneOptions::keep_disclosures`).
 
 use super::dom::Element;
+use super::text::contains_ignore_ascii_case;
 
 /// Class or id words of an accordion, FAQ or tab panel (ASCII case ignored, anywhere in the
 /// value).
@@ -22,28 +23,21 @@ const DISCLOSURE_NAMES: &[&str] = &[
 /// Words that make a "collapse" a menu (Bootstrap `navbar-collapse`), never content.
 const MENU_NAMES: &[&str] = &["nav", "menu", "header", "footer", "cookie"];
 
-fn contains_ascii_ci(haystack: &str, needle: &str) -> bool {
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
 fn names_disclosure(value: &str) -> bool {
-    DISCLOSURE_NAMES.iter().any(|n| contains_ascii_ci(value, n))
-        && !MENU_NAMES.iter().any(|n| contains_ascii_ci(value, n))
+    DISCLOSURE_NAMES
+        .iter()
+        .any(|n| contains_ignore_ascii_case(value, n))
+        && !MENU_NAMES
+            .iter()
+            .any(|n| contains_ignore_ascii_case(value, n))
 }
 
-/// Whether the element's class or id names an accordion, FAQ or tab panel (or a part of one).
+/// Whether the element's class or id names an accordion, FAQ or tab panel, or a part of one:
+/// a `<button>` so named (`accordion-button`, `faq-question`) is its toggle. The
+/// `aria-expanded`/`aria-controls` pair of the WAI-ARIA pattern would say more of a toggle, but
+/// the parser keeps no `aria-*` attributes.
 pub(crate) fn is_disclosure(e: &Element) -> bool {
     e.attr("class").is_some_and(names_disclosure) || e.attr("id").is_some_and(names_disclosure)
-}
-
-/// Whether a `<button>` is the toggle of a disclosure: named like one (`accordion-button`,
-/// `faq-question`). The `aria-expanded`/`aria-controls` pair of the WAI-ARIA pattern would say
-/// more, but the parser keeps no `aria-*` attributes.
-pub(crate) fn is_disclosure_toggle(e: &Element) -> bool {
-    is_disclosure(e)
 }
 
 #[cfg(test)]
@@ -70,7 +64,7 @@ mod tests {
         ));
         assert!(first_element(
             r#"<button id="t" class="accordion-button">Q?</button>"#,
-            is_disclosure_toggle
+            is_disclosure
         ));
         assert!(!first_element(
             r#"<div id="t" class="navbar-collapse collapse">Menu</div>"#,
@@ -78,7 +72,7 @@ mod tests {
         ));
         assert!(!first_element(
             r#"<button id="t" class="btn">Buy</button>"#,
-            is_disclosure_toggle
+            is_disclosure
         ));
     }
 }

@@ -6,13 +6,14 @@
 use super::byline::{author_ok, declared_author, handle_like, itemprop_name, push_innermost};
 use super::date::{date_in_url, parse_date};
 use super::dateline::{
-    MAX_CANDIDATES, MAX_DATELINE_CHARS, contains_ci, dated_element, has_year, in_comments,
-    labelled_date, script_date, short_dateline,
+    MAX_CANDIDATES, MAX_DATELINE_CHARS, dated_element, has_year, in_comments, labelled_date,
+    script_date, short_dateline,
 };
 use super::dom::{Dom, NodeData, NodeId};
 use super::hints::word;
 use super::json_ld::JsonLd;
 use super::tag::Tag;
+use super::text::contains_ignore_ascii_case as contains_ci;
 
 /// Metadata found on a page; fields are `None` when the page does not carry them.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -8,6 +8,7 @@ use super::dom::{Dom, NONE, NodeId};
 use super::hints::bit;
 use super::score::{Analysis, hidden_by_markup, hidden_by_style, measure};
 use super::tag::Tag;
+use super::text::contains_ignore_ascii_case;
 
 /// A removed block counts as prose from this many visible characters.
 const MIN_BLOCK_CHARS: u32 = 100;
@@ -109,8 +110,9 @@ fn may_be_content(dom: &Dom, id: NodeId) -> bool {
         return false;
     }
     let unseen = |v: &str| {
-        let v = v.to_ascii_lowercase();
-        UNSEEN_NAMES.iter().any(|w| v.contains(w))
+        UNSEEN_NAMES
+            .iter()
+            .any(|w| contains_ignore_ascii_case(v, w))
     };
     !e.attr("class").is_some_and(unseen) && !e.attr("id").is_some_and(unseen)
 }

@@ -215,9 +215,8 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let parent_in_form = parent != NONE && in_form[parent as usize];
         in_form[id] = parent_in_form || e.tag == Tag::Form;
         let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
-        let disclosure_toggle = opts.keep_disclosures
-            && e.tag == Tag::Button
-            && super::disclosure::is_disclosure_toggle(e);
+        let disclosure_toggle =
+            opts.keep_disclosures && e.tag == Tag::Button && super::disclosure::is_disclosure(e);
         if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure && !disclosure_toggle)
             || (e.tag == Tag::Label && parent_in_form)
             || has_boilerplate_role(dom, id as NodeId)
@@ -235,13 +234,10 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let mut hinted = vec![false; n];
         for id in 1..n {
             let p = dom.nodes[id].parent;
-            let f = flags[id];
-            let unlikely =
-                f & bit::UNLIKELY != 0 || (!opts.include_comments && f & bit::COMMENT != 0);
             hinted[id] = (p != NONE && hinted[p as usize])
                 || dom.element(id as NodeId).is_some_and(|e| {
                     !matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main)
-                        && (tag_is_hint(e.tag) || (unlikely && f & (bit::MAYBE | bit::AUTHOR) == 0))
+                        && (tag_is_hint(e.tag) || class_hints_remove(flags[id], opts))
                 });
         }
         super::forum::holds_a_post(dom, &hinted, &a.text_len)
@@ -274,17 +270,7 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             if !opts.class_hints {
                 continue;
             }
-            let f = flags[id];
-            let shop = opts.shop_hints && f & bit::SHOP != 0;
-            if !shop && (f == 0 || (opts.keep_authors && f & bit::AUTHOR != 0)) {
-                continue;
-            }
-            let unlikely =
-                f & bit::UNLIKELY != 0 || (!opts.include_comments && f & bit::COMMENT != 0);
-            if !shop && (!unlikely || f & bit::MAYBE != 0) {
-                continue;
-            }
-            if posts.get(id).copied().unwrap_or(false) {
+            if !class_hints_remove(flags[id], opts) || posts.get(id).copied().unwrap_or(false) {
                 continue;
             }
         }
@@ -303,6 +289,21 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     } else {
         a
     }
+}
+
+/// Whether an element's class/id hint bits `f` remove it under `opts` (class hints on): a shop
+/// widget on shop pages; otherwise an unlikely name (a comment section's too, unless comments
+/// are kept) that no likely-content name tempers, bylines spared on threads. Shared by the
+/// pruning pass and the thread check that asks what that pass would remove.
+fn class_hints_remove(f: u8, opts: PruneOptions) -> bool {
+    if opts.shop_hints && f & bit::SHOP != 0 {
+        return true;
+    }
+    if f == 0 || (opts.keep_authors && f & bit::AUTHOR != 0) {
+        return false;
+    }
+    let unlikely = f & bit::UNLIKELY != 0 || (!opts.include_comments && f & bit::COMMENT != 0);
+    unlikely && f & bit::MAYBE == 0
 }
 
 /// Sums visible text, link text, links and commas bottom-up, skipping removed nodes.

@@ -2,6 +2,8 @@
 //! [`char::is_whitespace`] counts, working bytewise on ASCII (most page text) and decoding only
 //! non-ASCII characters: the standard versions decode every character, and splitting, trimming
 //! and counting text that way was ~10% of extraction time (perf, WCXB dev).
+//! Also the one ASCII-case-insensitive substring test the extractor's name and label checks
+//! share ([`contains_ignore_ascii_case`]).
 
 /// The ASCII characters of [`char::is_whitespace`]: tab, LF, VT, FF, CR and space.
 fn is_ascii_blank(b: u8) -> bool {
@@ -130,6 +132,15 @@ pub fn visible_chars_and_commas(s: &str) -> (usize, usize) {
         }
     }
     (visible, commas)
+}
+
+/// Whether `needle` occurs in `haystack`, ASCII case ignored, without a lower-cased copy.
+pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack.len() >= needle.len()
+        && haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 #[cfg(test)]
