@@ -3,7 +3,7 @@
 //! after pruning, with link lists kept, rather than the one best-scoring container.
 
 use super::dom::{Dom, NodeId};
-use super::score::{Analysis, analyse};
+use super::score::{Analysis, analyse, is_ancestor};
 use super::serialize::{SerializeOptions, serialize};
 use super::tag::Tag;
 use super::{ExtractOptions, MAX_LINK_DENSITY, MainText, PageType, prune_options};
@@ -111,7 +111,7 @@ fn without_facets(dom: &Dom, a: &Analysis, region: NodeId) -> Option<Analysis> {
         }
         let Some(e) = dom.element(id) else { continue };
         let named = |attr| e.attr(attr).is_some_and(names_a_facet);
-        if (named("class") || named("id")) && is_inside(dom, id, region) {
+        if (named("class") || named("id")) && is_ancestor(dom, region, id) {
             facets.push(i);
         }
     }
@@ -129,19 +129,6 @@ fn without_facets(dom: &Dom, a: &Analysis, region: NodeId) -> Option<Analysis> {
         links: a.links.clone(),
         commas: a.commas.clone(),
     })
-}
-
-/// Whether `id` is `root` or one of its descendants.
-fn is_inside(dom: &Dom, mut id: NodeId, root: NodeId) -> bool {
-    loop {
-        if id == root {
-            return true;
-        }
-        match dom.nodes.get(id as usize) {
-            Some(n) if n.parent != id && (n.parent as usize) < dom.nodes.len() => id = n.parent,
-            _ => return false,
-        }
-    }
 }
 
 /// How many kept lines back a line is compared with by [`drop_repeated_lines`].

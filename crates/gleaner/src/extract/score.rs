@@ -621,7 +621,7 @@ fn climb(
 }
 
 /// Whether `anc` is `node` or one of its ancestors (walks at most the capped depth).
-fn is_ancestor(dom: &Dom, anc: NodeId, mut node: NodeId) -> bool {
+pub(crate) fn is_ancestor(dom: &Dom, anc: NodeId, mut node: NodeId) -> bool {
     while node != NONE {
         if node == anc {
             return true;
