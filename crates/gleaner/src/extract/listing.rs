@@ -31,12 +31,7 @@ const LISTING_ROUTE_MIN_MARGIN_OVER_ARTICLE: f32 = 0.1;
 /// list of items (see [`LISTING_ROUTE_MIN_PROBABILITY`] and
 /// [`LISTING_ROUTE_MIN_MARGIN_OVER_ARTICLE`]).
 pub fn reads_as_list(p: &[f32; 7]) -> bool {
-    let list = |t: PageType| {
-        PageType::ALL
-            .iter()
-            .position(|&x| x == t)
-            .map_or(0.0, |i| p[i])
-    };
+    let list = |t: PageType| t.probability_in(p);
     let lists = list(PageType::Listing) + list(PageType::Collection);
     lists >= LISTING_ROUTE_MIN_PROBABILITY
         && lists - list(PageType::Article) >= LISTING_ROUTE_MIN_MARGIN_OVER_ARTICLE

@@ -174,10 +174,7 @@ pub fn extract_page_as(
                 keep_link_lists,
                 ..Choice::default()
             };
-            let p_service = probabilities[PageType::ALL
-                .iter()
-                .position(|&t| t == PageType::Service)
-                .unwrap_or(0)];
+            let p_service = PageType::Service.probability_in(&probabilities);
             if path == PageType::Service
                 || (path == PageType::Article && p_service >= DISCLOSURES_MIN_SERVICE_PROBABILITY)
             {

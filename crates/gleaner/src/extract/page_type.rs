@@ -43,6 +43,15 @@ impl PageType {
         PageType::Service,
     ];
 
+    /// This type's probability in `p`, a distribution over the types in [`PageType::ALL`] order
+    /// (as [`classify`] gives it).
+    pub fn probability_in(self, p: &[f32; 7]) -> f32 {
+        PageType::ALL
+            .iter()
+            .position(|&x| x == self)
+            .map_or(0.0, |i| p[i])
+    }
+
     /// WCXB's name of the type.
     pub fn as_str(self) -> &'static str {
         match self {
