@@ -1,0 +1,231 @@
+//! The tokenizer: a byte-level pass following the WHATWG tokenizer's main states (tags, quoted
+//! and unquoted attributes, comments, doctype, raw-text and RCDATA elements, character
+//! references), handing tags and text to the [`Builder`].
+
+use std::borrow::Cow;
+
+use memchr::memchr;
+
+use super::super::tag::{Attr, Tag};
+use super::MAX_ATTR_VALUE;
+use super::tree_builder::Builder;
+
+/// Appends `html[start..end]` with character references decoded.
+fn decode_into(b: &mut Builder<'_>, start: usize, end: usize) {
+    let raw = &b.html[start..end];
+    if memchr(b'&', raw.as_bytes()).is_some() {
+        b.text_owned(html_escape::decode_html_entities(raw));
+    } else {
+        b.text_span(start, end);
+    }
+}
+
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+fn truncate_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Position just after the next `>` at or after `from`, or the end.
+fn skip_past_gt(bytes: &[u8], from: usize) -> usize {
+    match memchr(b'>', &bytes[from.min(bytes.len())..]) {
+        Some(p) => from + p + 1,
+        None => bytes.len(),
+    }
+}
+
+/// Finds `</name` (ASCII case-insensitive) followed by whitespace, `/` or `>` at or after `from`.
+/// Searches for `</` as a pair: scripts are full of lone `<` (comparisons, markup in strings), and
+/// stopping at each was ~2% of extraction time (perf, WCXB dev).
+fn find_end_tag(bytes: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut i = from;
+    let finder = memchr::memmem::Finder::new(b"</");
+    while i < bytes.len() {
+        let p = i + finder.find(&bytes[i..])?;
+        let after = p + 2 + name.len();
+        if after <= bytes.len()
+            && bytes[p + 2..after].eq_ignore_ascii_case(name)
+            && bytes
+                .get(after)
+                .is_none_or(|&c| is_ws(c) || c == b'/' || c == b'>')
+        {
+            return Some(p);
+        }
+        i = p + 1;
+    }
+    None
+}
+
+/// Feeds `html`'s tags and text to `b`, in order.
+pub(super) fn tokenize<'a>(html: &'a str, b: &mut Builder<'a>) {
+    let bytes = html.as_bytes();
+    let n = bytes.len();
+    let mut i = 0;
+    let mut name_buf: Vec<u8> = Vec::with_capacity(16);
+    // One element's kept attributes, reused from tag to tag.
+    let mut attrs: Vec<(Attr, Cow<'a, str>)> = Vec::with_capacity(8);
+    while i < n {
+        let lt = match memchr(b'<', &bytes[i..]) {
+            Some(p) => i + p,
+            None => n,
+        };
+        if lt > i {
+            decode_into(b, i, lt);
+        }
+        if lt >= n {
+            break;
+        }
+        i = lt;
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        if next == b'!' {
+            if bytes[i..].starts_with(b"<!--") {
+                // Comment: ends at the first "-->" (also "<!-->" and "<!--->").
+                let body = i + 4;
+                let mut j = body;
+                i = loop {
+                    match memchr(b'>', &bytes[j.min(n)..]) {
+                        None => break n,
+                        Some(p) => {
+                            let gt = j + p;
+                            if gt == body
+                                || (gt == body + 1 && bytes[body] == b'-')
+                                || (gt >= body + 2 && &bytes[gt - 2..gt] == b"--")
+                            {
+                                break gt + 1;
+                            }
+                            j = gt + 1;
+                        }
+                    }
+                };
+            } else {
+                // Doctype, CDATA and bogus comments carry no text for us.
+                i = skip_past_gt(bytes, i + 2);
+            }
+            continue;
+        }
+        if next == b'?' {
+            i = skip_past_gt(bytes, i + 2);
+            continue;
+        }
+        let is_end = next == b'/';
+        let name_start = if is_end { i + 2 } else { i + 1 };
+        if !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
+            if is_end && bytes.get(name_start) == Some(&b'>') {
+                i = name_start + 1; // "</>" is ignored
+            } else if is_end {
+                i = skip_past_gt(bytes, name_start); // bogus comment
+            } else {
+                b.text_span(i, i + 1);
+                i += 1;
+            }
+            continue;
+        }
+        let mut j = name_start;
+        while j < n && !is_ws(bytes[j]) && bytes[j] != b'/' && bytes[j] != b'>' {
+            j += 1;
+        }
+        name_buf.clear();
+        name_buf.extend(bytes[name_start..j].iter().map(u8::to_ascii_lowercase));
+        let tag = Tag::from_lower(&name_buf);
+        if is_end {
+            i = skip_past_gt(bytes, j);
+            b.end_tag(tag, &name_buf);
+            continue;
+        }
+        // Attributes.
+        let mut present = 0u16;
+        loop {
+            while j < n && (is_ws(bytes[j]) || bytes[j] == b'/') {
+                j += 1;
+            }
+            if j >= n || bytes[j] == b'>' {
+                j += 1;
+                break;
+            }
+            let an_start = j;
+            j += 1; // a leading '=' belongs to the name
+            while j < n && !is_ws(bytes[j]) && !matches!(bytes[j], b'/' | b'>' | b'=') {
+                j += 1;
+            }
+            let an_end = j;
+            while j < n && is_ws(bytes[j]) {
+                j += 1;
+            }
+            let mut value: &'a str = "";
+            if j < n && bytes[j] == b'=' {
+                j += 1;
+                while j < n && is_ws(bytes[j]) {
+                    j += 1;
+                }
+                if j < n && (bytes[j] == b'"' || bytes[j] == b'\'') {
+                    let q = bytes[j];
+                    let end = memchr(q, &bytes[j + 1..]).map_or(n, |p| j + 1 + p);
+                    value = &html[j + 1..end];
+                    j = (end + 1).min(n);
+                } else {
+                    let vs = j;
+                    while j < n && !is_ws(bytes[j]) && bytes[j] != b'>' {
+                        j += 1;
+                    }
+                    value = &html[vs..j];
+                }
+            }
+            // Kept names are at most 11 bytes: lower-case into a stack buffer, not a new Vec
+            // per attribute (a page has tens of thousands).
+            let raw_name = &bytes[an_start..an_end];
+            let mut lname = [0u8; 16];
+            let kept = (raw_name.len() <= lname.len())
+                .then(|| {
+                    let l = &mut lname[..raw_name.len()];
+                    l.copy_from_slice(raw_name);
+                    l.make_ascii_lowercase();
+                    Attr::from_lower(l)
+                })
+                .flatten();
+            if let Some(k) = kept
+                && present & k.bit() == 0
+            {
+                present |= k.bit();
+                let v = truncate_str(value, MAX_ATTR_VALUE);
+                let v = if memchr(b'&', v.as_bytes()).is_some() {
+                    html_escape::decode_html_entities(v)
+                } else {
+                    Cow::Borrowed(v)
+                };
+                attrs.push((k, v));
+            }
+        }
+        i = j.min(n);
+        b.start_tag(tag, &mut attrs);
+        if tag == Tag::Plaintext {
+            b.text_span(i, n);
+            break;
+        }
+        // Inside <svg>/<math> (foreign content) <title> and <style> are ordinary elements.
+        let foreign = matches!(tag, Tag::Title | Tag::Style | Tag::Textarea)
+            && (b.is_open(Tag::Svg) || b.is_open(Tag::Math));
+        if let Some(decode) = tag.raw_text().filter(|_| !foreign) {
+            let end = find_end_tag(bytes, i, &name_buf).unwrap_or(n);
+            if decode {
+                decode_into(b, i, end);
+            } else {
+                b.text_span(i, end);
+            }
+            i = end;
+            if end < n {
+                i = skip_past_gt(bytes, end);
+                b.end_tag(tag, &name_buf);
+            }
+        }
+    }
+}
