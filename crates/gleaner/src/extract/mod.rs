@@ -170,6 +170,9 @@ pub fn extract_page_as(
             // pruned by their tags and names before this.
             let keep_link_lists = path == PageType::Documentation;
             let p_service = PageType::Service.probability_in(&probabilities);
+            // Articles: blocks after the story join it only by their score (see
+            // `score::select_with`), unless the page may be a service page, whose sections
+            // follow one another (threshold not tuned: the disclosure rule's, below).
             let how = Choice {
                 to_main,
                 keep_link_lists,
