@@ -324,3 +324,56 @@ GET key</code></pre>
         docs.text
     );
 }
+
+/// The roots `select_with` picks on `html`, as the texts of their first 30 characters.
+fn selected(html: &str, trailing_by_score: bool) -> Vec<String> {
+    use gleaner::extract::dom::Dom;
+    use gleaner::extract::score::{PruneOptions, Selection, analyse, select_with};
+    use gleaner::extract::serialize::{SerializeOptions, serialize};
+    let dom = Dom::parse(html);
+    let opts = PruneOptions {
+        shop_hints: false,
+        class_hints: true,
+        include_comments: false,
+        include_tables: true,
+        keep_authors: false,
+        keep_disclosures: false,
+    };
+    let a = analyse(&dom, opts);
+    let body = dom.find_first(gleaner::extract::tag::Tag::Body).unwrap();
+    let how = Selection {
+        widen_to_main: false,
+        trailing_by_score,
+    };
+    let ser = SerializeOptions {
+        include_lists: true,
+        max_link_density: 0.5,
+        keep_link_lists: false,
+        keep_attribution: false,
+    };
+    select_with(&dom, &a, body, how)
+        .into_iter()
+        .map(|id| serialize(&dom, &a, &[id], ser).chars().take(30).collect())
+        .collect()
+}
+
+#[test]
+fn blocks_after_the_story_join_articles_only_by_score() {
+    let para = "The council voted on Tuesday, after a long debate, to keep the library open, \
+                and the mayor, who had opposed it, said she would respect the decision. ";
+    let html = format!(
+        "<html><body><div class='wrap'>\
+         <div class='lead'>Standfirst: what the vote means for the readers of the town's library, \
+         and what comes next.</div>\
+         <div class='story'><p>{para}</p><p>{para}</p><p>{para}</p><p>{para}</p></div>\
+         <div class='bio'>Jane Doe writes about local politics and has covered the town hall \
+         for ten years for this paper and its sister titles in the county</div></div></body></html>"
+    );
+    let article = selected(&html, true);
+    assert_eq!(article.len(), 2, "{article:?}");
+    assert!(article[0].starts_with("Standfirst"), "{article:?}");
+    // Without the article rule the bio reads like prose and joins.
+    let other = selected(&html, false);
+    assert_eq!(other.len(), 3, "{other:?}");
+    assert!(other[2].starts_with("Jane Doe"), "{other:?}");
+}

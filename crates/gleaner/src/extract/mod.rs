@@ -38,7 +38,7 @@ pub use page_type::PageType;
 pub use stage::{ExtractConfig, ExtractStage};
 
 use dom::{Dom, NodeData, NodeId};
-use score::{Analysis, PruneOptions, analyse, select};
+use score::{Analysis, PruneOptions, Selection, analyse, select_with};
 use serialize::{SerializeOptions, serialize};
 use tag::Tag;
 
@@ -169,12 +169,17 @@ pub fn extract_page_as(
             // 0.9431, extraction-dev snippet F1 unchanged). Menus and sidebars are still
             // pruned by their tags and names before this.
             let keep_link_lists = path == PageType::Documentation;
+            let p_service = PageType::Service.probability_in(&probabilities);
+            // Articles: blocks after the story join it only by their score (see
+            // `score::select_with`), unless the page may be a service page, whose sections
+            // follow one another (threshold not tuned: the disclosure rule's, below).
             let how = Choice {
                 to_main,
                 keep_link_lists,
+                trailing_by_score: path == PageType::Article
+                    && p_service < DISCLOSURES_MIN_SERVICE_PROBABILITY,
                 ..Choice::default()
             };
-            let p_service = PageType::Service.probability_in(&probabilities);
             if path == PageType::Service
                 || (path == PageType::Article && p_service >= DISCLOSURES_MIN_SERVICE_PROBABILITY)
             {
@@ -354,6 +359,9 @@ struct Choice {
     thread: bool,
     /// Keep the link lists inside the chosen container (documentation).
     keep_link_lists: bool,
+    /// Blocks after the chosen container join it only by their score (articles, see
+    /// [`score::Selection`]).
+    trailing_by_score: bool,
 }
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
@@ -370,6 +378,7 @@ fn main_text(
         to_main,
         thread,
         keep_link_lists,
+        trailing_by_score,
     } = how;
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
@@ -393,7 +402,11 @@ fn main_text(
         } else {
             without_hints.insert(analyse(dom, prune_options(opts, false, authors)))
         };
-        let mut roots = select(dom, a, root, to_main);
+        let selection = Selection {
+            widen_to_main: to_main,
+            trailing_by_score,
+        };
+        let mut roots = select_with(dom, a, root, selection);
         if thread {
             roots = forum::widen_to_thread(dom, a, root, roots);
         }
