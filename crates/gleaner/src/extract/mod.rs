@@ -130,7 +130,7 @@ pub fn extract_page_as(
     let page_type = forced.unwrap_or(predicted);
     // The path the page goes down: its type's, or the listing path when a list is likely enough
     // (see `listing::reads_as_list`).
-    let path = if forced.is_none() && listing::reads_as_list(&probabilities) {
+    let mut path = if forced.is_none() && listing::reads_as_list(&probabilities) {
         PageType::Listing
     } else {
         page_type
@@ -196,6 +196,17 @@ pub fn extract_page_as(
             }
         }
     };
+    if path == PageType::Article
+        && forced.is_none()
+        && rescue::reads_as_link_page(&main, &probabilities)
+    {
+        // The article rule kept little of a page made of links that may well be a list (see
+        // [`rescue::reads_as_link_page`]): it is read as one. `first` went to the article
+        // rule; the pruning pass is made again for these few pages.
+        let again = analyse(&dom, prune_options(opts, true, false));
+        main = listing::listing_text(&dom, &again, root, opts);
+        path = PageType::Listing;
+    }
     if main.text.chars().count() < opts.min_chars {
         // Pages rendered by script (Discourse forums, for one) carry their text for crawlers
         // inside `<noscript>`, which is otherwise never main text.
