@@ -149,7 +149,16 @@ pub fn extract_page_as(
             let mut m = MainText {
                 body_chars: first.text_len[root as usize],
                 body_link_density: first.link_density(root),
-                ..main_text(&dom, opts, root, a, Choice::default())
+                ..main_text(
+                    &dom,
+                    opts,
+                    root,
+                    a,
+                    Choice {
+                        product: true,
+                        ..Choice::default()
+                    },
+                )
             };
             product::strip_uuids(&mut m.text);
             m
@@ -365,6 +374,8 @@ struct Choice {
     thread: bool,
     /// Keep the link lists inside the chosen container (documentation).
     keep_link_lists: bool,
+    /// Widen it to the product column (product pages, see [`product::widen_to_page`]).
+    product: bool,
 }
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
@@ -381,6 +392,7 @@ fn main_text(
         to_main,
         thread,
         keep_link_lists,
+        product,
     } = how;
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
@@ -407,6 +419,8 @@ fn main_text(
         let mut roots = select(dom, a, root, to_main);
         if thread {
             roots = forum::widen_to_thread(dom, a, root, roots);
+        } else if product {
+            roots = product::widen_to_page(dom, a, root, roots);
         }
         let text = serialize(dom, a, &roots, ser);
         let enough = text.chars().count() >= opts.min_chars;
