@@ -62,6 +62,28 @@ fn unlinked_text(a: &Analysis, id: NodeId) -> u32 {
 /// The chosen subtrees `roots` (siblings, as [`super::score::select`] returns them), widened to
 /// the ancestor that holds the whole thread; `roots` unchanged when no ancestor qualifies.
 pub fn widen_to_thread(dom: &Dom, a: &Analysis, root: NodeId, roots: Vec<NodeId>) -> Vec<NodeId> {
+    widen(
+        dom,
+        a,
+        root,
+        roots,
+        THREAD_MAX_LINK_DENSITY,
+        THREAD_MIN_GROWTH,
+    )
+}
+
+/// `roots` widened to their farthest ancestor below `root` whose text outside links is at least
+/// `min_growth` times that of the widest one taken so far, climbing while ancestors have at most
+/// `max_link_density`; `roots` unchanged when no ancestor qualifies. Forum threads
+/// ([`widen_to_thread`]) and product pages ([`super::product::widen_to_page`]) use it.
+pub(super) fn widen(
+    dom: &Dom,
+    a: &Analysis,
+    root: NodeId,
+    roots: Vec<NodeId>,
+    max_link_density: f32,
+    min_growth: f32,
+) -> Vec<NodeId> {
     let Some(&first) = roots.first() else {
         return roots;
     };
@@ -77,10 +99,10 @@ pub fn widen_to_thread(dom: &Dom, a: &Analysis, root: NodeId, roots: Vec<NodeId>
     let mut p = start;
     while p != root {
         p = dom.nodes[p as usize].parent;
-        if p == NONE || dom.element(p).is_none() || a.link_density(p) > THREAD_MAX_LINK_DENSITY {
+        if p == NONE || dom.element(p).is_none() || a.link_density(p) > max_link_density {
             break;
         }
-        if unlinked_text(a, p) as f32 >= unlinked_text(a, best) as f32 * THREAD_MIN_GROWTH {
+        if unlinked_text(a, p) as f32 >= unlinked_text(a, best) as f32 * min_growth {
             best = p;
         }
     }

@@ -130,7 +130,7 @@ pub fn extract_page_as(
     let page_type = forced.unwrap_or(predicted);
     // The path the page goes down: its type's, or the listing path when a list is likely enough
     // (see `listing::reads_as_list`).
-    let path = if forced.is_none() && listing::reads_as_list(&probabilities) {
+    let mut path = if forced.is_none() && listing::reads_as_list(&probabilities) {
         PageType::Listing
     } else {
         page_type
@@ -149,7 +149,16 @@ pub fn extract_page_as(
             let mut m = MainText {
                 body_chars: first.text_len[root as usize],
                 body_link_density: first.link_density(root),
-                ..main_text(&dom, opts, root, a, Choice::default())
+                ..main_text(
+                    &dom,
+                    opts,
+                    root,
+                    a,
+                    Choice {
+                        product: true,
+                        ..Choice::default()
+                    },
+                )
             };
             product::strip_uuids(&mut m.text);
             m
@@ -201,6 +210,17 @@ pub fn extract_page_as(
             }
         }
     };
+    if path == PageType::Article
+        && forced.is_none()
+        && rescue::reads_as_link_page(&main, &probabilities)
+    {
+        // The article rule kept little of a page made of links that may well be a list (see
+        // [`rescue::reads_as_link_page`]): it is read as one. `first` went to the article
+        // rule; the pruning pass is made again for these few pages.
+        let again = analyse(&dom, prune_options(opts, true, false));
+        main = listing::listing_text(&dom, &again, root, opts);
+        path = PageType::Listing;
+    }
     if main.text.chars().count() < opts.min_chars {
         // Pages rendered by script (Discourse forums, for one) carry their text for crawlers
         // inside `<noscript>`, which is otherwise never main text.
@@ -362,6 +382,8 @@ struct Choice {
     /// Blocks after the chosen container join it only by their score (articles, see
     /// [`score::Selection`]).
     trailing_by_score: bool,
+    /// Widen it to the product column (product pages, see [`product::widen_to_page`]).
+    product: bool,
 }
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
@@ -379,6 +401,7 @@ fn main_text(
         thread,
         keep_link_lists,
         trailing_by_score,
+        product,
     } = how;
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
@@ -409,6 +432,8 @@ fn main_text(
         let mut roots = select_with(dom, a, root, selection);
         if thread {
             roots = forum::widen_to_thread(dom, a, root, roots);
+        } else if product {
+            roots = product::widen_to_page(dom, a, root, roots);
         }
         let text = serialize(dom, a, &roots, ser);
         let enough = text.chars().count() >= opts.min_chars;
