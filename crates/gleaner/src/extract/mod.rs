@@ -28,6 +28,7 @@ pub mod page_type;
 mod product;
 mod rescue;
 pub mod score;
+mod sections;
 pub mod serialize;
 mod stage;
 pub mod tag;

@@ -356,7 +356,7 @@ fn first_visible_child(dom: &Dom, a: &Analysis, id: NodeId) -> Option<NodeId> {
 }
 
 /// One past the last node of `id`'s subtree (nodes are numbered in document order).
-fn subtree_end(dom: &Dom, id: NodeId) -> NodeId {
+pub(crate) fn subtree_end(dom: &Dom, id: NodeId) -> NodeId {
     let mut n = id;
     loop {
         let next = dom.nodes[n as usize].next_sibling;
