@@ -170,15 +170,18 @@ pub fn extract_page_as(
             // 0.9431, extraction-dev snippet F1 unchanged). Menus and sidebars are still
             // pruned by their tags and names before this.
             let keep_link_lists = path == PageType::Documentation;
+            let p_service = PageType::Service.probability_in(&probabilities);
+            let service_like = path == PageType::Service
+                || (path == PageType::Article && p_service >= DISCLOSURES_MIN_SERVICE_PROBABILITY);
             let how = Choice {
                 to_main,
                 keep_link_lists,
+                // Service pages keep their cards, links that each hold a title and its
+                // description (see [`sections::links_read_as_cards`]).
+                keep_link_cards: service_like,
                 ..Choice::default()
             };
-            let p_service = PageType::Service.probability_in(&probabilities);
-            if path == PageType::Service
-                || (path == PageType::Article && p_service >= DISCLOSURES_MIN_SERVICE_PROBABILITY)
-            {
+            if service_like {
                 // Service pages keep their FAQ accordions and tab panels (see [`disclosure`]).
                 let a = analyse(
                     &dom,
@@ -355,6 +358,9 @@ struct Choice {
     thread: bool,
     /// Keep the link lists inside the chosen container (documentation).
     keep_link_lists: bool,
+    /// Keep link blocks whose links are cards (service pages, see
+    /// [`sections::links_read_as_cards`]).
+    keep_link_cards: bool,
 }
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
@@ -371,12 +377,14 @@ fn main_text(
         to_main,
         thread,
         keep_link_lists,
+        keep_link_cards,
     } = how;
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
         max_link_density: MAX_LINK_DENSITY,
         keep_link_lists,
         keep_attribution: authors,
+        keep_link_cards,
     };
     let body_chars = first.text_len[root as usize];
     let body_link_density = first.link_density(root);
