@@ -55,6 +55,7 @@ pub fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions
         max_link_density: MAX_LINK_DENSITY,
         keep_link_lists: true,
         keep_attribution: false,
+        keep_link_cards: false,
     };
     let region = main_region(dom, a, body);
     let unfaceted = without_facets(dom, a, region);

@@ -28,6 +28,7 @@ pub mod page_type;
 mod product;
 mod rescue;
 pub mod score;
+mod sections;
 pub mod serialize;
 mod stage;
 pub mod tag;
@@ -179,19 +180,21 @@ pub fn extract_page_as(
             // pruned by their tags and names before this.
             let keep_link_lists = path == PageType::Documentation;
             let p_service = PageType::Service.probability_in(&probabilities);
+            let service_like = path == PageType::Service
+                || (path == PageType::Article && p_service >= DISCLOSURES_MIN_SERVICE_PROBABILITY);
             // Articles: blocks after the story join it only by their score (see
             // `score::select_with`), unless the page may be a service page, whose sections
             // follow one another (threshold not tuned: the disclosure rule's, below).
             let how = Choice {
                 to_main,
                 keep_link_lists,
-                trailing_by_score: path == PageType::Article
-                    && p_service < DISCLOSURES_MIN_SERVICE_PROBABILITY,
+                trailing_by_score: path == PageType::Article && !service_like,
+                // Service pages keep their cards, links that each hold a title and its
+                // description (see [`sections::links_read_as_cards`]).
+                keep_link_cards: service_like,
                 ..Choice::default()
             };
-            if path == PageType::Service
-                || (path == PageType::Article && p_service >= DISCLOSURES_MIN_SERVICE_PROBABILITY)
-            {
+            if service_like {
                 // Service pages keep their FAQ accordions and tab panels (see [`disclosure`]).
                 let a = analyse(
                     &dom,
@@ -384,6 +387,9 @@ struct Choice {
     trailing_by_score: bool,
     /// Widen it to the product column (product pages, see [`product::widen_to_page`]).
     product: bool,
+    /// Keep link blocks whose links are cards (service pages, see
+    /// [`sections::links_read_as_cards`]).
+    keep_link_cards: bool,
 }
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
@@ -402,12 +408,14 @@ fn main_text(
         keep_link_lists,
         trailing_by_score,
         product,
+        keep_link_cards,
     } = how;
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
         max_link_density: MAX_LINK_DENSITY,
         keep_link_lists,
         keep_attribution: authors,
+        keep_link_cards,
     };
     let body_chars = first.text_len[root as usize];
     let body_link_density = first.link_density(root);

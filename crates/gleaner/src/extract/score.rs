@@ -270,7 +270,12 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             if !opts.class_hints {
                 continue;
             }
-            if !class_hints_remove(flags[id], opts) || posts.get(id).copied().unwrap_or(false) {
+            // Landing pages: a hero `banner`, a tab set's `tabs-menu` are sections of the
+            // page (see [`super::sections`]).
+            if !class_hints_remove(flags[id], opts)
+                || posts.get(id).copied().unwrap_or(false)
+                || (opts.keep_disclosures && super::sections::spares_section(dom, id as NodeId, e))
+            {
                 continue;
             }
         }

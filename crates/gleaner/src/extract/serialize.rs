@@ -22,6 +22,9 @@ pub struct SerializeOptions {
     /// Keep short link blocks that say who wrote a post and when (forum threads): see
     /// [`holds_attribution`].
     pub keep_attribution: bool,
+    /// Keep link-dense blocks whose links read as cards, each a title with its description
+    /// (landing pages' service and feature tiles): see [`super::sections::links_read_as_cards`].
+    pub keep_link_cards: bool,
 }
 
 /// Fewest links in a parent, holding nothing but them, before each goes on its own line.
@@ -124,6 +127,7 @@ fn is_link_list(dom: &Dom, a: &Analysis, id: NodeId, opts: &SerializeOptions, to
         return a.links[i] >= 2 && ld > 0.8;
     }
     ld > opts.max_link_density
+        && !(opts.keep_link_cards && super::sections::links_read_as_cards(a, id))
 }
 
 /// Whether `id`'s (short) subtree holds a `<time>` element or an element named as an author
@@ -356,7 +360,7 @@ fn first_visible_child(dom: &Dom, a: &Analysis, id: NodeId) -> Option<NodeId> {
 }
 
 /// One past the last node of `id`'s subtree (nodes are numbered in document order).
-fn subtree_end(dom: &Dom, id: NodeId) -> NodeId {
+pub(crate) fn subtree_end(dom: &Dom, id: NodeId) -> NodeId {
     let mut n = id;
     loop {
         let next = dom.nodes[n as usize].next_sibling;
