@@ -68,7 +68,7 @@ pub fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions
         }
     }
     MainText {
-        text: drop_repeated_lines(&text),
+        text: drop_lines_repeating_recent(&text),
         strategy: 5,
         roots: 1,
         body_chars: a.text_len[body as usize],
@@ -127,7 +127,7 @@ fn without_facets(dom: &Dom, a: &Analysis, region: NodeId) -> Option<Analysis> {
     })
 }
 
-/// How many kept lines back a line is compared with by [`drop_repeated_lines`].
+/// How many kept lines back a line is compared with by [`drop_lines_repeating_recent`].
 const REPEAT_WINDOW: usize = 2;
 
 /// `text` without the lines that repeat one of the [`REPEAT_WINDOW`] lines kept before them
@@ -137,7 +137,7 @@ const REPEAT_WINDOW: usize = 2;
 /// window of 2 lines raised collection 0.6895 -> 0.6937 and listing 0.7230 -> 0.7278 with no
 /// page worse; a window of 3 dropped a shop's per-card "VIP price" line that the gold repeats
 /// (one card after the other) and cost that page 0.03.
-fn drop_repeated_lines(text: &str) -> String {
+fn drop_lines_repeating_recent(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut recent: [&str; REPEAT_WINDOW] = [""; REPEAT_WINDOW];
     for line in text.split('\n') {
@@ -308,7 +308,7 @@ mod tests {
     fn a_card_names_its_item_once() {
         let text = "Dark Roast\nDark Roast\n$19.99\n$19.99\nSize\n\nBlend\n$19.99\nSize";
         assert_eq!(
-            drop_repeated_lines(text),
+            drop_lines_repeating_recent(text),
             "Dark Roast\n$19.99\nSize\n\nBlend\n$19.99\nSize"
         );
     }
