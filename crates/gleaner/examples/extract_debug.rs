@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 
 use gleaner::extract::dom::{Dom, NONE, NodeData};
-use gleaner::extract::score::{PruneOptions, analyse};
+use gleaner::extract::prune::{PruneOptions, analyse};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

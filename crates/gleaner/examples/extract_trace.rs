@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 
 use gleaner::extract::dom::{Dom, NONE, NodeData};
-use gleaner::extract::score::{PruneOptions, analyse};
+use gleaner::extract::prune::{PruneOptions, analyse};
 use gleaner::extract::tag::Tag;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -328,7 +328,8 @@ GET key</code></pre>
 /// The roots `select_with` picks on `html`, as the texts of their first 30 characters.
 fn selected(html: &str, trailing_by_score: bool) -> Vec<String> {
     use gleaner::extract::dom::Dom;
-    use gleaner::extract::score::{PruneOptions, Selection, analyse, select_with};
+    use gleaner::extract::prune::{PruneOptions, analyse};
+    use gleaner::extract::score::{Selection, select_with};
     use gleaner::extract::serialize::{SerializeOptions, serialize};
     let dom = Dom::parse(html);
     let opts = PruneOptions {

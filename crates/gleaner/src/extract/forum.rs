@@ -8,7 +8,7 @@
 //! most of the thread, they are kept.
 
 use super::dom::{Dom, NONE, NodeId};
-use super::score::{Analysis, analyse};
+use super::prune::{Analysis, analyse};
 use super::{Choice, ExtractOptions, MainText, main_text, prune_options};
 
 /// The pass that keeps `comment`-named blocks replaces the one that drops them when the latter's
@@ -32,7 +32,7 @@ pub(super) fn thread_text(dom: &Dom, opts: &ExtractOptions, root: NodeId) -> Mai
     if opts.include_comments {
         return main;
     }
-    let with_comments = super::score::PruneOptions {
+    let with_comments = super::prune::PruneOptions {
         include_comments: true,
         ..prune_options(opts, true, true)
     };
@@ -164,7 +164,7 @@ pub(super) fn holds_a_post(dom: &Dom, hinted: &[bool], text_len: &[u32]) -> Vec<
 
 #[cfg(test)]
 mod tests {
-    use super::super::score;
+    use super::super::{prune, score};
     use super::*;
 
     /// A thread whose opening post sits in its own card beside the block of replies.
@@ -181,9 +181,9 @@ mod tests {
 
     /// The pruning pass the forum path makes.
     fn forum_analysis(dom: &Dom) -> Analysis {
-        score::analyse(
+        prune::analyse(
             dom,
-            score::PruneOptions {
+            prune::PruneOptions {
                 shop_hints: false,
                 class_hints: true,
                 include_comments: false,

@@ -3,7 +3,8 @@
 //! after pruning, with link lists kept, rather than the one best-scoring container.
 
 use super::dom::{Dom, NodeId};
-use super::score::{Analysis, analyse, is_ancestor};
+use super::prune::{Analysis, analyse};
+use super::score::is_ancestor;
 use super::serialize::{SerializeOptions, serialize};
 use super::tag::Tag;
 use super::{ExtractOptions, MAX_LINK_DENSITY, MainText, PageType, prune_options};

@@ -26,6 +26,7 @@ pub mod metadata;
 mod models;
 pub mod page_type;
 mod product;
+pub mod prune;
 mod rescue;
 pub mod score;
 mod sections;
@@ -39,7 +40,8 @@ pub use page_type::PageType;
 pub use stage::{ExtractConfig, ExtractStage};
 
 use dom::{Dom, NodeData, NodeId};
-use score::{Analysis, PruneOptions, Selection, analyse, select_with};
+use prune::{Analysis, PruneOptions, analyse};
+use score::{Selection, select_with};
 use serialize::{SerializeOptions, serialize};
 use tag::Tag;
 

@@ -7,7 +7,7 @@
 use super::dom::{Dom, NodeData};
 use super::hints::word;
 use super::models::{PAGE_TYPE_BIAS, PAGE_TYPE_WEIGHTS};
-use super::score::Analysis;
+use super::prune::Analysis;
 use super::tag::Tag;
 use super::text::trim;
 
@@ -609,9 +609,9 @@ mod tests {
 
     fn page_features(html: &str) -> [f32; N_FEATURES] {
         let dom = Dom::parse(html);
-        let a = crate::extract::score::analyse(
+        let a = crate::extract::prune::analyse(
             &dom,
-            crate::extract::score::PruneOptions {
+            crate::extract::prune::PruneOptions {
                 shop_hints: false,
                 class_hints: true,
                 keep_authors: false,

@@ -1,7 +1,7 @@
 //! Product pages: the container choice and text clean-up specific to shops.
 
 use super::dom::{Dom, NodeId};
-use super::score::Analysis;
+use super::prune::Analysis;
 
 /// Widening climbs through ancestors with at most this link density: a product column carries
 /// links (tags, the publisher, "visit the website"), the page layout with its menus more.

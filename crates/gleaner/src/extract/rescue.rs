@@ -10,7 +10,7 @@
 
 use super::dom::{Dom, NONE, NodeId};
 use super::hints::bit;
-use super::score::{Analysis, hidden_by_markup, hidden_by_style, measure};
+use super::prune::{Analysis, hidden_by_markup, hidden_by_style, measure};
 use super::tag::Tag;
 use super::text::contains_ignore_ascii_case;
 use super::{MainText, PageType};
@@ -162,7 +162,7 @@ fn may_be_content(dom: &Dom, id: NodeId) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::dom::Dom;
-    use super::super::score::{PruneOptions, analyse};
+    use super::super::prune::{PruneOptions, analyse};
     use super::super::tag::Tag;
 
     const OPTS: PruneOptions = PruneOptions {

@@ -9,7 +9,7 @@
 
 use super::dom::{Dom, Element, NodeId};
 use super::hints::{CLASS_HINTS, bit};
-use super::score::Analysis;
+use super::prune::Analysis;
 use super::serialize::subtree_end;
 
 /// Whether a name still reads as boilerplate (an unlikely or comment name that no likely-content
@@ -101,7 +101,7 @@ mod tests {
             <a href="/b"><h3>Tax</h3><p>Direct and indirect tax advice for growing firms.</p></a></div>
             <ul id="menu"><li><a href="/">Home</a></li><li><a href="/c">Contact us</a></li></ul>"#,
         );
-        let a = crate::extract::score::measure(&dom, vec![false; dom.nodes.len()]);
+        let a = crate::extract::prune::measure(&dom, vec![false; dom.nodes.len()]);
         let find = |name: &str| {
             (0..dom.nodes.len() as NodeId)
                 .find(|&i| dom.element(i).is_some_and(|e| e.attr("id") == Some(name)))

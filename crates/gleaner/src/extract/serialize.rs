@@ -4,7 +4,7 @@
 
 use super::boilerplate;
 use super::dom::{Dom, NONE, NodeData, NodeId};
-use super::score::Analysis;
+use super::prune::Analysis;
 use super::tag::Tag;
 use super::text::words;
 
