@@ -6,7 +6,9 @@
 use std::io::Read;
 
 use gleaner::document::{Document, Removal};
-use gleaner::extract::{ExtractConfig, ExtractOptions, ExtractStage, extract, extract_page};
+use gleaner::extract::{
+    ExtractConfig, ExtractOptions, ExtractStage, PageType, extract, extract_page, extract_page_as,
+};
 use gleaner::stage::{Stage, StageContext, Verdict};
 use serde_json::Value;
 
@@ -225,6 +227,36 @@ fn section_named_after_its_heading_is_not_pruned_by_its_id() {
     assert!(text.contains("must respond to them"), "{text}");
     // A hand-given id keeps its hint: the real comment section still goes.
     assert!(!text.contains("Great guide"), "{text}");
+}
+
+/// A language switcher inside the content region (Wikipedia's Vector 2022 skin puts the
+/// interlanguage list beside the title, within `<main>`) is not text of the page, whichever path
+/// reads it; a link with `hreflang` in running text is.
+#[test]
+fn language_switcher_links_are_not_content() {
+    let langs: String = [("ast", "Asturianu"), ("br", "Brezhoneg"), ("ca", "Català"),
+        ("de", "Deutsch"), ("en", "English"), ("es", "Español"), ("fr", "Français")]
+        .iter()
+        .map(|(c, n)| format!(r#"<li class="interlanguage-link"><a href="https://{c}.wikipedia.org/wiki/Escopete" lang="{c}" hreflang="{c}"><span>{n}</span></a></li>"#))
+        .collect();
+    let html = format!(
+        r#"<html><body><main id="content"><header><h1>Escopete</h1>
+        <div class="vector-dropdown"><div class="vector-dropdown-content"><ul>{langs}</ul></div></div></header>
+        <div id="bodyContent"><p>{PROSE}</p>
+        <p>Escopete ye un municipio d'a provincia de Guadalachara, descrito tamién en a <a href="https://es.wikipedia.org/wiki/Escopete" hreflang="es">Biquipedia en castellano</a> con a suya historia.</p>
+        </div></main></body></html>"#
+    );
+    // The listing path reads the whole `<main>`, link lists included.
+    for forced in [None, Some(PageType::Listing)] {
+        let text = extract_page_as(&html, None, &ExtractOptions::default(), forced).text;
+        for name in ["Asturianu", "Brezhoneg", "Deutsch", "Français"] {
+            assert!(!text.contains(name), "{forced:?}: {name} in {text}");
+        }
+        assert!(
+            text.contains("Biquipedia en castellano con a suya historia"),
+            "{forced:?}: {text}"
+        );
+    }
 }
 
 /// A list that a sentence ending in a colon announces is part of the text, even when every item

@@ -61,6 +61,18 @@ fn tag_is_hint(tag: Tag) -> bool {
     matches!(tag, Tag::Aside | Tag::Menu)
 }
 
+/// A list item's link to the page in another language (`<li><a hreflang="ast">Asturianu</a>`):
+/// Wikipedia's interlanguage list, a multilingual site's language menu. They name languages,
+/// not content, and sit inside the content region on many skins (Vector 2022 puts Wikipedia's
+/// beside the title, within `<main>`); left in, a stub's text is mostly language names and
+/// language ID misreads it (an.wikipedia.org's "Escopete", Aragonese, read as Spanish with 30
+/// language names before its prose). Inline links with `hreflang` in running text stay.
+fn is_language_switch_link(dom: &Dom, id: NodeId, e: &super::dom::Element) -> bool {
+    e.tag == Tag::A
+        && e.attr("hreflang").is_some()
+        && dom.tag(dom.nodes[id as usize].parent) == Tag::Li
+}
+
 /// Elements whose ARIA role says they are navigation, banners, menus or dialogs.
 fn has_boilerplate_role(dom: &Dom, id: NodeId) -> bool {
     matches!(
@@ -202,6 +214,7 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure && !disclosure_toggle)
             || (e.tag == Tag::Label && parent_in_form)
             || has_boilerplate_role(dom, id as NodeId)
+            || is_language_switch_link(dom, id as NodeId, e)
         {
             removed[id] = true;
         }

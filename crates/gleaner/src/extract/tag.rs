@@ -387,6 +387,8 @@ pub enum Attr {
     AriaHidden,
     Href,
     Itemtype,
+    /// The language of a link's target: language switchers (see `prune`).
+    Hreflang,
 }
 
 impl Attr {
@@ -410,6 +412,7 @@ impl Attr {
             b"aria-hidden" => AriaHidden,
             b"href" => Href,
             b"itemtype" => Itemtype,
+            b"hreflang" => Hreflang,
             _ => return None,
         })
     }
