@@ -220,11 +220,17 @@ pub fn extract_page_as(
         && rescue::reads_as_link_page(&main, &probabilities)
     {
         // The article rule kept little of a page made of links that may well be a list (see
-        // [`rescue::reads_as_link_page`]): it is read as one. `first` went to the article
-        // rule; the pruning pass is made again for these few pages.
+        // [`rescue::reads_as_link_page`]): it is read as one, and that reading stands when it
+        // is much longer (see [`rescue::LINK_PAGE_MIN_LIST_GROWTH`]). `first` went to the
+        // article rule; the pruning pass is made again for these few pages.
         let again = analyse(&dom, prune_options(opts, true, false));
-        main = listing::listing_text(&dom, &again, root, opts);
-        path = PageType::Listing;
+        let list = listing::listing_text(&dom, &again, root, opts);
+        if list.text.chars().count() as f32
+            >= rescue::LINK_PAGE_MIN_LIST_GROWTH * main.text.chars().count() as f32
+        {
+            main = list;
+            path = PageType::Listing;
+        }
     }
     if main.text.chars().count() < opts.min_chars {
         // Pages rendered by script (Discourse forums, for one) carry their text for crawlers

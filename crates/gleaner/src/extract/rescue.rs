@@ -120,6 +120,14 @@ const LINK_PAGE_MAX_SHARE_OF_BODY: f32 = 0.5;
 /// cost extraction-dev 0.0006 on its tuning split; without it, 0.0010-0.0020.
 const LINK_PAGE_MIN_BODY_LINK_DENSITY: f32 = 0.5;
 
+/// The list reading replaces the article's only when it is at least this many times as long
+/// (in characters): a link page's items are the page, many times its introduction. On WCXB
+/// dev the pages this rule re-reads grow 2.9-32× (a recipe index 2.9, a Lemmy changelog 3.3, a
+/// news section 6.5, a Wikipedia list 9.4); a Wikipedia stub whose sidebars and language menu
+/// make the body link-dense grew 2.1× (an.wikipedia.org's "Escopete": its infobox and
+/// category links read as a list, and language ID then took the Aragonese page for Spanish).
+pub(crate) const LINK_PAGE_MIN_LIST_GROWTH: f32 = 2.5;
+
 /// Whether the article path's result `main` reads as the introduction of a page of links, on a
 /// page whose type probabilities (in [`PageType::ALL`] order) are `p` (see
 /// [`LINK_PAGE_MIN_BODY_LINK_DENSITY`]); the listing path then reads the page instead.
