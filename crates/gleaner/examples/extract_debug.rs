@@ -18,7 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let dom = Dom::parse(v["html"].as_str().unwrap_or_default());
         let opts = PruneOptions {
-            shop_hints: false,
+            // `GLEANER_SHOP_HINTS=1`: the product path's pruning pass.
+            shop_hints: std::env::var_os("GLEANER_SHOP_HINTS").is_some(),
             class_hints: true,
             include_comments: false,
             include_tables: true,

@@ -80,15 +80,25 @@ pub fn strip_uuids(text: &mut String) {
 /// Whether `line` is a template field's machine name shown as a label ("retail_price_tier1:",
 /// "cat_thumb_Kiwi:"): letters and digits joined by underscores, then a colon. Shop themes that
 /// print a product's custom fields as a `<dt>`/`<dd>` list show these raw keys; no reader-facing
-/// label is written that way.
+/// label is written that way. Keys made from a human label carry its spaces and a counter after
+/// a hyphen ("cat_thumb_Petrol Blue:", "tab_Shipping and Returns:", "shipping_chunk-1:"): the
+/// first word must then hold the underscore. WCXB dev, tuning part: the same shop's other product
+/// page printed 680 tokens of such keys and values under its 91 gold tokens, 0.21 -> 0.42 (product
+/// 0.7205 -> 0.7232); no other page changes.
 fn is_field_key_label(line: &str) -> bool {
     let Some(key) = line.trim().strip_suffix(':') else {
         return false;
     };
-    key.contains('_')
-        && !key.starts_with('_')
-        && !key.ends_with('_')
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    let (name, label) = key.split_once(' ').unwrap_or((key, ""));
+    name.contains('_')
+        && !name.starts_with('_')
+        && !name.ends_with('_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'-')
 }
 
 /// Removes shop custom-field lists printed with their machine names: each key line (see
@@ -128,9 +138,14 @@ mod tests {
         );
         strip_field_key_lists(&mut t);
         assert_eq!(t, "Staple Tee\nFabric:\nCotton");
-        let mut plain = String::from("Size: M\n_private:\nkept");
+        let mut labelled = String::from(
+            "Staple Tee\ncat_thumb_Petrol Blue:\nhttps://x/p.jpg\ntab_Shipping and Returns:\nTRUE\nshipping_chunk-1:\nWe ship nationwide.\nColour:\nPetrol Blue",
+        );
+        strip_field_key_lists(&mut labelled);
+        assert_eq!(labelled, "Staple Tee\nColour:\nPetrol Blue");
+        let mut plain = String::from("Size: M\n_private:\nkept\nCare & use:\nkept");
         strip_field_key_lists(&mut plain);
-        assert_eq!(plain, "Size: M\n_private:\nkept");
+        assert_eq!(plain, "Size: M\n_private:\nkept\nCare & use:\nkept");
     }
 
     #[test]

@@ -285,7 +285,7 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     }
     if changed {
         let kept = measure(dom, removed);
-        rescue::restore_prose_blocks(dom, &a, kept)
+        rescue::restore_prose_blocks(dom, &a, kept, opts.shop_hints)
     } else {
         a
     }
