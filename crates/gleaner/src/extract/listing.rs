@@ -73,7 +73,7 @@ pub fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions
         }
     }
     MainText {
-        text: drop_card_labels(&drop_lines_repeating_recent(&text)),
+        text: drop_skip_links(&drop_card_labels(&drop_lines_repeating_recent(&text))),
         strategy: 5,
         roots: 1,
         body_chars: a.text_len[body as usize],
@@ -259,6 +259,27 @@ fn drop_card_labels(text: &str) -> String {
         out.push_str(line);
     }
     out
+}
+
+/// Skip links ("Skip to search results", "Skip to filters") are at most this many bytes.
+const SKIP_LINK_MAX_BYTES: usize = 40;
+
+/// `text` without its skip links: the "Skip to ..." jumps a shop puts at the top of its results
+/// for keyboard users, which the region keeps since they sit inside `<main>`. Gold texts never
+/// hold them. Tuning part of WCXB dev, with the card-label rule above in place: collection
+/// 0.7375 -> 0.7377 (four pages up by 0.001-0.005, none down), other types unchanged.
+fn drop_skip_links(text: &str) -> String {
+    let is_skip_link = |line: &str| {
+        let t = line.trim().as_bytes();
+        t.len() <= SKIP_LINK_MAX_BYTES && t.len() >= 7 && t[..7].eq_ignore_ascii_case(b"skip to")
+    };
+    if !text.split('\n').any(is_skip_link) {
+        return text.to_string();
+    }
+    text.split('\n')
+        .filter(|l| !is_skip_link(l))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A `<main>` holding less than this share of the body's text (after pruning) is a strip of the
@@ -454,6 +475,18 @@ mod tests {
         assert!(text.contains("Camera body model 6"), "{text}");
         assert!(text.contains("Weight:"), "{text}");
         assert!(text.contains("$699.00"), "{text}");
+    }
+
+    #[test]
+    fn skip_links_are_not_items() {
+        let html = format!(
+            "<body><main><a href=\"#results\">Skip to search results</a><a href=\"#filters\">\
+             Skip to filters</a><h1>Archive</h1><div id=\"results\">{}</div></main></body>",
+            teasers()
+        );
+        let text = listing(&html);
+        assert!(!text.contains("Skip to"), "{text}");
+        assert!(text.contains("Story number 12 of the day"), "{text}");
     }
 
     #[test]
