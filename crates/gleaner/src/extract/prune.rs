@@ -256,6 +256,8 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             // page (see [`super::sections`]).
             if !class_hints_remove(flags[id], opts)
                 || posts.get(id).copied().unwrap_or(false)
+                || (opts.keep_authors
+                    && super::forum::is_post_header(dom, &a.text_len, id as NodeId))
                 || (opts.keep_disclosures && super::sections::spares_section(dom, id as NodeId, e))
             {
                 continue;
