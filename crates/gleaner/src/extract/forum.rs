@@ -154,6 +154,34 @@ fn holds_year(s: &str) -> bool {
     })
 }
 
+/// Removes the lines that are only a post's like count ("1 Like", "12 Likes", "3 reactions"):
+/// the button under each post, which readers do not mark as the thread (Discourse's
+/// `post-likes`). WCXB dev, tuning part, forum pages: 0.8277 -> 0.8284, 9 Discourse
+/// threads up, none down; dropping bare vote numbers as well gained 0.0003 more but lost on two
+/// StackOverflow pages, so they stay.
+pub(super) fn drop_like_counts(text: &mut String) {
+    if !text.lines().any(is_like_count) {
+        return;
+    }
+    let kept: Vec<&str> = text.lines().filter(|l| !is_like_count(l)).collect();
+    *text = kept.join("\n");
+}
+
+/// Whether `line` is a number followed by "like(s)" or "reaction(s)" and nothing else.
+fn is_like_count(line: &str) -> bool {
+    let Some((count, word)) = line.trim().split_once(' ') else {
+        return false;
+    };
+    !count.is_empty()
+        && count.starts_with(|c: char| c.is_ascii_digit())
+        && count
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+        && ["like", "likes", "reaction", "reactions"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w))
+}
+
 /// Class-name fragments (ASCII case ignored) of the box beside a post that gives the poster's
 /// standing: StackExchange's `-flair` and `reputation-score` ("14.6k 20 gold badges ..."),
 /// XenForo's `message-userExtras` ("Joined Messages Reaction score Points"). On WCXB dev's
@@ -415,6 +443,15 @@ mod tests {
         assert!(text.contains("Answer 2: take a disk image"), "{text}");
         assert!(!text.contains("gold badges"), "{text}");
         assert!(!text.contains("14.6k"), "{text}");
+    }
+
+    #[test]
+    fn like_counts_go() {
+        let mut text =
+            "Post one.\n1 Like\nPost two has 12 Likes in it.\n12 Likes\n3 reactions\n2024"
+                .to_string();
+        drop_like_counts(&mut text);
+        assert_eq!(text, "Post one.\nPost two has 12 Likes in it.\n2024");
     }
 
     #[test]

@@ -265,6 +265,9 @@ pub fn extract_page_as(
         // Shop pages only: elsewhere a `key_name:` line may be a configuration example.
         product::strip_field_key_lists(&mut main.text);
     }
+    if path == PageType::Forum {
+        forum::drop_like_counts(&mut main.text);
+    }
     if path == PageType::Product {
         // A shop page shows the same short lines again and again (the name in the gallery, the
         // buy box and the sticky bar; each variant's label; the price twice), and readers mark
