@@ -7,9 +7,8 @@
 //! reply a `comment`, which the pruning pass drops as a comment section; when the replies hold
 //! most of the thread, they are kept.
 
-use super::dom::{Dom, NONE, NodeData, NodeId};
+use super::dom::{Dom, NONE, NodeId};
 use super::prune::{Analysis, analyse};
-use super::tag::Tag;
 use super::{Choice, ExtractOptions, MainText, main_text, prune_options};
 
 /// The pass that keeps `comment`-named blocks replaces the one that drops them when the latter's
@@ -114,44 +113,6 @@ pub(super) fn widen(
         return roots;
     }
     vec![best]
-}
-
-/// Longest block (visible characters) that can be the line above a post saying who wrote it
-/// and when; a post's whole card is longer.
-const MAX_POST_HEADER_CHARS: u32 = 100;
-
-/// Whether `id` is the short line above a post giving its author and date: a `<time>` showing
-/// a calendar date (a year in its text) in a block of at most [`MAX_POST_HEADER_CHARS`]
-/// characters (`text_len`: the pruning pass's first measurement). Discourse names it
-/// `crawler-post-meta`, which the `post-meta` hint removes, while the gold text of its threads
-/// has the poster and the date above every post. Ages ("17 hours ago", "1 yr": Reddit,
-/// Invision) are not kept: they change with the day the page was fetched and the gold text has
-/// none. WCXB dev, tuning part, forum pages: 0.8161 -> 0.8169 with any `<time>`, -> 0.8179 with
-/// a year only (12 pages up, 9 down: the gold of some Discourse and Invision sites leaves the
-/// dates out).
-pub(super) fn is_post_header(dom: &Dom, text_len: &[u32], id: NodeId) -> bool {
-    let len = text_len[id as usize];
-    if len == 0 || len > MAX_POST_HEADER_CHARS {
-        return false;
-    }
-    let end = super::serialize::subtree_end(dom, id);
-    (id..end).any(|n| {
-        dom.tag(n) == Tag::Time
-            && (n..super::serialize::subtree_end(dom, n))
-                .any(|t| matches!(&dom.nodes[t as usize].data, NodeData::Text(s) if holds_year(s)))
-    })
-}
-
-/// Whether `s` holds a year from 1900 to 2099 as a number of its own (four digits, no digit
-/// next to them).
-fn holds_year(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.windows(4).enumerate().any(|(i, w)| {
-        (w.starts_with(b"19") || w.starts_with(b"20"))
-            && w.iter().all(u8::is_ascii_digit)
-            && (i == 0 || !b[i - 1].is_ascii_digit())
-            && b.get(i + 4).is_none_or(|c| !c.is_ascii_digit())
-    })
 }
 
 /// Removes the lines that are only a post's like count ("1 Like", "12 Likes", "3 reactions"):
@@ -390,33 +351,6 @@ mod tests {
         };
         assert!(kept("Post 3: a hardtail"));
         assert!(!kept("newsletter"));
-    }
-
-    #[test]
-    fn post_headers_with_a_date_stay() {
-        // Discourse's crawler view: the poster and the date in a `crawler-post-meta` block.
-        let post = |i: u32, when: &str| {
-            format!(
-                "<div class='topic-body crawler-post'><div class='crawler-post-meta'>\
-                 <span class='creator'><a href='/u/rider{i}'>rider{i}</a></span> \
-                 <span class='crawler-post-infos'><time class='post-time'>{when}</time></span>\
-                 </div><div class='post'><p>Post {i}: a hardtail with a good air fork is the \
-                 best first bike, and a used one from a shop keeps the cost down.</p></div></div>"
-            )
-        };
-        let html = format!(
-            "<html><body><div id='main-outlet'>{}{}{}</div></body></html>",
-            post(1, "January 28, 2024, 4:31pm"),
-            post(2, "January 29, 2024, 6:17am"),
-            post(3, "17 hours ago")
-        );
-        let dom = Dom::parse(&html);
-        let body = dom.find_first(super::super::tag::Tag::Body).unwrap_or(0);
-        let text = thread_text(&dom, &ExtractOptions::default(), body).text;
-        assert!(text.contains("rider2 January 29, 2024, 6:17am"), "{text}");
-        assert!(text.contains("Post 3: a hardtail"), "{text}");
-        // An age, not a date: it changes with the day the page was fetched.
-        assert!(!text.contains("hours ago"), "{text}");
     }
 
     #[test]

@@ -242,14 +242,8 @@ pub fn extract_page_as(
             metadata.author = metadata.author.take().or(inner_md.author);
             metadata.date = metadata.date.take().or(inner_md.date);
             let inner_root = inner_dom.find_first(Tag::Body).unwrap_or(0);
-            // A thread's crawler copy is a thread too: its posts keep who wrote them and when
-            // (Discourse puts both in a `crawler-post-meta` line above every post).
-            let alt = if path == PageType::Forum {
-                forum::thread_text(&inner_dom, opts, inner_root)
-            } else {
-                let a = analyse(&inner_dom, prune_options(opts, true, false));
-                main_text(&inner_dom, opts, inner_root, a, Choice::default())
-            };
+            let a = analyse(&inner_dom, prune_options(opts, true, false));
+            let alt = main_text(&inner_dom, opts, inner_root, a, Choice::default());
             if alt.text.len() > main.text.len() {
                 main = MainText { strategy: 3, ..alt };
             }

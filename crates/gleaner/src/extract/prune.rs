@@ -272,8 +272,6 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             let poster_stats = opts.keep_authors && super::forum::names_poster_stats(e);
             if (!class_hints_remove(flags[id], opts) && !poster_stats)
                 || posts.get(id).copied().unwrap_or(false)
-                || (opts.keep_authors
-                    && super::forum::is_post_header(dom, &a.text_len, id as NodeId))
                 || (opts.keep_disclosures && super::sections::spares_section(dom, id as NodeId, e))
             {
                 continue;
