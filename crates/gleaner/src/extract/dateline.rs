@@ -29,11 +29,17 @@ pub(super) const MAX_CANDIDATES: usize = 40;
 pub(super) const MAX_DATELINE_CHARS: usize = 120;
 
 /// Whether `s` holds a four-digit year 1990-2099: cheap test before parsing it as a date.
+/// Jumps from one `1` or `2` to the next with `memchr2`: metadata tests every short text node of
+/// the page, and stepping through them window by window was ~2% of extraction time (perf, WCXB
+/// dev).
 pub(super) fn has_year(s: &str) -> bool {
-    s.as_bytes().windows(4).any(|w| {
-        ((w[0] == b'1' && w[1] == b'9') || (w[0] == b'2' && w[1] == b'0'))
-            && w[2].is_ascii_digit()
-            && w[3].is_ascii_digit()
+    let b = s.as_bytes();
+    memchr::memchr2_iter(b'1', b'2', b).any(|i| {
+        b.get(i..i + 4).is_some_and(|w| {
+            ((w[0] == b'1' && w[1] == b'9') || (w[0] == b'2' && w[1] == b'0'))
+                && w[2].is_ascii_digit()
+                && w[3].is_ascii_digit()
+        })
     })
 }
 
@@ -162,4 +168,28 @@ pub(super) fn labelled_date(dom: &Dom, texts: &[NodeId]) -> Option<String> {
             })
             .then_some(date)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_year;
+
+    #[test]
+    fn years_are_found_anywhere() {
+        for s in ["1999", "Posted 2024-03-01", "© 2019 x", "x2099", "1990"] {
+            assert!(has_year(s), "{s}");
+        }
+        for s in [
+            "",
+            "199",
+            "1899",
+            "2100",
+            "12 21 19 20",
+            "3:59 PM",
+            "x201",
+            "1 9 2 0",
+        ] {
+            assert!(!has_year(s), "{s}");
+        }
+    }
 }

@@ -408,6 +408,7 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
     // Counts of the counted features, indexed like `f` (see [`COUNTED`]).
     let mut counts = [0u32; N_FEATURES];
     let mut linked_headings = 0u32;
+    let mut lower = String::new();
     let words = dom.class_words();
     for (id, node) in dom.nodes.iter().enumerate() {
         match &node.data {
@@ -453,12 +454,23 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
             }
             // Button labels count too ("Add to cart" is a `<button>`, pruned from the text).
             // Every phrase and price tested below is short; longer text is skipped unread.
-            NodeData::Text(t)
-                if trim(t).len() <= MAX_SIGNAL_BYTES
-                    && !matches!(dom.tag(node.parent), Tag::Script | Tag::Style | Tag::Title) =>
-            {
-                let l = trim(t).to_ascii_lowercase();
-                if has_price(&l) {
+            // Whitespace between tags (most text nodes) holds no phrase and no price, and is
+            // skipped before the parent is looked up.
+            NodeData::Text(t) => {
+                let t = trim(t);
+                if t.is_empty()
+                    || t.len() > MAX_SIGNAL_BYTES
+                    || matches!(dom.tag(node.parent), Tag::Script | Tag::Style | Tag::Title)
+                {
+                    continue;
+                }
+                // One buffer for the page: a lower-cased copy per text node cost an allocation
+                // and a free each.
+                lower.clear();
+                lower.push_str(t);
+                lower.make_ascii_lowercase();
+                let l = &lower;
+                if has_price(l) {
                     counts[PRICES] += 1;
                 }
                 match l.as_str() {
@@ -530,6 +542,11 @@ fn collect_ld_types(json: &str, out: &mut String) {
 /// Whether a short text looks like a price: a currency sign or code next to a number.
 fn has_price(l: &str) -> bool {
     let bytes = l.as_bytes();
+    // Both tests below need a digit: most short texts (labels, menu items) have none, and are
+    // answered without decoding their characters.
+    if !bytes.iter().any(u8::is_ascii_digit) {
+        return false;
+    }
     let digit_near = |i: usize| {
         bytes[i.saturating_sub(2)..(i + 4).min(bytes.len())]
             .iter()
