@@ -191,6 +191,12 @@ impl<'a> Dom<'a> {
         &self.hint_tables().words
     }
 
+    /// Whether each node's class or id names a disclosure widget
+    /// ([`super::disclosure::is_disclosure`]), computed with the hint bits.
+    pub fn disclosures(&self) -> &[bool] {
+        &self.hint_tables().disclosures
+    }
+
     fn hint_tables(&self) -> &super::hints::HintTables {
         self.hint_flags
             .get_or_init(|| super::hints::node_flags(self))

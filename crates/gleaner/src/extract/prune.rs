@@ -197,8 +197,9 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let parent_in_form = parent != NONE && in_form[parent as usize];
         in_form[id] = parent_in_form || e.tag == Tag::Form;
         let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
-        let disclosure_toggle =
-            opts.keep_disclosures && e.tag == Tag::Button && super::disclosure::is_disclosure(e);
+        let disclosure_toggle = opts.keep_disclosures
+            && e.tag == Tag::Button
+            && super::disclosure::is_disclosure(dom, id as NodeId);
         if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure && !disclosure_toggle)
             || (e.tag == Tag::Label && parent_in_form)
             || has_boilerplate_role(dom, id as NodeId)
@@ -245,7 +246,7 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main) && !style_hidden {
             continue;
         }
-        if opts.keep_disclosures && super::disclosure::is_disclosure(e) {
+        if opts.keep_disclosures && super::disclosure::is_disclosure(dom, id as NodeId) {
             continue;
         }
         if !tag_is_hint(e.tag) && !style_hidden {
