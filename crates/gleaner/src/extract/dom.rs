@@ -167,7 +167,12 @@ pub struct Dom<'a> {
     hint_flags: std::cell::OnceCell<super::hints::HintTables>,
     /// [`TextRun::visible_chars_and_commas`] per node, counted on first use ([`Dom::text_stats`]).
     text_stats: std::cell::RefCell<Vec<(u32, u32)>>,
+    /// The tag-level pruning passes made so far ([`super::prune::analyse`]), by options.
+    tag_passes: std::cell::RefCell<Vec<(TagPassKey, std::rc::Rc<super::prune::Analysis>)>>,
 }
+
+/// The options a tag-level pruning pass depends on: include tables, keep disclosure toggles.
+pub(crate) type TagPassKey = (bool, bool);
 
 /// A [`Dom::text_stats`] entry not counted yet.
 pub const UNCOUNTED: (u32, u32) = (u32::MAX, u32::MAX);
@@ -214,6 +219,22 @@ impl<'a> Dom<'a> {
         stats
     }
 
+    /// The tag-level pruning pass for `key`, made by `make` on first use: a page is pruned two
+    /// to six times (hints on and off, shop hints, comments, author boxes), and the tag level,
+    /// which none of those options change, was about half the cost of each (perf, WCXB dev).
+    pub(crate) fn tag_pass(
+        &self,
+        key: TagPassKey,
+        make: impl FnOnce() -> super::prune::Analysis,
+    ) -> std::rc::Rc<super::prune::Analysis> {
+        if let Some((_, a)) = self.tag_passes.borrow().iter().find(|(k, _)| *k == key) {
+            return a.clone();
+        }
+        let a = std::rc::Rc::new(make());
+        self.tag_passes.borrow_mut().push((key, a.clone()));
+        a
+    }
+
     /// Tag of `id` ([`Tag::Other`] for non-elements).
     pub fn tag(&self, id: NodeId) -> Tag {
         self.element(id).map_or(Tag::Other, |e| e.tag)
@@ -240,6 +261,7 @@ impl<'a> Dom<'a> {
             nodes: b.nodes,
             hint_flags: std::cell::OnceCell::new(),
             text_stats: std::cell::RefCell::new(Vec::new()),
+            tag_passes: std::cell::RefCell::new(Vec::new()),
         }
     }
 }

@@ -17,6 +17,7 @@ use super::rescue;
 use super::tag::Tag;
 
 /// Per-node measurements the scorer and serialiser share.
+#[derive(Debug, Clone)]
 pub struct Analysis {
     /// Node (and so its subtree) is excluded from output.
     pub removed: Vec<bool>,
@@ -165,49 +166,9 @@ pub struct PruneOptions {
 /// `product-widget` entries) are then put back: see [`rescue::restore_prose_blocks`].
 pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     let n = dom.nodes.len();
-    // Figures that hold code, a table or a quote: documentation sites wrap code blocks in
-    // `<figure>` (Astro/Starlight "expressive code", many static-site themes), site builders
-    // their testimonials and pull quotes (Squarespace quote blocks), and those are content.
-    let mut holds_code = vec![false; n];
-    for id in (1..n).rev() {
-        if matches!(
-            dom.tag(id as NodeId),
-            Tag::Pre | Tag::Table | Tag::Blockquote
-        ) {
-            holds_code[id] = true;
-        }
-        let parent = dom.nodes[id].parent;
-        if holds_code[id] && parent != NONE {
-            holds_code[parent as usize] = true;
-        }
-    }
-    let mut removed = vec![false; n];
-    // Nodes inside a `<form>`: the labels of its fields ("Your name", "Your comment") are
-    // never content; labels elsewhere are (recipe ingredient checkboxes, product options).
-    let mut in_form = vec![false; n];
-    for id in 1..n {
-        let parent = dom.nodes[id].parent;
-        if parent != NONE && removed[parent as usize] {
-            removed[id] = true;
-            continue;
-        }
-        let NodeData::Element(e) = &dom.nodes[id].data else {
-            continue;
-        };
-        let parent_in_form = parent != NONE && in_form[parent as usize];
-        in_form[id] = parent_in_form || e.tag == Tag::Form;
-        let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
-        let disclosure_toggle = opts.keep_disclosures
-            && e.tag == Tag::Button
-            && super::disclosure::is_disclosure(dom, id as NodeId);
-        if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure && !disclosure_toggle)
-            || (e.tag == Tag::Label && parent_in_form)
-            || has_boilerplate_role(dom, id as NodeId)
-        {
-            removed[id] = true;
-        }
-    }
-    let a = measure(dom, removed);
+    let a = dom.tag_pass((opts.include_tables, opts.keep_disclosures), || {
+        tag_pass(dom, opts)
+    });
     let flags = dom.hint_flags();
     let total = a.text_len[0].max(1) as f32;
     let mut removed = a.removed.clone();
@@ -275,8 +236,58 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let kept = measure(dom, removed);
         rescue::restore_prose_blocks(dom, &a, kept)
     } else {
-        a
+        std::rc::Rc::unwrap_or_clone(a)
     }
+}
+
+/// The tag level of [`analyse`]: elements that never hold main text by their tag or role,
+/// measured. Shared by every pass of a page with the same tables and disclosure options
+/// ([`Dom::tag_pass`]).
+fn tag_pass(dom: &Dom, opts: PruneOptions) -> Analysis {
+    let n = dom.nodes.len();
+    // Figures that hold code, a table or a quote: documentation sites wrap code blocks in
+    // `<figure>` (Astro/Starlight "expressive code", many static-site themes), site builders
+    // their testimonials and pull quotes (Squarespace quote blocks), and those are content.
+    let mut holds_code = vec![false; n];
+    for id in (1..n).rev() {
+        if matches!(
+            dom.tag(id as NodeId),
+            Tag::Pre | Tag::Table | Tag::Blockquote
+        ) {
+            holds_code[id] = true;
+        }
+        let parent = dom.nodes[id].parent;
+        if holds_code[id] && parent != NONE {
+            holds_code[parent as usize] = true;
+        }
+    }
+    let mut removed = vec![false; n];
+    // Nodes inside a `<form>`: the labels of its fields ("Your name", "Your comment") are
+    // never content; labels elsewhere are (recipe ingredient checkboxes, product options).
+    let mut in_form = vec![false; n];
+    for id in 1..n {
+        let parent = dom.nodes[id].parent;
+        if parent != NONE && removed[parent as usize] {
+            removed[id] = true;
+            continue;
+        }
+        let NodeData::Element(e) = &dom.nodes[id].data else {
+            continue;
+        };
+        let parent_in_form = parent != NONE && in_form[parent as usize];
+        in_form[id] = parent_in_form || e.tag == Tag::Form;
+        let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
+        let disclosure_toggle = opts.keep_disclosures
+            && e.tag == Tag::Button
+            && super::disclosure::is_disclosure(dom, id as NodeId);
+        if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure && !disclosure_toggle)
+            || (e.tag == Tag::Label && parent_in_form)
+            || has_boilerplate_role(dom, id as NodeId)
+        {
+            removed[id] = true;
+        }
+    }
+    measure(dom, removed)
 }
 
 /// Whether an element's class/id hint bits `f` remove it under `opts` (class hints on): a shop
