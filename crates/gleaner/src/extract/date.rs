@@ -343,10 +343,10 @@ pub fn script_json_date(text: &str) -> Option<String> {
         end -= 1;
     }
     let text = &text[..end];
-    // Every key holds "ublish": one pass rules out the scripts (nearly all) without any.
-    if !text.contains("ublish") {
-        return None;
-    }
+    // Every key holds "ublish": one pass rules out the scripts (nearly all) without any. With
+    // `memmem` (SIMD) rather than `str::contains` (two-way search, ~1% of extraction time in
+    // perf on WCXB dev).
+    memchr::memmem::find(text.as_bytes(), b"ublish")?;
     SCRIPT_DATE_KEYS
         .iter()
         .filter_map(|key| {
