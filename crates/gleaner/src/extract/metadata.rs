@@ -50,8 +50,10 @@ pub fn node_text(dom: &Dom, id: NodeId, max: usize) -> String {
             }
             NodeData::Element(e) if matches!(e.tag, Tag::Script | Tag::Style) => {}
             _ => {
-                let kids: Vec<NodeId> = dom.children(n).collect();
-                stack.extend(kids.into_iter().rev());
+                // Children reversed in place, so text pops in document order (no Vec per node).
+                let start = stack.len();
+                stack.extend(dom.children(n));
+                stack[start..].reverse();
             }
         }
     }
