@@ -8,7 +8,7 @@
 use super::date::{parse_date, script_json_date};
 use super::dom::{Dom, NodeData, NodeId};
 use super::metadata::node_text;
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 use super::text::contains_ignore_ascii_case as contains_ci;
 
 /// Labels before a date in running text ("Published on", "Last updated", "Veröffentlicht").
@@ -69,7 +69,7 @@ pub(super) fn in_comments(dom: &Dom, mut id: NodeId) -> bool {
     for _ in 0..12 {
         if let Some(e) = dom.element(id)
             && !matches!(e.tag, Tag::Body | Tag::Html)
-            && [e.attr("class"), e.attr("id")]
+            && [e.get(Attr::Class), e.get(Attr::Id)]
                 .into_iter()
                 .flatten()
                 .any(|v| contains_ci(v, "comment"))

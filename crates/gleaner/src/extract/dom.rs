@@ -128,7 +128,14 @@ impl<'a> Element<'a> {
     /// The value of attribute `name` (lower-case), if present.
     #[inline]
     pub fn attr(&self, name: &str) -> Option<&str> {
-        let a = Attr::from_lower(name.as_bytes())?;
+        self.get(Attr::from_lower(name.as_bytes())?)
+    }
+
+    /// The value of attribute `a`, if present: [`Element::attr`] without looking the name up,
+    /// which the extractor's own reads skip (the name match, made for every attribute read,
+    /// was ~3% of extraction instructions in callgrind on WCXB dev).
+    #[inline]
+    pub fn get(&self, a: Attr) -> Option<&str> {
         if self.present & a.bit() == 0 {
             return None;
         }

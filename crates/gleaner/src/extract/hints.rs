@@ -8,6 +8,7 @@ use aho_corasick::AhoCorasick;
 use rustc_hash::FxHashMap;
 
 use super::dom::{Dom, NodeData, NodeId};
+use super::tag::Attr;
 
 /// Name fragments that mark boilerplate in class and id attributes. Most come from Mozilla
 /// Readability.js `unlikelyCandidates`; the rest are the cookie/consent, sharing and promotion
@@ -402,12 +403,12 @@ pub fn node_flags(dom: &Dom) -> HintTables {
             continue;
         };
         // Class and id searched apart, as no hint spans a space.
-        if let Some(v) = e.attr("class") {
+        if let Some(v) = e.get(Attr::Class) {
             let h = lookup(v);
             (flags[id], words[id]) = (h.flags, h.words);
             disclosures[id] = h.names_disclosure();
         }
-        if let Some(v) = e.attr("id") {
+        if let Some(v) = e.get(Attr::Id) {
             // Not through the cache: ids are unique on a page (hashing them only cost time).
             let h = CLASS_HINTS.name_hints(v);
             if h.flags != 0 && !is_heading_slug(dom, id as NodeId, v) {

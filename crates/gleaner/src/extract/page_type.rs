@@ -8,7 +8,7 @@ use super::dom::{Dom, NodeData};
 use super::hints::word;
 use super::models::{PAGE_TYPE_BIAS, PAGE_TYPE_WEIGHTS};
 use super::prune::Analysis;
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 use super::text::trim;
 
 /// The seven page types of WCXB (Web Content eXtraction Benchmark), in its order.
@@ -190,8 +190,9 @@ const COUNTED: [usize; 18] = [
 /// and down.
 fn is_linked_heading(dom: &Dom, id: u32) -> bool {
     let link = |n: u32| {
-        dom.element(n)
-            .is_some_and(|e| e.tag == Tag::A && !e.attr("href").is_some_and(|h| h.starts_with('#')))
+        dom.element(n).is_some_and(|e| {
+            e.tag == Tag::A && !e.get(Attr::Href).is_some_and(|h| h.starts_with('#'))
+        })
     };
     let up = |n: u32| dom.nodes[n as usize].parent;
     let p = up(id);
@@ -428,13 +429,13 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                     Tag::Img => counts[IMAGES] += 1,
                     Tag::P if a.text_len[id] > 150 => counts[LONG_PARAGRAPHS] += 1,
                     Tag::Meta => {
-                        if e.attr("property") == Some("og:type")
-                            && let Some(c) = e.attr("content")
+                        if e.get(Attr::Property) == Some("og:type")
+                            && let Some(c) = e.get(Attr::Content)
                         {
                             og_type = c.to_ascii_lowercase();
                         }
                     }
-                    Tag::Script if e.attr("type").is_some_and(|t| t.contains("ld+json")) => {
+                    Tag::Script if e.get(Attr::Type).is_some_and(|t| t.contains("ld+json")) => {
                         for c in dom.children(id as u32) {
                             if let NodeData::Text(t) = &dom.nodes[c as usize].data {
                                 collect_ld_types(t, &mut types);
@@ -443,7 +444,7 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                     }
                     _ => {}
                 }
-                if let Some(t) = e.attr("itemtype") {
+                if let Some(t) = e.get(Attr::Itemtype) {
                     types.push_str(&t.to_ascii_lowercase());
                     types.push(' ');
                 }

@@ -14,7 +14,7 @@
 use super::dom::{Dom, NONE, NodeData, NodeId, UNCOUNTED};
 use super::hints::bit;
 use super::rescue;
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 
 /// Per-node measurements the scorer and serialiser share.
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ fn tag_is_hint(tag: Tag) -> bool {
 /// Elements whose ARIA role says they are navigation, banners, menus or dialogs.
 fn has_boilerplate_role(dom: &Dom, id: NodeId) -> bool {
     matches!(
-        dom.element(id).and_then(|e| e.attr("role")),
+        dom.element(id).and_then(|e| e.get(Attr::Role)),
         Some(
             "navigation"
                 | "banner"
@@ -91,7 +91,7 @@ pub(crate) fn hidden_by_markup(dom: &Dom, id: NodeId) -> bool {
     dom.hint_flags()[id as usize] & bit::SCREEN_READER_ONLY != 0
         || dom
             .element(id)
-            .is_some_and(|e| e.attr("hidden").is_some() && !is_streamed_segment(e))
+            .is_some_and(|e| e.get(Attr::Hidden).is_some() && !is_streamed_segment(e))
 }
 
 /// Whether the element is a segment of a page React streams from the server
@@ -100,7 +100,7 @@ pub(crate) fn hidden_by_markup(dom: &Dom, id: NodeId) -> bool {
 /// as it arrives, so readers see them; on such pages they hold the article itself (WCXB dev,
 /// tuning part: article 0.9522 -> 0.9538, service 0.8332 -> 0.8415, others unchanged).
 fn is_streamed_segment(e: &super::dom::Element) -> bool {
-    e.attr("id").is_some_and(|v| {
+    e.get(Attr::Id).is_some_and(|v| {
         v.strip_prefix("S:")
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_hexdigit()))
     })
@@ -110,7 +110,7 @@ fn is_streamed_segment(e: &super::dom::Element) -> bool {
 /// sites hide the whole page until their script runs (`<div style="visibility:hidden">` around
 /// everything, Next.js), so a hidden subtree holding most of the page's text stays.
 pub(crate) fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
-    let Some(style) = dom.element(id).and_then(|e| e.attr("style")) else {
+    let Some(style) = dom.element(id).and_then(|e| e.get(Attr::Style)) else {
         return false;
     };
     if style.is_ascii() {
@@ -150,7 +150,7 @@ pub(crate) fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
 /// languages of a code sample, a product's specifications beside its description), and readers
 /// mark them all as main content (WCXB dev, tuning part: documentation and service pages).
 fn is_tab_panel(e: &super::dom::Element) -> bool {
-    e.attr("role") == Some("tabpanel")
+    e.get(Attr::Role) == Some("tabpanel")
 }
 
 /// Options of the pruning pass.
