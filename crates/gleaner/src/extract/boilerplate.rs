@@ -145,16 +145,22 @@ fn core_of(lower: &str) -> &str {
 /// Whether a block whose whole (whitespace-collapsed) text is `text` is a boilerplate line.
 pub fn is_boilerplate_line(text: &str) -> bool {
     let t = text.trim();
-    if t.is_empty() || t.chars().count() > MAX_PHRASE_CHARS {
+    let chars = t.chars().count();
+    if t.is_empty() || chars > MAX_PHRASE_CHARS {
         return false;
     }
     let lower = t.to_lowercase();
-    let core = core_of(&lower);
-    WHOLE_LINE.is_match(core)
+    WHOLE_LINE_OR_DATE.is_match(core_of(&lower))
         || LEAD_IN.is_match(&lower)
-        || DATE_ONLY.is_match(core)
-        || (t.chars().count() <= MAX_CREDIT_CHARS && CREDIT.is_match(&lower))
+        || (chars <= MAX_CREDIT_CHARS && CREDIT.is_match(&lower))
 }
+
+/// [`WHOLE_LINE`] or [`DATE_ONLY`], one search instead of two: most blocks tested match
+/// neither, and each search has a fixed cost (regex searches were ~3% of extraction time in
+/// perf on WCXB dev).
+static WHOLE_LINE_OR_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!("{}|{}", WHOLE_LINE.as_str(), DATE_ONLY.as_str())).expect("static regex")
+});
 
 #[cfg(test)]
 mod tests {

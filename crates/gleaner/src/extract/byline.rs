@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::date::{self, parse_date};
 use super::dom::{Dom, NodeId};
 use super::metadata::{MAX_AUTHOR_CHARS, clean, node_text};
+use super::tag::Attr;
 
 /// Words that introduce a name in a byline ("By", "Written by:", "Veröffentlicht von", "Par"),
 /// lower case, longest first so "posted by" wins over "posted".
@@ -211,9 +212,9 @@ pub(super) fn itemprop_name(dom: &Dom, id: NodeId) -> Option<String> {
             break;
         }
         if let Some(e) = dom.element(n) {
-            if e.attr("itemprop") == Some("name") {
+            if e.get(Attr::Itemprop) == Some("name") {
                 return e
-                    .attr("content")
+                    .get(Attr::Content)
                     .and_then(author_ok)
                     .or_else(|| author_ok(&node_text(dom, n, 200)));
             }

@@ -343,14 +343,18 @@ pub fn script_json_date(text: &str) -> Option<String> {
         end -= 1;
     }
     let text = &text[..end];
-    // Every key holds "ublish": one pass rules out the scripts (nearly all) without any.
-    if !text.contains("ublish") {
-        return None;
-    }
+    // Every key holds "ublish": one pass rules out the scripts (nearly all) without any. With
+    // `memmem` (SIMD) rather than `str::contains` (two-way search, ~1% of extraction time in
+    // perf on WCXB dev).
+    memchr::memmem::find(text.as_bytes(), b"ublish")?;
     SCRIPT_DATE_KEYS
         .iter()
         .filter_map(|key| {
-            text.match_indices(key).find_map(|(at, _)| {
+            // `memmem` like the prefilter: the scripts that pass it are the large page-state
+            // blobs, and `match_indices` (two-way search) over them, key by key, was ~1.1% of
+            // extraction instructions (callgrind, WCXB dev). Both yield the same
+            // non-overlapping matches, left to right.
+            memchr::memmem::find_iter(text.as_bytes(), key.as_bytes()).find_map(|at| {
                 let rest = text[at + key.len()..].trim_start().strip_prefix(':')?;
                 let value = rest.trim_start().strip_prefix('"')?;
                 let value = &value[..value.find('"')?];

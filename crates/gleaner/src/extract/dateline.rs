@@ -8,7 +8,7 @@
 use super::date::{parse_date, script_json_date};
 use super::dom::{Dom, NodeData, NodeId};
 use super::metadata::node_text;
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 use super::text::contains_ignore_ascii_case as contains_ci;
 
 /// Labels before a date in running text ("Published on", "Last updated", "Veröffentlicht").
@@ -29,11 +29,17 @@ pub(super) const MAX_CANDIDATES: usize = 40;
 pub(super) const MAX_DATELINE_CHARS: usize = 120;
 
 /// Whether `s` holds a four-digit year 1990-2099: cheap test before parsing it as a date.
+/// Jumps from one `1` or `2` to the next with `memchr2`: metadata tests every short text node of
+/// the page, and stepping through them window by window was ~2% of extraction time (perf, WCXB
+/// dev).
 pub(super) fn has_year(s: &str) -> bool {
-    s.as_bytes().windows(4).any(|w| {
-        ((w[0] == b'1' && w[1] == b'9') || (w[0] == b'2' && w[1] == b'0'))
-            && w[2].is_ascii_digit()
-            && w[3].is_ascii_digit()
+    let b = s.as_bytes();
+    memchr::memchr2_iter(b'1', b'2', b).any(|i| {
+        b.get(i..i + 4).is_some_and(|w| {
+            ((w[0] == b'1' && w[1] == b'9') || (w[0] == b'2' && w[1] == b'0'))
+                && w[2].is_ascii_digit()
+                && w[3].is_ascii_digit()
+        })
     })
 }
 
@@ -63,7 +69,7 @@ pub(super) fn in_comments(dom: &Dom, mut id: NodeId) -> bool {
     for _ in 0..12 {
         if let Some(e) = dom.element(id)
             && !matches!(e.tag, Tag::Body | Tag::Html)
-            && [e.attr("class"), e.attr("id")]
+            && [e.get(Attr::Class), e.get(Attr::Id)]
                 .into_iter()
                 .flatten()
                 .any(|v| contains_ci(v, "comment"))
@@ -162,4 +168,28 @@ pub(super) fn labelled_date(dom: &Dom, texts: &[NodeId]) -> Option<String> {
             })
             .then_some(date)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_year;
+
+    #[test]
+    fn years_are_found_anywhere() {
+        for s in ["1999", "Posted 2024-03-01", "© 2019 x", "x2099", "1990"] {
+            assert!(has_year(s), "{s}");
+        }
+        for s in [
+            "",
+            "199",
+            "1899",
+            "2100",
+            "12 21 19 20",
+            "3:59 PM",
+            "x201",
+            "1 9 2 0",
+        ] {
+            assert!(!has_year(s), "{s}");
+        }
+    }
 }

@@ -5,12 +5,11 @@
 //! as its content (WCXB dev, tuning part: about half the service-page lines gleaner missed sat
 //! in such widgets). Only the service path keeps them (see `PruneOptions::keep_disclosures`).
 
-use super::dom::Element;
-use super::text::contains_ignore_ascii_case;
+use super::dom::{Dom, NodeId};
 
 /// Class or id words of an accordion, FAQ or tab panel (ASCII case ignored, anywhere in the
 /// value).
-const DISCLOSURE_NAMES: &[&str] = &[
+pub(super) const DISCLOSURE_NAMES: &[&str] = &[
     "accordion",
     "faq",
     "collaps",
@@ -21,9 +20,14 @@ const DISCLOSURE_NAMES: &[&str] = &[
 ];
 
 /// Words that make a "collapse" a menu (Bootstrap `navbar-collapse`), never content.
-const MENU_NAMES: &[&str] = &["nav", "menu", "header", "footer", "cookie"];
+pub(super) const MENU_NAMES: &[&str] = &["nav", "menu", "header", "footer", "cookie"];
 
+/// Whether a class or id value holds a [`DISCLOSURE_NAMES`] word and no [`MENU_NAMES`] word
+/// (ASCII case ignored): what the hint automaton computes for every node
+/// ([`super::hints::node_flags`]), spelled out.
+#[cfg(test)]
 fn names_disclosure(value: &str) -> bool {
+    use super::text::contains_ignore_ascii_case;
     DISCLOSURE_NAMES
         .iter()
         .any(|n| contains_ignore_ascii_case(value, n))
@@ -35,17 +39,16 @@ fn names_disclosure(value: &str) -> bool {
 /// Whether the element's class or id names an accordion, FAQ or tab panel, or a part of one:
 /// a `<button>` so named (`accordion-button`, `faq-question`) is its toggle. The
 /// `aria-expanded`/`aria-controls` pair of the WAI-ARIA pattern would say more of a toggle, but
-/// the parser keeps no `aria-*` attributes.
-pub(crate) fn is_disclosure(e: &Element) -> bool {
-    e.attr("class").is_some_and(names_disclosure) || e.attr("id").is_some_and(names_disclosure)
+/// the parser keeps no `aria-*` attributes. Read from the page's hint tables.
+pub(crate) fn is_disclosure(dom: &Dom, id: NodeId) -> bool {
+    dom.disclosures()[id as usize]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::dom::Dom;
 
-    fn first_element(html: &str, f: fn(&Element) -> bool) -> bool {
+    fn first_element(html: &str, f: fn(&Dom, NodeId) -> bool) -> bool {
         let dom = Dom::parse(html);
         let id = (0..dom.nodes.len())
             .find(|&i| {
@@ -53,7 +56,34 @@ mod tests {
                     .is_some_and(|e| e.attr("id") == Some("t"))
             })
             .expect("marked element");
-        f(dom.element(id as u32).expect("element"))
+        f(&dom, id as NodeId)
+    }
+
+    #[test]
+    fn hint_tables_agree_with_the_word_lists() {
+        let values = [
+            "cmp-accordion__panel--hidden",
+            "FAQ-item",
+            "navbar-collapse collapse",
+            "Collapsible",
+            "tab-pane fade",
+            "tab__content",
+            "site-header accordion",
+            "tabpanel",
+            "tab-panel",
+            "faqnav",
+            "btn",
+            "",
+        ];
+        for v in values {
+            for attr in ["class", "id"] {
+                let html = format!(r#"<div {attr}="{v}">A</div>"#);
+                let dom = Dom::parse(&html);
+                assert_eq!(is_disclosure(&dom, 1), names_disclosure(v), "{attr}={v}");
+            }
+        }
+        let dom = Dom::parse(r#"<div class="nav" id="faq">A</div><p class="faq" id="menu">B</p>"#);
+        assert!(is_disclosure(&dom, 1) && is_disclosure(&dom, 3));
     }
 
     #[test]

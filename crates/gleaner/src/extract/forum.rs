@@ -9,6 +9,7 @@
 
 use super::dom::{Dom, NONE, NodeId};
 use super::prune::{Analysis, analyse};
+use super::tag::Attr;
 use super::{Choice, ExtractOptions, MainText, main_text, prune_options};
 
 /// The pass that keeps `comment`-named blocks replaces the one that drops them when the latter's
@@ -180,7 +181,7 @@ pub(super) fn holds_a_post(dom: &Dom, hinted: &[bool], text_len: &[u32]) -> Vec<
         if hinted[id] || text_len[id] < MIN_POST_CHARS {
             continue;
         }
-        if let Some(class) = dom.element(id as NodeId).and_then(|e| e.attr("class"))
+        if let Some(class) = dom.element(id as NodeId).and_then(|e| e.get(Attr::Class))
             && !class.trim().is_empty()
         {
             *outside.entry(class).or_insert(0) += 1;
@@ -196,7 +197,7 @@ pub(super) fn holds_a_post(dom: &Dom, hinted: &[bool], text_len: &[u32]) -> Vec<
             && text_len[id] >= MIN_POST_CHARS
             && dom
                 .element(id as NodeId)
-                .and_then(|e| e.attr("class"))
+                .and_then(|e| e.get(Attr::Class))
                 .is_some_and(|c| outside.get(c).is_some_and(|&k| k >= 2))
         {
             holds[id] = true;

@@ -8,6 +8,7 @@ use aho_corasick::AhoCorasick;
 use rustc_hash::FxHashMap;
 
 use super::dom::{Dom, NodeData, NodeId};
+use super::tag::Attr;
 
 /// Name fragments that mark boilerplate in class and id attributes. Most come from Mozilla
 /// Readability.js `unlikelyCandidates`; the rest are the cookie/consent, sharing and promotion
@@ -237,9 +238,35 @@ pub mod word {
 /// (metadata's own automaton over every class and id had cost 16% of extraction time).
 pub struct ClassHints {
     automaton: AhoCorasick,
-    /// Per pattern: the lists' bits, whether it matches anywhere (leading `-`), and its
-    /// [`word`] bits (which match anywhere).
-    pats: Vec<(u8, bool, u8)>,
+    /// Per pattern: the lists' bits, whether it matches anywhere (leading `-`), its [`word`]
+    /// bits and its [`disclosure_word`] bits (both match anywhere).
+    pats: Vec<(u8, bool, u8, u8)>,
+}
+
+/// Bits of the disclosure words a class or id holds anywhere (see [`super::disclosure`]).
+pub mod disclosure_word {
+    /// A word of an accordion, FAQ or tab panel.
+    pub const DISCLOSURE: u8 = 1;
+    /// A word that makes the element a menu.
+    pub const MENU: u8 = 2;
+}
+
+/// What one class or id value says.
+#[derive(Debug, Clone, Copy, Default)]
+struct NameHints {
+    /// [`bit`]s (word starts).
+    flags: u8,
+    /// [`word`] bits.
+    words: u8,
+    /// [`disclosure_word`] bits.
+    disclosure: u8,
+}
+
+impl NameHints {
+    /// Whether the value names a disclosure widget (see [`super::disclosure`]).
+    fn names_disclosure(self) -> bool {
+        self.disclosure == disclosure_word::DISCLOSURE
+    }
 }
 
 impl ClassHints {
@@ -254,25 +281,28 @@ impl ClassHints {
             (SHOP, bit::SHOP),
         ];
         let mut names: Vec<&str> = Vec::new();
-        let mut pats: Vec<(u8, bool, u8)> = Vec::new();
-        let mut add =
-            |p: &'static str, flag: u8, words: u8| match names.iter().position(|&n| n == p) {
-                Some(i) => {
-                    pats[i].0 |= flag;
-                    pats[i].2 |= words;
-                }
-                None => {
-                    names.push(p);
-                    pats.push((flag, p.starts_with('-'), words));
-                }
-            };
+        let mut pats: Vec<(u8, bool, u8, u8)> = Vec::new();
+        let mut add = |p: &'static str, flag: u8, words: u8, disclosure: u8| match names
+            .iter()
+            .position(|&n| n == p)
+        {
+            Some(i) => {
+                pats[i].0 |= flag;
+                pats[i].2 |= words;
+                pats[i].3 |= disclosure;
+            }
+            None => {
+                names.push(p);
+                pats.push((flag, p.starts_with('-'), words, disclosure));
+            }
+        };
         for (list, flag) in lists {
             for &p in list {
-                add(p, flag, 0);
+                add(p, flag, 0, 0);
             }
         }
         for &(p, words) in super::page_type::CLASS_WORDS {
-            add(p, 0, words);
+            add(p, 0, words, 0);
         }
         let metadata_lists: [(&[&'static str], u8); 3] = [
             (&super::metadata::DATE_CLASS_WORDS, word::DATE),
@@ -281,7 +311,21 @@ impl ClassHints {
         ];
         for (list, words) in metadata_lists {
             for &p in list {
-                add(p, 0, words);
+                add(p, 0, words, 0);
+            }
+        }
+        // The disclosure test of the service path rides along too: testing each name for
+        // each of its words apart was ~2% of extraction time (perf, WCXB dev).
+        let disclosure_lists: [(&[&'static str], u8); 2] = [
+            (
+                super::disclosure::DISCLOSURE_NAMES,
+                disclosure_word::DISCLOSURE,
+            ),
+            (super::disclosure::MENU_NAMES, disclosure_word::MENU),
+        ];
+        for (list, bits) in disclosure_lists {
+            for &p in list {
+                add(p, 0, 0, bits);
             }
         }
         // A DFA, matching ASCII case-insensitively so that names need no lower-cased copy: this
@@ -300,23 +344,23 @@ impl ClassHints {
     /// with a leading `-` matches anywhere. Overlapping matches are all considered, so an
     /// occurrence hidden inside an earlier one still counts.
     pub fn flags(&self, names: &str) -> u8 {
-        self.flags_and_words(names).0
+        self.name_hints(names).flags
     }
 
-    /// [`ClassHints::flags`] and the [`word`] bits of `names`.
-    fn flags_and_words(&self, names: &str) -> (u8, u8) {
+    /// [`ClassHints::flags`], the [`word`] and the [`disclosure_word`] bits of `names`.
+    fn name_hints(&self, names: &str) -> NameHints {
         let b = names.as_bytes();
-        let mut flags = 0;
-        let mut words = 0;
+        let mut h = NameHints::default();
         for m in self.automaton.find_overlapping_iter(names) {
             let i = m.start();
-            let (flag, anywhere, w) = self.pats[m.pattern().as_usize()];
+            let (flag, anywhere, w, d) = self.pats[m.pattern().as_usize()];
             if i == 0 || !b[i - 1].is_ascii_alphanumeric() || anywhere {
-                flags |= flag;
+                h.flags |= flag;
             }
-            words |= w;
+            h.words |= w;
+            h.disclosure |= d;
         }
-        (flags, words)
+        h
     }
 }
 
@@ -330,6 +374,8 @@ pub struct HintTables {
     pub flags: Vec<u8>,
     /// [`word`] bits of the class.
     pub words: Vec<u8>,
+    /// Whether the class or id names a disclosure widget ([`super::disclosure::is_disclosure`]).
+    pub disclosures: Vec<bool>,
 }
 
 /// The hint bits of every node of `dom`, computed once per page and shared by every pruning
@@ -339,13 +385,17 @@ pub struct HintTables {
 pub fn node_flags(dom: &Dom) -> HintTables {
     let mut flags = vec![0u8; dom.nodes.len()];
     let mut words = vec![0u8; dom.nodes.len()];
-    // Class -> (flags, word bits).
-    let mut seen: FxHashMap<&str, (u8, u8)> =
+    let mut disclosures = vec![false; dom.nodes.len()];
+    // Class -> what it says.
+    let mut seen: FxHashMap<&str, NameHints> =
         FxHashMap::with_capacity_and_hasher(dom.nodes.len() / 16, Default::default());
     let mut lookup = |v| {
         *seen.entry(v).or_insert_with(|| {
-            let (f, w) = CLASS_HINTS.flags_and_words(v);
-            (f | screen_reader_only(v), w)
+            let h = CLASS_HINTS.name_hints(v);
+            NameHints {
+                flags: h.flags | screen_reader_only(v),
+                ..h
+            }
         })
     };
     for (id, node) in dom.nodes.iter().enumerate() {
@@ -353,21 +403,28 @@ pub fn node_flags(dom: &Dom) -> HintTables {
             continue;
         };
         // Class and id searched apart, as no hint spans a space.
-        if let Some(v) = e.attr("class") {
-            (flags[id], words[id]) = lookup(v);
+        if let Some(v) = e.get(Attr::Class) {
+            let h = lookup(v);
+            (flags[id], words[id]) = (h.flags, h.words);
+            disclosures[id] = h.names_disclosure();
         }
-        if let Some(v) = e.attr("id") {
+        if let Some(v) = e.get(Attr::Id) {
             // Not through the cache: ids are unique on a page (hashing them only cost time).
-            let (f, w) = CLASS_HINTS.flags_and_words(v);
-            if f != 0 && !is_heading_slug(dom, id as NodeId, v) {
-                flags[id] |= f;
+            let h = CLASS_HINTS.name_hints(v);
+            if h.flags != 0 && !is_heading_slug(dom, id as NodeId, v) {
+                flags[id] |= h.flags;
             }
             // Metadata looks for date and byline words in ids as in classes; the page-type
             // features count classes only.
-            words[id] |= w & word::METADATA;
+            words[id] |= h.words & word::METADATA;
+            disclosures[id] |= h.names_disclosure();
         }
     }
-    HintTables { flags, words }
+    HintTables {
+        flags,
+        words,
+        disclosures,
+    }
 }
 
 /// [`bit::SCREEN_READER_ONLY`] when a token of `class` is one of [`SCREEN_READER_ONLY`].

@@ -6,7 +6,7 @@ use super::dom::{Dom, NodeId};
 use super::prune::{Analysis, analyse};
 use super::score::is_ancestor;
 use super::serialize::{SerializeOptions, serialize};
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 use super::{ExtractOptions, MAX_LINK_DENSITY, MainText, PageType, prune_options};
 
 /// Probability of the two list types together (listing + collection) from which a page goes
@@ -304,7 +304,7 @@ fn main_region(dom: &Dom, a: &Analysis, body: NodeId) -> NodeId {
             && !a.removed[id as usize]
             && dom
                 .element(id)
-                .is_some_and(|e| e.tag == Tag::Main || e.attr("role") == Some("main"))
+                .is_some_and(|e| e.tag == Tag::Main || e.get(Attr::Role) == Some("main"))
         {
             best = id;
             best_len = len;

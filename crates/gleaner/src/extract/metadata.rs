@@ -12,7 +12,7 @@ use super::dateline::{
 use super::dom::{Dom, NodeData, NodeId};
 use super::hints::word;
 use super::json_ld::JsonLd;
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 use super::text::contains_ignore_ascii_case as contains_ci;
 
 /// Metadata found on a page; fields are `None` when the page does not carry them.
@@ -50,8 +50,10 @@ pub fn node_text(dom: &Dom, id: NodeId, max: usize) -> String {
             }
             NodeData::Element(e) if matches!(e.tag, Tag::Script | Tag::Style) => {}
             _ => {
-                let kids: Vec<NodeId> = dom.children(n).collect();
-                stack.extend(kids.into_iter().rev());
+                // Children reversed in place, so text pops in document order (no Vec per node).
+                let start = stack.len();
+                stack.extend(dom.children(n));
+                stack[start..].reverse();
             }
         }
     }
@@ -126,12 +128,12 @@ pub fn extract_metadata(dom: &Dom, url: Option<&str>) -> PageMetadata {
         match e.tag {
             Tag::Meta => {
                 let key = e
-                    .attr("property")
-                    .or_else(|| e.attr("name"))
-                    .or_else(|| e.attr("itemprop"))
+                    .get(Attr::Property)
+                    .or_else(|| e.get(Attr::Name))
+                    .or_else(|| e.get(Attr::Itemprop))
                     .unwrap_or("")
                     .to_ascii_lowercase();
-                let Some(content) = e.attr("content") else {
+                let Some(content) = e.get(Attr::Content) else {
                     continue;
                 };
                 match key.as_str() {
@@ -187,7 +189,7 @@ pub fn extract_metadata(dom: &Dom, url: Option<&str>) -> PageMetadata {
                 continue;
             }
             Tag::Script => {
-                if e.attr("type").is_some_and(|t| t.contains("ld+json")) {
+                if e.get(Attr::Type).is_some_and(|t| t.contains("ld+json")) {
                     for c in dom.children(id) {
                         if let NodeData::Text(t) = &dom.nodes[c as usize].data {
                             ld.read(t);
@@ -201,14 +203,16 @@ pub fn extract_metadata(dom: &Dom, url: Option<&str>) -> PageMetadata {
             }
             Tag::Title if title_tag.is_none() => title_tag = clean(&node_text(dom, id, 300)),
             Tag::H1 if h1.is_none() => h1 = clean(&node_text(dom, id, 300)),
-            Tag::Time if time_date.is_none() => time_date = e.attr("datetime").and_then(parse_date),
+            Tag::Time if time_date.is_none() => {
+                time_date = e.get(Attr::Datetime).and_then(parse_date)
+            }
             _ => {}
         }
-        match e.attr("itemprop") {
+        match e.get(Attr::Itemprop) {
             Some("datePublished") if itemprop_date.is_none() => {
                 itemprop_date = e
-                    .attr("content")
-                    .or_else(|| e.attr("datetime"))
+                    .get(Attr::Content)
+                    .or_else(|| e.get(Attr::Datetime))
                     .and_then(parse_date);
             }
             Some("author") if itemprop_author.is_none() => {
@@ -216,17 +220,17 @@ pub fn extract_metadata(dom: &Dom, url: Option<&str>) -> PageMetadata {
             }
             // RDFa: `<span property="schema:dateCreated" content="2022-01-28T12:45">`.
             None if itemprop_date.is_none()
-                && e.attr("property").is_some_and(|p| {
+                && e.get(Attr::Property).is_some_and(|p| {
                     contains_ci(p, "datepublished") || contains_ci(p, "datecreated")
                 }) =>
             {
-                itemprop_date = e.attr("content").and_then(parse_date);
+                itemprop_date = e.get(Attr::Content).and_then(parse_date);
             }
             _ => {}
         }
-        let class = e.attr("class").unwrap_or("");
-        let el_id = e.attr("id").unwrap_or("");
-        if class.is_empty() && el_id.is_empty() && e.attr("rel").is_none() {
+        let class = e.get(Attr::Class).unwrap_or("");
+        let el_id = e.get(Attr::Id).unwrap_or("");
+        if class.is_empty() && el_id.is_empty() && e.get(Attr::Rel).is_none() {
             continue;
         }
         // Searched with the class hints, once per page ([`super::hints::ClassHints`]).
@@ -235,7 +239,7 @@ pub fn extract_metadata(dom: &Dom, url: Option<&str>) -> PageMetadata {
             date_elements.push(id);
         }
         if author_names.len() < MAX_CANDIDATES
-            && (e.attr("rel") == Some("author")
+            && (e.get(Attr::Rel) == Some("author")
                 || class.eq_ignore_ascii_case("author")
                 || bits & word::AUTHOR_NAME != 0)
         {

@@ -8,7 +8,7 @@ use super::dom::{Dom, NodeData};
 use super::hints::word;
 use super::models::{PAGE_TYPE_BIAS, PAGE_TYPE_WEIGHTS};
 use super::prune::Analysis;
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 use super::text::trim;
 
 /// The seven page types of WCXB (Web Content eXtraction Benchmark), in its order.
@@ -190,8 +190,9 @@ const COUNTED: [usize; 18] = [
 /// and down.
 fn is_linked_heading(dom: &Dom, id: u32) -> bool {
     let link = |n: u32| {
-        dom.element(n)
-            .is_some_and(|e| e.tag == Tag::A && !e.attr("href").is_some_and(|h| h.starts_with('#')))
+        dom.element(n).is_some_and(|e| {
+            e.tag == Tag::A && !e.get(Attr::Href).is_some_and(|h| h.starts_with('#'))
+        })
     };
     let up = |n: u32| dom.nodes[n as usize].parent;
     let p = up(id);
@@ -408,6 +409,7 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
     // Counts of the counted features, indexed like `f` (see [`COUNTED`]).
     let mut counts = [0u32; N_FEATURES];
     let mut linked_headings = 0u32;
+    let mut lower = String::new();
     let words = dom.class_words();
     for (id, node) in dom.nodes.iter().enumerate() {
         match &node.data {
@@ -427,13 +429,13 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                     Tag::Img => counts[IMAGES] += 1,
                     Tag::P if a.text_len[id] > 150 => counts[LONG_PARAGRAPHS] += 1,
                     Tag::Meta => {
-                        if e.attr("property") == Some("og:type")
-                            && let Some(c) = e.attr("content")
+                        if e.get(Attr::Property) == Some("og:type")
+                            && let Some(c) = e.get(Attr::Content)
                         {
                             og_type = c.to_ascii_lowercase();
                         }
                     }
-                    Tag::Script if e.attr("type").is_some_and(|t| t.contains("ld+json")) => {
+                    Tag::Script if e.get(Attr::Type).is_some_and(|t| t.contains("ld+json")) => {
                         for c in dom.children(id as u32) {
                             if let NodeData::Text(t) = &dom.nodes[c as usize].data {
                                 collect_ld_types(t, &mut types);
@@ -442,7 +444,7 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
                     }
                     _ => {}
                 }
-                if let Some(t) = e.attr("itemtype") {
+                if let Some(t) = e.get(Attr::Itemtype) {
                     types.push_str(&t.to_ascii_lowercase());
                     types.push(' ');
                 }
@@ -453,12 +455,23 @@ pub fn features(dom: &Dom, a: &Analysis, url: Option<&str>) -> PageFeatures {
             }
             // Button labels count too ("Add to cart" is a `<button>`, pruned from the text).
             // Every phrase and price tested below is short; longer text is skipped unread.
-            NodeData::Text(t)
-                if trim(t).len() <= MAX_SIGNAL_BYTES
-                    && !matches!(dom.tag(node.parent), Tag::Script | Tag::Style | Tag::Title) =>
-            {
-                let l = trim(t).to_ascii_lowercase();
-                if has_price(&l) {
+            // Whitespace between tags (most text nodes) holds no phrase and no price, and is
+            // skipped before the parent is looked up.
+            NodeData::Text(t) => {
+                let t = trim(t);
+                if t.is_empty()
+                    || t.len() > MAX_SIGNAL_BYTES
+                    || matches!(dom.tag(node.parent), Tag::Script | Tag::Style | Tag::Title)
+                {
+                    continue;
+                }
+                // One buffer for the page: a lower-cased copy per text node cost an allocation
+                // and a free each.
+                lower.clear();
+                lower.push_str(t);
+                lower.make_ascii_lowercase();
+                let l = &lower;
+                if has_price(l) {
                     counts[PRICES] += 1;
                 }
                 match l.as_str() {
@@ -530,6 +543,11 @@ fn collect_ld_types(json: &str, out: &mut String) {
 /// Whether a short text looks like a price: a currency sign or code next to a number.
 fn has_price(l: &str) -> bool {
     let bytes = l.as_bytes();
+    // Both tests below need a digit: most short texts (labels, menu items) have none, and are
+    // answered without decoding their characters.
+    if !bytes.iter().any(u8::is_ascii_digit) {
+        return false;
+    }
     let digit_near = |i: usize| {
         bytes[i.saturating_sub(2)..(i + 4).min(bytes.len())]
             .iter()

@@ -14,9 +14,10 @@
 use super::dom::{Dom, NONE, NodeData, NodeId, UNCOUNTED};
 use super::hints::bit;
 use super::rescue;
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 
 /// Per-node measurements the scorer and serialiser share.
+#[derive(Debug, Clone)]
 pub struct Analysis {
     /// Node (and so its subtree) is excluded from output.
     pub removed: Vec<bool>,
@@ -69,14 +70,14 @@ fn tag_is_hint(tag: Tag) -> bool {
 /// language names before its prose). Inline links with `hreflang` in running text stay.
 fn is_language_switch_link(dom: &Dom, id: NodeId, e: &super::dom::Element) -> bool {
     e.tag == Tag::A
-        && e.attr("hreflang").is_some()
+        && e.get(Attr::Hreflang).is_some()
         && dom.tag(dom.nodes[id as usize].parent) == Tag::Li
 }
 
 /// Elements whose ARIA role says they are navigation, banners, menus or dialogs.
 fn has_boilerplate_role(dom: &Dom, id: NodeId) -> bool {
     matches!(
-        dom.element(id).and_then(|e| e.attr("role")),
+        dom.element(id).and_then(|e| e.get(Attr::Role)),
         Some(
             "navigation"
                 | "banner"
@@ -102,7 +103,7 @@ pub(crate) fn hidden_by_markup(dom: &Dom, id: NodeId) -> bool {
     dom.hint_flags()[id as usize] & bit::SCREEN_READER_ONLY != 0
         || dom
             .element(id)
-            .is_some_and(|e| e.attr("hidden").is_some() && !is_streamed_segment(e))
+            .is_some_and(|e| e.get(Attr::Hidden).is_some() && !is_streamed_segment(e))
 }
 
 /// Whether the element is a segment of a page React streams from the server
@@ -111,7 +112,7 @@ pub(crate) fn hidden_by_markup(dom: &Dom, id: NodeId) -> bool {
 /// as it arrives, so readers see them; on such pages they hold the article itself (WCXB dev,
 /// tuning part: article 0.9522 -> 0.9538, service 0.8332 -> 0.8415, others unchanged).
 fn is_streamed_segment(e: &super::dom::Element) -> bool {
-    e.attr("id").is_some_and(|v| {
+    e.get(Attr::Id).is_some_and(|v| {
         v.strip_prefix("S:")
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_hexdigit()))
     })
@@ -121,18 +122,32 @@ fn is_streamed_segment(e: &super::dom::Element) -> bool {
 /// sites hide the whole page until their script runs (`<div style="visibility:hidden">` around
 /// everything, Next.js), so a hidden subtree holding most of the page's text stays.
 pub(crate) fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
-    let Some(style) = dom.element(id).and_then(|e| e.attr("style")) else {
+    let Some(style) = dom.element(id).and_then(|e| e.get(Attr::Style)) else {
         return false;
     };
     if style.is_ascii() {
         // The same test bytewise: lower-casing char by char was ~2% of extraction time (perf).
-        let s: Vec<u8> = style
-            .bytes()
-            .filter(|&c| !matches!(c, b' ' | b'\t'..=b'\r'))
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        let has = |word: &[u8]| s.windows(word.len()).any(|w| w == word);
-        return has(b"display:none") || has(b"visibility:hidden");
+        // The blank-free, lower-cased bytes stream through a window as long as the longer
+        // word, whose end is tested at each byte: no copy of the style per element (a page's
+        // styles were copied once per pruning pass).
+        const DISPLAY_NONE: &[u8] = b"display:none";
+        const VISIBILITY_HIDDEN: &[u8] = b"visibility:hidden";
+        let mut window = [0u8; VISIBILITY_HIDDEN.len()];
+        let mut seen = 0usize;
+        for c in style.bytes() {
+            if matches!(c, b' ' | b'\t'..=b'\r') {
+                continue;
+            }
+            window.copy_within(1.., 0);
+            window[VISIBILITY_HIDDEN.len() - 1] = c.to_ascii_lowercase();
+            seen += 1;
+            if (seen >= DISPLAY_NONE.len() && window.ends_with(DISPLAY_NONE))
+                || (seen >= VISIBILITY_HIDDEN.len() && window == *VISIBILITY_HIDDEN)
+            {
+                return true;
+            }
+        }
+        return false;
     }
     let s: String = style
         .chars()
@@ -147,7 +162,7 @@ pub(crate) fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
 /// languages of a code sample, a product's specifications beside its description), and readers
 /// mark them all as main content (WCXB dev, tuning part: documentation and service pages).
 fn is_tab_panel(e: &super::dom::Element) -> bool {
-    e.attr("role") == Some("tabpanel")
+    e.get(Attr::Role) == Some("tabpanel")
 }
 
 /// Options of the pruning pass.
@@ -177,49 +192,9 @@ pub struct PruneOptions {
 /// `product-widget` entries) are then put back: see [`rescue::restore_prose_blocks`].
 pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     let n = dom.nodes.len();
-    // Figures that hold code, a table or a quote: documentation sites wrap code blocks in
-    // `<figure>` (Astro/Starlight "expressive code", many static-site themes), site builders
-    // their testimonials and pull quotes (Squarespace quote blocks), and those are content.
-    let mut holds_code = vec![false; n];
-    for id in (1..n).rev() {
-        if matches!(
-            dom.tag(id as NodeId),
-            Tag::Pre | Tag::Table | Tag::Blockquote
-        ) {
-            holds_code[id] = true;
-        }
-        let parent = dom.nodes[id].parent;
-        if holds_code[id] && parent != NONE {
-            holds_code[parent as usize] = true;
-        }
-    }
-    let mut removed = vec![false; n];
-    // Nodes inside a `<form>`: the labels of its fields ("Your name", "Your comment") are
-    // never content; labels elsewhere are (recipe ingredient checkboxes, product options).
-    let mut in_form = vec![false; n];
-    for id in 1..n {
-        let parent = dom.nodes[id].parent;
-        if parent != NONE && removed[parent as usize] {
-            removed[id] = true;
-            continue;
-        }
-        let NodeData::Element(e) = &dom.nodes[id].data else {
-            continue;
-        };
-        let parent_in_form = parent != NONE && in_form[parent as usize];
-        in_form[id] = parent_in_form || e.tag == Tag::Form;
-        let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
-        let disclosure_toggle =
-            opts.keep_disclosures && e.tag == Tag::Button && super::disclosure::is_disclosure(e);
-        if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure && !disclosure_toggle)
-            || (e.tag == Tag::Label && parent_in_form)
-            || has_boilerplate_role(dom, id as NodeId)
-            || is_language_switch_link(dom, id as NodeId, e)
-        {
-            removed[id] = true;
-        }
-    }
-    let a = measure(dom, removed);
+    let a = dom.tag_pass((opts.include_tables, opts.keep_disclosures), || {
+        tag_pass(dom, opts)
+    });
     let flags = dom.hint_flags();
     let total = a.text_len[0].max(1) as f32;
     let mut removed = a.removed.clone();
@@ -258,7 +233,7 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main) && !style_hidden {
             continue;
         }
-        if opts.keep_disclosures && super::disclosure::is_disclosure(e) {
+        if opts.keep_disclosures && super::disclosure::is_disclosure(dom, id as NodeId) {
             continue;
         }
         if !tag_is_hint(e.tag) && !style_hidden {
@@ -290,8 +265,59 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let kept = measure(dom, removed);
         rescue::restore_prose_blocks(dom, &a, kept, opts.shop_hints)
     } else {
-        a
+        std::rc::Rc::unwrap_or_clone(a)
     }
+}
+
+/// The tag level of [`analyse`]: elements that never hold main text by their tag or role,
+/// measured. Shared by every pass of a page with the same tables and disclosure options
+/// ([`Dom::tag_pass`]).
+fn tag_pass(dom: &Dom, opts: PruneOptions) -> Analysis {
+    let n = dom.nodes.len();
+    // Figures that hold code, a table or a quote: documentation sites wrap code blocks in
+    // `<figure>` (Astro/Starlight "expressive code", many static-site themes), site builders
+    // their testimonials and pull quotes (Squarespace quote blocks), and those are content.
+    let mut holds_code = vec![false; n];
+    for id in (1..n).rev() {
+        if matches!(
+            dom.tag(id as NodeId),
+            Tag::Pre | Tag::Table | Tag::Blockquote
+        ) {
+            holds_code[id] = true;
+        }
+        let parent = dom.nodes[id].parent;
+        if holds_code[id] && parent != NONE {
+            holds_code[parent as usize] = true;
+        }
+    }
+    let mut removed = vec![false; n];
+    // Nodes inside a `<form>`: the labels of its fields ("Your name", "Your comment") are
+    // never content; labels elsewhere are (recipe ingredient checkboxes, product options).
+    let mut in_form = vec![false; n];
+    for id in 1..n {
+        let parent = dom.nodes[id].parent;
+        if parent != NONE && removed[parent as usize] {
+            removed[id] = true;
+            continue;
+        }
+        let NodeData::Element(e) = &dom.nodes[id].data else {
+            continue;
+        };
+        let parent_in_form = parent != NONE && in_form[parent as usize];
+        in_form[id] = parent_in_form || e.tag == Tag::Form;
+        let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
+        let disclosure_toggle = opts.keep_disclosures
+            && e.tag == Tag::Button
+            && super::disclosure::is_disclosure(dom, id as NodeId);
+        if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure && !disclosure_toggle)
+            || (e.tag == Tag::Label && parent_in_form)
+            || has_boilerplate_role(dom, id as NodeId)
+            || is_language_switch_link(dom, id as NodeId, e)
+        {
+            removed[id] = true;
+        }
+    }
+    measure(dom, removed)
 }
 
 /// Whether an element's class/id hint bits `f` remove it under `opts` (class hints on): a shop
@@ -352,5 +378,32 @@ pub(crate) fn measure(dom: &Dom, removed: Vec<bool>) -> Analysis {
         link_len,
         links,
         commas,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hiding_styles_are_found_through_blanks_and_case() {
+        let styles = [
+            ("display:none", true),
+            ("color: red; DISPLAY : None !important", true),
+            ("visibility:\thidden", true),
+            ("Visibility: Hid den", true),
+            ("display:block; visibility:visible", false),
+            ("display:non", false),
+            ("isplay:none", false),
+            ("display:nonE; x", true),
+            ("width:10px", false),
+            ("dísplay:none", false),
+            ("visibility:hidden;\u{a0}", true),
+        ];
+        for (style, hidden) in styles {
+            let html = format!(r#"<div style="{style}">x</div>"#);
+            let dom = Dom::parse(&html);
+            assert_eq!(hidden_by_style(&dom, 1), hidden, "{style}");
+        }
     }
 }

@@ -11,7 +11,7 @@
 use super::dom::{Dom, NONE, NodeId};
 use super::hints::bit;
 use super::prune::{Analysis, hidden_by_markup, hidden_by_style, measure};
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 use super::text::contains_ignore_ascii_case;
 use super::{MainText, PageType};
 
@@ -178,7 +178,7 @@ fn may_be_content(dom: &Dom, id: NodeId) -> bool {
             .iter()
             .any(|w| contains_ignore_ascii_case(v, w))
     };
-    !e.attr("class").is_some_and(unseen) && !e.attr("id").is_some_and(unseen)
+    !e.get(Attr::Class).is_some_and(unseen) && !e.get(Attr::Id).is_some_and(unseen)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use super::dom::{Dom, NONE, NodeData, NodeId};
 use super::hints::bit;
 use super::prune::Analysis;
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 
 /// Widening to an ancestor needs its link density at most this and its prose at least this
 /// many times the candidate's. Tuned on the tuning split of extraction-dev (not the held-out
@@ -39,7 +39,7 @@ fn class_weight(dom: &Dom, id: NodeId) -> f32 {
         w += 25.0;
     }
     if let Some(e) = dom.element(id)
-        && e.attr("itemprop") == Some("articleBody")
+        && e.get(Attr::Itemprop) == Some("articleBody")
     {
         w += 50.0;
     }
@@ -229,7 +229,7 @@ pub fn select_with(dom: &Dom, a: &Analysis, root: NodeId, how: Selection) -> Vec
         let Some(e) = dom.element(p) else {
             break;
         };
-        if e.tag == Tag::Main || e.attr("role") == Some("main") {
+        if e.tag == Tag::Main || e.get(Attr::Role) == Some("main") {
             if a.link_density(p) <= MAIN_MAX_LINK_DENSITY {
                 best = p;
             }

@@ -11,6 +11,7 @@ use super::dom::{Dom, Element, NodeId};
 use super::hints::{CLASS_HINTS, bit};
 use super::prune::Analysis;
 use super::serialize::subtree_end;
+use super::tag::Attr;
 
 /// Whether a name still reads as boilerplate (an unlikely or comment name that no likely-content
 /// name tempers) once the names of a landing page's sections are taken out of it (ASCII case
@@ -41,10 +42,10 @@ fn still_boilerplate(value: &str, holds_heading: &dyn Fn() -> bool) -> bool {
 /// names are taken out (see [`still_boilerplate`]).
 pub(crate) fn spares_section(dom: &Dom, id: NodeId, e: &Element) -> bool {
     let holds_heading = || (id..subtree_end(dom, id)).any(|n| dom.tag(n).is_heading());
-    !e.attr("class")
+    !e.get(Attr::Class)
         .is_some_and(|v| still_boilerplate(v, &holds_heading))
         && !e
-            .attr("id")
+            .get(Attr::Id)
             .is_some_and(|v| still_boilerplate(v, &holds_heading))
 }
 

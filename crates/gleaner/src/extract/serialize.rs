@@ -5,7 +5,7 @@
 use super::boilerplate;
 use super::dom::{Dom, NONE, NodeData, NodeId};
 use super::prune::Analysis;
-use super::tag::Tag;
+use super::tag::{Attr, Tag};
 use super::text::words;
 
 /// What the serialiser keeps.
@@ -194,8 +194,9 @@ fn introduced_by_colon(dom: &Dom, id: NodeId) -> bool {
 fn only_anchor_links(dom: &Dom, id: NodeId) -> bool {
     let end = subtree_end(dom, id);
     (id..end).all(|n| {
-        dom.element(n)
-            .is_none_or(|e| e.tag != Tag::A || e.attr("href").is_some_and(|h| h.starts_with('#')))
+        dom.element(n).is_none_or(|e| {
+            e.tag != Tag::A || e.get(Attr::Href).is_some_and(|h| h.starts_with('#'))
+        })
     })
 }
 
