@@ -351,6 +351,7 @@ fn selected(html: &str, trailing_by_score: bool) -> Vec<String> {
         max_link_density: 0.5,
         keep_link_lists: false,
         keep_attribution: false,
+        keep_link_cards: false,
     };
     select_with(&dom, &a, body, how)
         .into_iter()
