@@ -13,6 +13,7 @@
 
 pub mod boilerplate;
 mod byline;
+mod calls_to_action;
 pub mod confidence;
 pub mod date;
 mod dateline;
@@ -251,6 +252,10 @@ pub fn extract_page_as(
         // best text there is.
         main.text = d.clone();
         main.strategy = 4;
+    }
+    if path == PageType::Article {
+        // Newsletter, app and social-media appeals after the story (see [`calls_to_action`]).
+        calls_to_action::drop_closing_calls(&mut main.text);
     }
     if matches!(
         path,
