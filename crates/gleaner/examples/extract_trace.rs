@@ -72,6 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             s.push_str(i);
                         }
                         chain.push(serde_json::json!({
+                            "id": id,
                             "el": s,
                             "removed": a.removed[id as usize],
                             "len": a.text_len[id as usize],

@@ -411,3 +411,23 @@ fn blocks_after_the_story_join_articles_only_by_score() {
     assert_eq!(other.len(), 3, "{other:?}");
     assert!(other[2].starts_with("Jane Doe"), "{other:?}");
 }
+
+#[test]
+fn ruby_readings_are_not_text() {
+    // NHK News Web Easy style: every kanji carries its reading in `<rt>`.
+    let sentence = "<ruby>子<rt>こ</rt></ruby>どもへの<ruby>虐待<rt>ぎゃくたい</rt></ruby>をなくすための<ruby>法律<rt>ほうりつ</rt></ruby>ができました。";
+    let html = format!(
+        "<html><body><article><h1>ニュース</h1><p>{sentence}</p><p>{sentence}</p>\
+         <p><ruby>親<rp>(</rp><rt>おや</rt><rp>)</rp></ruby>が<ruby>子<rt>こ</rt></ruby>どもを\
+         <ruby>教育<rt>きょういく</rt></ruby>するために、たたいたり<ruby>蹴<rt>け</rt></ruby>ったりする\
+         <ruby>体罰<rt>たいばつ</rt></ruby>を<ruby>禁止<rt>きんし</rt></ruby>することになりました。\
+         これは長い文章です、読みやすくするために、もう少し書きます。</p></article></body></html>"
+    );
+    let text = extract(&html, &ExtractOptions::default()).text;
+    assert!(
+        text.contains("子どもへの虐待をなくすための法律ができました。"),
+        "{text}"
+    );
+    assert!(text.contains("親が子どもを教育するために"), "{text}");
+    assert!(!text.contains("ぎゃくたい"), "{text}");
+}

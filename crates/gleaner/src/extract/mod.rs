@@ -13,6 +13,7 @@
 
 pub mod boilerplate;
 mod byline;
+mod calls_to_action;
 pub mod confidence;
 pub mod date;
 mod dateline;
@@ -257,6 +258,13 @@ pub fn extract_page_as(
         // best text there is.
         main.text = d.clone();
         main.strategy = 4;
+    }
+    if path == PageType::Article {
+        // Newsletter, app and social-media appeals after the story (see [`calls_to_action`]).
+        calls_to_action::drop_closing_calls(&mut main.text);
+        // "Read more: <title of another article>" lines too long for the serialiser's
+        // whole-line test (see [`boilerplate::drop_lead_in_lines`]).
+        boilerplate::drop_lead_in_lines(&mut main.text);
     }
     if matches!(
         path,
