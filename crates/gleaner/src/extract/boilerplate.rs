@@ -103,14 +103,7 @@ pub fn drop_lead_in_lines(text: &mut String) {
             && t.chars().count() <= MAX_LEAD_IN_CHARS
             && LEAD_IN.is_match(&t.to_lowercase())
     };
-    if !text.lines().any(is_lead_in) {
-        return;
-    }
-    *text = text
-        .split('\n')
-        .filter(|l| !is_lead_in(l))
-        .collect::<Vec<_>>()
-        .join("\n");
+    super::text::retain_lines(text, |l| !is_lead_in(l));
 }
 
 /// A line that is only a date or a time ("23.10.2018", "3:59 PM", "4. Juni 2019", "January 13"):

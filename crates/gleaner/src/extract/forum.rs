@@ -122,11 +122,7 @@ pub(super) fn widen(
 /// threads up, none down; dropping bare vote numbers as well gained 0.0003 more but lost on two
 /// StackOverflow pages, so they stay.
 pub(super) fn drop_like_counts(text: &mut String) {
-    if !text.lines().any(is_like_count) {
-        return;
-    }
-    let kept: Vec<&str> = text.lines().filter(|l| !is_like_count(l)).collect();
-    *text = kept.join("\n");
+    super::text::retain_lines(text, |l| !is_like_count(l));
 }
 
 /// Whether `line` is a number followed by "like(s)" or "reaction(s)" and nothing else.

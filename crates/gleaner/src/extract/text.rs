@@ -3,7 +3,8 @@
 //! non-ASCII characters: the standard versions decode every character, and splitting, trimming
 //! and counting text that way was ~10% of extraction time (perf, WCXB dev).
 //! Also the one ASCII-case-insensitive substring test the extractor's name and label checks
-//! share ([`contains_ignore_ascii_case`]).
+//! share ([`contains_ignore_ascii_case`]), and the one line filter the text clean-up rules share
+//! ([`retain_lines`]).
 
 /// The ASCII characters of [`char::is_whitespace`]: tab, LF, VT, FF, CR and space.
 fn is_ascii_blank(b: u8) -> bool {
@@ -141,6 +142,29 @@ pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
             .as_bytes()
             .windows(needle.len())
             .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// Keeps the lines of `text` (split at `\n`, each passed as written) for which `keep` holds,
+/// joined by `\n` again; `text` is left untouched, and nothing is allocated, when every line is
+/// kept, which is the common case for the clean-up rules that use it.
+pub fn retain_lines(text: &mut String, keep: impl Fn(&str) -> bool) {
+    if let Some(kept) = kept_lines(text, keep) {
+        *text = kept;
+    }
+}
+
+/// [`retain_lines`] for a `text` borrowed elsewhere: the kept lines, or `None` when every line
+/// is kept.
+pub fn kept_lines(text: &str, keep: impl Fn(&str) -> bool) -> Option<String> {
+    if text.split('\n').all(&keep) {
+        return None;
+    }
+    Some(
+        text.split('\n')
+            .filter(|l| keep(l))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 #[cfg(test)]
