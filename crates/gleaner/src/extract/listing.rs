@@ -60,6 +60,10 @@ pub fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions
         keep_link_cards: false,
     };
     let region = main_region(dom, a, body);
+    // Item grids the class hints emptied come back (see [`super::grid`]).
+    let before = super::prune::tag_level(dom, prune_options(opts, true, false));
+    let regridded = super::grid::restore_hinted_grids(dom, &before, a, region);
+    let a = regridded.as_ref().unwrap_or(a);
     let unfaceted = without_facets(dom, a, region);
     // The region and the prose beside it, in document order (node ids are in tree order).
     let mut roots = prose_outside(dom, a, body, region);

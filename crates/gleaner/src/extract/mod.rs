@@ -20,6 +20,7 @@ mod dateline;
 mod disclosure;
 pub mod dom;
 mod forum;
+mod grid;
 pub mod hints;
 mod json_ld;
 mod listing;
