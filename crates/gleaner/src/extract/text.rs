@@ -71,6 +71,42 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
+/// The words of `s` in runs already spaced as [`words`] joined by single spaces would be (words
+/// apart by one ASCII space): `spaced_runs(s)` joined by spaces is `words(s)` joined by spaces.
+/// The serialiser appends a run at a time: appending word by word, a copy call for a few bytes
+/// each, made serialize (its phrase tests aside) ~50M instructions dearer on every third WCXB
+/// dev page (callgrind, 1.5% of extraction).
+pub fn spaced_runs(s: &str) -> SpacedRuns<'_> {
+    SpacedRuns { words: words(s) }
+}
+
+/// Iterator of [`spaced_runs`].
+pub struct SpacedRuns<'a> {
+    words: Words<'a>,
+}
+
+impl<'a> Iterator for SpacedRuns<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let w = &mut self.words;
+        let b = w.s.as_bytes();
+        let start = w.end_of_run(w.pos, true);
+        if start >= b.len() {
+            w.pos = start;
+            return None;
+        }
+        let mut end = w.end_of_run(start, false);
+        // One space, then a word: the run goes on.
+        while end + 1 < b.len() && b[end] == b' ' && w.end_of_run(end + 1, true) == end + 1 {
+            end = w.end_of_run(end + 1, false);
+        }
+        w.pos = end;
+        w.s.get(start..end)
+    }
+}
+
 /// `s.trim()`, ASCII blanks stripped bytewise first.
 pub fn trim(s: &str) -> &str {
     // Text that starts and ends with a visible ASCII character (a word, most text that is not
@@ -205,6 +241,11 @@ mod tests {
                 "{s:?}"
             );
             assert_eq!(trim(s), s.trim(), "{s:?}");
+            assert_eq!(
+                spaced_runs(s).collect::<Vec<_>>().join(" "),
+                s.split_whitespace().collect::<Vec<_>>().join(" "),
+                "{s:?}"
+            );
             let visible = s.chars().filter(|c| !c.is_whitespace()).count();
             let commas = s
                 .chars()
