@@ -131,28 +131,17 @@ pub(crate) fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
         return false;
     };
     if style.is_ascii() {
-        // The same test bytewise: lower-casing char by char was ~2% of extraction time (perf).
-        // The blank-free, lower-cased bytes stream through a window as long as the longer
-        // word, whose end is tested at each byte: no copy of the style per element (a page's
-        // styles were copied once per pruning pass).
-        const DISPLAY_NONE: &[u8] = b"display:none";
-        const VISIBILITY_HIDDEN: &[u8] = b"visibility:hidden";
-        let mut window = [0u8; VISIBILITY_HIDDEN.len()];
-        let mut seen = 0usize;
-        for c in style.bytes() {
-            if matches!(c, b' ' | b'\t'..=b'\r') {
-                continue;
-            }
-            window.copy_within(1.., 0);
-            window[VISIBILITY_HIDDEN.len() - 1] = c.to_ascii_lowercase();
-            seen += 1;
-            if (seen >= DISPLAY_NONE.len() && window.ends_with(DISPLAY_NONE))
-                || (seen >= VISIBILITY_HIDDEN.len() && window == *VISIBILITY_HIDDEN)
-            {
-                return true;
-            }
-        }
-        return false;
+        // The same test bytewise, around each colon: the blank-free, lower-cased text holds
+        // `display:none` or `visibility:hidden` where a colon has the property name before it
+        // and the value after it, blanks skipped. Streaming every byte of every style through
+        // a window instead was ~2% of extraction instructions (callgrind, WCXB dev), and
+        // lower-casing char by char before that ~2% of extraction time (perf).
+        let b = style.as_bytes();
+        return memchr::memchr_iter(b':', b).any(|colon| {
+            (blank_free_before(b, colon, b"display") && blank_free_after(b, colon, b"none"))
+                || (blank_free_before(b, colon, b"visibility")
+                    && blank_free_after(b, colon, b"hidden"))
+        });
     }
     let s: String = style
         .chars()
@@ -160,6 +149,26 @@ pub(crate) fn hidden_by_style(dom: &Dom, id: NodeId) -> bool {
         .flat_map(char::to_lowercase)
         .collect();
     s.contains("display:none") || s.contains("visibility:hidden")
+}
+
+/// The ASCII blanks a style's words are read through ([`char::is_whitespace`]'s).
+fn is_style_blank(c: u8) -> bool {
+    matches!(c, b' ' | b'\t'..=b'\r')
+}
+
+/// Whether the non-blank bytes just before `b[at]`, ASCII case ignored, spell `word`.
+fn blank_free_before(b: &[u8], at: usize, word: &[u8]) -> bool {
+    let mut rest = b[..at].iter().rev().filter(|&&c| !is_style_blank(c));
+    word.iter()
+        .rev()
+        .all(|w| rest.next().is_some_and(|c| c.to_ascii_lowercase() == *w))
+}
+
+/// Whether the non-blank bytes just after `b[at]`, ASCII case ignored, spell `word`.
+fn blank_free_after(b: &[u8], at: usize, word: &[u8]) -> bool {
+    let mut rest = b[at + 1..].iter().filter(|&&c| !is_style_blank(c));
+    word.iter()
+        .all(|w| rest.next().is_some_and(|c| c.to_ascii_lowercase() == *w))
 }
 
 /// Whether the element is one panel of a tab set (`role="tabpanel"`): the panels a script hides

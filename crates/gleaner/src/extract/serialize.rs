@@ -6,7 +6,7 @@ use super::boilerplate;
 use super::dom::{Dom, NONE, NodeData, NodeId};
 use super::prune::Analysis;
 use super::tag::{Attr, Tag};
-use super::text::words;
+use super::text::spaced_runs;
 
 /// What the serialiser keeps.
 #[derive(Debug, Clone, Copy)]
@@ -59,14 +59,14 @@ impl Out {
             }
             return;
         }
-        let mut words = words(t).peekable();
-        if words.peek().is_none() {
+        let mut runs = spaced_runs(t).peekable();
+        if runs.peek().is_none() {
             self.space = self.space || !t.is_empty();
             return;
         }
         let lead = t.starts_with(char::is_whitespace);
         let mut first = true;
-        for w in words {
+        for w in runs {
             if !self.line.is_empty() && (!first || lead || self.space) {
                 self.line.push(' ');
             }
@@ -438,7 +438,7 @@ fn block_text<'b>(
             continue;
         }
         if let NodeData::Text(t) = &dom.nodes[n as usize].data {
-            for w in words(t) {
+            for w in spaced_runs(t) {
                 if !buf.is_empty() {
                     buf.push(' ');
                 }
