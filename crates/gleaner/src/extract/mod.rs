@@ -263,6 +263,11 @@ pub fn extract_page_as(
         main.text = d.clone();
         main.strategy = 4;
     }
+    if path == PageType::Product {
+        // Shops that render the description by script declare it in JSON-LD only (see
+        // [`product::add_declared_description`]).
+        product::add_declared_description(&mut main.text, metadata.product_description.as_deref());
+    }
     if path == PageType::Article {
         // Newsletter, app and social-media appeals after the story (see [`calls_to_action`]).
         calls_to_action::drop_closing_calls(&mut main.text);
