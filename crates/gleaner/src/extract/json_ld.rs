@@ -20,6 +20,8 @@ pub(super) struct JsonLd {
     pub(super) author: Option<String>,
     pub(super) author_is_organisation: bool,
     pub(super) headline: Option<String>,
+    /// The `description` of a `Product` (see [`super::metadata::PageMetadata`]).
+    pub(super) product_description: Option<String>,
 }
 
 impl JsonLd {
@@ -63,6 +65,12 @@ fn scan(v: &Value, ld: &mut JsonLd) {
                 if ld.headline.is_none() {
                     ld.headline = o.get("headline").and_then(Value::as_str).and_then(clean);
                 }
+                if ld.product_description.is_none() && declares_product(o) {
+                    ld.product_description = o
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .and_then(description_lines);
+                }
                 for k in JSON_LD_NESTS {
                     if let Some(g) = o.get(k).filter(|g| g.is_object() || g.is_array()) {
                         stack.push(g);
@@ -72,4 +80,39 @@ fn scan(v: &Value, ld: &mut JsonLd) {
             _ => {}
         }
     }
+}
+
+/// Whether a JSON-LD object's `@type` is a product (`"Product"`, `["Product", ...]`,
+/// `"ProductGroup"`).
+fn declares_product(o: &serde_json::Map<String, Value>) -> bool {
+    let is_product = |t: &Value| {
+        t.as_str().is_some_and(|t| {
+            t.eq_ignore_ascii_case("product") || t.eq_ignore_ascii_case("productgroup")
+        })
+    };
+    match o.get("@type") {
+        Some(Value::Array(a)) => a.iter().any(is_product),
+        Some(t) => is_product(t),
+        None => false,
+    }
+}
+
+/// A declared description as text lines: markup tags dropped (shops put their description's
+/// HTML there), each line's blanks collapsed, empty lines left out.
+fn description_lines(s: &str) -> Option<String> {
+    let mut plain = String::with_capacity(s.len());
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                plain.push('\n');
+            }
+            _ if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    let lines: Vec<String> = plain.lines().filter_map(clean).collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }

@@ -26,6 +26,9 @@ pub struct PageMetadata {
     pub date: Option<String>,
     /// The page's own summary (`og:description`, else `description`).
     pub description: Option<String>,
+    /// The description a shop declares for its product in JSON-LD (`"@type": "Product"`), one
+    /// line per paragraph; script-rendered shops carry it there and nowhere in the page's HTML.
+    pub product_description: Option<String>,
 }
 
 /// Bylines longer than this are prose, not a name.
@@ -250,6 +253,7 @@ pub fn extract_metadata(dom: &Dom, url: Option<&str>) -> PageMetadata {
     }
     // A date in the title ("Report | DW | 23.05.2011"), one of the last places to look.
     let title_date = title_tag.clone().filter(|t| has_year(t));
+    md.product_description = ld.product_description.take();
     let headline = if headline_first {
         ld.headline.take().or(meta_title)
     } else {
@@ -383,6 +387,22 @@ mod tests {
 
     fn md(html: &str) -> PageMetadata {
         extract_metadata(&Dom::parse(html), None)
+    }
+
+    #[test]
+    fn a_product_declares_its_description() {
+        let m = md(
+            r#"<script type="application/ld+json">{"@context":"https://schema.org",
+            "@type":"Product","name":"Arrival T-Shirt",
+            "description":"<p><strong>REDEFINING YOUR POTENTIAL</strong></p>\n<p>The  Arrival T-Shirt is light.</p>"}</script>"#,
+        );
+        let d = "REDEFINING YOUR POTENTIAL\nThe Arrival T-Shirt is light.";
+        assert_eq!(m.product_description.as_deref(), Some(d));
+        let article = md(
+            r#"<script type="application/ld+json">{"@type":"NewsArticle",
+            "description":"A summary."}</script>"#,
+        );
+        assert_eq!(article.product_description, None);
     }
 
     #[test]

@@ -251,7 +251,10 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             continue;
         }
         if !tag_is_hint(e.tag) && !style_hidden {
-            if !opts.class_hints {
+            // Without class hints, shop widgets still go on product pages (see
+            // `PruneOptions::shop_hints`).
+            let shop_widget = opts.shop_hints && flags[id] & bit::SHOP != 0;
+            if !opts.class_hints && !shop_widget {
                 continue;
             }
             // Landing pages: a hero `banner`, a tab set's `tabs-menu` are sections of the
@@ -406,6 +409,34 @@ pub(crate) fn measure(dom: &Dom, removed: Vec<bool>) -> Analysis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shop_widgets_go_without_class_hints_too() {
+        let dom = Dom::parse(
+            r#"<body><main><h1>Arrival T-Shirt</h1><p>Slim fit, $22</p>
+            <p>The Arrival T-Shirt is your admission to a new, purposeful approach to training,
+            with sweat-wicking technology and a lightweight material.</p>
+            <section class="pdp-reviews"><p>Wrong product. I got training pants instead of a
+            shirt, two stars for effort.</p></section></main></body>"#,
+        );
+        let review = (0..dom.nodes.len() as NodeId)
+            .find(|&id| dom.element(id).and_then(|e| e.attr("class")) == Some("pdp-reviews"))
+            .expect("reviews");
+        let unhinted = PruneOptions {
+            shop_hints: false,
+            class_hints: false,
+            include_comments: false,
+            include_tables: true,
+            keep_authors: false,
+            keep_disclosures: false,
+        };
+        assert!(!analyse(&dom, unhinted).removed[review as usize]);
+        let shop = PruneOptions {
+            shop_hints: true,
+            ..unhinted
+        };
+        assert!(analyse(&dom, shop).removed[review as usize]);
+    }
 
     #[test]
     fn hiding_styles_are_found_through_blanks_and_case() {
