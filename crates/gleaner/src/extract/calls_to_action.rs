@@ -31,6 +31,9 @@ static CALL_TO_ACTION: LazyLock<Regex> = LazyLock::new(|| {
         r"\bnewsletters?\b.{0,60}\b(?:sign up|subscribe|abonnieren|anmelden|suscrib\w*|abonne\w*)\b",
         r"\bsubscribe (?:now|today|here|to (?:our|the|get))\b|\bjetzt abonnieren\b|\bsuscríbete\b|\babonnez-vous\b|zapraszamy (?:też )?do subskrypcji",
         r"\b(?:already a subscriber|first-time subscribers|for the full story|hazte miembro|jetzt auch digital)",
+        // paywalls and lead forms that close a post (WCXB dev, tuning part: article 0.9614 ->
+        // 0.9617, 3 pages up, none down; extraction-dev snippet F1 unchanged)
+        r"\bbecome a (?:paid )?subscriber\b|\bunlock this (?:piece|article|story|post)\b|\bfill out (?:the|this|our) (?:quick |short )?form\b",
         // following on social networks
         r"\bfollow (?:us|\w+(?: \w+)?) on (?:twitter|facebook|instagram|linkedin|x|youtube|tiktok|telegram)\b|\b(?:síguenos|siguenos|folgen sie uns|folge uns|suivez-nous|obserwuj nas)\b",
         r"\b(?:canal|kanal|channel) (?:(?:de|on|auf) )?(?:telegram|whatsapp)|\b(?:telegram|whatsapp)[- ](?:channel|canal|kanal)",
@@ -134,6 +137,8 @@ mod tests {
             "Sie müssen sich anmelden um Kommentare zu schreiben.",
             "Siguenos en Telegram, Instagram, Facebook y Twitter",
             "Zapraszamy też do subskrypcji tygodnika.",
+            "Become a paid subscriber to Every to unlock this piece and learn about:",
+            "Fill out the form to get a copy of our ebook.",
         ] {
             assert!(is_call_to_action(line), "{line}");
         }
