@@ -272,9 +272,16 @@ pub fn extract_page_as(
     if path == PageType::Article {
         // Newsletter, app and social-media appeals after the story (see [`calls_to_action`]).
         calls_to_action::drop_closing_calls(&mut main.text);
+        calls_to_action::cut_at_late_call(&mut main.text);
         // "Read more: <title of another article>" lines too long for the serialiser's
         // whole-line test (see [`boilerplate::drop_lead_in_lines`]).
         boilerplate::drop_lead_in_lines(&mut main.text);
+    }
+    if matches!(path, PageType::Article | PageType::Documentation)
+        && let Some(title) = &metadata.title
+    {
+        // The headline is a field of its own (see [`boilerplate::drop_leading_title`]).
+        boilerplate::drop_leading_title(&mut main.text, title);
     }
     if matches!(
         path,

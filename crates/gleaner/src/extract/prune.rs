@@ -268,6 +268,9 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             {
                 continue;
             }
+            if inside_code(dom, id as NodeId) {
+                continue;
+            }
         }
         // A style-hidden wrapper around the whole page carries the page's menus too, so its
         // link density says nothing.
@@ -284,6 +287,22 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
     } else {
         std::rc::Rc::unwrap_or_clone(a)
     }
+}
+
+/// Whether an element sits inside `<pre>` or `<code>`: there class names are a syntax
+/// highlighter's token kinds (highlight.js `hljs-comment`, Prism `token comment`), never a
+/// block's role, and the comment hint took every comment line out of code samples (WCXB dev,
+/// tuning part: a git cheat sheet lost all of its `# view the state of the repo` lines).
+/// Only asked of elements a hint would remove, so the walk up is rare.
+fn inside_code(dom: &Dom, id: NodeId) -> bool {
+    let mut n = dom.nodes[id as usize].parent;
+    while n != NONE {
+        if matches!(dom.tag(n), Tag::Pre | Tag::Code) {
+            return true;
+        }
+        n = dom.nodes[n as usize].parent;
+    }
+    false
 }
 
 /// The tag level of [`analyse`]: elements that never hold main text by their tag or role,
@@ -436,6 +455,36 @@ mod tests {
             ..unhinted
         };
         assert!(analyse(&dom, shop).removed[review as usize]);
+    }
+
+    #[test]
+    fn highlighted_code_comments_stay() {
+        let html = concat!(
+            "<article><p>A short guide to the commands you need every day with git.</p>",
+            "<pre><code><span class=\"hljs-comment\"># view the state of the repo</span>\n",
+            "git status</code></pre></article>",
+            "<div class=\"comments\"><p>Great post, thanks for sharing it!</p></div>",
+        );
+        let dom = Dom::parse(html);
+        let a = analyse(
+            &dom,
+            PruneOptions {
+                shop_hints: false,
+                class_hints: true,
+                include_comments: false,
+                include_tables: true,
+                keep_authors: false,
+                keep_disclosures: false,
+            },
+        );
+        let kept = |needle: &str| {
+            (0..dom.nodes.len()).any(|i| {
+                !a.removed[i]
+                    && matches!(&dom.nodes[i].data, NodeData::Text(t) if t.as_str().contains(needle))
+            })
+        };
+        assert!(kept("view the state"));
+        assert!(!kept("Great post"));
     }
 
     #[test]
