@@ -121,8 +121,68 @@ pub(super) fn widen(
 /// `post-likes`). WCXB dev, tuning part, forum pages: 0.8277 -> 0.8284, 9 Discourse
 /// threads up, none down; dropping bare vote numbers as well gained 0.0003 more but lost on two
 /// StackOverflow pages, so they stay.
-pub(super) fn drop_like_counts(text: &mut String) {
-    super::text::retain_lines(text, |l| !is_like_count(l));
+///
+/// Lines that are one of a poster's statistics go in the same pass ([`is_poster_stat`]).
+pub(super) fn drop_furniture_lines(text: &mut String) {
+    super::text::retain_lines(text, |l| !is_like_count(l) && !is_poster_stat(l));
+}
+
+/// Labels of a poster's counts ("Posts: 4,198", "Reputation: 12"; "Reputation:" alone when
+/// its value is an image), lower-cased.
+const POSTER_COUNT_LABELS: &[&str] = &[
+    "posts",
+    "messages",
+    "threads",
+    "reputation",
+    "reaction score",
+    "points",
+];
+/// Labels of when a poster joined ("Joined: Feb 2019", "Join Date: Mar 2011"), lower-cased.
+const POSTER_JOIN_LABELS: &[&str] = &["joined", "join date", "registered", "member since"];
+/// Longest value (in bytes) of a "Joined:" line: a date, not a sentence.
+const MAX_JOIN_VALUE_BYTES: usize = 30;
+/// Longest value (in bytes) of a "Location:" line: a place ("Northern WI (zone 4)"), not a
+/// sentence that starts with the word.
+const MAX_LOCATION_VALUE_BYTES: usize = 40;
+
+/// Whether `line` is one of a poster's statistics as engines print them beside each post under
+/// class names the pruning pass cannot tell from the post's (MyBB's "Posts: 116", "Joined: Feb
+/// 2019", "Reputation:"; permies' "Posts: 4958", "Location: Zone 6b"). WCXB dev, tuning part,
+/// forum pages, with phpBB's profile fields ([`FURNITURE_CLASSES`]): 0.8305 -> 0.8331, 7 pages
+/// up, none down; other types and extraction-dev snippet F1 unchanged (replaying the line rule
+/// on every path, one article and one documentation page lost: the forum path only).
+fn is_poster_stat(line: &str) -> bool {
+    let Some((label, value)) = line.trim().split_once(':') else {
+        return false;
+    };
+    let label = label.trim();
+    if label.len() > "reaction score".len() {
+        // Longer than every label: prose with a colon, not worth lower-casing.
+        return false;
+    }
+    let label = label.to_ascii_lowercase();
+    let value = value.trim();
+    if POSTER_COUNT_LABELS.contains(&label.as_str()) {
+        is_count(value) || (label == "reputation" && value.is_empty())
+    } else if POSTER_JOIN_LABELS.contains(&label.as_str()) {
+        !value.is_empty() && value.len() <= MAX_JOIN_VALUE_BYTES
+    } else if label == "location" {
+        !value.is_empty() && value.len() <= MAX_LOCATION_VALUE_BYTES
+    } else {
+        false
+    }
+}
+
+/// Whether `value` is a count: digits with thousands separators, "14.6k" included.
+fn is_count(value: &str) -> bool {
+    let digits = value
+        .strip_suffix(['k', 'K'])
+        .filter(|d| !d.is_empty())
+        .unwrap_or(value);
+    digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
 }
 
 /// Whether `line` is a number followed by "like(s)" or "reaction(s)" and nothing else.
@@ -161,14 +221,26 @@ const POSTER_STATS: &[&str] = &[
     "join-date",
 ];
 
-/// Class names (whole, case kept) of a thread's header line under its title: XenForo's
-/// `p-description` ("Thread starter felixen · Start date Jul 9, 2022"), which no gold text of
-/// the 14 tuning forum pages that carry it holds (the posts below give each poster and date).
-const THREAD_HEADER_CLASSES: &[&str] = &["p-description"];
+/// Class names (whole, case kept) of a thread's furniture: the header line under its title,
+/// XenForo's `p-description` ("Thread starter felixen · Start date Jul 9, 2022"), which no gold
+/// text of the 14 tuning forum pages that carry it holds (the posts give each poster and date).
+///
+/// And phpBB's profile fields beside each post (`profile-posts` "Posts: 138", `profile-joined`,
+/// `profile-rank` "Volunteer", `profile-custom-field` "Primary OS: Mac OS X"), on the 3 tuning
+/// forum pages that carry them never in the gold text; whole names, since `no-profile-rank`
+/// names the box that holds the poster's name.
+const FURNITURE_CLASSES: &[&str] = &[
+    "p-description",
+    "profile-posts",
+    "profile-joined",
+    "profile-rank",
+    "profile-custom-field",
+];
 
 /// Whether element `e` is a thread's furniture rather than a post: a poster's standing
-/// ([`POSTER_STATS`]) or the thread's header line ([`THREAD_HEADER_CLASSES`]). WCXB dev, tuning
-/// part, forum pages, user titles, post counts and the header line added to the poster stats:
+/// ([`POSTER_STATS`]), the thread's header line or a phpBB profile field
+/// ([`FURNITURE_CLASSES`]). WCXB dev, tuning part, forum pages, user titles, post counts and the
+/// header line added to the poster stats:
 /// 0.8264 -> 0.8305, 18 pages up, 1 down (festoolownersgroup, -0.002: a hidden "Member" banner
 /// whose word the gold text uses elsewhere); other types and extraction-dev snippet F1 unchanged.
 pub(super) fn names_thread_furniture(e: &super::dom::Element<'_>) -> bool {
@@ -179,7 +251,7 @@ pub(super) fn names_thread_furniture(e: &super::dom::Element<'_>) -> bool {
                 .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
         }) || c
             .split_ascii_whitespace()
-            .any(|t| THREAD_HEADER_CLASSES.contains(&t))
+            .any(|t| FURNITURE_CLASSES.contains(&t))
     })
 }
 
@@ -401,14 +473,16 @@ mod tests {
     }
 
     #[test]
-    fn user_titles_and_thread_header_go() {
+    fn user_titles_profile_fields_and_thread_header_go() {
         let post = |i: u32| {
             format!(
                 "<article class='message'><div class='message-user'><h4 class='message-name'>\
                  <a href='/members/{i}' class='username'>rider{i}</a></h4>\
                  <h5 class='userTitle message-userTitle'>Full Member</h5>\
                  <div class='userBanner message-userBanner'><strong>7+ Year Member</strong></div>\
-                 <span class='MessageCard__post-count'>16,287 posts</span></div>\
+                 <span class='MessageCard__post-count'>16,287 posts</span>\
+                 <dl><dd class='profile-rank'>Volunteer</dd><dd class='profile-custom-field \
+                 profile-primary_os'><strong>Primary OS:</strong> Mac OS X</dd></dl></div>\
                  <div class='message-body'><p>Post {i}: a hardtail with a good air fork is the \
                  best first bike, and a used one from a shop keeps the cost down.</p></div>\
                  </article>"
@@ -432,6 +506,8 @@ mod tests {
             "posts",
             "Thread starter",
             "Start date",
+            "Volunteer",
+            "Primary OS",
         ] {
             assert!(!text.contains(gone), "{gone}: {text}");
         }
@@ -442,8 +518,24 @@ mod tests {
         let mut text =
             "Post one.\n1 Like\nPost two has 12 Likes in it.\n12 Likes\n3 reactions\n2024"
                 .to_string();
-        drop_like_counts(&mut text);
+        drop_furniture_lines(&mut text);
         assert_eq!(text, "Post one.\nPost two has 12 Likes in it.\n2024");
+    }
+
+    #[test]
+    fn poster_stat_lines_go() {
+        let mut text = "dragonexpert\nPosts: 10,525\nJoined: Jan 2010\nReputation:\n\
+             Location: Northern WI (zone 4)\nPosts: 14.6k\n\
+             Location: the thread says it all, so read the first post before you ask again\n\
+             Posts: several, over the years\nThe reset fixed it for me."
+            .to_string();
+        drop_furniture_lines(&mut text);
+        assert_eq!(
+            text,
+            "dragonexpert\n\
+             Location: the thread says it all, so read the first post before you ask again\n\
+             Posts: several, over the years\nThe reset fixed it for me."
+        );
     }
 
     #[test]
