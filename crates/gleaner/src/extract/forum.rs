@@ -229,12 +229,18 @@ const POSTER_STATS: &[&str] = &[
 /// `profile-rank` "Volunteer", `profile-custom-field` "Primary OS: Mac OS X"), on the 3 tuning
 /// forum pages that carry them never in the gold text; whole names, since `no-profile-rank`
 /// names the box that holds the poster's name.
+///
+/// And XenForo's `reactionsBar` under a post ("Reactions: griss, pnomes and 19 others") and
+/// `blockStatus` ("Status: Not open for further replies."), on the 14 tuning forum pages that
+/// carry them never in the gold text.
 const FURNITURE_CLASSES: &[&str] = &[
     "p-description",
     "profile-posts",
     "profile-joined",
     "profile-rank",
     "profile-custom-field",
+    "reactionsBar",
+    "blockStatus",
 ];
 
 /// Whether element `e` is a thread's furniture rather than a post: a poster's standing
@@ -473,7 +479,7 @@ mod tests {
     }
 
     #[test]
-    fn user_titles_profile_fields_and_thread_header_go() {
+    fn user_titles_profile_fields_reactions_and_thread_header_go() {
         let post = |i: u32| {
             format!(
                 "<article class='message'><div class='message-user'><h4 class='message-name'>\
@@ -485,7 +491,8 @@ mod tests {
                  profile-primary_os'><strong>Primary OS:</strong> Mac OS X</dd></dl></div>\
                  <div class='message-body'><p>Post {i}: a hardtail with a good air fork is the \
                  best first bike, and a used one from a shop keeps the cost down.</p></div>\
-                 </article>"
+                 <div class='reactionsBar js-reactionsList is-active'>Reactions: \
+                 <a href='/members/9'>griss</a></div></article>"
             )
         };
         let posts: String = (1..4).map(post).collect();
@@ -493,6 +500,7 @@ mod tests {
             "<html><body><div class='p-body-header'><h1 class='p-title-value'>First bike?</h1>\
              <div class='p-description'><ul><li>Thread starter <a href='/members/1'>rider1</a></li>\
              <li>Start date Jun 1, 2024</li></ul></div></div>\
+             <dl class='blockStatus'><dt>Status</dt><dd>Not open for further replies.</dd></dl>\
              <div class='thread'>{posts}</div></body></html>"
         );
         let dom = Dom::parse(&html);
@@ -508,6 +516,9 @@ mod tests {
             "Start date",
             "Volunteer",
             "Primary OS",
+            "Reactions",
+            "griss",
+            "further replies",
         ] {
             assert!(!text.contains(gone), "{gone}: {text}");
         }
