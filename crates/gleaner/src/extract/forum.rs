@@ -121,8 +121,68 @@ pub(super) fn widen(
 /// `post-likes`). WCXB dev, tuning part, forum pages: 0.8277 -> 0.8284, 9 Discourse
 /// threads up, none down; dropping bare vote numbers as well gained 0.0003 more but lost on two
 /// StackOverflow pages, so they stay.
-pub(super) fn drop_like_counts(text: &mut String) {
-    super::text::retain_lines(text, |l| !is_like_count(l));
+///
+/// Lines that are one of a poster's statistics go in the same pass ([`is_poster_stat`]).
+pub(super) fn drop_furniture_lines(text: &mut String) {
+    super::text::retain_lines(text, |l| !is_like_count(l) && !is_poster_stat(l));
+}
+
+/// Labels of a poster's counts ("Posts: 4,198", "Reputation: 12"; "Reputation:" alone when
+/// its value is an image), lower-cased.
+const POSTER_COUNT_LABELS: &[&str] = &[
+    "posts",
+    "messages",
+    "threads",
+    "reputation",
+    "reaction score",
+    "points",
+];
+/// Labels of when a poster joined ("Joined: Feb 2019", "Join Date: Mar 2011"), lower-cased.
+const POSTER_JOIN_LABELS: &[&str] = &["joined", "join date", "registered", "member since"];
+/// Longest value (in bytes) of a "Joined:" line: a date, not a sentence.
+const MAX_JOIN_VALUE_BYTES: usize = 30;
+/// Longest value (in bytes) of a "Location:" line: a place ("Northern WI (zone 4)"), not a
+/// sentence that starts with the word.
+const MAX_LOCATION_VALUE_BYTES: usize = 40;
+
+/// Whether `line` is one of a poster's statistics as engines print them beside each post under
+/// class names the pruning pass cannot tell from the post's (MyBB's "Posts: 116", "Joined: Feb
+/// 2019", "Reputation:"; permies' "Posts: 4958", "Location: Zone 6b"). WCXB dev, tuning part,
+/// forum pages, with phpBB's profile fields ([`FURNITURE_CLASSES`]): 0.8305 -> 0.8331, 7 pages
+/// up, none down; other types and extraction-dev snippet F1 unchanged (replaying the line rule
+/// on every path, one article and one documentation page lost: the forum path only).
+fn is_poster_stat(line: &str) -> bool {
+    let Some((label, value)) = line.trim().split_once(':') else {
+        return false;
+    };
+    let label = label.trim();
+    if label.len() > "reaction score".len() {
+        // Longer than every label: prose with a colon, not worth lower-casing.
+        return false;
+    }
+    let label = label.to_ascii_lowercase();
+    let value = value.trim();
+    if POSTER_COUNT_LABELS.contains(&label.as_str()) {
+        is_count(value) || (label == "reputation" && value.is_empty())
+    } else if POSTER_JOIN_LABELS.contains(&label.as_str()) {
+        !value.is_empty() && value.len() <= MAX_JOIN_VALUE_BYTES
+    } else if label == "location" {
+        !value.is_empty() && value.len() <= MAX_LOCATION_VALUE_BYTES
+    } else {
+        false
+    }
+}
+
+/// Whether `value` is a count: digits with thousands separators, "14.6k" included.
+fn is_count(value: &str) -> bool {
+    let digits = value
+        .strip_suffix(['k', 'K'])
+        .filter(|d| !d.is_empty())
+        .unwrap_or(value);
+    digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
 }
 
 /// Whether `line` is a number followed by "like(s)" or "reaction(s)" and nothing else.
@@ -146,16 +206,58 @@ fn is_like_count(line: &str) -> bool {
 /// tuning forum pages none of it is in the gold text (forum 0.8179 -> 0.8277, 23 pages up:
 /// 8 StackExchange, 14 XenForo and one MyBB thread, none down; other types unchanged). Not
 /// phpBB's `postprofile`: it holds the poster's name.
-const POSTER_STATS: &[&str] = &["flair", "reputation", "userextra"];
+///
+/// Then XenForo's `message-userTitle` and `message-userBanner` ("Full Member", "7+ Year
+/// Member", "Science Advisor") and VerticalScope's `MessageCard__post-count` and
+/// `MessageCard__join-date` ("16,287 posts", "Joined 2012"): on the 14 tuning forum pages
+/// that carry a user title or banner, none is a line of the gold text.
+const POSTER_STATS: &[&str] = &[
+    "flair",
+    "reputation",
+    "userextra",
+    "usertitle",
+    "userbanner",
+    "post-count",
+    "join-date",
+];
 
-/// Whether element `e`'s class names it a poster's standing ([`POSTER_STATS`]).
-pub(super) fn names_poster_stats(e: &super::dom::Element<'_>) -> bool {
+/// Class names (whole, case kept) of a thread's furniture: the header line under its title,
+/// XenForo's `p-description` ("Thread starter felixen · Start date Jul 9, 2022"), which no gold
+/// text of the 14 tuning forum pages that carry it holds (the posts give each poster and date).
+///
+/// And phpBB's profile fields beside each post (`profile-posts` "Posts: 138", `profile-joined`,
+/// `profile-rank` "Volunteer", `profile-custom-field` "Primary OS: Mac OS X"), on the 3 tuning
+/// forum pages that carry them never in the gold text; whole names, since `no-profile-rank`
+/// names the box that holds the poster's name.
+///
+/// And XenForo's `reactionsBar` under a post ("Reactions: griss, pnomes and 19 others") and
+/// `blockStatus` ("Status: Not open for further replies."), on the 14 tuning forum pages that
+/// carry them never in the gold text.
+const FURNITURE_CLASSES: &[&str] = &[
+    "p-description",
+    "profile-posts",
+    "profile-joined",
+    "profile-rank",
+    "profile-custom-field",
+    "reactionsBar",
+    "blockStatus",
+];
+
+/// Whether element `e` is a thread's furniture rather than a post: a poster's standing
+/// ([`POSTER_STATS`]), the thread's header line or a phpBB profile field
+/// ([`FURNITURE_CLASSES`]). WCXB dev, tuning part, forum pages, user titles, post counts and the
+/// header line added to the poster stats:
+/// 0.8264 -> 0.8305, 18 pages up, 1 down (festoolownersgroup, -0.002: a hidden "Member" banner
+/// whose word the gold text uses elsewhere); other types and extraction-dev snippet F1 unchanged.
+pub(super) fn names_thread_furniture(e: &super::dom::Element<'_>) -> bool {
     e.attr("class").is_some_and(|c| {
-        let c = c.as_bytes();
+        let b = c.as_bytes();
         POSTER_STATS.iter().any(|w| {
-            c.windows(w.len())
+            b.windows(w.len())
                 .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
-        })
+        }) || c
+            .split_ascii_whitespace()
+            .any(|t| FURNITURE_CLASSES.contains(&t))
     })
 }
 
@@ -377,12 +479,74 @@ mod tests {
     }
 
     #[test]
+    fn user_titles_profile_fields_reactions_and_thread_header_go() {
+        let post = |i: u32| {
+            format!(
+                "<article class='message'><div class='message-user'><h4 class='message-name'>\
+                 <a href='/members/{i}' class='username'>rider{i}</a></h4>\
+                 <h5 class='userTitle message-userTitle'>Full Member</h5>\
+                 <div class='userBanner message-userBanner'><strong>7+ Year Member</strong></div>\
+                 <span class='MessageCard__post-count'>16,287 posts</span>\
+                 <dl><dd class='profile-rank'>Volunteer</dd><dd class='profile-custom-field \
+                 profile-primary_os'><strong>Primary OS:</strong> Mac OS X</dd></dl></div>\
+                 <div class='message-body'><p>Post {i}: a hardtail with a good air fork is the \
+                 best first bike, and a used one from a shop keeps the cost down.</p></div>\
+                 <div class='reactionsBar js-reactionsList is-active'>Reactions: \
+                 <a href='/members/9'>griss</a></div></article>"
+            )
+        };
+        let posts: String = (1..4).map(post).collect();
+        let html = format!(
+            "<html><body><div class='p-body-header'><h1 class='p-title-value'>First bike?</h1>\
+             <div class='p-description'><ul><li>Thread starter <a href='/members/1'>rider1</a></li>\
+             <li>Start date Jun 1, 2024</li></ul></div></div>\
+             <dl class='blockStatus'><dt>Status</dt><dd>Not open for further replies.</dd></dl>\
+             <div class='thread'>{posts}</div></body></html>"
+        );
+        let dom = Dom::parse(&html);
+        let body = dom.find_first(super::super::tag::Tag::Body).unwrap_or(0);
+        let text = thread_text(&dom, &ExtractOptions::default(), body).text;
+        assert!(text.contains("rider2"), "{text}");
+        assert!(text.contains("Post 2: a hardtail"), "{text}");
+        for gone in [
+            "Full Member",
+            "Year Member",
+            "posts",
+            "Thread starter",
+            "Start date",
+            "Volunteer",
+            "Primary OS",
+            "Reactions",
+            "griss",
+            "further replies",
+        ] {
+            assert!(!text.contains(gone), "{gone}: {text}");
+        }
+    }
+
+    #[test]
     fn like_counts_go() {
         let mut text =
             "Post one.\n1 Like\nPost two has 12 Likes in it.\n12 Likes\n3 reactions\n2024"
                 .to_string();
-        drop_like_counts(&mut text);
+        drop_furniture_lines(&mut text);
         assert_eq!(text, "Post one.\nPost two has 12 Likes in it.\n2024");
+    }
+
+    #[test]
+    fn poster_stat_lines_go() {
+        let mut text = "dragonexpert\nPosts: 10,525\nJoined: Jan 2010\nReputation:\n\
+             Location: Northern WI (zone 4)\nPosts: 14.6k\n\
+             Location: the thread says it all, so read the first post before you ask again\n\
+             Posts: several, over the years\nThe reset fixed it for me."
+            .to_string();
+        drop_furniture_lines(&mut text);
+        assert_eq!(
+            text,
+            "dragonexpert\n\
+             Location: the thread says it all, so read the first post before you ask again\n\
+             Posts: several, over the years\nThe reset fixed it for me."
+        );
     }
 
     #[test]

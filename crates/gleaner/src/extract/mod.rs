@@ -291,7 +291,8 @@ pub fn extract_page_as(
         product::strip_field_key_lists(&mut main.text);
     }
     if path == PageType::Forum {
-        forum::drop_like_counts(&mut main.text);
+        // Like counts and poster statistics (see [`forum::drop_furniture_lines`]).
+        forum::drop_furniture_lines(&mut main.text);
     }
     if path == PageType::Product {
         // A shop page shows the same short lines again and again (the name in the gallery, the

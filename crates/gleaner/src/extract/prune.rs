@@ -259,9 +259,10 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             }
             // Landing pages: a hero `banner`, a tab set's `tabs-menu` are sections of the
             // page (see [`super::sections`]).
-            // Threads: a poster's standing (reputation, badges, join date, post count) goes
-            // too (see [`super::forum::names_poster_stats`]).
-            let poster_stats = opts.keep_authors && super::forum::names_poster_stats(e);
+            // Threads: a poster's standing (reputation, badges, join date, post count) and the
+            // thread's "Thread starter" header line go too (see
+            // [`super::forum::names_thread_furniture`]).
+            let poster_stats = opts.keep_authors && super::forum::names_thread_furniture(e);
             if (!class_hints_remove(flags[id], opts) && !poster_stats)
                 || posts.get(id).copied().unwrap_or(false)
                 || (opts.keep_disclosures && super::sections::spares_section(dom, id as NodeId, e))
