@@ -136,14 +136,16 @@ pub fn extract_page_as(
     // The path the page goes down: its type's, the product path for a shop category that may
     // well be one product (see `product::collection_reads_as_product`), or the listing path
     // when a list is likely enough (see `listing::reads_as_list`).
-    let mut path =
-        if forced.is_none() && product::collection_reads_as_product(predicted, &probabilities) {
-            PageType::Product
-        } else if forced.is_none() && listing::reads_as_list(&probabilities) {
-            PageType::Listing
-        } else {
-            page_type
-        };
+    let mut path = if forced.is_none()
+        && product::collection_reads_as_product(predicted, &probabilities)
+        && !listing::has_hint_emptied_grid(&dom, &first, root, opts)
+    {
+        PageType::Product
+    } else if forced.is_none() && listing::reads_as_list(&probabilities) {
+        PageType::Listing
+    } else {
+        page_type
+    };
     let mut main = match path {
         PageType::Listing | PageType::Collection => listing::listing_text(&dom, &first, root, opts),
         // Product pages: carousels, customer reviews and cross-selling blocks go too.
