@@ -183,6 +183,25 @@ pub fn select_with(dom: &Dom, a: &Analysis, root: NodeId, how: Selection) -> Vec
     if best == NONE {
         return Vec::new();
     }
+    if in_reference_list(dom, a, best) {
+        // A paper's list of references outscores its abstract (each entry a comma-rich
+        // paragraph); the best candidate outside such a list is the text.
+        let mut other = NONE;
+        let mut other_score = f32::MIN;
+        for (id, &sc) in score.iter().enumerate() {
+            if !sc.is_nan()
+                && !a.removed[id]
+                && sc > other_score
+                && !in_reference_list(dom, a, id as NodeId)
+            {
+                other_score = sc;
+                other = id as NodeId;
+            }
+        }
+        if other != NONE {
+            (best, best_score) = (other, other_score);
+        }
+    }
     let (mut best, best_score) = climb(dom, a, &score, root, best, best_score);
     // Widen to an ancestor when it adds prose (paragraphs outside links) without adding link
     // lists: articles split into several scored sections otherwise lose all but one.
@@ -273,6 +292,58 @@ pub fn select_with(dom: &Dom, a: &Analysis, root: NodeId, how: Selection) -> Vec
     out
 }
 
+/// Names of a bibliography (`references`, `c-article-references`, `reflist`, `bibliography`).
+const REFERENCE_LIST_NAMES: &[&str] = &["reference", "reflist", "bibliograph"];
+
+/// How many ancestors of a candidate [`in_reference_list`] reads (the list, its section), and
+/// how many levels of largest children (a section's content wrapper around its list).
+const REFERENCE_LIST_LEVELS: usize = 3;
+
+/// Whether the class or id of `id` names a list of references.
+fn names_reference_list(dom: &Dom, id: NodeId) -> bool {
+    dom.element(id).is_some_and(|e| {
+        [e.get(Attr::Class), e.get(Attr::Id)]
+            .into_iter()
+            .flatten()
+            .any(|v| {
+                let v = v.to_ascii_lowercase();
+                REFERENCE_LIST_NAMES.iter().any(|n| v.contains(n))
+            })
+    })
+}
+
+/// Whether candidate `id` is a list of references: it or one of its nearest ancestors is named
+/// as one, or most of its text is in a descendant so named. Such a list is never the text a
+/// reader came for: on a journal's page that shows only the abstract, the references outscore
+/// it and were chosen instead (extraction-dev, tuning split: 2 journal pages lost their whole
+/// abstract).
+fn in_reference_list(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
+    let mut up = id;
+    for _ in 0..REFERENCE_LIST_LEVELS {
+        if up == NONE || dom.element(up).is_none() {
+            break;
+        }
+        if names_reference_list(dom, up) {
+            return true;
+        }
+        up = dom.nodes[up as usize].parent;
+    }
+    let mut down = id;
+    for _ in 0..REFERENCE_LIST_LEVELS {
+        let Some(largest) = dom.children(down).max_by_key(|&c| a.text_len[c as usize]) else {
+            break;
+        };
+        if a.text_len[largest as usize] * 2 < a.text_len[id as usize] {
+            break;
+        }
+        if names_reference_list(dom, largest) {
+            return true;
+        }
+        down = largest;
+    }
+    false
+}
+
 /// Readability's refinements of the top candidate: when several near-best candidates share an
 /// ancestor, that ancestor is the article; when scores keep rising towards the root, the higher
 /// container is; an only child stands for its parent.
@@ -361,4 +432,46 @@ pub(crate) fn is_ancestor(dom: &Dom, anc: NodeId, mut node: NodeId) -> bool {
         node = dom.nodes[node as usize].parent;
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::prune::{PruneOptions, analyse};
+
+    #[test]
+    fn reference_lists_are_not_the_article() {
+        let entry = "<li>Smith J, Jones K, Brown L, et al. A study of things, with results. \
+            J Things. 2013;31:5339-48.</li>";
+        let html = format!(
+            "<body><div class=\"article-body\"><div class=\"abstract\"><p>We studied the \
+             effect of vaccination on hospital stays, in a cohort of elderly persons, and found \
+             fewer admissions.</p></div><div class=\"article__references\"><ol>{}</ol></div>\
+             </div></body>",
+            entry.repeat(20)
+        );
+        let dom = Dom::parse(&html);
+        let a = analyse(
+            &dom,
+            PruneOptions {
+                shop_hints: false,
+                class_hints: true,
+                include_comments: false,
+                include_tables: true,
+                keep_authors: false,
+                keep_disclosures: false,
+            },
+        );
+        let body = dom.find_first(Tag::Body).unwrap_or(0);
+        let roots = select(&dom, &a, body, false);
+        let abstract_text = dom
+            .nodes
+            .iter()
+            .position(|n| matches!(&n.data, NodeData::Text(t) if t.as_str().contains("We studied")))
+            .expect("abstract in page") as NodeId;
+        assert!(
+            roots.iter().any(|&r| is_ancestor(&dom, r, abstract_text)),
+            "{roots:?}"
+        );
+    }
 }
