@@ -44,7 +44,7 @@ def load_pages():
                 "held_out": held}
         if out:
             with gzip.open(os.path.join(data, "html", e["file"] + ".gz")) as f:
-                out.write(json.dumps({"id": url, "html": ev.decode(f.read())}) + "\n")
+                out.write(json.dumps({"id": url, "url": url, "html": ev.decode(f.read())}) + "\n")
         pages.append(page)
     if out:
         out.close()
