@@ -1,0 +1,136 @@
+//! Unit tests of pruning, kept beside the module so the pruning passes stay under the file-size
+//! limit.
+
+use super::*;
+
+/// Whether the text node containing `needle` is kept by the pruning pass with class hints.
+fn kept(html: &str, needle: &str) -> bool {
+    let dom = Dom::parse(html);
+    let a = analyse(
+        &dom,
+        PruneOptions {
+            shop_hints: false,
+            class_hints: true,
+            include_comments: false,
+            include_tables: true,
+            keep_authors: false,
+            keep_disclosures: false,
+        },
+    );
+    let id = dom
+        .nodes
+        .iter()
+        .position(|n| matches!(&n.data, NodeData::Text(t) if t.as_str().contains(needle)))
+        .expect("needle in page");
+    !a.removed[id]
+}
+
+#[test]
+fn long_comment_sections_beside_the_title_go() {
+    let comment = "<li><h4>Reader</h4><p>I do not agree with this column at all, and I \
+            have said so many times before, but nobody listens to readers here.</p></li>";
+    let html = format!(
+        "<body><article><h1>Column</h1><p>The column itself, short but the story.</p>\
+             </article><div class=\"sect_commentlinks\"><ul>{}</ul></div></body>",
+        comment.repeat(6)
+    );
+    assert!(kept(&html, "The column itself"));
+    assert!(!kept(&html, "I do not agree"));
+    // A wrapper named for comments around the whole article stays: it holds the title.
+    let wrapped = format!(
+        "<body><div class=\"comments-open\"><h1>Column</h1><p>The column itself.</p>\
+             <ul>{}</ul></div></body>",
+        comment.repeat(6)
+    );
+    assert!(kept(&wrapped, "The column itself"));
+}
+
+#[test]
+fn teaser_cards_go() {
+    let html = "<body><article class=\"node--type-article\"><h1>Fur</h1><p>The story \
+            about fur labels, with its facts.</p><div class=\"more\"><article \
+            class=\"node node--view-mode-teaser\"><p>Another story about pets.</p></article>\
+            </div></article></body>";
+    assert!(kept(html, "The story"));
+    assert!(!kept(html, "Another story"));
+}
+
+#[test]
+fn shop_widgets_go_without_class_hints_too() {
+    let dom = Dom::parse(
+        r#"<body><main><h1>Arrival T-Shirt</h1><p>Slim fit, $22</p>
+            <p>The Arrival T-Shirt is your admission to a new, purposeful approach to training,
+            with sweat-wicking technology and a lightweight material.</p>
+            <section class="pdp-reviews"><p>Wrong product. I got training pants instead of a
+            shirt, two stars for effort.</p></section></main></body>"#,
+    );
+    let review = (0..dom.nodes.len() as NodeId)
+        .find(|&id| dom.element(id).and_then(|e| e.attr("class")) == Some("pdp-reviews"))
+        .expect("reviews");
+    let unhinted = PruneOptions {
+        shop_hints: false,
+        class_hints: false,
+        include_comments: false,
+        include_tables: true,
+        keep_authors: false,
+        keep_disclosures: false,
+    };
+    assert!(!analyse(&dom, unhinted).removed[review as usize]);
+    let shop = PruneOptions {
+        shop_hints: true,
+        ..unhinted
+    };
+    assert!(analyse(&dom, shop).removed[review as usize]);
+}
+
+#[test]
+fn highlighted_code_comments_stay() {
+    let html = concat!(
+        "<article><p>A short guide to the commands you need every day with git.</p>",
+        "<pre><code><span class=\"hljs-comment\"># view the state of the repo</span>\n",
+        "git status</code></pre></article>",
+        "<div class=\"comments\"><p>Great post, thanks for sharing it!</p></div>",
+    );
+    let dom = Dom::parse(html);
+    let a = analyse(
+        &dom,
+        PruneOptions {
+            shop_hints: false,
+            class_hints: true,
+            include_comments: false,
+            include_tables: true,
+            keep_authors: false,
+            keep_disclosures: false,
+        },
+    );
+    let kept = |needle: &str| {
+        (0..dom.nodes.len()).any(|i| {
+            !a.removed[i]
+                && matches!(&dom.nodes[i].data, NodeData::Text(t) if t.as_str().contains(needle))
+        })
+    };
+    assert!(kept("view the state"));
+    assert!(!kept("Great post"));
+}
+
+#[test]
+fn hiding_styles_are_found_through_blanks_and_case() {
+    let styles = [
+        ("display:none", true),
+        ("color: red; DISPLAY : None !important", true),
+        ("visibility:\thidden", true),
+        ("Visibility: Hid den", true),
+        ("display:block; visibility:visible", false),
+        ("display:non", false),
+        ("isplay:none", false),
+        ("display:nonE; x", true),
+        ("width:10px", false),
+        ("dísplay:none", false),
+        ("visibility:hidden;\u{a0}", true),
+    ];
+    for (style, hidden) in styles {
+        let html = format!(r#"<div style="{style}">x</div>"#);
+        let dom = Dom::parse(&html);
+        assert_eq!(hidden_by_style(&dom, 1), hidden, "{style}");
+    }
+}
