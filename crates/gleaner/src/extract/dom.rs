@@ -247,6 +247,15 @@ impl<'a> Dom<'a> {
         self.element(id).map_or(Tag::Other, |e| e.tag)
     }
 
+    /// `id` and its ancestors up to the root, nearest first: the one walk up the tree the
+    /// extractor's "is it inside …" tests share.
+    pub fn ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        std::iter::successors((id != NONE).then_some(id), |&n| {
+            let p = self.nodes[n as usize].parent;
+            (p != NONE).then_some(p)
+        })
+    }
+
     /// Children of `id`, in order.
     pub fn children(&self, id: NodeId) -> Children<'_, 'a> {
         Children {

@@ -77,14 +77,9 @@ fn longest_run(dom: &Dom, before: &Analysis, parent: NodeId) -> Vec<NodeId> {
 /// Whether `id` or a wrapper between it and `region` is hidden (by markup or style): a grid a
 /// script reveals (a quick-view panel, a closed tab) stays removed.
 fn shown_only_by_script(dom: &Dom, id: NodeId, region: NodeId) -> bool {
-    let mut up = id;
-    while up != NONE && up != region {
-        if hidden_by_markup(dom, up) || hidden_by_style(dom, up) {
-            return true;
-        }
-        up = dom.nodes[up as usize].parent;
-    }
-    false
+    dom.ancestors(id)
+        .take_while(|&up| up != region)
+        .any(|up| hidden_by_markup(dom, up) || hidden_by_style(dom, up))
 }
 
 /// Class-name words of blocks that repeat alike but are not the page's items: customer reviews
@@ -107,17 +102,7 @@ fn named_aside(dom: &Dom, id: NodeId, item: NodeId, region: NodeId) -> bool {
                     .is_some_and(|v| NOT_ITEMS.iter().any(|w| contains_ignore_ascii_case(v, w)))
             })
     };
-    if aside(item) {
-        return true;
-    }
-    let mut up = id;
-    while up != NONE && up != region {
-        if aside(up) {
-            return true;
-        }
-        up = dom.nodes[up as usize].parent;
-    }
-    false
+    aside(item) || dom.ancestors(id).take_while(|&up| up != region).any(aside)
 }
 
 /// `kept` (the pruning pass with class hints) with the grids inside `region` that the hints
@@ -168,10 +153,8 @@ pub(crate) fn restore_hinted_grids(
     let mut removed = kept.removed.clone();
     // The grids and the wrappers between them and the region show again, unless hidden.
     for &g in &grids {
-        let mut up = g;
-        while up != NONE && up != region {
+        for up in dom.ancestors(g).take_while(|&up| up != region) {
             removed[up as usize] = false;
-            up = dom.nodes[up as usize].parent;
         }
     }
     for &item in &items {

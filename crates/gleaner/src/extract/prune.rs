@@ -306,14 +306,9 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
 /// tuning part: a git cheat sheet lost all of its `# view the state of the repo` lines).
 /// Only asked of elements a hint would remove, so the walk up is rare.
 fn inside_code(dom: &Dom, id: NodeId) -> bool {
-    let mut n = dom.nodes[id as usize].parent;
-    while n != NONE {
-        if matches!(dom.tag(n), Tag::Pre | Tag::Code) {
-            return true;
-        }
-        n = dom.nodes[n as usize].parent;
-    }
-    false
+    dom.ancestors(id)
+        .skip(1)
+        .any(|n| matches!(dom.tag(n), Tag::Pre | Tag::Code))
 }
 
 /// The tag level of [`analyse`]: elements that never hold main text by their tag or role,
@@ -428,14 +423,8 @@ fn title_outside(dom: &Dom, id: NodeId, titles: &mut Option<Vec<NodeId>>) -> boo
 }
 
 /// Whether `id` lies inside an `<article>` element.
-fn in_article(dom: &Dom, mut id: NodeId) -> bool {
-    while id != NONE {
-        if dom.tag(id) == Tag::Article {
-            return true;
-        }
-        id = dom.nodes[id as usize].parent;
-    }
-    false
+fn in_article(dom: &Dom, id: NodeId) -> bool {
+    dom.ancestors(id).any(|n| dom.tag(n) == Tag::Article)
 }
 
 /// Sums visible text, link text, links and commas bottom-up, skipping removed nodes.

@@ -318,15 +318,13 @@ fn names_reference_list(dom: &Dom, id: NodeId) -> bool {
 /// it and were chosen instead (extraction-dev, tuning split: 2 journal pages lost their whole
 /// abstract).
 fn in_reference_list(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
-    let mut up = id;
-    for _ in 0..REFERENCE_LIST_LEVELS {
-        if up == NONE || dom.element(up).is_none() {
-            break;
-        }
-        if names_reference_list(dom, up) {
-            return true;
-        }
-        up = dom.nodes[up as usize].parent;
+    if dom
+        .ancestors(id)
+        .take(REFERENCE_LIST_LEVELS)
+        .take_while(|&up| dom.element(up).is_some())
+        .any(|up| names_reference_list(dom, up))
+    {
+        return true;
     }
     let mut down = id;
     for _ in 0..REFERENCE_LIST_LEVELS {
