@@ -10,6 +10,7 @@
 use super::dom::{Dom, NONE, NodeId};
 use super::prune::{Analysis, analyse};
 use super::tag::Attr;
+use super::text::contains_ignore_ascii_case;
 use super::{Choice, ExtractOptions, MainText, main_text, prune_options};
 
 /// The pass that keeps `comment`-named blocks replaces the one that drops them when the latter's
@@ -251,13 +252,11 @@ const FURNITURE_CLASSES: &[&str] = &[
 /// whose word the gold text uses elsewhere); other types and extraction-dev snippet F1 unchanged.
 pub(super) fn names_thread_furniture(e: &super::dom::Element<'_>) -> bool {
     e.attr("class").is_some_and(|c| {
-        let b = c.as_bytes();
-        POSTER_STATS.iter().any(|w| {
-            b.windows(w.len())
-                .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
-        }) || c
-            .split_ascii_whitespace()
-            .any(|t| FURNITURE_CLASSES.contains(&t))
+        POSTER_STATS
+            .iter()
+            .any(|w| contains_ignore_ascii_case(c, w))
+            || c.split_ascii_whitespace()
+                .any(|t| FURNITURE_CLASSES.contains(&t))
     })
 }
 

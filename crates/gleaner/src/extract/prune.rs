@@ -15,6 +15,7 @@ use super::dom::{Dom, NONE, NodeData, NodeId, UNCOUNTED};
 use super::hints::bit;
 use super::rescue;
 use super::tag::{Attr, Tag};
+use super::text::contains_ignore_ascii_case;
 
 /// Per-node measurements the scorer and serialiser share.
 #[derive(Debug, Clone)]
@@ -392,7 +393,7 @@ fn class_hints_remove(f: u8, opts: PruneOptions) -> bool {
 fn is_teaser_card(e: &super::dom::Element) -> bool {
     e.tag == Tag::Article
         && e.get(Attr::Class)
-            .is_some_and(|c| c.to_ascii_lowercase().contains("teaser"))
+            .is_some_and(|c| contains_ignore_ascii_case(c, "teaser"))
 }
 
 /// Whether hint bits `f` name a comment section and nothing else the pruning pass removes

@@ -10,6 +10,7 @@ use super::dom::{Dom, NONE, NodeData, NodeId};
 use super::hints::bit;
 use super::prune::Analysis;
 use super::tag::{Attr, Tag};
+use super::text::contains_ignore_ascii_case;
 
 /// Widening to an ancestor needs its link density at most this and its prose at least this
 /// many times the candidate's. Tuned on the tuning split of extraction-dev (not the held-out
@@ -306,8 +307,9 @@ fn names_reference_list(dom: &Dom, id: NodeId) -> bool {
             .into_iter()
             .flatten()
             .any(|v| {
-                let v = v.to_ascii_lowercase();
-                REFERENCE_LIST_NAMES.iter().any(|n| v.contains(n))
+                REFERENCE_LIST_NAMES
+                    .iter()
+                    .any(|n| contains_ignore_ascii_case(v, n))
             })
     })
 }
