@@ -51,9 +51,14 @@ const UNHINTED_MIN_GROWTH: usize = 4;
 /// (21 listings whose classes match the hint words) went down the product path and lost its
 /// restored grid, 0.81 -> 0.37.
 pub fn has_hint_emptied_grid(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions) -> bool {
-    let region = main_region(dom, a, body);
+    regridded(dom, a, main_region(dom, a, body), opts).is_some()
+}
+
+/// `a` with the item grids in `region` that the class hints emptied put back (see
+/// [`super::grid`]), `None` when there is none.
+fn regridded(dom: &Dom, a: &Analysis, region: NodeId, opts: &ExtractOptions) -> Option<Analysis> {
     let before = super::prune::tag_level(dom, prune_options(opts, true, false));
-    super::grid::restore_hinted_grids(dom, &before, a, region).is_some()
+    super::grid::restore_hinted_grids(dom, &before, a, region)
 }
 
 /// The listing text of the page: the main region ([`main_region`]) and the long blocks of prose
@@ -72,9 +77,8 @@ pub fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions
         keep_link_cards: false,
     };
     let region = main_region(dom, a, body);
-    // Item grids the class hints emptied come back (see [`super::grid`]).
-    let before = super::prune::tag_level(dom, prune_options(opts, true, false));
-    let regridded = super::grid::restore_hinted_grids(dom, &before, a, region);
+    // Item grids the class hints emptied come back.
+    let regridded = regridded(dom, a, region, opts);
     let a = regridded.as_ref().unwrap_or(a);
     let unfaceted = without_facets(dom, a, region);
     // The region and the prose beside it, in document order (node ids are in tree order).
