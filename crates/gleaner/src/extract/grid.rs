@@ -172,19 +172,7 @@ pub(crate) fn restore_hinted_grids(
 
 #[cfg(test)]
 mod tests {
-    use super::super::dom::Dom;
-    use super::super::listing::listing_text;
-    use super::super::prune::analyse;
-    use super::super::tag::Tag;
-    use super::super::{ExtractOptions, prune_options};
-
-    fn listing(html: &str) -> String {
-        let dom = Dom::parse(html);
-        let opts = ExtractOptions::default();
-        let a = analyse(&dom, prune_options(&opts, true, false));
-        let body = dom.find_first(Tag::Body).unwrap_or(0);
-        listing_text(&dom, &a, body, &opts).text
-    }
+    use super::super::listing::tests::listing;
 
     /// A category page: an introduction long enough to be read alone, then `tiles` in `wrap`.
     fn category(wrap: &str, tile_class: &str, tiles: usize) -> String {

@@ -333,10 +333,12 @@ fn main_region(dom: &Dom, a: &Analysis, body: NodeId) -> NodeId {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn listing(html: &str) -> String {
+    /// The listing text of `html` read with the default options (also [`super::super::grid`]'s
+    /// tests).
+    pub(in crate::extract) fn listing(html: &str) -> String {
         let dom = Dom::parse(html);
         let opts = ExtractOptions::default();
         let a = analyse(&dom, prune_options(&opts, true, false));

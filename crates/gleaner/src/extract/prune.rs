@@ -312,9 +312,6 @@ fn inside_code(dom: &Dom, id: NodeId) -> bool {
         .any(|n| matches!(dom.tag(n), Tag::Pre | Tag::Code))
 }
 
-/// The tag level of [`analyse`]: elements that never hold main text by their tag or role,
-/// measured. Shared by every pass of a page with the same tables and disclosure options
-/// ([`Dom::tag_pass`]).
 /// The tag-level pruning pass of [`analyse`] (tags, roles, forms; no class hints, nothing
 /// hidden removed), shared with it through the page's cache.
 pub(crate) fn tag_level(dom: &Dom, opts: PruneOptions) -> std::rc::Rc<Analysis> {
@@ -323,6 +320,9 @@ pub(crate) fn tag_level(dom: &Dom, opts: PruneOptions) -> std::rc::Rc<Analysis> 
     })
 }
 
+/// The tag level of [`analyse`]: elements that never hold main text by their tag or role,
+/// measured. Shared by every pass of a page with the same tables and disclosure options
+/// ([`Dom::tag_pass`]).
 fn tag_pass(dom: &Dom, opts: PruneOptions) -> Analysis {
     let n = dom.nodes.len();
     // Figures that hold code, a table or a quote: documentation sites wrap code blocks in

@@ -437,7 +437,8 @@ pub(crate) fn is_ancestor(dom: &Dom, anc: NodeId, mut node: NodeId) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::prune::{PruneOptions, analyse};
+    use crate::extract::prune::analyse;
+    use crate::extract::{ExtractOptions, prune_options};
 
     #[test]
     fn reference_lists_are_not_the_article() {
@@ -451,17 +452,7 @@ mod tests {
             entry.repeat(20)
         );
         let dom = Dom::parse(&html);
-        let a = analyse(
-            &dom,
-            PruneOptions {
-                shop_hints: false,
-                class_hints: true,
-                include_comments: false,
-                include_tables: true,
-                keep_authors: false,
-                keep_disclosures: false,
-            },
-        );
+        let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
         let body = dom.find_first(Tag::Body).unwrap_or(0);
         let roots = select(&dom, &a, body, false);
         let abstract_text = dom
