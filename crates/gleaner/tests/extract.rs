@@ -110,6 +110,50 @@ fn page_without_text_is_dropped_with_a_reason() {
 }
 
 #[test]
+fn headline_leaves_article_text_unless_kept_and_the_reading_is_recorded() {
+    let para = "The council voted on Tuesday to extend the river path by four kilometres, \
+                closing the last gap between the two bridges after a decade of planning. ";
+    let html = format!(
+        "<html><head><title>River path to be extended</title></head><body>\
+         <nav><a href=/>Home</a> <a href=/news>News</a></nav><article>\
+         <h1>River path to be extended</h1><p>{}</p><p>{}</p><p>{}</p></article></body></html>",
+        para.repeat(2),
+        para.repeat(3),
+        para.repeat(2)
+    );
+    let run = |keep_headline| {
+        let stage = ExtractStage::new(ExtractConfig {
+            keep_headline,
+            ..Default::default()
+        });
+        let mut doc = Document::new("https://example.org/news/2024/05/river-path", html.clone());
+        assert_eq!(
+            stage.process(&mut doc, &mut StageContext::new()),
+            Verdict::Keep
+        );
+        doc
+    };
+    let dropped = run(false);
+    assert_eq!(dropped.metadata["extracted_as"].as_str(), Some("article"));
+    assert_eq!(
+        dropped.metadata["title"].as_str(),
+        Some("River path to be extended")
+    );
+    assert!(
+        dropped.text.starts_with("The council voted"),
+        "{}",
+        dropped.text
+    );
+    let kept = run(true);
+    assert!(
+        kept.text
+            .starts_with("River path to be extended\nThe council voted"),
+        "{}",
+        kept.text
+    );
+}
+
+#[test]
 fn non_html_documents_pass_when_only_html_kind_is_set() {
     let stage = ExtractStage::new(ExtractConfig {
         only_html_kind: true,

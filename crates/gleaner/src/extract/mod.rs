@@ -58,6 +58,10 @@ pub struct ExtractOptions {
     pub include_lists: bool,
     /// Below this many characters the extractor tries its next strategy.
     pub min_chars: usize,
+    /// Keep an article's or documentation page's headline as the text's first line. Off by
+    /// default: readers of WCXB leave it out of the main text (see
+    /// [`boilerplate::drop_leading_title`]); it is in `metadata.title` either way.
+    pub keep_headline: bool,
 }
 
 impl Default for ExtractOptions {
@@ -69,6 +73,7 @@ impl Default for ExtractOptions {
             // Readability.js `charThreshold` (500) halved: pages in extraction-dev often carry
             // short posts whose main text is a few sentences.
             min_chars: 250,
+            keep_headline: false,
         }
     }
 }
@@ -82,6 +87,10 @@ pub struct Extraction {
     pub metadata: PageMetadata,
     /// What kind of page this is (WCXB's seven types).
     pub page_type: PageType,
+    /// The type whose rules produced `text`: `page_type` for most pages, but a shop category
+    /// that may well be one product is read as a product, a page likely enough to be a list is
+    /// read as a listing, and an article made of links may be read as one too.
+    pub read_as: PageType,
     /// 0–1: the predicted token F1 of `text` against what a person would mark as main text.
     pub confidence: f32,
     /// The features both models read, for the fitting script (`examples/extract_pages.rs`).
@@ -280,6 +289,7 @@ pub fn extract_page_as(
         boilerplate::drop_lead_in_lines(&mut main.text);
     }
     if matches!(path, PageType::Article | PageType::Documentation)
+        && !opts.keep_headline
         && let Some(title) = &metadata.title
     {
         // The headline is a field of its own (see [`boilerplate::drop_leading_title`]).
@@ -313,6 +323,7 @@ pub fn extract_page_as(
         text: main.text,
         metadata,
         page_type,
+        read_as: path,
         features: Features { page, confidence },
     }
 }

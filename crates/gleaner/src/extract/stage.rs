@@ -1,6 +1,6 @@
 //! The `extract` pipeline stage: replaces an HTML document's text with its main text and adds
-//! `title`, `author`, `date`, `page_type` and `extract_confidence` to its metadata, or drops it
-//! when no main text is found.
+//! `title`, `author`, `date`, `page_type`, `extracted_as` and `extract_confidence` to its metadata,
+//! or drops it when no main text is found.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,6 +26,9 @@ pub struct ExtractConfig {
     pub include_tables: bool,
     /// Keep lists.
     pub include_lists: bool,
+    /// Keep the headline as the first line of article and documentation text (off: WCXB's
+    /// readers leave it out; it is in `metadata.title` either way).
+    pub keep_headline: bool,
     /// Only documents whose `metadata.content_kind` is `"html"` are extracted; others pass
     /// untouched. Off: every document's text is treated as HTML.
     pub only_html_kind: bool,
@@ -39,6 +42,7 @@ impl Default for ExtractConfig {
             include_comments: false,
             include_tables: true,
             include_lists: true,
+            keep_headline: false,
             only_html_kind: false,
         }
     }
@@ -57,6 +61,7 @@ impl ExtractStage {
             include_comments: cfg.include_comments,
             include_tables: cfg.include_tables,
             include_lists: cfg.include_lists,
+            keep_headline: cfg.keep_headline,
             ..ExtractOptions::default()
         };
         ExtractStage { cfg, opts }
@@ -107,6 +112,12 @@ impl Stage for ExtractStage {
         doc.metadata.insert(
             "page_type".to_string(),
             Value::String(ex.page_type.as_str().to_string()),
+        );
+        // Where the reading differs from the type (a shop category read as one product, say),
+        // a user sorting pages by type sees which rules made the text.
+        doc.metadata.insert(
+            "extracted_as".to_string(),
+            Value::String(ex.read_as.as_str().to_string()),
         );
         // Three decimals: the model is not finer than that, and the output stays readable.
         let confidence = (f64::from(ex.confidence) * 1000.0).round() / 1000.0;
