@@ -245,6 +245,10 @@ def report(title, pages, glean, g_rate, traf, t_rate, cached):
         typed = [p for p in scored if p["type"]]
         acc = mean([(glean.get(p["id"]) or {}).get("page_type") == p["type"] for p in typed])
         row("page-type accuracy", [float(acc), "n/a"])
+        # The type whose rules made the text (`metadata.extracted_as`): routing may read a
+        # shop category as one product or a link page as a listing.
+        acc = mean([(glean.get(p["id"]) or {}).get("read_as") == p["type"] for p in typed])
+        row("extracted-as accuracy", [float(acc), "n/a"])
         conf = [(glean.get(p["id"]) or {}).get("confidence", 0.0) for p in scored]
         real = [f1["gleaner"][p["id"]] for p in scored]
         row("confidence: Spearman vs token F1", [spearman(conf, real), "n/a"])

@@ -1,6 +1,6 @@
 //! Benchmark driver for `bench/extraction/eval.py` and `compare.py`: reads JSON lines
 //! `{"id", "html", "url"?}` from the file named by the first argument, extracts each page on one
-//! thread, writes JSON lines `{"id", "text", "title", "author", "date", "page_type",
+//! thread, writes JSON lines `{"id", "text", "title", "author", "date", "page_type", "read_as",
 //! "confidence"}` (plus `"features"` when `GLEANER_FEATURES=1`, for `fit_models.py`) to the
 //! second argument, and prints the extraction time (parsing of the input file excluded, as on the
 //! Python side) to stdout: wall seconds and, on Linux, the thread's CPU seconds (from
@@ -48,7 +48,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut v = serde_json::json!({
             "id": id, "text": r.text, "title": r.metadata.title,
             "author": r.metadata.author, "date": r.metadata.date,
-            "page_type": r.page_type.as_str(), "confidence": r.confidence,
+            "page_type": r.page_type.as_str(), "read_as": r.read_as.as_str(),
+            "confidence": r.confidence,
         });
         if with_features {
             v["features"] = serde_json::json!({
