@@ -40,6 +40,7 @@ static CALL_TO_ACTION: LazyLock<Regex> = LazyLock::new(|| {
         // apps
         r"\bdownload (?:the|our) .{0,40}\bapps?\b|\bapps? for ios and android\b|straight to your phone",
         // feedback and support appeals
+        r"\bcancela cuando quieras\b|\bcancel (?:at )?any ?time\b|\bjederzeit kündbar\b|\b(?:apoya|support|unterstützen sie|unterstütze) (?:el|our|unseren|unser) (?:periodismo|journalism|journalismus)\b|\bexklusive angebote\b",
         r"\bletters? to the editor\b|\bwe want to hear what you think\b|\bif you enjoyed (?:reading )?this\b|\bconsider supporting\b|\bsupport (?:our|independent) (?:work|journalism)\b",
         // log in to comment
         r"\b(?:anmelden|eingeloggt|einloggen|log ?in|sign in|registriert)\b.{0,40}\b(?:kommentar\w*|comment\w*)\b",
@@ -139,6 +140,9 @@ mod tests {
             "Zapraszamy też do subskrypcji tygodnika.",
             "Become a paid subscriber to Every to unlock this piece and learn about:",
             "Fill out the form to get a copy of our ebook.",
+            "Tú también puedes hacer periodismo incómodo. Cancela cuando quieras.",
+            "Apoya el periodismo incómodo",
+            "Jetzt zum Newsletter von for me und erhalten Sie exklusive Angebote!",
         ] {
             assert!(is_call_to_action(line), "{line}");
         }

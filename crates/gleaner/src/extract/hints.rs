@@ -103,6 +103,11 @@ pub const UNLIKELY: &[&str] = &[
     "bilduntertitel",
     "donat",
     "spenden",
+    // Borlabs Cookie, a WordPress consent plugin common on German sites: its content blocker
+    // stands in for an embedded video or map with "Klicken Sie auf den unteren Button, um den
+    // Inhalt von … zu laden" (`BorlabsCookie`, `_brlbs-content-blocker`).
+    "borlabs",
+    "brlbs",
 ];
 
 /// Comment sections (kept only when comments are asked for).

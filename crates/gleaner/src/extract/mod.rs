@@ -14,6 +14,7 @@
 pub mod boilerplate;
 mod byline;
 mod calls_to_action;
+mod caption;
 pub mod confidence;
 pub mod date;
 mod dateline;

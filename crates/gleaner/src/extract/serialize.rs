@@ -3,6 +3,7 @@
 //! pruned nodes and link lists skipped. Iterative depth-first walk with an explicit stack.
 
 use super::boilerplate;
+use super::caption;
 use super::dom::{Dom, NONE, NodeData, NodeId};
 use super::prune::Analysis;
 use super::tag::{Attr, Tag};
@@ -262,6 +263,24 @@ pub fn serialize(dom: &Dom, a: &Analysis, roots: &[NodeId], opts: SerializeOptio
                     continue;
                 }
                 if skipped.contains(&id) {
+                    continue;
+                }
+                // An image's caption with its credit, outside `<figure>` (see [`caption`]).
+                if tag != Tag::A
+                    && a.text_len[i] > 0
+                    && a.text_len[i] <= caption::MAX_CAPTION_CHARS
+                    && a.text_len[i] * 2 < total
+                    && pre_depth == 0
+                    && !same_text_as_parent(dom, a, id)
+                    && caption::may_be_caption(dom, a, id)
+                    && caption::has_credit_mark(block_text(
+                        dom,
+                        a,
+                        id,
+                        &mut text_stack,
+                        &mut text_buf,
+                    ))
+                {
                     continue;
                 }
                 if tag != Tag::A

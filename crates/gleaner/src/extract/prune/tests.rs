@@ -107,3 +107,13 @@ fn hiding_styles_are_found_through_blanks_and_case() {
         assert_eq!(hidden_by_style(&dom, 1), hidden, "{style}");
     }
 }
+
+#[test]
+fn consent_blockers_of_embeds_go() {
+    let html = "<body><article><h1>Radtour</h1><p>Die Tour beginnt am Bahnhof Karlshorst und \
+            führt am Tierpark vorbei.</p><div class=\"BorlabsCookie\"><div \
+            class=\"_brlbs-content-blocker\"><p>Klicken Sie auf den unteren Button, um den \
+            Inhalt von Google Maps zu laden.</p></div></div></article></body>";
+    assert!(kept(html, "Die Tour beginnt"));
+    assert!(!kept(html, "Klicken Sie"));
+}
