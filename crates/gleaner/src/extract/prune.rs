@@ -230,6 +230,13 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         Vec::new()
     };
     let mut changed = false;
+    // Product pages: elements inside a panel of product details kept (see below), whose parts
+    // carry the panel's names (`pipf-product-details-modal__paragraph`).
+    let mut in_detail_panel = if opts.shop_hints {
+        vec![false; n]
+    } else {
+        Vec::new()
+    };
     // The page's `<h1>`s, found when a comment section holding most of the page is met.
     let mut titles: Option<Vec<NodeId>> = None;
     for id in 1..n {
@@ -244,6 +251,14 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let NodeData::Element(e) = &dom.nodes[id].data else {
             continue;
         };
+        let inside_detail_panel = parent != NONE
+            && in_detail_panel
+                .get(parent as usize)
+                .copied()
+                .unwrap_or(false);
+        if inside_detail_panel {
+            in_detail_panel[id] = true;
+        }
         let style_hidden = (hidden_by_markup(dom, id as NodeId)
             || hidden_by_style(dom, id as NodeId))
             && !is_tab_panel(e);
@@ -288,7 +303,18 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
                 || tag_is_hint(e.tag)
                 || !is_comment_section_only(flags[id], opts)
                 || !title_outside(dom, id as NodeId, &mut titles));
-        if !holds_the_page {
+        // Product pages: a collapsed panel or modal whose toggle says it holds the product's
+        // details stays (see [`super::disclosure::is_product_detail_panel`]).
+        let product_details = opts.shop_hints
+            && flags[id] & bit::SHOP == 0
+            && !tag_is_hint(e.tag)
+            && !holds_the_page
+            && (inside_detail_panel
+                || super::disclosure::is_product_detail_panel(dom, id as NodeId));
+        if product_details {
+            in_detail_panel[id] = true;
+        }
+        if !holds_the_page && !product_details {
             removed[id] = true;
             changed = true;
         }

@@ -117,3 +117,48 @@ fn consent_blockers_of_embeds_go() {
     assert!(kept(html, "Die Tour beginnt"));
     assert!(!kept(html, "Klicken Sie"));
 }
+
+/// Whether the text node containing `needle` is kept by the product path's pruning pass.
+fn kept_on_product_page(html: &str, needle: &str) -> bool {
+    let dom = Dom::parse(html);
+    let opts = PruneOptions {
+        shop_hints: true,
+        ..prune_options(&ExtractOptions::default(), true, false)
+    };
+    let a = analyse(&dom, opts);
+    let id = dom
+        .nodes
+        .iter()
+        .position(|n| matches!(&n.data, NodeData::Text(t) if t.as_str().contains(needle)))
+        .expect("needle in page");
+    !a.removed[id]
+}
+
+#[test]
+fn product_detail_panels_stay_on_product_pages() {
+    let page = |panels: &str| {
+        format!(
+            r#"<body><main><h1>KALLAX Shelf unit</h1><p>$79.99</p><p>A simple shelving unit
+            with clean lines, to stand or to lie down.</p>{panels}</main></body>"#
+        )
+    };
+    // A modal titled "Product details", its parts named after it.
+    let modal = page(
+        r#"<div class="pipf-product-details-modal"><h2>Product details</h2>
+        <p class="pipf-product-details-modal__paragraph">Designer: Tord Björklund</p></div>"#,
+    );
+    assert!(kept_on_product_page(&modal, "Tord"));
+    // An accordion panel hidden until its button is clicked.
+    let accordion = page(
+        r#"<div class="accordion__item"><button><style>.x{color:red}</style><span>Dimensions
+        &amp; Materials</span></button><div style="display:none">Height: 39 cm</div></div>
+        <div class="accordion__item"><button>Shipping, Returns &amp; Warranty</button>
+        <div style="display:none">Free shipping over 125 EUR</div></div>"#,
+    );
+    assert!(kept_on_product_page(&accordion, "Height"));
+    assert!(!kept_on_product_page(&accordion, "Free shipping"));
+    // Other modals still go.
+    let newsletter =
+        page(r#"<div class="modal"><h2>Get 15% off</h2><p>Enter your email</p></div>"#);
+    assert!(!kept_on_product_page(&newsletter, "Enter your email"));
+}
