@@ -82,6 +82,25 @@ static READING_TIME: LazyLock<Regex> = LazyLock::new(|| {
 static DURATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^\d+\s*min(?:ute)?s?\.?$").expect("static regex"));
 
+/// A caption that ends with its photo credit ("The Sony mirrorless system. Photo by: 'Markus
+/// Lompa'.", "Guests pick their pastries. | Photo by Lisa Jennings"): the image's caption, left
+/// when the image went.
+static CAPTION_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|[.|(]\s*)(?:photo|image|picture) (?:by|credit|courtesy)\s*:?\s*\S.{0,50}$",
+    )
+    .expect("static regex")
+});
+
+/// Longest caption line (bytes) tested for a credit.
+const MAX_CAPTION_BYTES: usize = 200;
+
+/// A table of contents' label alone on an opening line (its entries are dropped as the
+/// headings' repeats).
+static CONTENTS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:table of contents|in this article):?$").expect("static regex")
+});
+
 /// Whether `line` is an affiliate disclosure.
 fn is_affiliate_disclosure(line: &str) -> bool {
     line.len() <= MAX_DISCLOSURE_BYTES && AFFILIATE_DISCLOSURE.is_match(line)
@@ -95,8 +114,10 @@ fn is_byline_or_dateline(line: &str) -> bool {
 }
 
 /// Drops the affiliate disclosures among an article's first [`OPENING_DISCLOSURE_LINES`] and
-/// last [`CLOSING_DISCLOSURE_LINES`] lines, and the bylines, datelines and reading times among
-/// its first [`OPENING_BYLINE_LINES`].
+/// last [`CLOSING_DISCLOSURE_LINES`] lines, the bylines, datelines, reading times and table of
+/// contents labels among its first [`OPENING_BYLINE_LINES`], and captions ending with a photo
+/// credit below those. The labels and captions, measured after the rest: WCXB dev tuning
+/// article 0.96256 -> 0.96271 (15 pages up, none down; 11 by the labels, 4 by the captions).
 pub fn drop_article_notes(text: &mut String) {
     let lines: Vec<&str> = text.split('\n').collect();
     let n = lines.len();
@@ -109,9 +130,13 @@ pub fn drop_article_notes(text: &mut String) {
             dropped[i] = true;
         } else if i < OPENING_BYLINE_LINES {
             let label = READING_TIME_LABEL.is_match(line);
-            dropped[i] =
-                label || is_byline_or_dateline(line) || (label_before && DURATION.is_match(line));
+            dropped[i] = label
+                || is_byline_or_dateline(line)
+                || (label_before && DURATION.is_match(line))
+                || CONTENTS_LABEL.is_match(line);
             label_before = label;
+        } else if line.len() <= MAX_CAPTION_BYTES && CAPTION_CREDIT.is_match(line) {
+            dropped[i] = true;
         }
     }
     if !dropped.contains(&true) {
@@ -145,7 +170,9 @@ mod tests {
              Updated on October 21, 2025\n\
              Estimated reading time:\n\
              1 minute\n\
+             Table of Contents\n\
              {body}\n\
+             The Sony mirrorless system. Photo by: 'Markus Lompa'.\n\
              Disclosure: This post contains affiliate links."
         );
         drop_article_notes(&mut text);
