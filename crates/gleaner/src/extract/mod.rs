@@ -11,6 +11,7 @@
 //!
 //! The [`ExtractStage`] wraps it for pipelines (`type = "extract"`).
 
+mod article_notes;
 pub mod boilerplate;
 mod byline;
 mod calls_to_action;
@@ -288,6 +289,8 @@ pub fn extract_page_as(
         // "Read more: <title of another article>" lines too long for the serialiser's
         // whole-line test (see [`boilerplate::drop_lead_in_lines`]).
         boilerplate::drop_lead_in_lines(&mut main.text);
+        // Affiliate disclosures, bylines and reading times (see [`article_notes`]).
+        article_notes::drop_article_notes(&mut main.text);
     }
     if matches!(path, PageType::Article | PageType::Documentation)
         && !opts.keep_headline

@@ -37,6 +37,16 @@ fn long_comment_sections_beside_the_title_go() {
 }
 
 #[test]
+fn calls_to_action_boxes_go() {
+    let html = "<body><article><h1>Yoga prices</h1><p>What a yoga class costs, and why, \
+            city by city.</p><div class=\"post-cta\"><p>Start your 14-day free trial \
+            today!</p></div><div class=\"ctaBlock\"><p>Book a demo</p></div></article></body>";
+    assert!(kept(html, "What a yoga class costs"));
+    assert!(!kept(html, "Start your 14-day"));
+    assert!(!kept(html, "Book a demo"));
+}
+
+#[test]
 fn teaser_cards_go() {
     let html = "<body><article class=\"node--type-article\"><h1>Fur</h1><p>The story \
             about fur labels, with its facts.</p><div class=\"more\"><article \
