@@ -251,7 +251,7 @@ const FURNITURE_CLASSES: &[&str] = &[
 /// 0.8264 -> 0.8305, 18 pages up, 1 down (festoolownersgroup, -0.002: a hidden "Member" banner
 /// whose word the gold text uses elsewhere); other types and extraction-dev snippet F1 unchanged.
 pub(super) fn names_thread_furniture(e: &super::dom::Element<'_>) -> bool {
-    e.attr("class").is_some_and(|c| {
+    e.get(Attr::Class).is_some_and(|c| {
         POSTER_STATS
             .iter()
             .any(|w| contains_ignore_ascii_case(c, w))
