@@ -107,3 +107,37 @@ fn hiding_styles_are_found_through_blanks_and_case() {
         assert_eq!(hidden_by_style(&dom, 1), hidden, "{style}");
     }
 }
+
+/// Whether the text node containing `needle` is kept by the service path's pruning pass
+/// (disclosures kept).
+fn kept_on_service_path(html: &str, needle: &str) -> bool {
+    let dom = Dom::parse(html);
+    let opts = PruneOptions {
+        keep_disclosures: true,
+        ..prune_options(&ExtractOptions::default(), true, false)
+    };
+    let a = analyse(&dom, opts);
+    let id = dom
+        .nodes
+        .iter()
+        .position(|n| matches!(&n.data, NodeData::Text(t) if t.as_str().contains(needle)))
+        .expect("needle in page");
+    !a.removed[id]
+}
+
+#[test]
+fn unnamed_accordions_stay_on_service_pages() {
+    let faq = r#"<body><main><h1>PWA development</h1><p>We build progressive web apps.</p>
+        <div class="flex flex-col"><button type="button"><h5>Who uses PWAs?</h5><div></div></button>
+        <div class="text-sm hidden"><p>Pinterest, Spotify and Starbucks.</p></div></div>
+        <button type="button"><span>Subscribe</span></button></main></body>"#;
+    assert!(kept_on_service_path(faq, "Who uses PWAs?"));
+    assert!(kept_on_service_path(faq, "Pinterest, Spotify"));
+    assert!(!kept_on_service_path(faq, "Subscribe"));
+    assert!(!kept(faq, "Who uses PWAs?"));
+    // A toggle over a table of contents titles nothing once the menu is gone.
+    let toc = r#"<body><main><p>Vaccination sites are listed online.</p><div>
+        <button type="button"><h2>Inhalt</h2></button><div><nav><ul><li><a href="/a">A</a></li>
+        </ul></nav></div></div></main></body>"#;
+    assert!(!kept_on_service_path(toc, "Inhalt"));
+}
