@@ -261,7 +261,9 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         }
         let style_hidden = (hidden_by_markup(dom, id as NodeId)
             || hidden_by_style(dom, id as NodeId))
-            && !is_tab_panel(e);
+            && !is_tab_panel(e)
+            && !(opts.keep_disclosures
+                && super::disclosure::is_heading_toggle_panel(dom, id as NodeId));
         if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main)
             && !style_hidden
             && !(opts.class_hints && is_teaser_card(e))
@@ -371,6 +373,7 @@ fn tag_pass(dom: &Dom, opts: PruneOptions) -> Analysis {
     // Nodes inside a `<form>`: the labels of its fields ("Your name", "Your comment") are
     // never content; labels elsewhere are (recipe ingredient checkboxes, product options).
     let mut in_form = vec![false; n];
+    let mut heading_toggles = Vec::new();
     for id in 1..n {
         let parent = dom.nodes[id].parent;
         if parent != NONE && removed[parent as usize] {
@@ -383,15 +386,57 @@ fn tag_pass(dom: &Dom, opts: PruneOptions) -> Analysis {
         let parent_in_form = parent != NONE && in_form[parent as usize];
         in_form[id] = parent_in_form || e.tag == Tag::Form;
         let code_figure = matches!(e.tag, Tag::Figure | Tag::Figcaption) && holds_code[id];
-        let disclosure_toggle = opts.keep_disclosures
+        let mut disclosure_toggle = opts.keep_disclosures
             && e.tag == Tag::Button
             && super::disclosure::is_disclosure(dom, id as NodeId);
+        if opts.keep_disclosures
+            && !disclosure_toggle
+            && super::disclosure::is_heading_toggle(dom, id as NodeId)
+        {
+            disclosure_toggle = true;
+            heading_toggles.push(id as NodeId);
+        }
         if (tag_is_boilerplate(e.tag, opts.include_tables) && !code_figure && !disclosure_toggle)
             || (e.tag == Tag::Label && parent_in_form)
             || has_boilerplate_role(dom, id as NodeId)
             || is_language_switch_link(dom, id as NodeId, e)
         {
             removed[id] = true;
+        }
+    }
+    let a = measure(dom, removed);
+    // A heading toggle whose panel holds nothing once menus are gone (an "Inhalt" toggle over
+    // a page's table of contents, extraction-dev) goes like any button: its heading titles
+    // nothing. Measured again only on the pages that have one.
+    let empty: Vec<NodeId> = heading_toggles
+        .into_iter()
+        .filter(|&t| {
+            super::disclosure::heading_toggle_panel(dom, t)
+                .is_none_or(|p| a.removed[p as usize] || a.text_len[p as usize] == 0)
+        })
+        .collect();
+    if empty.is_empty() {
+        return a;
+    }
+    let mut removed = a.removed;
+    for t in empty {
+        // The whole subtree, as the loop above marks it: the serialiser and later passes read
+        // any node's flag.
+        let mut node = t;
+        loop {
+            removed[node as usize] = true;
+            let n = &dom.nodes[node as usize];
+            if n.first_child != NONE {
+                node = n.first_child;
+                continue;
+            }
+            while node != t && dom.nodes[node as usize].next_sibling == NONE {
+                node = dom.nodes[node as usize].parent;
+            }
+            if node == t {
+                break;
+            }
+            node = dom.nodes[node as usize].next_sibling;
         }
     }
     measure(dom, removed)

@@ -4,16 +4,44 @@
 use super::*;
 use crate::extract::{ExtractOptions, prune_options};
 
-/// Whether the text node containing `needle` is kept by the pruning pass with class hints.
-fn kept(html: &str, needle: &str) -> bool {
+/// Whether the text node containing `needle` is kept by a pruning pass with `opts`.
+fn kept_by(opts: PruneOptions, html: &str, needle: &str) -> bool {
     let dom = Dom::parse(html);
-    let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
+    let a = analyse(&dom, opts);
     let id = dom
         .nodes
         .iter()
         .position(|n| matches!(&n.data, NodeData::Text(t) if t.as_str().contains(needle)))
         .expect("needle in page");
     !a.removed[id]
+}
+
+/// Whether the text node containing `needle` is kept by the pruning pass with class hints.
+fn kept(html: &str, needle: &str) -> bool {
+    kept_by(
+        prune_options(&ExtractOptions::default(), true, false),
+        html,
+        needle,
+    )
+}
+
+/// Whether the text node containing `needle` is kept by the product path's pruning pass.
+fn kept_on_product_page(html: &str, needle: &str) -> bool {
+    let opts = PruneOptions {
+        shop_hints: true,
+        ..prune_options(&ExtractOptions::default(), true, false)
+    };
+    kept_by(opts, html, needle)
+}
+
+/// Whether the text node containing `needle` is kept by the service path's pruning pass
+/// (disclosures kept).
+fn kept_on_service_path(html: &str, needle: &str) -> bool {
+    let opts = PruneOptions {
+        keep_disclosures: true,
+        ..prune_options(&ExtractOptions::default(), true, false)
+    };
+    kept_by(opts, html, needle)
 }
 
 #[test]
@@ -128,22 +156,6 @@ fn consent_blockers_of_embeds_go() {
     assert!(!kept(html, "Klicken Sie"));
 }
 
-/// Whether the text node containing `needle` is kept by the product path's pruning pass.
-fn kept_on_product_page(html: &str, needle: &str) -> bool {
-    let dom = Dom::parse(html);
-    let opts = PruneOptions {
-        shop_hints: true,
-        ..prune_options(&ExtractOptions::default(), true, false)
-    };
-    let a = analyse(&dom, opts);
-    let id = dom
-        .nodes
-        .iter()
-        .position(|n| matches!(&n.data, NodeData::Text(t) if t.as_str().contains(needle)))
-        .expect("needle in page");
-    !a.removed[id]
-}
-
 #[test]
 fn product_detail_panels_stay_on_product_pages() {
     let page = |panels: &str| {
@@ -171,4 +183,21 @@ fn product_detail_panels_stay_on_product_pages() {
     let newsletter =
         page(r#"<div class="modal"><h2>Get 15% off</h2><p>Enter your email</p></div>"#);
     assert!(!kept_on_product_page(&newsletter, "Enter your email"));
+}
+
+#[test]
+fn unnamed_accordions_stay_on_service_pages() {
+    let faq = r#"<body><main><h1>PWA development</h1><p>We build progressive web apps.</p>
+        <div class="flex flex-col"><button type="button"><h5>Who uses PWAs?</h5><div></div></button>
+        <div class="text-sm hidden"><p>Pinterest, Spotify and Starbucks.</p></div></div>
+        <button type="button"><span>Subscribe</span></button></main></body>"#;
+    assert!(kept_on_service_path(faq, "Who uses PWAs?"));
+    assert!(kept_on_service_path(faq, "Pinterest, Spotify"));
+    assert!(!kept_on_service_path(faq, "Subscribe"));
+    assert!(!kept(faq, "Who uses PWAs?"));
+    // A toggle over a table of contents titles nothing once the menu is gone.
+    let toc = r#"<body><main><p>Vaccination sites are listed online.</p><div>
+        <button type="button"><h2>Inhalt</h2></button><div><nav><ul><li><a href="/a">A</a></li>
+        </ul></nav></div></div></main></body>"#;
+    assert!(!kept_on_service_path(toc, "Inhalt"));
 }
