@@ -92,6 +92,30 @@ static CAPTION_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// Whether `line` holds "photo", "image" or "picture" (ASCII case ignored), which every
+/// [`CAPTION_CREDIT`] match does: most article lines are tested, and this one pass over the
+/// bytes is cheaper than the case-blind regex's search (WCXB dev, every third page: the regex
+/// cost about 100M instructions before this test, 3% of extraction).
+fn names_a_picture(line: &str) -> bool {
+    let b = line.as_bytes();
+    (0..b.len()).any(|i| {
+        let rest = &b[i..];
+        match b[i] | 0x20 {
+            b'p' => {
+                rest.get(..5)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"photo"))
+                    || rest
+                        .get(..7)
+                        .is_some_and(|w| w.eq_ignore_ascii_case(b"picture"))
+            }
+            b'i' => rest
+                .get(..5)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"image")),
+            _ => false,
+        }
+    })
+}
+
 /// Longest caption line (bytes) tested for a credit.
 const MAX_CAPTION_BYTES: usize = 200;
 
@@ -135,7 +159,10 @@ pub fn drop_article_notes(text: &mut String) {
                 || (label_before && DURATION.is_match(line))
                 || CONTENTS_LABEL.is_match(line);
             label_before = label;
-        } else if line.len() <= MAX_CAPTION_BYTES && CAPTION_CREDIT.is_match(line) {
+        } else if line.len() <= MAX_CAPTION_BYTES
+            && names_a_picture(line)
+            && CAPTION_CREDIT.is_match(line)
+        {
             dropped[i] = true;
         }
     }

@@ -40,19 +40,20 @@ static CREDIT_MARK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Whether the nearest visible thing before `id`'s first text is an image: `id`'s own leading
 /// `<img>` (`<p><img><br><em>Abbildung 4: …</em></p>`) or one just before it.
-fn follows_image(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
-    let end = super::serialize::subtree_end(dom, id);
-    let Some(first_text) = (id..end).find(|&n| {
-        !a.removed[n as usize]
-            && matches!(&dom.nodes[n as usize].data, NodeData::Text(t) if !t.as_str().trim().is_empty())
-    }) else {
+fn follows_image(dom: &Dom, a: &Analysis, id: NodeId, end: NodeId) -> bool {
+    // Visible text is what the pruning pass measured (`text_len` of a kept text node), rather
+    // than trimming every whitespace run again: this test is asked of every short block.
+    let visible = |n: NodeId| {
+        a.text_len[n as usize] > 0 && matches!(dom.nodes[n as usize].data, NodeData::Text(_))
+    };
+    let Some(first_text) = (id..end).find(|&n| visible(n)) else {
         return false;
     };
     let stop = first_text.saturating_sub(MAX_IMAGE_LOOKBACK);
     for n in (stop..first_text).rev() {
         match &dom.nodes[n as usize].data {
-            NodeData::Text(t) => {
-                if !a.removed[n as usize] && !t.as_str().trim().is_empty() {
+            NodeData::Text(_) => {
+                if visible(n) {
                     return false;
                 }
             }
@@ -72,11 +73,14 @@ fn follows_image(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
 /// [`MAX_CAPTION_CHARS`].
 /// Code is never a caption: a Kubernetes manifest's `image: nginx:1.14.2` line under a copy
 /// icon read as an image credit (WCXB dev, tuning part: a documentation page lost its example).
+/// Asked of every short block, so the cheap tests go first and the subtree is bounded once: the
+/// image test stops at the first text, the code scan (the whole subtree) runs only after it.
 pub fn may_be_caption(dom: &Dom, a: &Analysis, id: NodeId) -> bool {
-    a.link_density(id) <= 0.5
-        && !(id..super::serialize::subtree_end(dom, id))
-            .any(|n| matches!(dom.tag(n), Tag::Pre | Tag::Code))
-        && follows_image(dom, a, id)
+    if a.link_density(id) > 0.5 {
+        return false;
+    }
+    let end = super::serialize::subtree_end(dom, id);
+    follows_image(dom, a, id, end) && !(id..end).any(|n| matches!(dom.tag(n), Tag::Pre | Tag::Code))
 }
 
 /// Whether `text`, a block's whitespace-collapsed text, carries a credit mark (see the module).
