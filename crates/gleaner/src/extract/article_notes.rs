@@ -84,7 +84,8 @@ static DURATION: LazyLock<Regex> =
 
 /// A caption that ends with its photo credit ("The Sony mirrorless system. Photo by: 'Markus
 /// Lompa'.", "Guests pick their pastries. | Photo by Lisa Jennings"): the image's caption, left
-/// when the image went.
+/// when the image went. Captions still beside their image are dropped earlier, in the serialiser
+/// (see [`super::caption`]); this line test catches those the pruning pass separated from it.
 static CAPTION_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)(?:^|[.|(]\s*)(?:photo|image|picture) (?:by|credit|courtesy)\s*:?\s*\S.{0,50}$",

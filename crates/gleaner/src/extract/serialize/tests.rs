@@ -1,0 +1,47 @@
+//! Unit tests of the serialiser, beside the module so that it stays under the file-size limit.
+
+use super::*;
+use crate::extract::prune::analyse;
+use crate::extract::{ExtractOptions, prune_options};
+
+fn text_of(html: &str) -> String {
+    let dom = Dom::parse(html);
+    let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
+    let body = dom.find_first(Tag::Body).unwrap_or(0);
+    let ser = SerializeOptions {
+        include_lists: true,
+        max_link_density: 0.5,
+        keep_link_lists: true,
+        keep_attribution: false,
+        keep_link_cards: false,
+    };
+    serialize(&dom, &a, &[body], ser)
+}
+
+#[test]
+fn fields_in_spans_shown_as_blocks_stay_apart() {
+    let text = text_of(
+        "<body><div class=\"card\"><a href=\"/p/1\"><span class=\"brand\">Trek</span>\
+         <span class=\"name\">Starvos WaveCel Bike Helmet</span></a><div><span>$99.99\
+         </span><span>Price</span></div></div></body>",
+    );
+    assert!(text.contains("Trek Starvos WaveCel"), "{text}");
+    assert!(text.contains("$99.99 Price"), "{text}");
+}
+
+#[test]
+fn a_word_split_across_elements_stays_whole() {
+    // Lower case after lower case, a quantity and its unit, sub- and superscripts.
+    let text = text_of(
+        "<body><p>The <b>un</b>likely Fe<sub>3</sub>O<sub>4</sub> dose of <span>31</span>\
+         <span>g</span>.</p></body>",
+    );
+    assert!(text.contains("The unlikely Fe3O4 dose of 31g."), "{text}");
+    // Decoy letters between UUIDs (stripped later on the product path) stay together.
+    let text = text_of(
+        "<body><p><span>S</span><span>f2f260c3-bf1f-466a-b856-6f031758a086</span>\
+         <span>p</span><span>16207f0d-5442-4472-ad51-162a45a841c3</span><span>U</span>\
+         </p></body>",
+    );
+    assert!(text.contains("a841c3U"), "{text}");
+}
