@@ -10,6 +10,7 @@
 //! hold (see [`is_heading_toggle`]).
 
 use super::dom::{Dom, NONE, NodeData, NodeId};
+use super::serialize::subtree_end;
 use super::tag::Tag;
 
 /// Class or id words of an accordion, FAQ or tab panel (ASCII case ignored, anywhere in the
@@ -176,18 +177,22 @@ pub(crate) fn is_product_detail_panel(dom: &Dom, id: NodeId) -> bool {
     {
         return true;
     }
-    let parent = dom.nodes[id as usize].parent;
-    if parent == NONE {
-        return false;
-    }
-    let previous = dom
-        .children(parent)
-        .take_while(|&c| c != id)
-        .filter(|&c| dom.element(c).is_some())
-        .last();
-    previous
+    previous_element(dom, id)
         .and_then(|p| short_label(dom, p))
         .is_some_and(|l| labels_product_details(&l))
+}
+
+/// The element before `id` among its parent's children (text between them skipped): the toggle
+/// of a panel, for both the product-detail and the heading-toggle rules.
+fn previous_element(dom: &Dom, id: NodeId) -> Option<NodeId> {
+    let parent = dom.nodes[id as usize].parent;
+    if parent == NONE {
+        return None;
+    }
+    dom.children(parent)
+        .take_while(|&c| c != id)
+        .filter(|&c| dom.element(c).is_some())
+        .last()
 }
 
 /// Nodes of a `<button>` searched for a heading: a toggle holds its question and an icon, a few
@@ -205,32 +210,11 @@ pub(crate) fn is_heading_toggle(dom: &Dom, id: NodeId) -> bool {
     if dom.tag(id) != Tag::Button {
         return false;
     }
-    // Depth-first walk of the button's subtree by first child, next sibling and parent: no
-    // stack to allocate, at most `TOGGLE_MAX_NODES` nodes visited.
-    let mut node = dom.nodes[id as usize].first_child;
-    let mut seen = 0;
-    while node != NONE && seen < TOGGLE_MAX_NODES {
-        seen += 1;
-        if dom.tag(node).is_heading() {
-            return true;
-        }
-        let n = &dom.nodes[node as usize];
-        if n.first_child != NONE {
-            node = n.first_child;
-            continue;
-        }
-        let mut up = node;
-        node = NONE;
-        while up != id && up != NONE {
-            let u = &dom.nodes[up as usize];
-            if u.next_sibling != NONE {
-                node = u.next_sibling;
-                break;
-            }
-            up = u.parent;
-        }
-    }
-    false
+    // The subtree's nodes are numbered in document order (see `serialize::subtree_end`): the
+    // first `TOGGLE_MAX_NODES` after the button are its depth-first walk, with nothing allocated.
+    (id + 1..subtree_end(dom, id))
+        .take(TOGGLE_MAX_NODES)
+        .any(|n| dom.tag(n).is_heading())
 }
 
 /// The panel a [`is_heading_toggle`] button opens: the first element after it among its
@@ -252,20 +236,7 @@ pub(crate) fn heading_toggle_panel(dom: &Dom, button: NodeId) -> Option<NodeId> 
 /// Whether the element is the panel of a [`is_heading_toggle`] button: the first element after
 /// it among its siblings, which a script shows on click (hidden until then, `class="hidden"`).
 pub(crate) fn is_heading_toggle_panel(dom: &Dom, id: NodeId) -> bool {
-    let parent = dom.nodes[id as usize].parent;
-    if parent == NONE {
-        return false;
-    }
-    let mut previous = NONE;
-    for sib in dom.children(parent) {
-        if sib == id {
-            return previous != NONE && is_heading_toggle(dom, previous);
-        }
-        if matches!(dom.nodes[sib as usize].data, NodeData::Element(_)) {
-            previous = sib;
-        }
-    }
-    false
+    previous_element(dom, id).is_some_and(|p| is_heading_toggle(dom, p))
 }
 
 #[cfg(test)]
