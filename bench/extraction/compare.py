@@ -2,7 +2,7 @@
 """gleaner's `extract` beside trafilatura 2.3.1 on extraction-dev and on WCXB dev, in one run.
 
 Usage: python3 bench/extraction/compare.py [--wcxb-split held-out|tuning|all] [--fresh]
-                                           [--dump FILE]
+                                           [--dump FILE] [--wcxb-test WCXB_CHECKOUT]
 
 Prints, for each data set, both tools side by side:
 - token F1 (WCXB's metric): per page, precision/recall/F1 of the bag of lower-cased word tokens
@@ -22,6 +22,14 @@ WCXB split (the rule tuning must respect): within each page type, pages are sort
 md5("wcxb:" + file_id) and the first 30% (rounded) are HELD OUT; the rest are the TUNING part.
 Nothing in gleaner is tuned on held-out pages, nor on any benchmark's test split.
 extraction-dev keeps eval.py's rule (md5(url) % 5 == 0 held out); all its pages are reported.
+
+`--wcxb-test DIR` scores WCXB's own held-out TEST split (511 pages; DIR is a checkout of
+github.com/Murrough-Foley/web-content-extraction-benchmark, not bundled: it is not in
+../shared). It is an evaluation only, never a tuning set: it prints the same table, then runs
+the benchmark's own `DIR/evaluate.py --split test` on both tools' texts, so the overall figure
+is the one the WCXB leaderboard publishes (rs-trafilatura 0.893, trafilatura 0.833). That
+script also counts the 6 test pages whose gold text is empty (0 for any tool that outputs
+text), which this table, like the dev table, leaves out.
 
 trafilatura's outputs (text, metadata, time taken) are cached under $EXTRACT_CACHE (default
 bench/extraction/.cache/) so that iterating on gleaner costs seconds; `--fresh` re-runs
@@ -66,8 +74,11 @@ def wcxb_split(pages):
             p["held_out"] = i < cut
 
 
-def load_wcxb():
-    data = os.path.join(SHARED, "extraction-wcxb-dev")
+def load_wcxb(data=None, keep_empty=False):
+    """WCXB pages with their gold, from `data` (a split's directory holding ground-truth/ and
+    html/; default the bundled dev split), split by `wcxb_split`. `keep_empty` keeps the pages
+    whose gold text is empty, with gold None (not token-scored here; evaluate.py scores them)."""
+    data = data or os.path.join(SHARED, "extraction-wcxb-dev")
     pages = []
     for name in sorted(os.listdir(os.path.join(data, "ground-truth"))):
         with open(os.path.join(data, "ground-truth", name), encoding="utf-8") as f:
@@ -76,11 +87,11 @@ def load_wcxb():
         with gzip.open(os.path.join(data, "html", fid + ".html.gz")) as f:
             html = ev.decode(f.read())
         g = gt["ground_truth"]
-        if not g.get("main_content"):
+        if not g.get("main_content") and not keep_empty:
             continue  # a few pages have snippets but no gold text: nothing to score them on
         pages.append({"id": fid, "url": gt.get("url") or "", "html": html,
                       "type": gt["_internal"]["page_type"]["primary"],
-                      "gold": g["main_content"], "with": g.get("with") or [],
+                      "gold": g.get("main_content") or None, "with": g.get("with") or [],
                       "without": g.get("without") or [], "title": g.get("title"),
                       "author": g.get("author"), "date": g.get("publish_date")})
     wcxb_split(pages)
@@ -271,9 +282,13 @@ def main():
     ap.add_argument("--fresh", action="store_true", help="re-run trafilatura (no cache)")
     ap.add_argument("--dump", help="write per-page WCXB results (gleaner + gold) as JSON lines")
     ap.add_argument("--only", choices=["wcxb", "extraction-dev"], help="one data set only")
+    ap.add_argument("--wcxb-test", metavar="DIR",
+                    help="score WCXB's test split from this benchmark checkout instead (module doc)")
     args = ap.parse_args()
     ev.ensure_venv()
     binary = build_gleaner()
+    if args.wcxb_test:
+        return wcxb_test(args.wcxb_test, binary, args.fresh)
     if args.only != "extraction-dev":
         wcxb = load_wcxb()
         glean, g_rate = run_gleaner(binary, "wcxb", wcxb)
@@ -298,6 +313,21 @@ def main():
         glean, g_rate = run_gleaner(binary, "extraction-dev", dev)
         traf, t_rate, cached = run_trafilatura("extraction-dev", dev, args.fresh)
         report("extraction-dev, all pages", dev, glean, g_rate, traf, t_rate, cached)
+
+
+def wcxb_test(checkout, binary, fresh):
+    """The module doc's `--wcxb-test`: this script's table, then the benchmark's evaluate.py."""
+    pages = load_wcxb(os.path.join(checkout, "test"), keep_empty=True)
+    glean, g_rate = run_gleaner(binary, "wcxb-test", pages)
+    traf, t_rate, cached = run_trafilatura("wcxb-test", pages, fresh)
+    report("WCXB TEST split (evaluation only)", pages, glean, g_rate, traf, t_rate, cached)
+    for name, res in [("gleaner", glean), ("trafilatura", traf)]:
+        path = os.path.join(CACHE, f"predictions-wcxb-test-{name}.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({i: r.get("text") or "" for i, r in res.items()}, f, ensure_ascii=False)
+        print(f"\n## {name}: WCXB's evaluate.py --split test --per-type", flush=True)
+        subprocess.check_call([sys.executable, os.path.join(checkout, "evaluate.py"), "--split",
+                               "test", "--results", path, "--per-type"])
 
 
 if __name__ == "__main__":
