@@ -36,6 +36,12 @@ bench/extraction/.cache/) so that iterating on gleaner costs seconds; `--fresh` 
 trafilatura and refreshes the cache (the README table is made with --fresh so both speeds come
 from the same run). gleaner is the `extract_pages` example built with --release.
 
+rs-trafilatura 0.2.2 (the best extractor on the WCXB leaderboard, Rust) becomes a third column
+when RS_TRAFILATURA_BIN names the build of bench/extraction/rs-trafilatura/ (`cargo build
+--release` in that directory: its own workspace, fetched from crates.io, never built by CI).
+Its page-type classifier and rules were developed on all of WCXB dev, our held-out part
+included, so its dev columns flatter it; the test split is unseen by all three tools.
+
 Python: set VENV to a virtualenv with the PINNED packages of eval.py; otherwise eval.py's
 ensure_venv creates one.
 """
@@ -147,10 +153,12 @@ def build_gleaner():
     return os.path.join(ev.REPO, "target", "release", "examples", "extract_pages")
 
 
-def run_gleaner(binary, name, pages):
+def run_pages_binary(binary, tool, name, pages):
+    """Runs an extractor with `extract_pages`' interface (PAGES.jsonl OUT.jsonl, timing JSON on
+    stdout): {id: result} and pages per CPU-second."""
     os.makedirs(CACHE, exist_ok=True)
     inp = os.path.join(CACHE, f"pages-{name}.jsonl")
-    out = os.path.join(CACHE, f"gleaner-{name}.jsonl")
+    out = os.path.join(CACHE, f"{tool}-{name}.jsonl")
     if not os.path.exists(inp):
         with open(inp + ".tmp", "w", encoding="utf-8") as f:
             for p in pages:
@@ -229,51 +237,83 @@ def mean(xs):
     return sum(xs) / len(xs) if xs else float("nan")
 
 
-def report(title, pages, glean, g_rate, traf, t_rate, cached):
-    tools = [("gleaner", glean), ("trafilatura", traf)]
+def report(title, pages, tools):
+    """One table, a column per tool: `tools` is [(name, {id: result}, pages per CPU-s, cached)],
+    gleaner first. Rows a tool has no field for print n/a."""
     print(f"\n## {title}: {len(pages)} pages")
-    print(f"{'metric':34} {'gleaner':>9} {'trafilatura':>11}")
+    print(f"{'metric':38}" + "".join(f" {name:>14}" for name, *_ in tools))
 
-    def row(name, values, fmt="{:9.4f}"):
-        cells = [(fmt.format(v) if isinstance(v, float) and not math.isnan(v) else f"{v!s:>9}")
+    def row(name, values, fmt="{:.4f}"):
+        cells = [(fmt.format(v) if isinstance(v, float) and not math.isnan(v) else str(v))
                  for v in values]
-        print(f"{name:34} {cells[0]:>9} {cells[1]:>11}")
+        print(f"{name:38}" + "".join(f" {c:>14}" for c in cells))
+
+    def per_tool(f):
+        return [f(r) for _, r, _, _ in tools]
 
     scored = [p for p in pages if p["gold"] is not None]
     if scored:
-        f1 = {t: {p["id"]: token_f1((r.get(p["id"]) or {}).get("text"), p["gold"]) for p in scored}
-              for t, r in tools}
-        row("token F1, all", [mean(list(f1[t].values())) for t, _ in tools])
+        f1 = [{p["id"]: token_f1((r.get(p["id"]) or {}).get("text"), p["gold"]) for p in scored}
+              for _, r, _, _ in tools]
+        row("token F1, all", [mean(list(f.values())) for f in f1])
         for ty in PAGE_TYPES:
             sub = [p["id"] for p in scored if p["type"] == ty]
             if sub:
-                row(f"token F1, {ty} ({len(sub)})", [mean([f1[t][i] for i in sub]) for t, _ in tools])
-    row("snippet F1", [snippet_f1(pages, r) for _, r in tools])
+                row(f"token F1, {ty} ({len(sub)})", [mean([f[i] for i in sub]) for f in f1])
+    row("snippet F1", per_tool(lambda r: snippet_f1(pages, r)))
     for field in ["title", "author", "date"]:
-        rates = [match_rate(pages, r, field) for _, r in tools]
+        rates = per_tool(lambda r: match_rate(pages, r, field))
         row(f"{field} exact match ({rates[0][1]})", [x[0] for x in rates])
+
+    def if_given(key, f):
+        # A tool that never writes `key` (trafilatura has no page type) gets n/a.
+        return per_tool(lambda r: f(r) if any(key in v for v in r.values()) else "n/a")
+
     if scored:
         typed = [p for p in scored if p["type"]]
-        acc = mean([(glean.get(p["id"]) or {}).get("page_type") == p["type"] for p in typed])
-        row("page-type accuracy", [float(acc), "n/a"])
+        row("page-type accuracy", if_given("page_type", lambda r: float(mean(
+            [(r.get(p["id"]) or {}).get("page_type") == p["type"] for p in typed]))))
         # The type whose rules made the text (`metadata.extracted_as`): routing may read a
         # shop category as one product or a link page as a listing.
-        acc = mean([(glean.get(p["id"]) or {}).get("read_as") == p["type"] for p in typed])
-        row("extracted-as accuracy", [float(acc), "n/a"])
-        conf = [(glean.get(p["id"]) or {}).get("confidence", 0.0) for p in scored]
-        real = [f1["gleaner"][p["id"]] for p in scored]
-        row("confidence: Spearman vs token F1", [spearman(conf, real), "n/a"])
-        hi = [f for c, f in zip(conf, real) if c >= 0.5]
-        lo = [f for c, f in zip(conf, real) if c < 0.5]
-        row(f"token F1, confidence >= 0.5 ({len(hi)})", [mean(hi), "n/a"])
-        row(f"token F1, confidence < 0.5 ({len(lo)})", [mean(lo), "n/a"])
-        # The 0.5 cut leaves few pages below it (mean token F1 is ~0.83), so also the ranking's
-        # use: the least confident fifth, the pages to send to a slower fallback first.
-        order = sorted(range(len(conf)), key=lambda i: conf[i])
-        fifth = max(1, len(order) // 5)
-        row(f"token F1, least confident fifth ({fifth})", [mean([real[i] for i in order[:fifth]]), "n/a"])
-        row("token F1, other four fifths", [mean([real[i] for i in order[fifth:]]), "n/a"])
-    row("pages per CPU-second" + (" [traf cached]" if cached else ""), [g_rate, t_rate], "{:9.1f}")
+        row("extracted-as accuracy", if_given("read_as", lambda r: float(mean(
+            [(r.get(p["id"]) or {}).get("read_as") == p["type"] for p in typed]))))
+        calibration = [calibrate(scored, r, f) if any("confidence" in v for v in r.values())
+                       else None for (_, r, _, _), f in zip(tools, f1)]
+        for k, name in enumerate(["confidence: Spearman vs token F1",
+                                  "token F1, confidence >= 0.5", "token F1, confidence < 0.5",
+                                  "token F1, least confident fifth",
+                                  "token F1, other four fifths"]):
+            row(name, [c[k] if c else "n/a" for c in calibration])
+    row("pages per CPU-second", [rate for _, _, rate, _ in tools], "{:.1f}")
+    if any(cached for *_, cached in tools):
+        print("(speeds of " + ", ".join(n for n, _, _, c in tools if c) + " from the cache)")
+
+
+def calibrate(scored, res, f1):
+    """Spearman of the tool's confidence with the real token F1; mean F1 above/below 0.5; mean
+    F1 of the least confident fifth and the rest (the pages a fallback would get first)."""
+    conf = [(res.get(p["id"]) or {}).get("confidence") or 0.0 for p in scored]
+    real = [f1[p["id"]] for p in scored]
+    hi = [f for c, f in zip(conf, real) if c >= 0.5]
+    lo = [f for c, f in zip(conf, real) if c < 0.5]
+    # The 0.5 cut leaves few pages below it (mean token F1 is ~0.87), so also the ranking's
+    # use: the least confident fifth, the pages to send to a slower fallback first.
+    order = sorted(range(len(conf)), key=lambda i: conf[i])
+    fifth = max(1, len(order) // 5)
+    return [spearman(conf, real), f"{mean(hi):.4f} ({len(hi)})", f"{mean(lo):.4f} ({len(lo)})",
+            mean([real[i] for i in order[:fifth]]), mean([real[i] for i in order[fifth:]])]
+
+
+def peers(name, pages, fresh):
+    """The peers' columns: trafilatura always; rs-trafilatura when RS_TRAFILATURA_BIN names the
+    bench/extraction/rs-trafilatura build (same page-file interface as gleaner's example)."""
+    traf, t_rate, cached = run_trafilatura(name, pages, fresh)
+    tools = [("trafilatura", traf, t_rate, cached)]
+    rs = os.environ.get("RS_TRAFILATURA_BIN")
+    if rs:
+        res, rate = run_pages_binary(rs, "rs-trafilatura", name, pages)
+        tools.append(("rs-trafilatura", res, rate, False))
+    return tools
 
 
 def main():
@@ -291,15 +331,17 @@ def main():
         return wcxb_test(args.wcxb_test, binary, args.fresh)
     if args.only != "extraction-dev":
         wcxb = load_wcxb()
-        glean, g_rate = run_gleaner(binary, "wcxb", wcxb)
-        traf, t_rate, cached = run_trafilatura("wcxb", wcxb, args.fresh)
+        glean, g_rate = run_pages_binary(binary, "gleaner", "wcxb", wcxb)
+        others = peers("wcxb", wcxb, args.fresh)
         chosen = [p for p in wcxb if args.wcxb_split == "all"
                   or p["held_out"] == (args.wcxb_split == "held-out")]
         print(f"WCXB split: within each page type, md5('wcxb:'+id) order, first {HELD_OUT_SHARE:.0%}"
               f" held out: {sum(p['held_out'] for p in wcxb)} held-out,"
               f" {sum(not p['held_out'] for p in wcxb)} tuning")
-        report(f"WCXB dev, {args.wcxb_split} part", chosen, glean, g_rate, traf, t_rate, cached)
+        report(f"WCXB dev, {args.wcxb_split} part", chosen,
+               [("gleaner", glean, g_rate, False)] + others)
         if args.dump:
+            traf = others[0][1]
             with open(args.dump, "w", encoding="utf-8") as f:
                 for p in chosen:
                     g = glean.get(p["id"]) or {}
@@ -310,21 +352,22 @@ def main():
                                        ensure_ascii=False) + "\n")
     if args.only != "wcxb":
         dev = load_extraction_dev()
-        glean, g_rate = run_gleaner(binary, "extraction-dev", dev)
-        traf, t_rate, cached = run_trafilatura("extraction-dev", dev, args.fresh)
-        report("extraction-dev, all pages", dev, glean, g_rate, traf, t_rate, cached)
+        glean, g_rate = run_pages_binary(binary, "gleaner", "extraction-dev", dev)
+        report("extraction-dev, all pages", dev,
+               [("gleaner", glean, g_rate, False)] + peers("extraction-dev", dev, args.fresh))
 
 
 def wcxb_test(checkout, binary, fresh):
     """The module doc's `--wcxb-test`: this script's table, then the benchmark's evaluate.py."""
     pages = load_wcxb(os.path.join(checkout, "test"), keep_empty=True)
-    glean, g_rate = run_gleaner(binary, "wcxb-test", pages)
-    traf, t_rate, cached = run_trafilatura("wcxb-test", pages, fresh)
-    report("WCXB TEST split (evaluation only)", pages, glean, g_rate, traf, t_rate, cached)
-    for name, res in [("gleaner", glean), ("trafilatura", traf)]:
+    glean, g_rate = run_pages_binary(binary, "gleaner", "wcxb-test", pages)
+    tools = [("gleaner", glean, g_rate, False)] + peers("wcxb-test", pages, fresh)
+    report("WCXB TEST split (evaluation only)", pages, tools)
+    for name, res, _, _ in tools:
         path = os.path.join(CACHE, f"predictions-wcxb-test-{name}.json")
         with open(path, "w", encoding="utf-8") as f:
-            json.dump({i: r.get("text") or "" for i, r in res.items()}, f, ensure_ascii=False)
+            json.dump({p["id"]: (res.get(p["id"]) or {}).get("text") or "" for p in pages}, f,
+                      ensure_ascii=False)
         print(f"\n## {name}: WCXB's evaluate.py --split test --per-type", flush=True)
         subprocess.check_call([sys.executable, os.path.join(checkout, "evaluate.py"), "--split",
                                "test", "--results", path, "--per-type"])
