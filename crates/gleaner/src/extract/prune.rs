@@ -263,7 +263,8 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             || hidden_by_style(dom, id as NodeId))
             && !is_tab_panel(e)
             && !(opts.keep_disclosures
-                && super::disclosure::is_heading_toggle_panel(dom, id as NodeId));
+                && super::disclosure::is_heading_toggle_panel(dom, id as NodeId))
+            && !super::disclosure::is_heading_answer(dom, id as NodeId);
         if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main)
             && !style_hidden
             && !(opts.class_hints && is_teaser_card(e))
