@@ -180,6 +180,11 @@ fn is_tab_panel(e: &super::dom::Element) -> bool {
     e.get(Attr::Role) == Some("tabpanel")
 }
 
+/// Highest link density of a hidden panel after a button that the service path keeps (see
+/// [`super::disclosure::is_button_panel`]): an accordion's answer is prose, a menu's panel
+/// links. The 0.3 this file's "holds the page" test uses; not tuned.
+const BUTTON_PANEL_MAX_LINK_DENSITY: f32 = 0.3;
+
 /// Options of the pruning pass.
 #[derive(Debug, Clone, Copy)]
 pub struct PruneOptions {
@@ -263,7 +268,11 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             || hidden_by_style(dom, id as NodeId))
             && !is_tab_panel(e)
             && !(opts.keep_disclosures
-                && super::disclosure::is_heading_toggle_panel(dom, id as NodeId));
+                && super::disclosure::is_heading_toggle_panel(dom, id as NodeId))
+            && !super::disclosure::is_heading_answer(dom, id as NodeId)
+            && !(opts.keep_disclosures
+                && a.link_density(id as NodeId) < BUTTON_PANEL_MAX_LINK_DENSITY
+                && super::disclosure::is_button_panel(dom, id as NodeId));
         if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main)
             && !style_hidden
             && !(opts.class_hints && is_teaser_card(e))

@@ -201,3 +201,26 @@ fn unnamed_accordions_stay_on_service_pages() {
         </ul></nav></div></div></main></body>"#;
     assert!(!kept_on_service_path(toc, "Inhalt"));
 }
+
+#[test]
+fn hidden_answers_under_a_sub_heading_stay() {
+    let faq = r#"<body><main><h1>Flame diffuser</h1><p>A diffuser with a flame effect, for
+        essential oils, in acrylic and bamboo.</p><div class="faq"><h3>Which essential oil to
+        use?</h3><div class="content" style="display:none"><p>Lavender to relax, mint to wake
+        up.</p></div></div><div><a href="/menu">Menu</a><div style="display:none">Home
+        Shop</div></div></main></body>"#;
+    assert!(kept(faq, "Lavender to relax"));
+    assert!(!kept(faq, "Home"));
+}
+
+#[test]
+fn prose_panels_of_plain_buttons_stay_on_service_pages() {
+    let page = r#"<body><main><h1>Graphic design course</h1><p>Learn graphic design online,
+        part-time or full-time, taught by working designers.</p><div><button>Learn fast</button>
+        <div style="display:none"><p>Build the skills you need to change careers in months.</p>
+        </div></div><div><button>Menu</button><div style="display:none"><a href="/a">Courses</a>
+        <a href="/b">Pricing</a></div></div></main></body>"#;
+    assert!(kept_on_service_path(page, "change careers"));
+    assert!(!kept_on_service_path(page, "Courses"));
+    assert!(!kept(page, "change careers"));
+}
