@@ -428,6 +428,7 @@ fn selected(html: &str, trailing_by_score: bool) -> Vec<String> {
         keep_link_lists: false,
         keep_attribution: false,
         keep_link_cards: false,
+        skip_forms: false,
     };
     select_with(&dom, &a, body, how)
         .into_iter()
