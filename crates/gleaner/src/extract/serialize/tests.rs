@@ -78,3 +78,32 @@ fn forms_inside_the_text_go_when_asked() {
     let text = serialize(&dom, &a, &[body], ser);
     assert!(text.contains("third library branch"), "{text}");
 }
+
+#[test]
+fn link_headings_of_a_long_list_of_cards_stay() {
+    // Over `MAX_CARD_PAGE_CHARS` of events, each a linked title and its description.
+    let mut html = String::from("<body><ul class=\"events\">");
+    for i in 0..40 {
+        html.push_str(&format!(
+            "<li><h2><a href=\"/events/{i}\">Security Summit {i}</a></h2><p>Two days of talks \
+             on incident response, cloud security and hiring, with workshops in the afternoon \
+             and a dinner for speakers.</p></li>"
+        ));
+    }
+    html.push_str("</ul></body>");
+    let dom = Dom::parse(&html);
+    let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
+    let body = dom.find_first(Tag::Body).unwrap_or(0);
+    assert!(a.text_len[body as usize] > MAX_CARD_PAGE_CHARS);
+    let ser = SerializeOptions {
+        include_lists: true,
+        max_link_density: 0.5,
+        keep_link_lists: false,
+        keep_attribution: false,
+        keep_link_cards: false,
+        skip_forms: false,
+    };
+    let text = serialize(&dom, &a, &[body], ser);
+    assert!(text.contains("Security Summit 7"), "{text}");
+    assert!(text.contains("incident response"), "{text}");
+}
