@@ -415,6 +415,7 @@ fn selected(html: &str, trailing_by_score: bool) -> Vec<String> {
         include_tables: true,
         keep_authors: false,
         keep_disclosures: false,
+        service_page: false,
     };
     let a = analyse(&dom, opts);
     let body = dom.find_first(gleaner::extract::tag::Tag::Body).unwrap();

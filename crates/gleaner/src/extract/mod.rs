@@ -224,6 +224,7 @@ pub fn extract_page_as(
                     &dom,
                     PruneOptions {
                         keep_disclosures: true,
+                        service_page: path == PageType::Service,
                         ..prune_options(opts, true, false)
                     },
                 );
@@ -409,6 +410,7 @@ pub(crate) fn prune_options(
         class_hints,
         keep_authors,
         keep_disclosures: false,
+        service_page: false,
         include_comments: opts.include_comments,
         include_tables: opts.include_tables,
     }
