@@ -25,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             include_tables: true,
             keep_authors: false,
             keep_disclosures: false,
+            service_page: false,
         };
         let a = analyse(&dom, opts);
         // One line per element: where it is, what it is, and what scoring made of it.

@@ -33,6 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         include_tables: true,
         keep_authors: false,
         keep_disclosures: false,
+        service_page: false,
     };
     for line in BufReader::new(std::fs::File::open(pages_file)?).lines() {
         let v: serde_json::Value = serde_json::from_str(&line?)?;

@@ -415,6 +415,7 @@ fn selected(html: &str, trailing_by_score: bool) -> Vec<String> {
         include_tables: true,
         keep_authors: false,
         keep_disclosures: false,
+        service_page: false,
     };
     let a = analyse(&dom, opts);
     let body = dom.find_first(gleaner::extract::tag::Tag::Body).unwrap();
@@ -428,6 +429,7 @@ fn selected(html: &str, trailing_by_score: bool) -> Vec<String> {
         keep_link_lists: false,
         keep_attribution: false,
         keep_link_cards: false,
+        skip_forms: false,
     };
     select_with(&dom, &a, body, how)
         .into_iter()

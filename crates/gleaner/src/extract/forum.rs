@@ -335,6 +335,7 @@ mod tests {
                 include_tables: true,
                 keep_authors: true,
                 keep_disclosures: false,
+                service_page: false,
             },
         )
     }

@@ -75,6 +75,7 @@ pub fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions
         keep_link_lists: true,
         keep_attribution: false,
         keep_link_cards: false,
+        skip_forms: false,
     };
     let region = main_region(dom, a, body);
     // Item grids the class hints emptied come back.

@@ -213,6 +213,9 @@ pub fn extract_page_as(
                 // Service pages keep their cards, links that each hold a title and its
                 // description (see [`sections::links_read_as_cards`]).
                 keep_link_cards: service_like,
+                // Articles, service and documentation pages leave out the forms inside their
+                // container (see [`SerializeOptions::skip_forms`]).
+                skip_forms: true,
                 ..Choice::default()
             };
             if service_like {
@@ -221,6 +224,7 @@ pub fn extract_page_as(
                     &dom,
                     PruneOptions {
                         keep_disclosures: true,
+                        service_page: path == PageType::Service,
                         ..prune_options(opts, true, false)
                     },
                 );
@@ -406,6 +410,7 @@ pub(crate) fn prune_options(
         class_hints,
         keep_authors,
         keep_disclosures: false,
+        service_page: false,
         include_comments: opts.include_comments,
         include_tables: opts.include_tables,
     }
@@ -446,6 +451,8 @@ struct Choice {
     /// Keep link blocks whose links are cards (service pages, see
     /// [`sections::links_read_as_cards`]).
     keep_link_cards: bool,
+    /// Leave out forms (see [`SerializeOptions::skip_forms`]).
+    skip_forms: bool,
 }
 
 /// The scored main text; `first` is the pruning pass with class hints (already made by the
@@ -465,6 +472,7 @@ fn main_text(
         trailing_by_score,
         product,
         keep_link_cards,
+        skip_forms,
     } = how;
     let ser = SerializeOptions {
         include_lists: opts.include_lists,
@@ -472,6 +480,7 @@ fn main_text(
         keep_link_lists,
         keep_attribution: authors,
         keep_link_cards,
+        skip_forms,
     };
     let body_chars = first.text_len[root as usize];
     let body_link_density = first.link_density(root);

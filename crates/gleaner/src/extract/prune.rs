@@ -201,6 +201,9 @@ pub struct PruneOptions {
     /// Keep FAQ accordions and tab panels, hidden or not, and their toggle buttons: service
     /// pages (see [`super::disclosure`]).
     pub keep_disclosures: bool,
+    /// The page is read as a service page: a `banner` is one of its sections even without a
+    /// heading (see [`super::sections::spares_section`]). Only with `keep_disclosures`.
+    pub service_page: bool,
 }
 
 /// Marks boilerplate and measures text, links and commas for every node.
@@ -297,7 +300,8 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
             let poster_stats = opts.keep_authors && super::forum::names_thread_furniture(e);
             if (!class_hints_remove(flags[id], opts) && !poster_stats && !is_teaser_card(e))
                 || posts.get(id).copied().unwrap_or(false)
-                || (opts.keep_disclosures && super::sections::spares_section(dom, id as NodeId, e))
+                || (opts.keep_disclosures
+                    && super::sections::spares_section(dom, id as NodeId, e, opts.service_page))
             {
                 continue;
             }

@@ -194,6 +194,7 @@ mod tests {
         include_tables: true,
         keep_authors: false,
         keep_disclosures: false,
+        service_page: false,
     };
 
     fn kept_chars(html: &str) -> u32 {

@@ -55,6 +55,7 @@ fn page_features(html: &str) -> [f32; N_FEATURES] {
             class_hints: true,
             keep_authors: false,
             keep_disclosures: false,
+            service_page: false,
             include_comments: false,
             include_tables: true,
         },

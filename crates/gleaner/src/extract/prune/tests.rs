@@ -103,6 +103,7 @@ fn shop_widgets_go_without_class_hints_too() {
         include_tables: true,
         keep_authors: false,
         keep_disclosures: false,
+        service_page: false,
     };
     assert!(!analyse(&dom, unhinted).removed[review as usize]);
     let shop = PruneOptions {

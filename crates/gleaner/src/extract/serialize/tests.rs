@@ -14,6 +14,7 @@ fn text_of(html: &str) -> String {
         keep_link_lists: true,
         keep_attribution: false,
         keep_link_cards: false,
+        skip_forms: false,
     };
     serialize(&dom, &a, &[body], ser)
 }
@@ -44,4 +45,65 @@ fn a_word_split_across_elements_stays_whole() {
          </p></body>",
     );
     assert!(text.contains("a841c3U"), "{text}");
+}
+
+#[test]
+fn forms_inside_the_text_go_when_asked() {
+    let html = "<body><article><p>The county opened its third library branch on Monday, with a \
+                reading room, a maker space and a garden that volunteers planted in spring.</p>\
+                <form action=\"/quote\"><h3>Request a quote</h3><p>Tell us about your project \
+                and we reply within a day.</p><input name=\"email\"><button>Send</button></form>\
+                <p>The branch is open every day but Sunday.</p></article></body>";
+    let dom = Dom::parse(html);
+    let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
+    let body = dom.find_first(Tag::Body).unwrap_or(0);
+    let ser = SerializeOptions {
+        include_lists: true,
+        max_link_density: 0.5,
+        keep_link_lists: false,
+        keep_attribution: false,
+        keep_link_cards: false,
+        skip_forms: true,
+    };
+    let text = serialize(&dom, &a, &[body], ser);
+    assert!(!text.contains("Tell us about your project"), "{text}");
+    assert!(text.contains("third library branch"), "{text}");
+    assert!(text.contains("every day but Sunday"), "{text}");
+    // A form holding most of the text is the page (ASP.NET's page-wide form).
+    let page = "<body><form action=\"/\"><p>The county opened its third library branch on \
+                Monday, with a reading room and a garden.</p><input name=\"q\"></form></body>";
+    let dom = Dom::parse(page);
+    let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
+    let body = dom.find_first(Tag::Body).unwrap_or(0);
+    let text = serialize(&dom, &a, &[body], ser);
+    assert!(text.contains("third library branch"), "{text}");
+}
+
+#[test]
+fn link_headings_of_a_long_list_of_cards_stay() {
+    // Over `MAX_CARD_PAGE_CHARS` of events, each a linked title and its description.
+    let mut html = String::from("<body><ul class=\"events\">");
+    for i in 0..40 {
+        html.push_str(&format!(
+            "<li><h2><a href=\"/events/{i}\">Security Summit {i}</a></h2><p>Two days of talks \
+             on incident response, cloud security and hiring, with workshops in the afternoon \
+             and a dinner for speakers.</p></li>"
+        ));
+    }
+    html.push_str("</ul></body>");
+    let dom = Dom::parse(&html);
+    let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
+    let body = dom.find_first(Tag::Body).unwrap_or(0);
+    assert!(a.text_len[body as usize] > MAX_CARD_PAGE_CHARS);
+    let ser = SerializeOptions {
+        include_lists: true,
+        max_link_density: 0.5,
+        keep_link_lists: false,
+        keep_attribution: false,
+        keep_link_cards: false,
+        skip_forms: false,
+    };
+    let text = serialize(&dom, &a, &[body], ser);
+    assert!(text.contains("Security Summit 7"), "{text}");
+    assert!(text.contains("incident response"), "{text}");
 }
