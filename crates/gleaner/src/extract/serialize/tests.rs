@@ -1,5 +1,6 @@
 //! Unit tests of the serialiser, beside the module so that it stays under the file-size limit.
 
+use super::link_lists::MAX_CARD_PAGE_CHARS;
 use super::*;
 use crate::extract::prune::analyse;
 use crate::extract::{ExtractOptions, prune_options};
