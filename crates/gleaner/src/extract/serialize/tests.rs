@@ -5,19 +5,30 @@ use super::*;
 use crate::extract::prune::analyse;
 use crate::extract::{ExtractOptions, prune_options};
 
-fn text_of(html: &str) -> String {
+/// The serialiser's options with the two choices these tests vary; the others as on an
+/// article.
+fn options(keep_link_lists: bool, skip_forms: bool) -> SerializeOptions {
+    SerializeOptions {
+        include_lists: true,
+        max_link_density: 0.5,
+        keep_link_lists,
+        keep_attribution: false,
+        keep_link_cards: false,
+        skip_forms,
+    }
+}
+
+/// `html`'s body serialised with `ser` after the pruning pass with class hints, and the
+/// body's text length as that pass measured it.
+fn serialize_body(html: &str, ser: SerializeOptions) -> (String, u32) {
     let dom = Dom::parse(html);
     let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
     let body = dom.find_first(Tag::Body).unwrap_or(0);
-    let ser = SerializeOptions {
-        include_lists: true,
-        max_link_density: 0.5,
-        keep_link_lists: true,
-        keep_attribution: false,
-        keep_link_cards: false,
-        skip_forms: false,
-    };
-    serialize(&dom, &a, &[body], ser)
+    (serialize(&dom, &a, &[body], ser), a.text_len[body as usize])
+}
+
+fn text_of(html: &str) -> String {
+    serialize_body(html, options(true, false)).0
 }
 
 #[test]
@@ -55,28 +66,14 @@ fn forms_inside_the_text_go_when_asked() {
                 <form action=\"/quote\"><h3>Request a quote</h3><p>Tell us about your project \
                 and we reply within a day.</p><input name=\"email\"><button>Send</button></form>\
                 <p>The branch is open every day but Sunday.</p></article></body>";
-    let dom = Dom::parse(html);
-    let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
-    let body = dom.find_first(Tag::Body).unwrap_or(0);
-    let ser = SerializeOptions {
-        include_lists: true,
-        max_link_density: 0.5,
-        keep_link_lists: false,
-        keep_attribution: false,
-        keep_link_cards: false,
-        skip_forms: true,
-    };
-    let text = serialize(&dom, &a, &[body], ser);
+    let (text, _) = serialize_body(html, options(false, true));
     assert!(!text.contains("Tell us about your project"), "{text}");
     assert!(text.contains("third library branch"), "{text}");
     assert!(text.contains("every day but Sunday"), "{text}");
     // A form holding most of the text is the page (ASP.NET's page-wide form).
     let page = "<body><form action=\"/\"><p>The county opened its third library branch on \
                 Monday, with a reading room and a garden.</p><input name=\"q\"></form></body>";
-    let dom = Dom::parse(page);
-    let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
-    let body = dom.find_first(Tag::Body).unwrap_or(0);
-    let text = serialize(&dom, &a, &[body], ser);
+    let (text, _) = serialize_body(page, options(false, true));
     assert!(text.contains("third library branch"), "{text}");
 }
 
@@ -92,19 +89,8 @@ fn link_headings_of_a_long_list_of_cards_stay() {
         ));
     }
     html.push_str("</ul></body>");
-    let dom = Dom::parse(&html);
-    let a = analyse(&dom, prune_options(&ExtractOptions::default(), true, false));
-    let body = dom.find_first(Tag::Body).unwrap_or(0);
-    assert!(a.text_len[body as usize] > MAX_CARD_PAGE_CHARS);
-    let ser = SerializeOptions {
-        include_lists: true,
-        max_link_density: 0.5,
-        keep_link_lists: false,
-        keep_attribution: false,
-        keep_link_cards: false,
-        skip_forms: false,
-    };
-    let text = serialize(&dom, &a, &[body], ser);
+    let (text, body_chars) = serialize_body(&html, options(false, false));
+    assert!(body_chars > MAX_CARD_PAGE_CHARS);
     assert!(text.contains("Security Summit 7"), "{text}");
     assert!(text.contains("incident response"), "{text}");
 }
