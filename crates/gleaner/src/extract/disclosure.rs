@@ -233,39 +233,42 @@ pub(crate) fn heading_toggle_panel(dom: &Dom, button: NodeId) -> Option<NodeId> 
     })
 }
 
-/// Whether the element is the panel of a [`is_heading_toggle`] button: the first element after
-/// it among its siblings, which a script shows on click (hidden until then, `class="hidden"`).
-pub(crate) fn is_heading_toggle_panel(dom: &Dom, id: NodeId) -> bool {
-    previous_element(dom, id).is_some_and(|p| is_heading_toggle(dom, p))
-}
-
-/// Whether the element is the answer of a heading's accordion: its previous element sibling is
-/// a sub-heading (`<h3>Which oil for a diffuser?</h3><div style="display:none">…</div>`), the
-/// question or section title a script made clickable, so a hiding style or `hidden` on it says
-/// "collapsed", not "not content". A panel a page hides for good (a menu, a modal, a mobile
-/// copy) follows a button, a link or a wrapper, rarely its own sub-heading. Any page type: FAQ
-/// answers and specification panels hide this way on shops, landing pages and articles alike.
-/// WCXB dev, tuning part: product 0.7437 -> 0.7528 (a chair's "Features" / "Product Dimensions"
-/// / "Details" panels 0.22 -> 0.70, a diffuser's FAQ answers 0.64 -> 0.85), service 0.8659 ->
-/// 0.8664, all 0.8988 -> 0.8995; 8 pages changed, 4 up, 4 down by at most 0.035 (a listing's
-/// hover excerpt, a forum board's description).
-pub(crate) fn is_heading_answer(dom: &Dom, id: NodeId) -> bool {
-    previous_element(dom, id)
-        .is_some_and(|p| matches!(dom.tag(p), Tag::H2 | Tag::H3 | Tag::H4 | Tag::H5 | Tag::H6))
-}
-
-/// Whether the element follows a `<button>` among its siblings: the panel the button opens.
-/// On the service path a hidden panel so placed whose text is not mostly links stays (see
-/// `prune::analyse`): an accordion whose toggle holds its label as plain text ("Learn fast"),
-/// not a heading, and whose classes name nothing ([`is_heading_toggle`] and
-/// [`DISCLOSURE_NAMES`] miss it); a menu's panel is links. WCXB dev, tuning part: service
-/// 0.8664 -> 0.8678 (a design school's "Learn fast" / "Design your future" benefits 0.72 ->
-/// 0.89; a party-rental site's hidden chat-assistant blurb 0.0113 down), all 0.8995 ->
-/// 0.8996, 2 pages changed. On every path it cost product 0.0023 and documentation 0.0009 (a
-/// shop's "Free Shipping & Returns" panel, a docs site's AI-assistant panel), so only the
-/// service path has it.
-pub(crate) fn is_button_panel(dom: &Dom, id: NodeId) -> bool {
-    previous_element(dom, id).is_some_and(|p| dom.tag(p) == Tag::Button)
+/// Whether hidden element `id` is a collapsed panel that readers count as content, told by the
+/// element before it among its siblings (found once for the three rules below):
+///
+/// - After an h2–h6, on any path: the answer of a heading's accordion (`<h3>Which oil for a
+///   diffuser?</h3><div style="display:none">…</div>`), the question or section title a script
+///   made clickable, so a hiding style or `hidden` on it says "collapsed", not "not content". A
+///   panel a page hides for good (a menu, a modal, a mobile copy) follows a button, a link or a
+///   wrapper, rarely its own sub-heading. FAQ answers and specification panels hide this way on
+///   shops, landing pages and articles alike. WCXB dev, tuning part: product 0.7437 -> 0.7528 (a
+///   chair's "Features" / "Product Dimensions" / "Details" panels 0.22 -> 0.70, a diffuser's FAQ
+///   answers 0.64 -> 0.85), service 0.8659 -> 0.8664, all 0.8988 -> 0.8995; 8 pages changed, 4
+///   up, 4 down by at most 0.035 (a listing's hover excerpt, a forum board's description).
+/// - After an [`is_heading_toggle`] button, with `keep_disclosures`: the panel a script shows on
+///   click (hidden until then, `class="hidden"`).
+/// - After any other `<button>`, with `keep_disclosures`, when `mostly_prose` (its text is not
+///   mostly links; asked only then): an accordion whose toggle holds its label as plain text
+///   ("Learn fast"), not a heading, and whose classes name nothing ([`DISCLOSURE_NAMES`] miss
+///   it); a menu's panel is links. WCXB dev, tuning part: service 0.8664 -> 0.8678 (a design
+///   school's "Learn fast" / "Design your future" benefits 0.72 -> 0.89; a party-rental site's
+///   hidden chat-assistant blurb 0.0113 down), all 0.8995 -> 0.8996, 2 pages changed. On every
+///   path it cost product 0.0023 and documentation 0.0009 (a shop's "Free Shipping & Returns"
+///   panel, a docs site's AI-assistant panel), so only the paths that keep disclosures have it.
+pub(crate) fn is_collapsed_panel(
+    dom: &Dom,
+    id: NodeId,
+    keep_disclosures: bool,
+    mostly_prose: impl FnOnce() -> bool,
+) -> bool {
+    let Some(before) = previous_element(dom, id) else {
+        return false;
+    };
+    match dom.tag(before) {
+        Tag::H2 | Tag::H3 | Tag::H4 | Tag::H5 | Tag::H6 => true,
+        Tag::Button => keep_disclosures && (is_heading_toggle(dom, before) || mostly_prose()),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -321,38 +324,54 @@ mod tests {
                     .is_some_and(|e| e.attr("class") == Some("hidden"))
             })
             .expect("panel");
-        assert!(is_heading_toggle_panel(&dom, panel));
+        // The toggle's panel, on a path that keeps disclosures, whatever its links.
+        assert!(is_collapsed_panel(&dom, panel, true, || false));
+        assert!(!is_collapsed_panel(&dom, panel, false, || true));
         assert!(!first_element(
             r#"<button id="t"><span>Subscribe</span></button><div class="hidden">x</div>"#,
             is_heading_toggle
         ));
     }
 
+    /// [`is_collapsed_panel`] of the element with `id="t"` on a path without disclosures.
+    fn answer_anywhere(dom: &Dom, id: NodeId) -> bool {
+        is_collapsed_panel(dom, id, false, || false)
+    }
+
+    /// [`is_collapsed_panel`] of the element with `id="t"` on a path that keeps disclosures,
+    /// the panel's text not mostly links.
+    fn prose_panel_kept(dom: &Dom, id: NodeId) -> bool {
+        is_collapsed_panel(dom, id, true, || true)
+    }
+
     #[test]
     fn hidden_panels_after_a_sub_heading_are_answers() {
         assert!(first_element(
             r#"<div><h3>Which oil for a diffuser?</h3><div id="t" style="display:none">Lavender.</div></div>"#,
-            is_heading_answer
+            answer_anywhere
         ));
         assert!(!first_element(
             r#"<div><h1>Diffuser</h1><div id="t" style="display:none">Menu</div></div>"#,
-            is_heading_answer
+            answer_anywhere
         ));
         assert!(!first_element(
             r#"<div><a href="/m">Menu</a><div id="t" style="display:none">Home</div></div>"#,
-            is_heading_answer
+            answer_anywhere
         ));
     }
 
     #[test]
     fn panels_after_a_button_are_found() {
-        assert!(first_element(
-            r#"<div><button>Learn fast</button><div id="t" style="display:none">Change careers in months.</div></div>"#,
-            is_button_panel
-        ));
+        let panel = r#"<div><button>Learn fast</button><div id="t" style="display:none">Change careers in months.</div></div>"#;
+        assert!(first_element(panel, prose_panel_kept));
+        // Not on paths without disclosures, nor when its text is mostly links.
+        assert!(!first_element(panel, answer_anywhere));
+        assert!(!first_element(panel, |dom, id| {
+            is_collapsed_panel(dom, id, true, || false)
+        }));
         assert!(!first_element(
             r#"<div><span>Learn fast</span><div id="t" style="display:none">x</div></div>"#,
-            is_button_panel
+            prose_panel_kept
         ));
     }
 

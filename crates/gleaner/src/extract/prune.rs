@@ -181,7 +181,7 @@ fn is_tab_panel(e: &super::dom::Element) -> bool {
 }
 
 /// Highest link density of a hidden panel after a button that the service path keeps (see
-/// [`super::disclosure::is_button_panel`]): an accordion's answer is prose, a menu's panel
+/// [`super::disclosure::is_collapsed_panel`]): an accordion's answer is prose, a menu's panel
 /// links. The 0.3 this file's "holds the page" test uses; not tuned.
 const BUTTON_PANEL_MAX_LINK_DENSITY: f32 = 0.3;
 
@@ -270,12 +270,12 @@ pub fn analyse(dom: &Dom, opts: PruneOptions) -> Analysis {
         let style_hidden = (hidden_by_markup(dom, id as NodeId)
             || hidden_by_style(dom, id as NodeId))
             && !is_tab_panel(e)
-            && !(opts.keep_disclosures
-                && super::disclosure::is_heading_toggle_panel(dom, id as NodeId))
-            && !super::disclosure::is_heading_answer(dom, id as NodeId)
-            && !(opts.keep_disclosures
-                && a.link_density(id as NodeId) < BUTTON_PANEL_MAX_LINK_DENSITY
-                && super::disclosure::is_button_panel(dom, id as NodeId));
+            && !super::disclosure::is_collapsed_panel(
+                dom,
+                id as NodeId,
+                opts.keep_disclosures,
+                || a.link_density(id as NodeId) < BUTTON_PANEL_MAX_LINK_DENSITY,
+            );
         if matches!(e.tag, Tag::Body | Tag::Html | Tag::Article | Tag::Main)
             && !style_hidden
             && !(opts.class_hints && is_teaser_card(e))
