@@ -15,6 +15,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::text::Lines;
+
 /// Longest block (in characters) tested against the phrases; longer text is prose.
 pub const MAX_PHRASE_CHARS: usize = 90;
 
@@ -101,10 +103,10 @@ static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
 /// 0.9600.
 const MAX_LEAD_IN_CHARS: usize = 200;
 
-/// Drops the lines of `text` that point to another article behind a label ("Read more: …",
+/// Drops the lines of an article that point to another article behind a label ("Read more: …",
 /// "Le puede interesar: …", "Dowiedz się więcej: …") and are at most [`MAX_LEAD_IN_CHARS`]
 /// long: shorter ones are already skipped as boilerplate blocks by the serialiser.
-pub fn drop_lead_in_lines(text: &mut String) {
+pub fn drop_lead_in_lines(lines: &mut Lines<'_>) {
     let is_lead_in = |l: &str| {
         let t = l.trim();
         // The colon first: most lines have none, and lower-casing each would cost more.
@@ -112,7 +114,7 @@ pub fn drop_lead_in_lines(text: &mut String) {
             && t.chars().count() <= MAX_LEAD_IN_CHARS
             && LEAD_IN.is_match(&t.to_lowercase())
     };
-    super::text::retain_lines(text, |l| !is_lead_in(l));
+    lines.retain(|_, l| !is_lead_in(l));
 }
 
 /// Shortest first line (word key bytes) that may be a run of the title's words rather than
@@ -329,7 +331,7 @@ mod tests {
         let mut text = String::from(
             "Die Polizei ermittelt.\nLea más: Juan Carlos Ortega Murillo propone legalizar la comercialización de marihuana en Nicaragua\nDer Verein bedauert den Vorfall.",
         );
-        super::drop_lead_in_lines(&mut text);
+        crate::extract::text::edit_lines(&mut text, super::drop_lead_in_lines);
         assert_eq!(
             text,
             "Die Polizei ermittelt.\nDer Verein bedauert den Vorfall."

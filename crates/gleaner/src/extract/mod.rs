@@ -287,14 +287,19 @@ pub fn extract_page_as(
         product::add_declared_description(&mut main.text, metadata.product_description.as_deref());
     }
     if path == PageType::Article {
-        // Newsletter, app and social-media appeals after the story (see [`calls_to_action`]).
-        calls_to_action::drop_closing_calls(&mut main.text);
-        calls_to_action::cut_at_late_call(&mut main.text);
-        // "Read more: <title of another article>" lines too long for the serialiser's
-        // whole-line test (see [`boilerplate::drop_lead_in_lines`]).
-        boilerplate::drop_lead_in_lines(&mut main.text);
-        // Affiliate disclosures, bylines and reading times (see [`article_notes`]).
-        article_notes::drop_article_notes(&mut main.text);
+        // Four rules by a line's place in the article, on one split of its text (see
+        // [`text::Lines`]), each seeing the lines the ones before it kept.
+        text::edit_lines(&mut main.text, |lines| {
+            // Newsletter, app and social-media appeals after the story (see
+            // [`calls_to_action`]).
+            calls_to_action::drop_closing_calls(lines);
+            calls_to_action::cut_at_late_call(lines);
+            // "Read more: <title of another article>" lines too long for the serialiser's
+            // whole-line test (see [`boilerplate::drop_lead_in_lines`]).
+            boilerplate::drop_lead_in_lines(lines);
+            // Affiliate disclosures, bylines and reading times (see [`article_notes`]).
+            article_notes::drop_article_notes(lines);
+        });
     }
     if matches!(path, PageType::Article | PageType::Documentation)
         && !opts.keep_headline
