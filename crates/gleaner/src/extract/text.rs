@@ -285,27 +285,10 @@ pub fn edit_lines(text: &mut String, rules: impl FnOnce(&mut Lines<'_>)) {
     }
 }
 
-/// Keeps the lines of `text` (split at `\n`, each passed as written) for which `keep` holds,
-/// joined by `\n` again; `text` is left untouched, and nothing is allocated, when every line is
-/// kept, which is the common case for the clean-up rules that use it.
+/// [`edit_lines`] with one rule that tests each line alone: keeps the lines of `text` for which
+/// `keep` holds.
 pub fn retain_lines(text: &mut String, keep: impl Fn(&str) -> bool) {
-    if let Some(kept) = kept_lines(text, keep) {
-        *text = kept;
-    }
-}
-
-/// [`retain_lines`] for a `text` borrowed elsewhere: the kept lines, or `None` when every line
-/// is kept.
-pub fn kept_lines(text: &str, keep: impl Fn(&str) -> bool) -> Option<String> {
-    if text.split('\n').all(&keep) {
-        return None;
-    }
-    Some(
-        text.split('\n')
-            .filter(|l| keep(l))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
+    edit_lines(text, |lines| lines.retain(|_, line| keep(line)));
 }
 
 #[cfg(test)]
