@@ -313,7 +313,7 @@ pub fn extract_page_as(
         PageType::Product | PageType::Collection | PageType::Listing
     ) {
         // Shop pages only: elsewhere a `key_name:` line may be a configuration example.
-        product::strip_field_key_lists(&mut main.text);
+        text::edit_lines(&mut main.text, product::strip_field_key_lists);
     }
     if path == PageType::Forum {
         // Like counts and poster statistics (see [`forum::drop_furniture_lines`]).
@@ -325,10 +325,12 @@ pub fn extract_page_as(
         // each once: dropping every repeated line on the product path, short ones included,
         // gained 0.52 F1 points over WCXB dev's tuning pages typed product (0.0065 a page),
         // against 0.48 for lines of at least 8 bytes and 0.17 for 30.
-        drop_repeated_lines(&mut main.text, 1);
+        text::edit_lines(&mut main.text, |lines| drop_repeated_lines(lines, 1));
     } else if path != PageType::Documentation {
         // Documentation repeats lines on purpose (the same call in several code examples).
-        drop_repeated_lines(&mut main.text, MIN_REPEATED_LINE_BYTES);
+        text::edit_lines(&mut main.text, |lines| {
+            drop_repeated_lines(lines, MIN_REPEATED_LINE_BYTES)
+        });
     }
     let confidence = confidence::features(&main, &probabilities);
     Extraction {
@@ -356,32 +358,11 @@ const MIN_REPEATED_LINE_BYTES: usize = 40;
 
 /// Removes the second and later copies of every line of at least `min_bytes` bytes
 /// ([`MIN_REPEATED_LINE_BYTES`] but on product pages).
-fn drop_repeated_lines(text: &mut String, min_bytes: usize) {
+fn drop_repeated_lines(lines: &mut text::Lines<'_>, min_bytes: usize) {
     // Fx rather than SipHash: the lines are the page's own text, and hashing every line of
     // every page with SipHash was ~1% of extraction time (perf, WCXB dev).
     let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-    let mut repeated = false;
-    for line in text.lines() {
-        if line.len() >= min_bytes && !seen.insert(line) {
-            repeated = true;
-            break;
-        }
-    }
-    if !repeated {
-        return;
-    }
-    seen.clear();
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        if line.len() >= min_bytes && !seen.insert(line) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(line);
-    }
-    *text = out;
+    lines.retain(|_, line| line.len() < min_bytes || seen.insert(line));
 }
 
 /// Below this many characters of main text the page's description stands in for it.
