@@ -148,9 +148,11 @@ fn word_key(s: &str) -> String {
 /// 0.7165) and forum pages (0.8268 -> 0.8156) it lost. Also dropping a first line
 /// that holds the title among more text (a lead that opens with the headline's words) measured
 /// article 0.9603 and snippet F1 0.9338.
-pub fn drop_leading_title(text: &mut String, title: &str) {
-    let first_end = text.find('\n').unwrap_or(text.len());
-    let first = word_key(&text[..first_end]);
+pub fn drop_leading_title(lines: &mut Lines<'_>, title: &str) {
+    let Some(first) = lines.iter().next() else {
+        return;
+    };
+    let first = word_key(first);
     if first.is_empty() {
         return;
     }
@@ -159,7 +161,7 @@ pub fn drop_leading_title(text: &mut String, title: &str) {
         || (first.len() > MIN_PARTIAL_TITLE
             && format!(" {title} ").contains(&format!(" {first} ")));
     if is_title {
-        text.drain(..(first_end + 1).min(text.len()));
+        lines.retain(|i, _| i > 0);
     }
 }
 
@@ -342,16 +344,16 @@ mod tests {
     fn headline_goes_from_the_first_line_only() {
         let title = "Best Camping Hammocks of 2026 | GearLab";
         let mut text = String::from("Best Camping Hammocks of 2026\nWe tested 20 hammocks.");
-        super::drop_leading_title(&mut text, title);
+        crate::extract::text::edit_lines(&mut text, |l| super::drop_leading_title(l, title));
         assert_eq!(text, "We tested 20 hammocks.");
         let mut lead = String::from("We tested 20 hammocks.\nBest Camping Hammocks of 2026");
-        super::drop_leading_title(&mut lead, title);
+        crate::extract::text::edit_lines(&mut lead, |l| super::drop_leading_title(l, title));
         assert_eq!(
             lead,
             "We tested 20 hammocks.\nBest Camping Hammocks of 2026"
         );
         let mut short = String::from("GearLab\nWe tested 20 hammocks.");
-        super::drop_leading_title(&mut short, title);
+        crate::extract::text::edit_lines(&mut short, |l| super::drop_leading_title(l, title));
         assert_eq!(short, "GearLab\nWe tested 20 hammocks.");
     }
 }

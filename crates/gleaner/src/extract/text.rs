@@ -4,7 +4,7 @@
 //! and counting text that way was ~10% of extraction time (perf, WCXB dev).
 //! Also the one ASCII-case-insensitive substring test the extractor's name and label checks
 //! share ([`contains_ignore_ascii_case`]), and the lines of a text that the text clean-up rules
-//! decide on ([`Lines`], [`edit_lines`]; [`retain_lines`] for a rule that tests each line alone).
+//! decide on ([`Lines`], [`edit_lines`]).
 
 /// The ASCII characters of [`char::is_whitespace`]: tab, LF, VT, FF, CR and space.
 fn is_ascii_blank(b: u8) -> bool {
@@ -283,12 +283,6 @@ pub fn edit_lines(text: &mut String, rules: impl FnOnce(&mut Lines<'_>)) {
     if let Some(kept) = lines.changed_text() {
         *text = kept;
     }
-}
-
-/// [`edit_lines`] with one rule that tests each line alone: keeps the lines of `text` for which
-/// `keep` holds.
-pub fn retain_lines(text: &mut String, keep: impl Fn(&str) -> bool) {
-    edit_lines(text, |lines| lines.retain(|_, line| keep(line)));
 }
 
 #[cfg(test)]
