@@ -194,8 +194,9 @@ pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
 ///
 /// A rule sees the kept lines only, numbered from 0, exactly as it would see the lines of the
 /// text the rules before it left: dropping lines and joining the rest by `\n` then splitting at
-/// `\n` again gives the same lines back. (One edge: when every line is dropped, the text is
-/// empty, which would split into one empty line and here is no line; no rule drops empty lines.)
+/// `\n` again gives the same lines back. (One edge: once every line is dropped, a later rule
+/// sees no line here where the empty text would split into one empty line; keeping or dropping
+/// that line, the text is empty either way.)
 pub struct Lines<'a> {
     lines: Vec<&'a str>,
     kept: Vec<bool>,
