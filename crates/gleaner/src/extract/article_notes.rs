@@ -18,6 +18,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::text::Lines;
+
 /// How many of an article's first lines are tested for affiliate disclosures. On WCXB dev's
 /// tuning article pages the disclosures sat in lines 0-6.
 const OPENING_DISCLOSURE_LINES: usize = 8;
@@ -143,45 +145,35 @@ fn is_byline_or_dateline(line: &str) -> bool {
 /// contents labels among its first [`OPENING_BYLINE_LINES`], and captions ending with a photo
 /// credit below those. The labels and captions, measured after the rest: WCXB dev tuning
 /// article 0.96256 -> 0.96271 (15 pages up, none down; 11 by the labels, 4 by the captions).
-pub fn drop_article_notes(text: &mut String) {
-    let lines: Vec<&str> = text.split('\n').collect();
+pub fn drop_article_notes(lines: &mut Lines<'_>) {
     let n = lines.len();
-    let mut dropped = vec![false; n];
     let mut label_before = false;
-    for (i, raw) in lines.iter().enumerate() {
+    lines.retain(|i, raw| {
         let line = raw.trim().trim_start_matches(['•', '·']).trim_start();
         let disclosure_window = i < OPENING_DISCLOSURE_LINES || i + CLOSING_DISCLOSURE_LINES >= n;
-        if disclosure_window && is_affiliate_disclosure(line) {
-            dropped[i] = true;
+        let dropped = if disclosure_window && is_affiliate_disclosure(line) {
+            true
         } else if i < OPENING_BYLINE_LINES {
             let label = READING_TIME_LABEL.is_match(line);
-            dropped[i] = label
+            let dropped = label
                 || is_byline_or_dateline(line)
                 || (label_before && DURATION.is_match(line))
                 || CONTENTS_LABEL.is_match(line);
             label_before = label;
-        } else if line.len() <= MAX_CAPTION_BYTES
-            && names_a_picture(line)
-            && CAPTION_CREDIT.is_match(line)
-        {
-            dropped[i] = true;
-        }
-    }
-    if !dropped.contains(&true) {
-        return;
-    }
-    let kept: Vec<&str> = lines
-        .iter()
-        .zip(&dropped)
-        .filter(|(_, d)| !**d)
-        .map(|(l, _)| *l)
-        .collect();
-    *text = kept.join("\n");
+            dropped
+        } else {
+            line.len() <= MAX_CAPTION_BYTES
+                && names_a_picture(line)
+                && CAPTION_CREDIT.is_match(line)
+        };
+        !dropped
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::drop_article_notes;
+    use crate::extract::text::edit_lines;
 
     fn story() -> Vec<String> {
         (1..=20)
@@ -203,7 +195,7 @@ mod tests {
              The Sony mirrorless system. Photo by: 'Markus Lompa'.\n\
              Disclosure: This post contains affiliate links."
         );
-        drop_article_notes(&mut text);
+        edit_lines(&mut text, drop_article_notes);
         assert_eq!(text, body);
     }
 
@@ -218,7 +210,7 @@ mod tests {
         lines.insert(1, "10 mins".into());
         let mut text = lines.join("\n");
         let before = text.clone();
-        drop_article_notes(&mut text);
+        edit_lines(&mut text, drop_article_notes);
         assert_eq!(text, before);
     }
 }

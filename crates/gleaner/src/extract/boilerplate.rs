@@ -15,6 +15,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::text::Lines;
+
 /// Longest block (in characters) tested against the phrases; longer text is prose.
 pub const MAX_PHRASE_CHARS: usize = 90;
 
@@ -101,10 +103,10 @@ static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
 /// 0.9600.
 const MAX_LEAD_IN_CHARS: usize = 200;
 
-/// Drops the lines of `text` that point to another article behind a label ("Read more: …",
+/// Drops the lines of an article that point to another article behind a label ("Read more: …",
 /// "Le puede interesar: …", "Dowiedz się więcej: …") and are at most [`MAX_LEAD_IN_CHARS`]
 /// long: shorter ones are already skipped as boilerplate blocks by the serialiser.
-pub fn drop_lead_in_lines(text: &mut String) {
+pub fn drop_lead_in_lines(lines: &mut Lines<'_>) {
     let is_lead_in = |l: &str| {
         let t = l.trim();
         // The colon first: most lines have none, and lower-casing each would cost more.
@@ -112,7 +114,7 @@ pub fn drop_lead_in_lines(text: &mut String) {
             && t.chars().count() <= MAX_LEAD_IN_CHARS
             && LEAD_IN.is_match(&t.to_lowercase())
     };
-    super::text::retain_lines(text, |l| !is_lead_in(l));
+    lines.retain(|_, l| !is_lead_in(l));
 }
 
 /// Shortest first line (word key bytes) that may be a run of the title's words rather than
@@ -146,9 +148,11 @@ fn word_key(s: &str) -> String {
 /// 0.7165) and forum pages (0.8268 -> 0.8156) it lost. Also dropping a first line
 /// that holds the title among more text (a lead that opens with the headline's words) measured
 /// article 0.9603 and snippet F1 0.9338.
-pub fn drop_leading_title(text: &mut String, title: &str) {
-    let first_end = text.find('\n').unwrap_or(text.len());
-    let first = word_key(&text[..first_end]);
+pub fn drop_leading_title(lines: &mut Lines<'_>, title: &str) {
+    let Some(first) = lines.iter().next() else {
+        return;
+    };
+    let first = word_key(first);
     if first.is_empty() {
         return;
     }
@@ -157,7 +161,7 @@ pub fn drop_leading_title(text: &mut String, title: &str) {
         || (first.len() > MIN_PARTIAL_TITLE
             && format!(" {title} ").contains(&format!(" {first} ")));
     if is_title {
-        text.drain(..(first_end + 1).min(text.len()));
+        lines.retain(|i, _| i > 0);
     }
 }
 
@@ -329,7 +333,7 @@ mod tests {
         let mut text = String::from(
             "Die Polizei ermittelt.\nLea más: Juan Carlos Ortega Murillo propone legalizar la comercialización de marihuana en Nicaragua\nDer Verein bedauert den Vorfall.",
         );
-        super::drop_lead_in_lines(&mut text);
+        crate::extract::text::edit_lines(&mut text, super::drop_lead_in_lines);
         assert_eq!(
             text,
             "Die Polizei ermittelt.\nDer Verein bedauert den Vorfall."
@@ -340,16 +344,16 @@ mod tests {
     fn headline_goes_from_the_first_line_only() {
         let title = "Best Camping Hammocks of 2026 | GearLab";
         let mut text = String::from("Best Camping Hammocks of 2026\nWe tested 20 hammocks.");
-        super::drop_leading_title(&mut text, title);
+        crate::extract::text::edit_lines(&mut text, |l| super::drop_leading_title(l, title));
         assert_eq!(text, "We tested 20 hammocks.");
         let mut lead = String::from("We tested 20 hammocks.\nBest Camping Hammocks of 2026");
-        super::drop_leading_title(&mut lead, title);
+        crate::extract::text::edit_lines(&mut lead, |l| super::drop_leading_title(l, title));
         assert_eq!(
             lead,
             "We tested 20 hammocks.\nBest Camping Hammocks of 2026"
         );
         let mut short = String::from("GearLab\nWe tested 20 hammocks.");
-        super::drop_leading_title(&mut short, title);
+        crate::extract::text::edit_lines(&mut short, |l| super::drop_leading_title(l, title));
         assert_eq!(short, "GearLab\nWe tested 20 hammocks.");
     }
 }

@@ -12,6 +12,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::text::Lines;
+
 /// How many of an article's last lines are tested. Swept on the tuning parts (extraction-dev
 /// snippet F1; WCXB dev article pages): 2 lines 0.9349 -> 0.9384, 3 to 8 lines -> 0.9386 (on
 /// every page type; 0.9384 on pages read as articles); WCXB improved on 8 article pages with 3
@@ -59,19 +61,9 @@ pub fn is_call_to_action(line: &str) -> bool {
 }
 
 /// Drops the calls to action among the last [`CLOSING_LINES`] lines of an article's text.
-pub fn drop_closing_calls(text: &mut String) {
-    let lines: Vec<&str> = text.split('\n').collect();
+pub fn drop_closing_calls(lines: &mut Lines<'_>) {
     let first_tested = lines.len().saturating_sub(CLOSING_LINES);
-    if !lines[first_tested..].iter().any(|l| is_call_to_action(l)) {
-        return;
-    }
-    let kept: Vec<&str> = lines
-        .iter()
-        .enumerate()
-        .filter(|&(i, l)| i < first_tested || !is_call_to_action(l))
-        .map(|(_, l)| *l)
-        .collect();
-    *text = kept.join("\n");
+    lines.retain(|i, line| i < first_tested || !is_call_to_action(line));
 }
 
 /// How far from the end a call to action cuts the article: a call among the last 15 lines
@@ -89,22 +81,23 @@ const MIN_CUT_SHARE: f32 = 0.5;
 
 /// Cuts the article at the first call to action among its last [`CUT_LINES`] lines that starts
 /// after [`MIN_CUT_SHARE`] of the text: the call and everything below it go.
-pub fn cut_at_late_call(text: &mut String) {
-    let n = text.split('\n').count();
-    let min_offset = (text.len() as f32 * MIN_CUT_SHARE) as usize;
+pub fn cut_at_late_call(lines: &mut Lines<'_>) {
+    let n = lines.len();
+    let min_offset = (lines.text_len() as f32 * MIN_CUT_SHARE) as usize;
+    // Byte offset of each line in the text the kept lines make.
     let mut offset = 0;
-    for (i, line) in text.split('\n').enumerate() {
-        if i + CUT_LINES >= n && offset >= min_offset && is_call_to_action(line) {
-            text.truncate(offset.saturating_sub(1));
-            return;
-        }
+    let mut cut = false;
+    lines.retain(|i, line| {
+        cut = cut || (i + CUT_LINES >= n && offset >= min_offset && is_call_to_action(line));
         offset += line.len() + 1;
-    }
+        !cut
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::{cut_at_late_call, drop_closing_calls, is_call_to_action};
+    use crate::extract::text::edit_lines;
 
     #[test]
     fn late_call_cuts_its_box() {
@@ -118,12 +111,12 @@ mod tests {
             .collect();
         let call = "Subscribe to Travel Noire, a free daily newsletter about travel.";
         let mut text = format!("{}\n{call}\n{}", story.join("\n"), teasers.join("\n"));
-        cut_at_late_call(&mut text);
+        edit_lines(&mut text, cut_at_late_call);
         assert_eq!(text, story.join("\n"));
         // A call in the first half of the text stays, and so does what follows it.
         let mut early = format!("{call}\n{}", story.join("\n"));
         let before = early.clone();
-        cut_at_late_call(&mut early);
+        edit_lines(&mut early, cut_at_late_call);
         assert_eq!(early, before);
     }
 
@@ -162,7 +155,7 @@ mod tests {
             .map(|i| format!("Paragraph {i} of the story."))
             .collect();
         let mut text = format!("{call}\n{}\n{call}", story.join("\n"));
-        drop_closing_calls(&mut text);
+        edit_lines(&mut text, drop_closing_calls);
         assert_eq!(text, format!("{call}\n{}", story.join("\n")));
     }
 }

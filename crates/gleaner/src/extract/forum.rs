@@ -10,7 +10,7 @@
 use super::dom::{Dom, NONE, NodeId};
 use super::prune::{Analysis, analyse};
 use super::tag::Attr;
-use super::text::contains_ignore_ascii_case;
+use super::text::{Lines, contains_ignore_ascii_case};
 use super::{Choice, ExtractOptions, MainText, main_text, prune_options};
 
 /// The pass that keeps `comment`-named blocks replaces the one that drops them when the latter's
@@ -124,8 +124,8 @@ pub(super) fn widen(
 /// StackOverflow pages, so they stay.
 ///
 /// Lines that are one of a poster's statistics go in the same pass ([`is_poster_stat`]).
-pub(super) fn drop_furniture_lines(text: &mut String) {
-    super::text::retain_lines(text, |l| !is_like_count(l) && !is_poster_stat(l));
+pub(super) fn drop_furniture_lines(lines: &mut Lines<'_>) {
+    lines.retain(|_, l| !is_like_count(l) && !is_poster_stat(l));
 }
 
 /// Labels of a poster's counts ("Posts: 4,198", "Reputation: 12"; "Reputation:" alone when
@@ -529,7 +529,7 @@ mod tests {
         let mut text =
             "Post one.\n1 Like\nPost two has 12 Likes in it.\n12 Likes\n3 reactions\n2024"
                 .to_string();
-        drop_furniture_lines(&mut text);
+        crate::extract::text::edit_lines(&mut text, drop_furniture_lines);
         assert_eq!(text, "Post one.\nPost two has 12 Likes in it.\n2024");
     }
 
@@ -540,7 +540,7 @@ mod tests {
              Location: the thread says it all, so read the first post before you ask again\n\
              Posts: several, over the years\nThe reset fixed it for me."
             .to_string();
-        drop_furniture_lines(&mut text);
+        crate::extract::text::edit_lines(&mut text, drop_furniture_lines);
         assert_eq!(
             text,
             "dragonexpert\n\

@@ -7,7 +7,7 @@ use super::prune::{Analysis, analyse};
 use super::score::is_ancestor;
 use super::serialize::{SerializeOptions, serialize};
 use super::tag::{Attr, Tag};
-use super::text::{kept_lines, retain_lines};
+use super::text::{Lines, edit_lines};
 use super::{ExtractOptions, MAX_LINK_DENSITY, MainText, PageType, prune_options};
 
 /// Probability of the two list types together (listing + collection) from which a page goes
@@ -102,9 +102,11 @@ pub fn listing_text(dom: &Dom, a: &Analysis, body: NodeId, opts: &ExtractOptions
             text = alt;
         }
     }
-    let mut text = drop_lines_repeating_recent(&text);
-    drop_card_labels(&mut text);
-    drop_skip_links(&mut text);
+    edit_lines(&mut text, |lines| {
+        drop_lines_repeating_recent(lines);
+        drop_card_labels(lines);
+        drop_skip_links(lines);
+    });
     MainText {
         text,
         strategy: 5,
@@ -270,31 +272,31 @@ fn without_facets(dom: &Dom, a: &Analysis, region: NodeId) -> Option<Analysis> {
 /// How many kept lines back a line is compared with by [`drop_lines_repeating_recent`].
 const REPEAT_WINDOW: usize = 2;
 
-/// `text` without the lines that repeat one of the [`REPEAT_WINDOW`] lines kept before them
+/// Drops the lines that repeat one of the [`REPEAT_WINDOW`] lines kept before them
 /// (whitespace trimmed). A product card names its item two or three times (image alt text,
 /// title link, quick-view button) and shows its price twice (sale price, then price line), and
 /// the gold text of list pages keeps one copy. Tuning part of WCXB dev, dump re-scored: a
 /// window of 2 lines raised collection 0.6895 -> 0.6937 and listing 0.7230 -> 0.7278 with no
 /// page worse; a window of 3 dropped a shop's per-card "VIP price" line that the gold repeats
 /// (one card after the other) and cost that page 0.03.
-fn drop_lines_repeating_recent(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+fn drop_lines_repeating_recent(lines: &mut Lines<'_>) {
     let mut recent: [&str; REPEAT_WINDOW] = [""; REPEAT_WINDOW];
-    for line in text.split('\n') {
+    // Empty lines before the first non-empty one go too: this rule used to rebuild the text line
+    // by line, writing a separator only once something was written, and they fell out (kept so
+    // that the output stays byte-identical).
+    let mut started = false;
+    lines.retain(|_, line| {
         let key = line.trim();
         if !key.is_empty() {
             if recent.contains(&key) {
-                continue;
+                return false;
             }
             recent.rotate_right(1);
             recent[0] = key;
         }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(line);
-    }
-    out
+        started |= !line.is_empty();
+        started
+    });
 }
 
 /// A short line repeated this many times in a listing is a label or a control that every card
@@ -313,11 +315,11 @@ const CARD_LABEL_MIN_REPEATS: usize = 4;
 /// or a rating is a value of its card even when two cards share it).
 const CARD_LABEL_MAX_BYTES: usize = 20;
 
-/// `text` without the short lines ([`CARD_LABEL_MAX_BYTES`], no digit) that it holds at least
+/// Drops the short lines ([`CARD_LABEL_MAX_BYTES`], no digit) that the text holds at least
 /// [`CARD_LABEL_MIN_REPEATS`] times (whitespace trimmed). A line ending in a colon stays: it
 /// labels a value shown beside it ("Weight:", "Cap Type:"), and readers keep such pairs (without
 /// this, an outdoor shop's four category pages lost 0.09-0.16 each).
-fn drop_card_labels(text: &mut String) {
+fn drop_card_labels(lines: &mut Lines<'_>) {
     let is_label = |t: &str| {
         !t.is_empty()
             && t.len() <= CARD_LABEL_MAX_BYTES
@@ -325,7 +327,7 @@ fn drop_card_labels(text: &mut String) {
             && !t.bytes().any(|b| b.is_ascii_digit())
     };
     let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for line in text.split('\n') {
+    for line in lines.iter() {
         let t = line.trim();
         if is_label(t) {
             *counts.entry(t).or_default() += 1;
@@ -334,30 +336,26 @@ fn drop_card_labels(text: &mut String) {
     if counts.values().all(|&c| c < CARD_LABEL_MIN_REPEATS) {
         return;
     }
-    let repeated = |l: &str| {
+    lines.retain(|_, l| {
         counts
             .get(l.trim())
-            .is_some_and(|&c| c >= CARD_LABEL_MIN_REPEATS)
-    };
-    // The counts borrow `text`: the kept lines replace it once they are made.
-    if let Some(kept) = kept_lines(text, |l| !repeated(l)) {
-        *text = kept;
-    }
+            .is_none_or(|&c| c < CARD_LABEL_MIN_REPEATS)
+    });
 }
 
 /// Skip links ("Skip to search results", "Skip to filters") are at most this many bytes.
 const SKIP_LINK_MAX_BYTES: usize = 40;
 
-/// `text` without its skip links: the "Skip to ..." jumps a shop puts at the top of its results
+/// Drops the skip links: the "Skip to ..." jumps a shop puts at the top of its results
 /// for keyboard users, which the region keeps since they sit inside `<main>`. Gold texts never
 /// hold them. Tuning part of WCXB dev, with the card-label rule above in place: collection
 /// 0.7375 -> 0.7377 (four pages up by 0.001-0.005, none down), other types unchanged.
-fn drop_skip_links(text: &mut String) {
+fn drop_skip_links(lines: &mut Lines<'_>) {
     let is_skip_link = |line: &str| {
         let t = line.trim().as_bytes();
         t.len() <= SKIP_LINK_MAX_BYTES && t.len() >= 7 && t[..7].eq_ignore_ascii_case(b"skip to")
     };
-    retain_lines(text, |l| !is_skip_link(l));
+    lines.retain(|_, l| !is_skip_link(l));
 }
 
 /// A `<main>` holding less than this share of the body's text (after pruning) is a strip of the

@@ -286,45 +286,11 @@ pub fn extract_page_as(
         // [`product::add_declared_description`]).
         product::add_declared_description(&mut main.text, metadata.product_description.as_deref());
     }
-    if path == PageType::Article {
-        // Newsletter, app and social-media appeals after the story (see [`calls_to_action`]).
-        calls_to_action::drop_closing_calls(&mut main.text);
-        calls_to_action::cut_at_late_call(&mut main.text);
-        // "Read more: <title of another article>" lines too long for the serialiser's
-        // whole-line test (see [`boilerplate::drop_lead_in_lines`]).
-        boilerplate::drop_lead_in_lines(&mut main.text);
-        // Affiliate disclosures, bylines and reading times (see [`article_notes`]).
-        article_notes::drop_article_notes(&mut main.text);
-    }
-    if matches!(path, PageType::Article | PageType::Documentation)
-        && !opts.keep_headline
-        && let Some(title) = &metadata.title
-    {
-        // The headline is a field of its own (see [`boilerplate::drop_leading_title`]).
-        boilerplate::drop_leading_title(&mut main.text, title);
-    }
-    if matches!(
-        path,
-        PageType::Product | PageType::Collection | PageType::Listing
-    ) {
-        // Shop pages only: elsewhere a `key_name:` line may be a configuration example.
-        product::strip_field_key_lists(&mut main.text);
-    }
-    if path == PageType::Forum {
-        // Like counts and poster statistics (see [`forum::drop_furniture_lines`]).
-        forum::drop_furniture_lines(&mut main.text);
-    }
-    if path == PageType::Product {
-        // A shop page shows the same short lines again and again (the name in the gallery, the
-        // buy box and the sticky bar; each variant's label; the price twice), and readers mark
-        // each once: dropping every repeated line on the product path, short ones included,
-        // gained 0.52 F1 points over WCXB dev's tuning pages typed product (0.0065 a page),
-        // against 0.48 for lines of at least 8 bytes and 0.17 for 30.
-        drop_repeated_lines(&mut main.text, 1);
-    } else if path != PageType::Documentation {
-        // Documentation repeats lines on purpose (the same call in several code examples).
-        drop_repeated_lines(&mut main.text, MIN_REPEATED_LINE_BYTES);
-    }
+    // The headline is a field of its own (see [`boilerplate::drop_leading_title`]).
+    let headline = metadata.title.as_deref().filter(|_| !opts.keep_headline);
+    text::edit_lines(&mut main.text, |lines| {
+        drop_lines_by_path(lines, path, headline)
+    });
     let confidence = confidence::features(&main, &probabilities);
     Extraction {
         confidence: confidence::predict(&confidence),
@@ -333,6 +299,49 @@ pub fn extract_page_as(
         page_type,
         read_as: path,
         features: Features { page, confidence },
+    }
+}
+
+/// The line rules of the reading `path`, in order, on one split of the main text (see
+/// [`text::Lines`]): each sees the lines the rules before it kept. `headline` is the page's
+/// title when the headline is to go.
+fn drop_lines_by_path(lines: &mut text::Lines<'_>, path: PageType, headline: Option<&str>) {
+    if path == PageType::Article {
+        // Newsletter, app and social-media appeals after the story (see [`calls_to_action`]).
+        calls_to_action::drop_closing_calls(lines);
+        calls_to_action::cut_at_late_call(lines);
+        // "Read more: <title of another article>" lines too long for the serialiser's
+        // whole-line test (see [`boilerplate::drop_lead_in_lines`]).
+        boilerplate::drop_lead_in_lines(lines);
+        // Affiliate disclosures, bylines and reading times (see [`article_notes`]).
+        article_notes::drop_article_notes(lines);
+    }
+    if matches!(path, PageType::Article | PageType::Documentation)
+        && let Some(title) = headline
+    {
+        boilerplate::drop_leading_title(lines, title);
+    }
+    if matches!(
+        path,
+        PageType::Product | PageType::Collection | PageType::Listing
+    ) {
+        // Shop pages only: elsewhere a `key_name:` line may be a configuration example.
+        product::strip_field_key_lists(lines);
+    }
+    if path == PageType::Forum {
+        // Like counts and poster statistics (see [`forum::drop_furniture_lines`]).
+        forum::drop_furniture_lines(lines);
+    }
+    if path == PageType::Product {
+        // A shop page shows the same short lines again and again (the name in the gallery, the
+        // buy box and the sticky bar; each variant's label; the price twice), and readers mark
+        // each once: dropping every repeated line on the product path, short ones included,
+        // gained 0.52 F1 points over WCXB dev's tuning pages typed product (0.0065 a page),
+        // against 0.48 for lines of at least 8 bytes and 0.17 for 30.
+        drop_repeated_lines(lines, 1);
+    } else if path != PageType::Documentation {
+        // Documentation repeats lines on purpose (the same call in several code examples).
+        drop_repeated_lines(lines, MIN_REPEATED_LINE_BYTES);
     }
 }
 
@@ -351,32 +360,11 @@ const MIN_REPEATED_LINE_BYTES: usize = 40;
 
 /// Removes the second and later copies of every line of at least `min_bytes` bytes
 /// ([`MIN_REPEATED_LINE_BYTES`] but on product pages).
-fn drop_repeated_lines(text: &mut String, min_bytes: usize) {
+fn drop_repeated_lines(lines: &mut text::Lines<'_>, min_bytes: usize) {
     // Fx rather than SipHash: the lines are the page's own text, and hashing every line of
     // every page with SipHash was ~1% of extraction time (perf, WCXB dev).
     let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-    let mut repeated = false;
-    for line in text.lines() {
-        if line.len() >= min_bytes && !seen.insert(line) {
-            repeated = true;
-            break;
-        }
-    }
-    if !repeated {
-        return;
-    }
-    seen.clear();
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        if line.len() >= min_bytes && !seen.insert(line) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(line);
-    }
-    *text = out;
+    lines.retain(|_, line| line.len() < min_bytes || seen.insert(line));
 }
 
 /// Below this many characters of main text the page's description stands in for it.

@@ -3,6 +3,7 @@
 use super::PageType;
 use super::dom::{Dom, NodeId};
 use super::prune::Analysis;
+use super::text::Lines;
 
 /// Widening climbs through ancestors with at most this link density: a product column carries
 /// links (tags, the publisher, "visit the website"), the page layout with its menus more.
@@ -169,31 +170,21 @@ fn is_field_key_label(line: &str) -> bool {
 /// [`is_field_key_label`]) and the value line after it. On WCXB dev's tuning part one shop
 /// printed 1,700 tokens of such fields (price tiers, thumbnail addresses, shipping blurbs)
 /// under a 90-token description, and the gold keeps none of them.
-pub fn strip_field_key_lists(text: &mut String) {
-    if !text.lines().any(is_field_key_label) {
-        return;
-    }
-    let mut out = String::with_capacity(text.len());
+pub fn strip_field_key_lists(lines: &mut Lines<'_>) {
     let mut skip_value = false;
-    for line in text.lines() {
+    lines.retain(|_, line| {
         if is_field_key_label(line) {
             skip_value = true;
-            continue;
+            return false;
         }
-        if std::mem::take(&mut skip_value) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(line);
-    }
-    *text = out;
+        !std::mem::take(&mut skip_value)
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::text::edit_lines;
 
     /// Probabilities in [`PageType::ALL`] order with the product and collection types set.
     fn p(product: f32, collection: f32) -> [f32; 7] {
@@ -246,15 +237,15 @@ mod tests {
         let mut t = String::from(
             "Staple Tee\nretail_price_tier1:\n$20.00_1-9 items\ncat_thumb_Kiwi:\nhttps://x/y.jpg\nFabric:\nCotton",
         );
-        strip_field_key_lists(&mut t);
+        edit_lines(&mut t, strip_field_key_lists);
         assert_eq!(t, "Staple Tee\nFabric:\nCotton");
         let mut labelled = String::from(
             "Staple Tee\ncat_thumb_Petrol Blue:\nhttps://x/p.jpg\ntab_Shipping and Returns:\nTRUE\nshipping_chunk-1:\nWe ship nationwide.\nColour:\nPetrol Blue",
         );
-        strip_field_key_lists(&mut labelled);
+        edit_lines(&mut labelled, strip_field_key_lists);
         assert_eq!(labelled, "Staple Tee\nColour:\nPetrol Blue");
         let mut plain = String::from("Size: M\n_private:\nkept\nCare & use:\nkept");
-        strip_field_key_lists(&mut plain);
+        edit_lines(&mut plain, strip_field_key_lists);
         assert_eq!(plain, "Size: M\n_private:\nkept\nCare & use:\nkept");
     }
 

@@ -3,8 +3,8 @@
 //! non-ASCII characters: the standard versions decode every character, and splitting, trimming
 //! and counting text that way was ~10% of extraction time (perf, WCXB dev).
 //! Also the one ASCII-case-insensitive substring test the extractor's name and label checks
-//! share ([`contains_ignore_ascii_case`]), and the one line filter the text clean-up rules share
-//! ([`retain_lines`]).
+//! share ([`contains_ignore_ascii_case`]), and the lines of a text that the text clean-up rules
+//! decide on ([`Lines`], [`edit_lines`]).
 
 /// The ASCII characters of [`char::is_whitespace`]: tab, LF, VT, FF, CR and space.
 fn is_ascii_blank(b: u8) -> bool {
@@ -187,27 +187,103 @@ pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
             .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// Keeps the lines of `text` (split at `\n`, each passed as written) for which `keep` holds,
-/// joined by `\n` again; `text` is left untouched, and nothing is allocated, when every line is
-/// kept, which is the common case for the clean-up rules that use it.
-pub fn retain_lines(text: &mut String, keep: impl Fn(&str) -> bool) {
-    if let Some(kept) = kept_lines(text, keep) {
-        *text = kept;
+/// The lines of a text (split at `\n`, each as written) and which of them are still kept: what
+/// the clean-up rules that decide by a line's position (an article's first or last lines) or by
+/// the lines before it work on, so that a chain of them splits the text once and joins it once
+/// ([`edit_lines`]) instead of each rule splitting and joining the text the one before left.
+///
+/// A rule sees the kept lines only, numbered from 0, exactly as it would see the lines of the
+/// text the rules before it left: dropping lines and joining the rest by `\n` then splitting at
+/// `\n` again gives the same lines back. (One edge: once every line is dropped, a later rule
+/// sees no line here where the empty text would split into one empty line; keeping or dropping
+/// that line, the text is empty either way.)
+pub struct Lines<'a> {
+    lines: Vec<&'a str>,
+    kept: Vec<bool>,
+    /// How many of `kept` hold, and their bytes: the length of the text the kept lines make.
+    kept_count: usize,
+    kept_bytes: usize,
+}
+
+impl<'a> Lines<'a> {
+    /// The lines of `text`, all kept.
+    pub fn new(text: &'a str) -> Self {
+        let lines: Vec<&str> = text.split('\n').collect();
+        Lines {
+            kept: vec![true; lines.len()],
+            kept_count: lines.len(),
+            kept_bytes: text.len() + 1 - lines.len(),
+            lines,
+        }
+    }
+
+    /// How many lines are kept.
+    pub fn len(&self) -> usize {
+        self.kept_count
+    }
+
+    /// Whether every line was dropped.
+    pub fn is_empty(&self) -> bool {
+        self.kept_count == 0
+    }
+
+    /// Length in bytes of the text the kept lines make (joined by `\n`).
+    pub fn text_len(&self) -> usize {
+        self.kept_bytes + self.kept_count.saturating_sub(1)
+    }
+
+    /// The kept lines in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.lines
+            .iter()
+            .zip(&self.kept)
+            .filter(|(_, kept)| **kept)
+            .map(|(line, _)| *line)
+    }
+
+    /// Calls `keep(i, line)` on each kept line in order and drops those it returns false for;
+    /// `i` is the line's position among the lines kept when the call began (what it was in the
+    /// text the earlier rules left), so a rule's drops do not move the lines after them.
+    pub fn retain(&mut self, mut keep: impl FnMut(usize, &'a str) -> bool) {
+        let mut i = 0;
+        for (line, kept) in self.lines.iter().zip(&mut self.kept) {
+            if !*kept {
+                continue;
+            }
+            if !keep(i, line) {
+                *kept = false;
+                self.kept_count -= 1;
+                self.kept_bytes -= line.len();
+            }
+            i += 1;
+        }
+    }
+
+    /// The kept lines joined by `\n`, or `None` when every line is kept (the text is unchanged).
+    pub fn changed_text(&self) -> Option<String> {
+        if self.kept_count == self.lines.len() {
+            return None;
+        }
+        let mut out = String::with_capacity(self.text_len());
+        for (i, line) in self.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(line);
+        }
+        Some(out)
     }
 }
 
-/// [`retain_lines`] for a `text` borrowed elsewhere: the kept lines, or `None` when every line
-/// is kept.
-pub fn kept_lines(text: &str, keep: impl Fn(&str) -> bool) -> Option<String> {
-    if text.split('\n').all(&keep) {
-        return None;
+/// Splits `text` into [`Lines`], lets `rules` drop some, and writes the kept lines back, joined
+/// by `\n`, when any went; `text` is left untouched, and nothing but the line list is
+/// allocated, when none did.
+pub fn edit_lines(text: &mut String, rules: impl FnOnce(&mut Lines<'_>)) {
+    let mut lines = Lines::new(text);
+    rules(&mut lines);
+    if let Some(kept) = lines.changed_text() {
+        *text = kept;
     }
-    Some(
-        text.split('\n')
-            .filter(|l| keep(l))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
 }
 
 #[cfg(test)]
@@ -231,6 +307,42 @@ mod tests {
         "a b",
         "a  b c",
     ];
+
+    /// Drops the last line: a rule by position, which must see the lines the rules before it
+    /// kept, renumbered.
+    fn drop_last(lines: &mut Lines<'_>) {
+        let n = lines.len();
+        lines.retain(|i, _| i + 1 < n);
+    }
+
+    #[test]
+    fn lines_number_what_earlier_rules_kept() {
+        for text in ["a\nbb\n\nccc\nd", "", "\n", "one", "\nx\n"] {
+            // The same rules on the text each one leaves, split and joined every time.
+            let mut expected = text.to_string();
+            for _ in 0..2 {
+                let mut lines: Vec<&str> = expected.split('\n').collect();
+                lines.pop();
+                expected = lines.join("\n");
+            }
+            let mut lines = Lines::new(text);
+            assert_eq!(lines.text_len(), text.len(), "{text:?}");
+            drop_last(&mut lines);
+            drop_last(&mut lines);
+            let mut edited = text.to_string();
+            edit_lines(&mut edited, |l| {
+                drop_last(l);
+                drop_last(l);
+            });
+            assert_eq!(edited, expected, "{text:?}");
+            assert_eq!(lines.text_len(), expected.len(), "{text:?}");
+            assert_eq!(lines.iter().collect::<Vec<_>>().join("\n"), expected);
+        }
+        // Nothing dropped: no new text.
+        let mut lines = Lines::new("a\nb");
+        lines.retain(|_, l| !l.is_empty());
+        assert_eq!(lines.changed_text(), None);
+    }
 
     #[test]
     fn helpers_agree_with_the_standard_library() {
