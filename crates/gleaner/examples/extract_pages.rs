@@ -1,7 +1,7 @@
 //! Benchmark driver for `bench/extraction/eval.py` and `compare.py`: reads JSON lines
 //! `{"id", "html", "url"?}` from the file named by the first argument, extracts each page on one
 //! thread, writes JSON lines `{"id", "text", "title", "author", "date", "page_type", "read_as",
-//! "confidence"}` (plus `"features"` when `GLEANER_FEATURES=1`, for `fit_models.py`) to the
+//! "confidence"}` (plus `"features"` and `"words"` when `GLEANER_FEATURES=1`, for `fit_models.py`) to the
 //! second argument, and prints the extraction time (parsing of the input file excluded, as on the
 //! Python side) to stdout: wall seconds and, on Linux, the thread's CPU seconds (from
 //! `/proc/thread-self/schedstat`; the wall time otherwise), which stay meaningful on a shared
@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => secs,
     };
     let mut out = BufWriter::new(std::fs::File::create(&args[2])?);
-    for ((id, _, _), r) in pages.iter().zip(&results) {
+    for ((id, url, html), r) in pages.iter().zip(&results) {
         let mut v = serde_json::json!({
             "id": id, "text": r.text, "title": r.metadata.title,
             "author": r.metadata.author, "date": r.metadata.date,
@@ -56,6 +56,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "page": r.features.page.0.to_vec(),
                 "confidence": r.features.confidence.0.to_vec(),
             });
+            let dom = gleaner::extract::dom::Dom::parse(html);
+            v["words"] = serde_json::json!(gleaner::extract::page_type::page_words(
+                &dom,
+                url.as_deref()
+            ));
         }
         writeln!(out, "{v}")?;
     }

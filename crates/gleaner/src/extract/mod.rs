@@ -87,9 +87,10 @@ pub struct Extraction {
     pub text: String,
     /// Title, author and date when the page carries them.
     pub metadata: PageMetadata,
-    /// What kind of page this is (WCXB's seven types).
+    /// What kind of page this is (WCXB's seven types; see [`page_type::reported_type`]).
     pub page_type: PageType,
-    /// The type whose rules produced `text`: `page_type` for most pages, but a shop category
+    /// The type whose rules produced `text`: the routing model's type ([`page_type::classify`],
+    /// which agrees with `page_type` on most pages), but a shop category
     /// that may well be one product is read as a product, a page likely enough to be a list is
     /// read as a listing, and an article made of links may be read as one too.
     pub read_as: PageType,
@@ -143,7 +144,10 @@ pub fn extract_page_as(
     }
     let page = page_type::features(&dom, &first, url);
     let (predicted, probabilities) = page_type::classify(&page);
-    let page_type = forced.unwrap_or(predicted);
+    // The routing model's type picks the rules; the reported type (address and title words
+    // added, see [`page_type::reported_type`]) is what metadata says the page is.
+    let route_type = forced.unwrap_or(predicted);
+    let page_type = forced.unwrap_or_else(|| page_type::reported_type(&dom, url, &page));
     // The path the page goes down: its type's, the product path for a shop category that may
     // well be one product (see `product::collection_reads_as_product`), or the listing path
     // when a list is likely enough (see `listing::reads_as_list`).
@@ -155,7 +159,7 @@ pub fn extract_page_as(
     } else if forced.is_none() && listing::reads_as_list(&probabilities) {
         PageType::Listing
     } else {
-        page_type
+        route_type
     };
     let mut main = match path {
         PageType::Listing | PageType::Collection => listing::listing_text(&dom, &first, root, opts),

@@ -11,6 +11,9 @@ use super::prune::Analysis;
 use super::tag::{Attr, Tag};
 use super::text::trim;
 
+mod words;
+pub use words::{for_each_page_word, page_words, reported_type};
+
 /// The seven page types of WCXB (Web Content eXtraction Benchmark), in its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PageType {
