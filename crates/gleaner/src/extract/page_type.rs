@@ -574,18 +574,32 @@ fn has_price(l: &str) -> bool {
 /// The page type the fitted model gives `f`, and the model's probability of each type (in
 /// [`PageType::ALL`] order).
 pub fn classify(f: &PageFeatures) -> (PageType, [f32; 7]) {
-    let mut logits = PAGE_TYPE_BIAS;
-    for (k, row) in PAGE_TYPE_WEIGHTS.iter().enumerate() {
-        logits[k] += row.iter().zip(&f.0).map(|(w, x)| w * x).sum::<f32>();
-    }
+    let logits = linear_scores(&PAGE_TYPE_BIAS, &PAGE_TYPE_WEIGHTS, f);
     let max = logits.iter().copied().fold(f32::MIN, f32::max);
     let mut p = logits.map(|l| (l - max).exp());
     let sum: f32 = p.iter().sum();
     for v in &mut p {
         *v /= sum;
     }
-    let best = (0..7).max_by(|&i, &j| p[i].total_cmp(&p[j])).unwrap_or(0);
-    (PageType::ALL[best], p)
+    (most_likely(&p), p)
+}
+
+/// One score per type, [`PageType::ALL`] order: `bias + weights · f` (the routing and the
+/// reported-type models share this linear part).
+fn linear_scores(bias: &[f32; 7], weights: &[[f32; N_FEATURES]; 7], f: &PageFeatures) -> [f32; 7] {
+    let mut scores = *bias;
+    for (score, row) in scores.iter_mut().zip(weights) {
+        *score += row.iter().zip(&f.0).map(|(w, x)| w * x).sum::<f32>();
+    }
+    scores
+}
+
+/// The type with the highest score (logit or probability) in `scores`.
+fn most_likely(scores: &[f32; 7]) -> PageType {
+    let best = (0..7)
+        .max_by(|&i, &j| scores[i].total_cmp(&scores[j]))
+        .unwrap_or(0);
+    PageType::ALL[best]
 }
 
 #[cfg(test)]

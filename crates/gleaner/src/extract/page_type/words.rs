@@ -18,7 +18,7 @@ use super::super::models::{
     N_PAGE_WORDS, PAGE_WORDS, REPORTED_TYPE_BIAS, REPORTED_TYPE_WEIGHTS, REPORTED_TYPE_WORD_WEIGHTS,
 };
 use super::super::tag::Tag;
-use super::{PageFeatures, PageType};
+use super::{PageFeatures, PageType, linear_scores, most_likely};
 
 /// Longest title read, in bytes (as [`super::super::metadata`] reads it).
 const MAX_TITLE_BYTES: usize = 300;
@@ -81,10 +81,7 @@ pub fn page_words(dom: &Dom, url: Option<&str>) -> Vec<String> {
 
 /// The page's type as reported in metadata: the most likely type under the reported-type model.
 pub fn reported_type(dom: &Dom, url: Option<&str>, f: &PageFeatures) -> PageType {
-    let mut logits = REPORTED_TYPE_BIAS;
-    for (logit, row) in logits.iter_mut().zip(&REPORTED_TYPE_WEIGHTS) {
-        *logit += row.iter().zip(&f.0).map(|(w, x)| w * x).sum::<f32>();
-    }
+    let mut logits = linear_scores(&REPORTED_TYPE_BIAS, &REPORTED_TYPE_WEIGHTS, f);
     let mut seen = [false; N_PAGE_WORDS];
     for_each_page_word(dom, url, |w| {
         if let Ok(i) = PAGE_WORDS.binary_search(&w)
@@ -96,10 +93,7 @@ pub fn reported_type(dom: &Dom, url: Option<&str>, f: &PageFeatures) -> PageType
             }
         }
     });
-    let best = (0..7)
-        .max_by(|&i, &j| logits[i].total_cmp(&logits[j]))
-        .unwrap_or(0);
-    PageType::ALL[best]
+    most_likely(&logits)
 }
 
 #[cfg(test)]
