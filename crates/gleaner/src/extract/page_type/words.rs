@@ -144,6 +144,29 @@ mod tests {
     }
 
     #[test]
+    fn odd_addresses_and_titles_split_at_non_ascii_letters() {
+        let dom = Dom::parse("<title>Café&amp;Bar ÄÖ xY</title>");
+        for url in [
+            "",
+            "https://",
+            "://",
+            "no-scheme",
+            "http://h",
+            "http://h/#fragment/only",
+        ] {
+            assert_eq!(
+                page_words(&dom, Some(url)),
+                ["t_bar", "t_caf", "t_xy"],
+                "{url}"
+            );
+        }
+        assert_eq!(
+            page_words(&dom, Some("http://h/über-straße/ab?q=çaXy#Zz")),
+            ["t_bar", "t_caf", "t_xy", "u_ab", "u_axy", "u_ber", "u_stra"]
+        );
+    }
+
+    #[test]
     fn no_address_and_no_title_give_no_words() {
         let dom = Dom::parse("<p>a</p>");
         assert!(page_words(&dom, None).is_empty());
